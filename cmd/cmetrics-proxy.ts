@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { createLogger } from '../proxy/log.ts';
+import { parseFlags, runProxy } from '../proxy/main.ts';
+
+const flags = parseFlags(process.argv.slice(2));
+const log = createLogger(flags.logLevel);
+try {
+  const stop = await runProxy(flags, log);
+  const shutdown = (signal: string) => {
+    log.info('shutting down', { signal });
+    void stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+} catch (e) {
+  log.error('cannot start', { error: (e as Error).message });
+  process.exit(1);
+}

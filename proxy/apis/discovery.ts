@@ -1,0 +1,56 @@
+// Discovery documents for the groups this proxy serves (metrics-apis.md §4.6, §6).
+import {
+  type APIGroup,
+  type APIGroupList,
+  type APIResourceList,
+  CUSTOM_GROUP,
+  CUSTOM_VERSIONS,
+} from '../../shared/api-types.ts';
+import type { MetricInfo } from '../rules/registry.ts';
+import { groupResourceString } from '../rules/resources.ts';
+
+export interface ServedGroup {
+  name: string;
+  /** Preferred first. */
+  versions: readonly string[];
+}
+
+export const SERVED_GROUPS: readonly ServedGroup[] = [{ name: CUSTOM_GROUP, versions: CUSTOM_VERSIONS }];
+
+export function apiGroup(group: ServedGroup): APIGroup {
+  const versions = group.versions.map((version) => ({ groupVersion: `${group.name}/${version}`, version }));
+  return {
+    kind: 'APIGroup',
+    apiVersion: 'v1',
+    name: group.name,
+    versions,
+    preferredVersion: versions[0] as APIGroup['preferredVersion'],
+  };
+}
+
+export function apiGroupList(groups: readonly ServedGroup[]): APIGroupList {
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: groups.map((g) => {
+      const { kind: _k, apiVersion: _a, ...rest } = apiGroup(g);
+      return rest;
+    }),
+  };
+}
+
+/** One resource per (resource, metric) pair, named `RESOURCE/METRIC`, as custom-metrics-apiserver lists them. */
+export function customMetricsResourceList(version: string, metrics: readonly MetricInfo[]): APIResourceList {
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: `${CUSTOM_GROUP}/${version}`,
+    resources: metrics.map((m) => ({
+      name: `${groupResourceString(m.resource)}/${m.metric}`,
+      singularName: '',
+      namespaced: m.namespaced,
+      kind: 'MetricValueList',
+      verbs: ['get'],
+    })),
+  };
+}

@@ -1,0 +1,73 @@
+// Watch caches of the objects metrics describe, started on first use for each resource and kept
+// up to date by a watch, so that selecting pods never costs a LIST per request.
+import { type KubeConfig, type KubernetesObject, makeInformer } from '@kubernetes/client-node';
+import type { KubeRest } from '../../shared/kube.ts';
+import { matches, type Requirement } from '../../shared/labels.ts';
+import type { ObjectSource } from '../apis/custom-metrics.ts';
+import type { Logger } from '../log.ts';
+import { type ApiResource, groupResourceString } from '../rules/resources.ts';
+
+type Informer = ReturnType<typeof makeInformer<KubernetesObject>>;
+
+export class WatchCaches implements ObjectSource {
+  private readonly informers = new Map<string, Promise<Informer>>();
+  private readonly kc: KubeConfig;
+  private readonly rest: KubeRest;
+  private readonly log: Logger;
+
+  constructor(kc: KubeConfig, rest: KubeRest, log: Logger) {
+    this.kc = kc;
+    this.rest = rest;
+    this.log = log;
+  }
+
+  /** Starts watching `resource` now rather than on the first request for it. */
+  async warm(resource: ApiResource): Promise<void> {
+    await this.informer(resource);
+  }
+
+  get size(): number {
+    return this.informers.size;
+  }
+
+  async names(resource: ApiResource, namespace: string | undefined, selector: readonly Requirement[]) {
+    const inf = await this.informer(resource);
+    return inf
+      .list(namespace)
+      .filter((o) => matches(selector as Requirement[], o.metadata?.labels ?? {}))
+      .map((o) => o.metadata?.name as string)
+      .sort();
+  }
+
+  async exists(resource: ApiResource, namespace: string | undefined, name: string) {
+    const inf = await this.informer(resource);
+    return inf.get(name, namespace) !== undefined;
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.informers.values()) await (await p).stop();
+  }
+
+  private informer(resource: ApiResource): Promise<Informer> {
+    const key = groupResourceString(resource);
+    let p = this.informers.get(key);
+    if (!p) {
+      p = this.start(resource);
+      this.informers.set(key, p);
+      p.catch(() => this.informers.delete(key));
+    }
+    return p;
+  }
+
+  private async start(resource: ApiResource): Promise<Informer> {
+    const path = `${resource.group ? `/apis/${resource.group}` : '/api'}/${resource.version}/${resource.resource}`;
+    const inf = makeInformer<KubernetesObject>(this.kc, path, () => this.rest.get(path));
+    inf.on('error', (err: unknown) => {
+      this.log.warn('watch failed; restarting', { resource: groupResourceString(resource), error: String(err) });
+      setTimeout(() => void inf.start().catch(() => undefined), 1000).unref();
+    });
+    await inf.start();
+    this.log.info('watch cache synced', { resource: groupResourceString(resource), objects: inf.list().length });
+    return inf;
+  }
+}

@@ -1,0 +1,159 @@
+// cmetrics-proxy: flags (prometheus-adapter's names where they exist), then wiring of the layers.
+import { readFileSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+import yargs from 'yargs';
+import { parseDuration } from '../shared/duration.ts';
+import { KubeRest } from '../shared/kube.ts';
+import type { CustomMetricsBackend } from './apis/custom-metrics.ts';
+import { createRouter } from './apis/router.ts';
+import { WatchCaches } from './kube/caches.ts';
+import { discoverResources } from './kube/discovery.ts';
+import { createLogger, type Level, type Logger } from './log.ts';
+import { PrometheusClient } from './prometheus/client.ts';
+import { Relister } from './prometheus/relist.ts';
+import { parseAdapterConfig } from './rules/config.ts';
+import { type CompiledRule, compileRule } from './rules/naming.ts';
+import { PODS, type ResourceMapper } from './rules/resources.ts';
+import { type RequestHeaderConfig, requestHeaderConfigFrom } from './server/front-proxy.ts';
+import { createServer } from './server/https.ts';
+
+export interface ProxyFlags {
+  prometheusUrl: string;
+  config: string;
+  metricsRelistInterval: string;
+  metricsMaxAge: string | undefined;
+  securePort: number;
+  bindAddress: string;
+  tlsCertFile: string | undefined;
+  tlsPrivateKeyFile: string | undefined;
+  kubeconfig: string | undefined;
+  prometheusTimeout: string;
+  logLevel: Level;
+}
+
+export function parseFlags(argv: string[]): ProxyFlags {
+  const a = yargs(argv)
+    .scriptName('cmetrics-proxy')
+    .usage('$0 --config FILE --prometheus-url URL [flags]\n\nServes the Kubernetes metrics APIs from Prometheus, configured with prometheus-adapter rules.')
+    .option('prometheus-url', { type: 'string', default: 'https://localhost', describe: 'URL of the Prometheus API' })
+    .option('config', { type: 'string', demandOption: true, describe: 'prometheus-adapter configuration file' })
+    .option('metrics-relist-interval', { type: 'string', default: '10m', describe: 'how often to rediscover series' })
+    .option('metrics-max-age', { type: 'string', describe: 'how far back discovery looks (default: the relist interval)' })
+    .option('secure-port', { type: 'number', default: 6443 })
+    .option('bind-address', { type: 'string', default: '0.0.0.0' })
+    .option('tls-cert-file', { type: 'string', describe: 'serving certificate (PEM)' })
+    .option('tls-private-key-file', { type: 'string', describe: 'serving key (PEM)' })
+    .option('kubeconfig', { type: 'string', describe: 'kubeconfig for out-of-cluster use (in-cluster by default)' })
+    .option('prometheus-timeout', { type: 'string', default: '10s' })
+    .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as Level })
+    .strict()
+    .version(false)
+    .help()
+    .parseSync();
+  return {
+    prometheusUrl: a['prometheus-url'],
+    config: a.config,
+    metricsRelistInterval: a['metrics-relist-interval'],
+    metricsMaxAge: a['metrics-max-age'],
+    securePort: a['secure-port'],
+    bindAddress: a['bind-address'],
+    tlsCertFile: a['tls-cert-file'],
+    tlsPrivateKeyFile: a['tls-private-key-file'],
+    kubeconfig: a.kubeconfig,
+    prometheusTimeout: a['prometheus-timeout'],
+    logLevel: a['log-level'],
+  };
+}
+
+export async function runProxy(flags: ProxyFlags, log: Logger = createLogger(flags.logLevel)): Promise<() => Promise<void>> {
+  const relistMs = parseDuration(flags.metricsRelistInterval);
+  const maxAgeMs = flags.metricsMaxAge ? parseDuration(flags.metricsMaxAge) : relistMs;
+  if (maxAgeMs < relistMs) throw new Error('--metrics-max-age must be at least --metrics-relist-interval');
+  if (!flags.tlsCertFile || !flags.tlsPrivateKeyFile) {
+    throw new Error('--tls-cert-file and --tls-private-key-file are required: the aggregator verifies the serving certificate');
+  }
+  const config = parseAdapterConfig(readFileSync(flags.config, 'utf8'), flags.config);
+
+  const kc = new KubeConfig();
+  if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
+  else kc.loadFromCluster();
+  const rest = new KubeRest(kc);
+
+  let mapper: ResourceMapper = await discoverResources(rest);
+  const rules: CompiledRule[] = config.rules.map((r) => compileRule(r, mapper));
+  const prometheus = new PrometheusClient(flags.prometheusUrl, { timeoutMs: parseDuration(flags.prometheusTimeout) });
+  const relister = new Relister(prometheus, () => rules, { intervalMs: relistMs, maxAgeMs, log });
+  const caches = new WatchCaches(kc, rest, log);
+
+  let requestHeader: RequestHeaderConfig | undefined;
+  const loadRequestHeader = async () => {
+    const cm = await rest.get<{ data?: Record<string, string> }>(
+      '/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication',
+    );
+    requestHeader = requestHeaderConfigFrom(cm.data ?? {});
+  };
+  await loadRequestHeader();
+  if (!requestHeader) log.warn('kube-system/extension-apiserver-authentication has no requestheader CA; only health paths will answer');
+
+  const pods = mapper.get(PODS);
+  await Promise.all([relister.relist(), pods ? caches.warm(pods) : undefined]);
+  relister.start();
+
+  const backend: CustomMetricsBackend = {
+    registry: () => relister.current(),
+    mapper: () => mapper,
+    objects: caches,
+    query: (expr, timeMs) => prometheus.query(expr, timeMs),
+    now: () => Date.now(),
+  };
+  const server = createServer({
+    cert: readFileSync(flags.tlsCertFile, 'utf8'),
+    key: readFileSync(flags.tlsPrivateKeyFile, 'utf8'),
+    router: createRouter(backend),
+    requestHeader: () => requestHeader,
+    readiness: [
+      { name: 'prometheus', check: () => prometheus.ready() },
+      {
+        name: 'metric-discovery',
+        check: async () => ({ ok: relister.synced, detail: relister.lastError ?? 'first relist not finished' }),
+      },
+    ],
+    log,
+  });
+
+  // The front-proxy CA and the cluster's resources can change while we run (CA rotation, new CRDs).
+  const refresh = setInterval(async () => {
+    try {
+      const before = requestHeader?.caPem;
+      await loadRequestHeader();
+      if (requestHeader?.caPem !== before) {
+        server.refreshClientCAs();
+        log.info('requestheader CA changed; reloaded');
+      }
+      mapper = await discoverResources(rest);
+    } catch (e) {
+      log.warn('refresh of cluster configuration failed', { error: (e as Error).message });
+    }
+  }, 30_000);
+  refresh.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.server.listen(flags.securePort, flags.bindAddress, () => resolve());
+  });
+  log.info('serving', {
+    address: `${flags.bindAddress}:${flags.securePort}`,
+    rules: rules.length,
+    metrics: relister.current().size,
+    prometheus: flags.prometheusUrl,
+  });
+
+  return async () => {
+    clearInterval(refresh);
+    relister.stop();
+    await server.close();
+    await caches.stop();
+    await prometheus.close();
+    await rest.close();
+  };
+}

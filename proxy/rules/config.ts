@@ -1,0 +1,196 @@
+// prometheus-adapter's configuration file, read unchanged. Like the adapter (yaml.UnmarshalStrict)
+// unknown keys are errors, but ours name the key, its place and its line.
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+
+export interface GroupResourceRef {
+  group: string;
+  resource: string;
+}
+
+export interface ResourceMapping {
+  template: string;
+  overrides: Record<string, GroupResourceRef>;
+  namespaced: boolean | undefined;
+}
+
+export interface DiscoveryRule {
+  seriesQuery: string;
+  seriesFilters: { is?: string; isNot?: string }[];
+  resources: ResourceMapping;
+  name: { matches: string; as: string };
+  metricsQuery: string;
+  /** Where the rule stands, for messages: `rules[2]` and its line. */
+  origin: { path: string; line: number };
+}
+
+export interface ResourceRule {
+  containerQuery: string;
+  nodeQuery: string;
+  resources: ResourceMapping;
+  containerLabel: string;
+}
+
+export interface AdapterConfig {
+  rules: DiscoveryRule[];
+  externalRules: DiscoveryRule[];
+  resourceRules: { cpu: ResourceRule; memory: ResourceRule; window: string } | undefined;
+}
+
+export class ConfigError extends Error {}
+
+type Shape =
+  | 'string'
+  | 'bool'
+  | { list: Shape }
+  | { map: Shape }
+  | { fields: Record<string, Shape>; required?: string[] };
+
+const groupResource: Shape = { fields: { group: 'string', resource: 'string' } };
+const resourceMapping: Shape = {
+  fields: { template: 'string', overrides: { map: groupResource }, namespaced: 'bool' },
+};
+const discoveryRule: Shape = {
+  fields: {
+    seriesQuery: 'string',
+    seriesFilters: { list: { fields: { is: 'string', isNot: 'string' } } },
+    resources: resourceMapping,
+    name: { fields: { matches: 'string', as: 'string' } },
+    metricsQuery: 'string',
+  },
+};
+const resourceRule: Shape = {
+  fields: { containerQuery: 'string', nodeQuery: 'string', resources: resourceMapping, containerLabel: 'string' },
+};
+const rootShape: Shape = {
+  fields: {
+    rules: { list: discoveryRule },
+    externalRules: { list: discoveryRule },
+    resourceRules: { fields: { cpu: resourceRule, memory: resourceRule, window: 'string' } },
+  },
+};
+
+/** Parses and validates an adapter config; `file` only labels messages. */
+export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const lineOf = (node: Node | null | undefined): number =>
+    node?.range ? lines.linePos(node.range[0]).line : 0;
+  const first = doc.errors[0];
+  if (first) {
+    const line = first.linePos?.[0]?.line ?? 0;
+    throw new ConfigError(`${file}:${line}: invalid YAML: ${first.message.split('\n')[0]}`);
+  }
+  const fail = (node: Node | null | undefined, path: string, msg: string): never => {
+    throw new ConfigError(`${file}:${lineOf(node)}: ${path ? `${path}: ` : ''}${msg}`);
+  };
+
+  const check = (node: unknown, shape: Shape, path: string): void => {
+    if (node === null || node === undefined) return;
+    if (isScalar(node) && node.value === null) return;
+    const n = node as Node;
+    if (shape === 'string') {
+      if (!isScalar(n) || typeof n.value === 'object') fail(n, path, 'must be a string');
+      return;
+    }
+    if (shape === 'bool') {
+      if (!isScalar(n) || typeof n.value !== 'boolean') fail(n, path, 'must be true or false');
+      return;
+    }
+    if ('list' in shape) {
+      if (!isSeq(n)) return fail(n, path, 'must be a list');
+      n.items.forEach((item, i) => {
+        check(item, shape.list, `${path}[${i}]`);
+      });
+      return;
+    }
+    if (!isMap(n)) return fail(n, path, 'must be a mapping');
+    for (const pair of n.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) return fail(n, path, 'keys must be plain strings');
+      const key = String(pair.key.value);
+      const sub = path ? `${path}.${key}` : key;
+      if ('map' in shape) {
+        check(pair.value, shape.map, sub);
+        continue;
+      }
+      const fieldShape = shape.fields[key];
+      if (!fieldShape) {
+        const known = Object.keys(shape.fields).join(', ');
+        fail(pair.key as Node, path || 'top level', `unknown key "${key}" (known keys: ${known})`);
+      }
+      check(pair.value, fieldShape as Shape, sub);
+    }
+  };
+  check(doc.contents, rootShape, '');
+
+  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  if (typeof raw !== 'object' || Array.isArray(raw)) fail(doc.contents, '', 'the config must be a mapping');
+  const nodeAt = (path: (string | number)[]) => doc.getIn(path, true) as Node | undefined;
+
+  const discoveryRules = (key: 'rules' | 'externalRules'): DiscoveryRule[] =>
+    ((raw[key] as Record<string, unknown>[] | undefined) ?? []).map((r, i) => {
+      const path = `${key}[${i}]`;
+      const node = nodeAt([key, i]);
+      const rule = toDiscoveryRule(r ?? {}, { path, line: lineOf(node) });
+      if (!rule.seriesQuery) fail(node, path, 'seriesQuery is required');
+      if (!rule.metricsQuery) fail(node, path, 'metricsQuery is required');
+      rule.seriesFilters.forEach((f, j) => {
+        if ((f.is === undefined) === (f.isNot === undefined)) {
+          fail(nodeAt([key, i, 'seriesFilters', j]), `${path}.seriesFilters[${j}]`, 'give exactly one of is or isNot');
+        }
+      });
+      return rule;
+    });
+
+  const rr = raw.resourceRules as Record<string, Record<string, unknown> | undefined> | undefined;
+  let resourceRules: AdapterConfig['resourceRules'];
+  if (rr) {
+    const part = (name: 'cpu' | 'memory'): ResourceRule => {
+      const r = rr[name] ?? {};
+      const rule = {
+        containerQuery: str(r.containerQuery),
+        nodeQuery: str(r.nodeQuery),
+        resources: toResourceMapping(r.resources),
+        containerLabel: str(r.containerLabel),
+      };
+      if (!rule.containerQuery || !rule.nodeQuery) {
+        fail(nodeAt(['resourceRules', name]) ?? nodeAt(['resourceRules']), `resourceRules.${name}`, 'containerQuery and nodeQuery are required');
+      }
+      return rule;
+    };
+    resourceRules = { cpu: part('cpu'), memory: part('memory'), window: str(rr.window as unknown) || '1m' };
+  }
+  return { rules: discoveryRules('rules'), externalRules: discoveryRules('externalRules'), resourceRules };
+}
+
+function str(v: unknown): string {
+  return v === undefined || v === null ? '' : String(v);
+}
+
+function toResourceMapping(v: unknown): ResourceMapping {
+  const r = (v ?? {}) as Record<string, unknown>;
+  const overrides: Record<string, GroupResourceRef> = {};
+  for (const [label, gr] of Object.entries((r.overrides ?? {}) as Record<string, Record<string, unknown> | null>)) {
+    overrides[label] = { group: str(gr?.group), resource: str(gr?.resource) };
+  }
+  return {
+    template: str(r.template),
+    overrides,
+    namespaced: typeof r.namespaced === 'boolean' ? r.namespaced : undefined,
+  };
+}
+
+function toDiscoveryRule(r: Record<string, unknown>, origin: DiscoveryRule['origin']): DiscoveryRule {
+  const name = (r.name ?? {}) as Record<string, unknown>;
+  const filters = (r.seriesFilters ?? []) as Record<string, unknown>[];
+  return {
+    seriesQuery: str(r.seriesQuery),
+    seriesFilters: filters.map((f) => ({
+      ...(f?.is !== undefined && f?.is !== null ? { is: str(f.is) } : {}),
+      ...(f?.isNot !== undefined && f?.isNot !== null ? { isNot: str(f.isNot) } : {}),
+    })),
+    resources: toResourceMapping(r.resources),
+    name: { matches: str(name.matches), as: str(name.as) },
+    metricsQuery: str(r.metricsQuery),
+    origin,
+  };
+}

@@ -1,0 +1,31 @@
+// PromQL matchers with every value quoted and every literal regex escaped, so that nothing a client
+// sends (label values, object names) can change the shape of a query.
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export function isLabelName(name: string): boolean {
+  return LABEL_NAME.test(name);
+}
+
+/** A PromQL double-quoted string literal; JSON's escapes are a subset of the ones PromQL accepts. */
+export function quote(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** Escapes RE2 metacharacters so that `value` matches only itself inside `=~`. */
+export function escapeRegex(value: string): string {
+  return value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+export type MatchOp = '=' | '!=' | '=~' | '!~';
+
+export function matcher(label: string, op: MatchOp, value: string): string {
+  if (!isLabelName(label)) throw new Error(`"${label}" is not a valid Prometheus label name`);
+  return `${label}${op}${quote(value)}`;
+}
+
+/** `label="v"` for one value, `label=~"^(?:a|b)$"`-style alternation (escaped) for several. */
+export function matchAny(label: string, values: readonly string[], negate = false): string {
+  if (values.length === 1) return matcher(label, negate ? '!=' : '=', values[0] as string);
+  return matcher(label, negate ? '!~' : '=~', values.map(escapeRegex).join('|'));
+}

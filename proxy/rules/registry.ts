@@ -1,0 +1,80 @@
+// What the relist found: for each (resource, metric) pair, the series and rule that answer it.
+// Only names are kept, never label sets, so memory follows the number of metrics, not of series.
+import { closest } from '../../shared/text.ts';
+import { type CompiledRule, isClusterScoped } from './naming.ts';
+import { type GroupResource, groupResourceString } from './resources.ts';
+
+export interface MetricInfo {
+  resource: GroupResource;
+  namespaced: boolean;
+  metric: string;
+}
+
+export interface RegisteredMetric extends MetricInfo {
+  seriesName: string;
+  rule: CompiledRule;
+}
+
+/** One series as the relist sees it: its name and the names of its labels. */
+export interface SeriesShape {
+  name: string;
+  labels: readonly string[];
+}
+
+const keyOf = (resource: GroupResource, namespaced: boolean, metric: string) =>
+  `${groupResourceString(resource)}|${namespaced ? 'ns' : 'cluster'}|${metric}`;
+
+export class MetricRegistry {
+  private readonly entries = new Map<string, RegisteredMetric>();
+
+  /** `seriesByRule[i]` holds the series that rule i's seriesQuery returned. */
+  static build(rules: readonly CompiledRule[], seriesByRule: readonly (readonly SeriesShape[])[]): MetricRegistry {
+    const registry = new MetricRegistry();
+    rules.forEach((rule, i) => {
+      for (const series of seriesByRule[i] ?? []) {
+        if (!rule.keepsSeries(series.name)) continue;
+        const metric = rule.metricName(series.name);
+        const { resources, namespaced } = rule.resourcesFor(series.labels);
+        for (const resource of resources) {
+          const info = { resource, namespaced: namespaced && !isClusterScoped(resource), metric };
+          const key = keyOf(info.resource, info.namespaced, metric);
+          // First rule wins, so answers do not depend on the order series arrive in.
+          if (!registry.entries.has(key)) registry.entries.set(key, { ...info, seriesName: series.name, rule });
+        }
+      }
+    });
+    return registry;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  find(resource: GroupResource, namespaced: boolean, metric: string): RegisteredMetric | undefined {
+    return this.entries.get(keyOf(resource, namespaced, metric));
+  }
+
+  list(): MetricInfo[] {
+    return [...this.entries.values()]
+      .map(({ resource, namespaced, metric }) => ({ resource, namespaced, metric }))
+      .sort(
+        (a, b) =>
+          groupResourceString(a.resource).localeCompare(groupResourceString(b.resource)) ||
+          a.metric.localeCompare(b.metric),
+      );
+  }
+
+  /** Why `find` came back empty, in words: which part (metric or resource) is unknown. */
+  explainMissing(resource: GroupResource, metric: string): string {
+    const target = groupResourceString(resource);
+    const sameMetric = [...this.entries.values()].filter((e) => e.metric === metric);
+    if (sameMetric.length) {
+      const served = [...new Set(sameMetric.map((e) => groupResourceString(e.resource)))].sort().join(', ');
+      return `metric ${metric} is served for ${served}, not for ${target}: no rule maps a label of its series to ${target}`;
+    }
+    const names = [...this.entries.values()].map((e) => e.metric);
+    const hint = closest(metric, names);
+    const suggestion = hint.length ? ` (did you mean ${hint.join(', ')}?)` : '';
+    return `no series in Prometheus gives a metric named ${metric} for ${target}${suggestion}; check the rules' seriesQuery and name, and that the series exist`;
+  }
+}

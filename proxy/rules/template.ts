@@ -1,0 +1,392 @@
+// The subset of Go's text/template that prometheus-adapter query templates use, with its `<<` `>>`
+// delimiters: fields and map keys, variables, pipelines, parentheses, the builtin functions, and
+// if / else / range / with / end with `-` trim markers. Parsing happens once per rule.
+
+type Value = unknown;
+
+type Node =
+  | { kind: 'text'; text: string }
+  | { kind: 'action'; pipe: Pipeline }
+  | { kind: 'if' | 'with'; pipe: Pipeline; then: Node[]; else: Node[] }
+  | { kind: 'range'; pipe: Pipeline; then: Node[]; else: Node[] };
+
+interface Pipeline {
+  decl: string[];
+  commands: Operand[][];
+}
+
+type Operand =
+  | { kind: 'field'; base: 'dot' | string; path: string[] }
+  | { kind: 'literal'; value: Value }
+  | { kind: 'func'; name: string }
+  | { kind: 'pipe'; pipe: Pipeline };
+
+export class TemplateError extends Error {}
+
+export interface Template {
+  source: string;
+  execute(data: Record<string, Value>): string;
+}
+
+export function parseTemplate(source: string): Template {
+  const nodes = parseNodes(lexActions(source));
+  return { source, execute: (data) => render(nodes, data, new Map([['$', data]])) };
+}
+
+type Piece = { kind: 'text'; text: string } | { kind: 'action'; body: string };
+
+function lexActions(src: string): Piece[] {
+  const pieces: Piece[] = [];
+  let pos = 0;
+  while (pos < src.length) {
+    const open = src.indexOf('<<', pos);
+    if (open < 0) {
+      pieces.push({ kind: 'text', text: src.slice(pos) });
+      break;
+    }
+    let text = src.slice(pos, open);
+    let bodyStart = open + 2;
+    if (src.startsWith('- ', bodyStart) || src.startsWith('-\t', bodyStart) || src.startsWith('-\n', bodyStart)) {
+      text = text.trimEnd();
+      bodyStart += 1;
+    }
+    if (text) pieces.push({ kind: 'text', text });
+    const close = findClose(src, bodyStart);
+    if (close < 0) throw new TemplateError(`unclosed action "<<" at offset ${open}`);
+    let body = src.slice(bodyStart, close);
+    pos = close + 2;
+    if (/\s-$/.test(body)) {
+      body = body.slice(0, -1);
+      while (pos < src.length && /\s/.test(src[pos] as string)) pos++;
+    }
+    pieces.push({ kind: 'action', body: body.trim() });
+  }
+  return pieces;
+}
+
+function findClose(src: string, from: number): number {
+  let quote: string | null = null;
+  for (let i = from; i < src.length; i++) {
+    const c = src[i];
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = null;
+    } else if (c === '"' || c === '`') quote = c;
+    else if (c === '>' && src[i + 1] === '>') return i;
+  }
+  return -1;
+}
+
+function parseNodes(pieces: Piece[]): Node[] {
+  let i = 0;
+  const block = (terminators: string[]): { nodes: Node[]; end: string } => {
+    const nodes: Node[] = [];
+    while (i < pieces.length) {
+      const p = pieces[i++] as Piece;
+      if (p.kind === 'text') {
+        nodes.push(p);
+        continue;
+      }
+      const body = p.body;
+      if (body.startsWith('/*')) continue;
+      const [word] = body.split(/\s+/, 1);
+      if (word === 'end' || word === 'else') {
+        if (!terminators.includes(word)) throw new TemplateError(`unexpected <<${body}>>`);
+        return { nodes, end: body };
+      }
+      if (word === 'if' || word === 'with' || word === 'range') {
+        nodes.push(controlNode(word, body.slice(word.length)));
+        continue;
+      }
+      nodes.push({ kind: 'action', pipe: parsePipeline(body) });
+    }
+    if (terminators.length) throw new TemplateError('missing <<end>>');
+    return { nodes, end: '' };
+  };
+  const controlNode = (word: 'if' | 'with' | 'range', rest: string): Node => {
+    const pipe = parsePipeline(rest);
+    const then = block(['end', 'else']);
+    let elseNodes: Node[] = [];
+    if (then.end !== 'end') {
+      const elseRest = then.end.slice(4).trim();
+      if (elseRest.startsWith('if ') || elseRest.startsWith('with ')) {
+        // `else if x` is shorthand for `else` + nested `if x … end`, sharing the outer `end`.
+        const nestedWord = elseRest.startsWith('if ') ? 'if' : 'with';
+        elseNodes = [controlNode(nestedWord, elseRest.slice(nestedWord.length))];
+      } else {
+        elseNodes = block(['end']).nodes;
+      }
+    }
+    return { kind: word, pipe, then: then.nodes, else: elseNodes };
+  };
+  return block([]).nodes;
+}
+
+// ---- pipelines -------------------------------------------------------------------------------
+
+function tokenize(src: string): string[] {
+  const tokens: string[] = [];
+  const re = /\s*(?:("(?:[^"\\]|\\.)*")|(`[^`]*`)|(:=|=|\||\(|\)|,)|([^\s|(),:=]+))/y;
+  let pos = 0;
+  while (pos < src.length) {
+    re.lastIndex = pos;
+    const m = re.exec(src);
+    if (!m) {
+      if (/^\s*$/.test(src.slice(pos))) break;
+      throw new TemplateError(`cannot parse "${src.slice(pos)}"`);
+    }
+    tokens.push((m[1] ?? m[2] ?? m[3] ?? m[4]) as string);
+    pos = re.lastIndex;
+  }
+  return tokens;
+}
+
+function parsePipeline(src: string): Pipeline {
+  const tokens = tokenize(src);
+  let i = 0;
+  const decl: string[] = [];
+  const assign = tokens.findIndex((t) => t === ':=' || t === '=');
+  if (assign > 0 && tokens.slice(0, assign).every((t) => t === ',' || t.startsWith('$'))) {
+    for (const t of tokens.slice(0, assign)) if (t !== ',') decl.push(t);
+    i = assign + 1;
+  }
+  const parse = (closing: string | null): Pipeline['commands'] => {
+    const commands: Operand[][] = [[]];
+    while (i < tokens.length) {
+      const t = tokens[i++] as string;
+      if (t === closing) return commands;
+      const current = commands[commands.length - 1] as Operand[];
+      if (t === '|') {
+        if (!current.length) throw new TemplateError(`missing command before "|" in "${src}"`);
+        commands.push([]);
+      } else if (t === '(') {
+        current.push({ kind: 'pipe', pipe: { decl: [], commands: parse(')') } });
+      } else {
+        current.push(operand(t));
+      }
+    }
+    if (closing) throw new TemplateError(`unclosed "(" in "${src}"`);
+    return commands;
+  };
+  const commands = parse(null);
+  if (commands.some((c) => c.length === 0)) throw new TemplateError(`empty command in "${src}"`);
+  return { decl, commands };
+}
+
+const FUNCS = new Set(['index', 'len', 'print', 'printf', 'println', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'not', 'and', 'or', 'slice', 'js', 'html', 'urlquery']);
+
+function operand(t: string): Operand {
+  if (t.startsWith('"')) return { kind: 'literal', value: JSON.parse(t) };
+  if (t.startsWith('`')) return { kind: 'literal', value: t.slice(1, -1) };
+  if (t === 'true' || t === 'false') return { kind: 'literal', value: t === 'true' };
+  if (t === 'nil') return { kind: 'literal', value: null };
+  if (/^-?\d+(\.\d+)?$/.test(t)) return { kind: 'literal', value: Number(t) };
+  if (t === '.') return { kind: 'field', base: 'dot', path: [] };
+  if (t.startsWith('.')) return { kind: 'field', base: 'dot', path: t.slice(1).split('.') };
+  if (t.startsWith('$')) {
+    const [base, ...path] = t.split('.');
+    return { kind: 'field', base: base as string, path };
+  }
+  if (FUNCS.has(t)) return { kind: 'func', name: t };
+  throw new TemplateError(`function "${t}" not defined`);
+}
+
+// ---- execution -------------------------------------------------------------------------------
+
+type Scope = Map<string, Value>;
+
+function render(nodes: Node[], dot: Value, vars: Scope): string {
+  let out = '';
+  for (const node of nodes) {
+    switch (node.kind) {
+      case 'text':
+        out += node.text;
+        break;
+      case 'action': {
+        const v = evalPipeline(node.pipe, dot, vars);
+        if (!node.pipe.decl.length) out += printValue(v);
+        break;
+      }
+      case 'if':
+      case 'with': {
+        const inner = new Map(vars);
+        const v = evalPipeline(node.pipe, dot, inner);
+        if (truthy(v)) out += render(node.then, node.kind === 'with' ? v : dot, inner);
+        else out += render(node.else, dot, vars);
+        break;
+      }
+      case 'range': {
+        const inner = new Map(vars);
+        const v = evalPipeline({ ...node.pipe, decl: [] }, dot, inner);
+        const entries: [Value, Value][] = Array.isArray(v)
+          ? v.map((x, idx) => [idx, x])
+          : v && typeof v === 'object'
+            ? Object.keys(v)
+                .sort()
+                .map((k) => [k, (v as Record<string, Value>)[k]])
+            : typeof v === 'number'
+              ? Array.from({ length: v }, (_, idx) => [idx, idx])
+              : [];
+        if (!entries.length) out += render(node.else, dot, vars);
+        for (const [k, x] of entries) {
+          const decl = node.pipe.decl;
+          if (decl.length === 1) inner.set(decl[0] as string, x);
+          if (decl.length === 2) {
+            inner.set(decl[0] as string, k);
+            inner.set(decl[1] as string, x);
+          }
+          out += render(node.then, x, inner);
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function evalPipeline(pipe: Pipeline, dot: Value, vars: Scope): Value {
+  let result: Value;
+  let piped = false;
+  for (const command of pipe.commands) {
+    const [head, ...args] = command as [Operand, ...Operand[]];
+    if (head.kind === 'func') {
+      const argv = args.map((a) => evalOperand(a, dot, vars));
+      if (piped) argv.push(result);
+      result = callFunc(head.name, argv);
+    } else {
+      if (args.length || piped) throw new TemplateError('can only pass arguments to functions');
+      result = evalOperand(head, dot, vars);
+    }
+    piped = true;
+  }
+  for (const name of pipe.decl) vars.set(name, result);
+  return result;
+}
+
+function evalOperand(op: Operand, dot: Value, vars: Scope): Value {
+  switch (op.kind) {
+    case 'literal':
+      return op.value;
+    case 'pipe':
+      return evalPipeline(op.pipe, dot, vars);
+    case 'func':
+      return callFunc(op.name, []);
+    case 'field': {
+      let v: Value;
+      if (op.base === 'dot') v = dot;
+      else if (vars.has(op.base)) v = vars.get(op.base);
+      else throw new TemplateError(`undefined variable "${op.base}"`);
+      for (const key of op.path) {
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+          throw new TemplateError(`can't evaluate field ${key} in ${describe(v)}`);
+        }
+        const obj = v as Record<string, Value>;
+        if (!(key in obj) && isStruct(obj)) throw new TemplateError(`can't evaluate field ${key}`);
+        v = obj[key] ?? '';
+      }
+      return v;
+    }
+  }
+}
+
+// Top-level template data behaves like a Go struct (unknown fields are errors); nested maps like Go maps.
+const STRUCT = Symbol('struct');
+export function asStruct<T extends object>(o: T): T {
+  Object.defineProperty(o, STRUCT, { value: true });
+  return o;
+}
+function isStruct(o: object): boolean {
+  return STRUCT in o;
+}
+
+function callFunc(name: string, a: Value[]): Value {
+  switch (name) {
+    case 'index': {
+      let v = a[0];
+      for (const k of a.slice(1)) {
+        if (Array.isArray(v)) v = v[Number(k)];
+        else if (v && typeof v === 'object') v = (v as Record<string, Value>)[String(k)] ?? '';
+        else throw new TemplateError(`can't index ${describe(v)}`);
+        if (v === undefined) throw new TemplateError(`index ${String(k)} out of range`);
+      }
+      return v;
+    }
+    case 'len': {
+      const v = a[0];
+      if (typeof v === 'string' || Array.isArray(v)) return v.length;
+      if (v && typeof v === 'object') return Object.keys(v).length;
+      throw new TemplateError(`len of ${describe(v)}`);
+    }
+    case 'slice': {
+      const [v, from = 0, to] = a as [string | Value[], number, number | undefined];
+      return v.slice(from, to);
+    }
+    case 'print':
+      return a.map(printValue).join('');
+    case 'println':
+      return `${a.map(printValue).join(' ')}\n`;
+    case 'printf':
+      return sprintf(String(a[0]), a.slice(1));
+    case 'not':
+      return !truthy(a[0]);
+    case 'and':
+      return a.find((x) => !truthy(x)) ?? a[a.length - 1];
+    case 'or':
+      return a.find((x) => truthy(x)) ?? a[a.length - 1];
+    case 'eq':
+      return a.slice(1).some((x) => x === a[0]);
+    case 'ne':
+      return a[0] !== a[1];
+    case 'lt':
+      return (a[0] as number) < (a[1] as number);
+    case 'le':
+      return (a[0] as number) <= (a[1] as number);
+    case 'gt':
+      return (a[0] as number) > (a[1] as number);
+    case 'ge':
+      return (a[0] as number) >= (a[1] as number);
+    case 'urlquery':
+      return encodeURIComponent(a.map(printValue).join(''));
+    case 'js':
+      return JSON.stringify(a.map(printValue).join('')).slice(1, -1);
+    case 'html':
+      return a
+        .map(printValue)
+        .join('')
+        .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  }
+  throw new TemplateError(`function "${name}" not defined`);
+}
+
+function sprintf(format: string, args: Value[]): string {
+  let n = 0;
+  return format.replace(/%([%sdvqf])/g, (_, verb: string) => {
+    if (verb === '%') return '%';
+    const v = args[n++];
+    if (verb === 'q') return JSON.stringify(printValue(v));
+    if (verb === 'd') return String(Math.trunc(Number(v)));
+    return printValue(v);
+  });
+}
+
+function truthy(v: Value): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v && typeof v === 'object') return Object.keys(v).length > 0;
+  return Boolean(v);
+}
+
+function printValue(v: Value): string {
+  if (Array.isArray(v)) return `[${v.map(printValue).join(' ')}]`;
+  if (v === null || v === undefined) return '<no value>';
+  if (typeof v === 'object') {
+    const entries = Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${printValue((v as Record<string, Value>)[k])}`);
+    return `map[${entries.join(' ')}]`;
+  }
+  return String(v);
+}
+
+function describe(v: Value): string {
+  return Array.isArray(v) ? 'a list' : v === null || v === undefined ? 'nil' : `a ${typeof v}`;
+}

@@ -1,0 +1,97 @@
+// Front-proxy (request-header) authentication: X-Remote-* headers are believed only when the TLS peer
+// presented a certificate that chains to requestheader-client-ca-file, allows client auth, and has a
+// CN in requestheader-allowed-names (apiserver pkg/authentication/request/headerrequest).
+import { X509Certificate } from 'node:crypto';
+
+export interface RequestHeaderConfig {
+  cas: X509Certificate[];
+  caPem: string;
+  allowedNames: string[];
+  usernameHeaders: string[];
+  uidHeaders: string[];
+  groupHeaders: string[];
+  extraHeaderPrefixes: string[];
+}
+
+export interface UserInfo {
+  name: string;
+  uid: string;
+  groups: string[];
+  extra: Record<string, string[]>;
+}
+
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const ANY_EKU = '2.5.29.37.0';
+
+export function splitPemBundle(pem: string): X509Certificate[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map((b) => new X509Certificate(b));
+}
+
+/** Reads kube-system/extension-apiserver-authentication's data, whose lists are JSON arrays. */
+export function requestHeaderConfigFrom(data: Record<string, string>): RequestHeaderConfig | undefined {
+  const caPem = data['requestheader-client-ca-file'];
+  if (!caPem) return undefined;
+  const list = (key: string, fallback: string[]): string[] => {
+    const raw = data[key];
+    if (raw === undefined || raw === '') return fallback;
+    const parsed = JSON.parse(raw) as unknown;
+    return Array.isArray(parsed) ? parsed.map(String) : fallback;
+  };
+  return {
+    cas: splitPemBundle(caPem),
+    caPem,
+    allowedNames: list('requestheader-allowed-names', []),
+    usernameHeaders: list('requestheader-username-headers', ['X-Remote-User']),
+    uidHeaders: list('requestheader-uid-headers', []),
+    groupHeaders: list('requestheader-group-headers', ['X-Remote-Group']),
+    extraHeaderPrefixes: list('requestheader-extra-headers-prefix', ['X-Remote-Extra-']),
+  };
+}
+
+/**
+ * Why the peer may not speak for users, or undefined if it may. `chain` is the peer certificate
+ * followed by the intermediates it sent; `tlsVerified` is the TLS layer's own chain verdict.
+ */
+export function frontProxyRejection(
+  chain: readonly X509Certificate[],
+  tlsVerified: boolean,
+  config: RequestHeaderConfig,
+  nowMs = Date.now(),
+): string | undefined {
+  const peer = chain[0];
+  if (!peer) return 'no client certificate';
+  if (!tlsVerified) return 'the client certificate does not verify';
+  const signedByRequestHeaderCA = chain.some((c) => config.cas.some((ca) => c.checkIssued(ca) && c.verify(ca.publicKey)));
+  if (!signedByRequestHeaderCA) return 'the client certificate is not signed by the requestheader CA';
+  if (nowMs < Date.parse(peer.validFrom) || nowMs > Date.parse(peer.validTo)) return 'the client certificate has expired';
+  const eku = peer.keyUsage;
+  if (eku && !eku.includes(CLIENT_AUTH) && !eku.includes(ANY_EKU)) return 'the client certificate does not allow client auth';
+  const cn = /(?:^|\n)CN=([^\n]*)/.exec(peer.subject)?.[1] ?? '';
+  if (config.allowedNames.length && !config.allowedNames.includes(cn)) {
+    return `client certificate CN "${cn}" is not in requestheader-allowed-names`;
+  }
+  return undefined;
+}
+
+/** The user the front proxy names in the headers (Node's headersDistinct), or undefined without a username. */
+export function userFromHeaders(
+  headers: Record<string, string[] | undefined>,
+  config: RequestHeaderConfig,
+): UserInfo | undefined {
+  const values = (name: string): string[] => headers[name.toLowerCase()] ?? [];
+  const first = (names: string[]) => names.flatMap(values).find((v) => v !== '');
+  const name = first(config.usernameHeaders);
+  if (!name) return undefined;
+  const groups = config.groupHeaders.flatMap(values);
+  const extra: Record<string, string[]> = {};
+  for (const prefix of config.extraHeaderPrefixes) {
+    const p = prefix.toLowerCase();
+    for (const [header, v] of Object.entries(headers)) {
+      if (!header.startsWith(p) || v === undefined) continue;
+      const key = decodeURIComponent(header.slice(p.length)).toLowerCase();
+      extra[key] = [...(extra[key] ?? []), ...v];
+    }
+  }
+  return { name, uid: first(config.uidHeaders) ?? '', groups: groups.filter(Boolean), extra };
+}

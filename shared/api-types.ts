@@ -1,0 +1,95 @@
+// Wire types of the metrics API groups and the meta/v1 documents around them, as the proxy sends
+// them and the plugin reads them (kubernetes/metrics and apimachinery meta/v1).
+
+export const CUSTOM_GROUP = 'custom.metrics.k8s.io';
+export const EXTERNAL_GROUP = 'external.metrics.k8s.io';
+export const RESOURCE_GROUP = 'metrics.k8s.io';
+export const CUSTOM_VERSIONS = ['v1beta2', 'v1beta1'] as const;
+export type CustomVersion = (typeof CUSTOM_VERSIONS)[number];
+
+export type { LabelSelector } from './labels.ts';
+import type { LabelSelector } from './labels.ts';
+
+export interface ObjectReference {
+  kind: string;
+  namespace?: string;
+  name: string;
+  apiVersion: string;
+}
+
+export interface MetricValueV1beta2 {
+  describedObject: ObjectReference;
+  metric: { name: string; selector: LabelSelector | null };
+  timestamp: string;
+  windowSeconds?: number;
+  value: string;
+}
+
+export interface MetricValueV1beta1 {
+  describedObject: ObjectReference;
+  metricName: string;
+  selector: LabelSelector | null;
+  timestamp: string;
+  window?: number;
+  value: string;
+}
+
+export interface MetricValueList<T = MetricValueV1beta2 | MetricValueV1beta1> {
+  kind: 'MetricValueList';
+  apiVersion: string;
+  metadata: Record<string, never>;
+  items: T[];
+}
+
+export interface Status {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Failure' | 'Success';
+  message: string;
+  reason: string;
+  code: number;
+  details?: { name?: string; group?: string; kind?: string; retryAfterSeconds?: number };
+}
+
+export interface GroupVersionForDiscovery {
+  groupVersion: string;
+  version: string;
+}
+
+export interface APIGroup {
+  kind?: 'APIGroup';
+  apiVersion?: 'v1';
+  name: string;
+  versions: GroupVersionForDiscovery[];
+  preferredVersion: GroupVersionForDiscovery;
+}
+
+export interface APIGroupList {
+  kind: 'APIGroupList';
+  apiVersion: 'v1';
+  groups: APIGroup[];
+}
+
+export interface APIResource {
+  name: string;
+  singularName: string;
+  namespaced: boolean;
+  kind: string;
+  verbs: string[];
+  group?: string;
+  version?: string;
+  shortNames?: string[];
+}
+
+export interface APIResourceList {
+  kind: 'APIResourceList';
+  apiVersion: 'v1';
+  groupVersion: string;
+  resources: APIResource[];
+}
+
+/** RFC 3339, UTC, whole seconds, as metav1.Time marshals. */
+export function formatTime(ms: number): string {
+  return `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds the local control plane from Go modules, once: kube-apiserver, kube-controller-manager,
+# kube-scheduler, kubectl (one Kubernetes version), the etcd that version pins, and kwok.
+# Output goes to $CMETRICS_BIN (default ~/.cache/cmetrics/bin/k8s-$K8S_VERSION); a binary that is
+# already there is not rebuilt. GOCACHE and GOMODCACHE keep their Go defaults, outside the repo.
+set -euo pipefail
+
+K8S_VERSION="${K8S_VERSION:-v1.37.2}"
+KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
+PROM_ADAPTER_VERSION="${PROM_ADAPTER_VERSION:-v0.12.0}"
+CACHE_ROOT="${CMETRICS_CACHE:-$HOME/.cache/cmetrics}"
+BIN="${CMETRICS_BIN:-$CACHE_ROOT/bin/k8s-$K8S_VERSION}"
+WRAPPER="$CACHE_ROOT/wrapper/k8s-$K8S_VERSION"
+export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--buildvcs=false}" GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
+
+mkdir -p "$BIN" "$WRAPPER"
+minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
+staging_version="v0.${K8S_VERSION#v1.}"
+
+log() { printf '[build-binaries] %s\n' "$*" >&2; }
+have() { [ -x "$BIN/$1" ]; }
+
+k8s_cmds=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+missing=()
+for c in "${k8s_cmds[@]}" etcd; do have "$c" || missing+=("$c"); done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  cd "$WRAPPER"
+  if [ ! -f go.mod ]; then
+    log "preparing wrapper module for k8s.io/kubernetes $K8S_VERSION"
+    go mod init cmetrics.local/kbins >/dev/null 2>&1
+    kmod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+    go_line=$(awk '$1=="go"{print $2; exit}' "$kmod")
+    godebug=$(awk '$1=="godebug"{print $2; exit}' "$kmod")
+    go mod edit -go="$go_line" ${godebug:+-godebug="$godebug"} -require="k8s.io/kubernetes@$K8S_VERSION"
+    # Every staging module is required at v0.0.0 upstream; point each at its published tag.
+    for m in $(awk '/^require/,/^\)/' "$kmod" | awk '$1 ~ /^k8s\.io\// && $2=="v0.0.0"{print $1}'); do
+      go mod edit -replace="$m=$m@$staging_version"
+    done
+    etcd_version=$(awk '$1=="go.etcd.io/etcd/server/v3"{print $2; exit}' "$kmod")
+    go get "k8s.io/kubernetes@$K8S_VERSION" "${k8s_cmds[@]/#/k8s.io/kubernetes/cmd/}" \
+      "go.etcd.io/etcd/server/v3@${etcd_version:?k8s.io/kubernetes pins no etcd}" >&2
+  fi
+  ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+  pkgs=()
+  for c in "${k8s_cmds[@]}"; do have "$c" || pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    log "building ${pkgs[*]}"
+    go build -ldflags "$ldflags" -o "$BIN/" "${pkgs[@]}"
+  fi
+  if ! have etcd; then
+    log "building etcd (the version k8s.io/kubernetes $K8S_VERSION pins)"
+    go build -ldflags "-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3
+  fi
+fi
+
+if ! have kwok; then
+  log "building kwok $KWOK_VERSION"
+  GOBIN="$BIN" go install -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+fi
+
+if [ "${WITH_PROMETHEUS_ADAPTER:-0}" = 1 ] && ! have prometheus-adapter; then
+  log "building prometheus-adapter $PROM_ADAPTER_VERSION"
+  tmp=$(mktemp -d)
+  GOBIN="$tmp" go install -ldflags "-s -w" "sigs.k8s.io/prometheus-adapter/cmd/adapter@$PROM_ADAPTER_VERSION"
+  mv "$tmp/adapter" "$BIN/prometheus-adapter"; rmdir "$tmp"
+fi
+
+echo "$BIN"

@@ -1,0 +1,162 @@
+// The whole proof path in one call: control plane, Prometheus, the sample app's pods and their
+// processes, and cmetrics-proxy registered with the aggregator through an ExternalName Service.
+// Used by the end-to-end suites, the demo and the benchmarks.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { type Cluster, startCluster } from './cluster.ts';
+import { freePort, type Proc, startProcess, stopProcess, waitFor } from './processes.ts';
+import { type PrometheusServer, startPrometheus } from './prometheus.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const FIXTURES = join(root, 'test', 'fixtures');
+
+export const PROXY_NAMESPACE = 'cmetrics';
+export const PROXY_SERVICE = 'cmetrics';
+export const CUSTOM_METRICS_APISERVICES = [
+  { version: 'v1beta1', priority: 100 },
+  { version: 'v1beta2', priority: 200 },
+];
+
+export interface Stack {
+  cluster: Cluster;
+  prometheus: PrometheusServer;
+  proxy: Proc;
+  proxyPort: number;
+  podRunner: Proc;
+  podRunnerState: string;
+  /** Pods the runner serves right now (name → loopback IP). */
+  servedPods(): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  workDir?: string;
+  adapterConfig?: string;
+  relistInterval?: string;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const cluster = await startCluster(opts.workDir ? { workDir: opts.workDir } : {});
+  const extra: Proc[] = [];
+  let prometheus: PrometheusServer | undefined;
+  const stop = async () => {
+    for (const p of extra.reverse()) await stopProcess(p);
+    await prometheus?.stop();
+    await cluster.stop();
+  };
+  try {
+    const logs = join(cluster.workDir, 'logs');
+    prometheus = await startPrometheus(cluster);
+
+    const podRunnerState = join(cluster.workDir, 'pod-runner.json');
+    const podRunner = startProcess('pod-runner', process.execPath, [
+      join(root, 'test', 'harness', 'pod-runner.ts'),
+      `--kubeconfig=${cluster.kubeconfigFor('pod-runner', 'pod-runner', ['system:masters'])}`,
+      '--selector=app=custom-metrics-app',
+      `--state-file=${podRunnerState}`,
+    ], logs);
+    extra.push(podRunner);
+
+    cluster.kubectl(['apply', '-f', join(FIXTURES, 'sample-app.yaml')]);
+
+    const proxyPort = await freePort();
+    const serving = cluster.pki.serving('cmetrics-proxy-serving', [
+      `${PROXY_SERVICE}.${PROXY_NAMESPACE}.svc`,
+      `${PROXY_SERVICE}.${PROXY_NAMESPACE}.svc.cluster.local`,
+      'localhost',
+    ]);
+    cluster.kubectl(['apply', '-f', '-'], proxyRbacManifest());
+    const proxy = startProcess('cmetrics-proxy', process.execPath, [
+      join(root, 'cmd', 'cmetrics-proxy.ts'),
+      `--prometheus-url=${prometheus.url}`,
+      `--config=${opts.adapterConfig ?? join(FIXTURES, 'harness-adapter.yaml')}`,
+      `--metrics-relist-interval=${opts.relistInterval ?? '5s'}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${proxyPort}`,
+      `--tls-cert-file=${serving.cert}`,
+      `--tls-private-key-file=${serving.key}`,
+      `--kubeconfig=${cluster.kubeconfigFor('cmetrics-proxy', 'cmetrics-proxy')}`,
+      '--log-level=debug',
+    ], logs);
+    extra.push(proxy);
+    await waitFor('cmetrics-proxy listening', async () => {
+      const lines = readFileSync(proxy.log, 'utf8');
+      return lines.includes('"msg":"serving"') ? true : undefined;
+    }, { proc: proxy, timeoutMs: 60_000 });
+
+    cluster.kubectl(['apply', '-f', '-'], apiServicesManifest(proxyPort, readFileSync(cluster.pki.servingCa.cert)));
+
+    const servedPods = (): Record<string, string> => {
+      if (!existsSync(podRunnerState)) return {};
+      const state = JSON.parse(readFileSync(podRunnerState, 'utf8')) as { pods: { name: string; ip: string }[] };
+      return Object.fromEntries(state.pods.map((p) => [p.name, p.ip]));
+    };
+    return { cluster, prometheus, proxy, proxyPort, podRunner, podRunnerState, servedPods, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function proxyRbacManifest(): string {
+  const user = { kind: 'User', name: 'cmetrics-proxy', apiGroup: 'rbac.authorization.k8s.io' };
+  const items = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: PROXY_NAMESPACE } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'cmetrics-proxy-reader' },
+      rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'cmetrics-proxy-reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cmetrics-proxy-reader' },
+      subjects: [user],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'cmetrics-proxy:system:auth-delegator' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+      subjects: [user],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'cmetrics-proxy-auth-reader', namespace: 'kube-system' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+      subjects: [user],
+    },
+  ];
+  return stringify({ apiVersion: 'v1', kind: 'List', items });
+}
+
+/** The Service is an ExternalName to 127.0.0.1: the aggregator dials it with the APIService's port. */
+export function apiServicesManifest(port: number, caBundle: Buffer): string {
+  const items: unknown[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: PROXY_SERVICE, namespace: PROXY_NAMESPACE },
+      spec: { type: 'ExternalName', externalName: '127.0.0.1' },
+    },
+    ...CUSTOM_METRICS_APISERVICES.map(({ version, priority }) => ({
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: `${version}.custom.metrics.k8s.io` },
+      spec: {
+        group: 'custom.metrics.k8s.io',
+        version,
+        service: { namespace: PROXY_NAMESPACE, name: PROXY_SERVICE, port },
+        caBundle: caBundle.toString('base64'),
+        groupPriorityMinimum: 100,
+        versionPriority: priority,
+      },
+    })),
+  ];
+  return stringify({ apiVersion: 'v1', kind: 'List', items });
+}
