@@ -77,7 +77,8 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
     node?.range ? lines.linePos(node.range[0]).line : 0;
   const first = doc.errors[0];
   if (first) {
-    const line = first.linePos?.[0]?.line ?? 0;
+    // linePos is only filled in with prettyErrors; pos (offsets) always is.
+    const line = first.linePos?.[0]?.line ?? lines.linePos(first.pos[0]).line;
     throw new ConfigError(`${file}:${line}: invalid YAML: ${first.message.split('\n')[0]}`);
   }
   const fail = (node: Node | null | undefined, path: string, msg: string): never => {

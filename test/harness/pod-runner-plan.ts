@@ -49,12 +49,16 @@ export interface SkippedPod {
 export interface Plan {
   /** Sorted by namespace, then name. */
   apps: DesiredApp[];
-  /** Every pod not in `apps`, with the reason, in input order. */
+  /** Every pod not in `apps`, with the reason: in input order, then the duplicate-ip ones. */
   skipped: SkippedPod[];
 }
 
 /** Reasons the runner should log: the pod looks servable but will not be served. */
-export const NOTEWORTHY_SKIPS: ReadonlySet<SkipReason> = new Set(['host-network', 'non-loopback-ip', 'duplicate-ip']);
+export const NOTEWORTHY_SKIPS: ReadonlySet<SkipReason> = new Set([
+  'host-network',
+  'non-loopback-ip',
+  'duplicate-ip',
+]);
 
 export function isLoopbackIPv4(ip: string): boolean {
   return isIPv4(ip) && ip.startsWith('127.');
@@ -67,7 +71,15 @@ function time(t: Date | string | undefined): number {
 }
 
 function byName(a: { namespace: string; name: string }, b: { namespace: string; name: string }): number {
-  return a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return a.namespace < b.namespace
+    ? -1
+    : a.namespace > b.namespace
+      ? 1
+      : a.name < b.name
+        ? -1
+        : a.name > b.name
+          ? 1
+          : 0;
 }
 
 export function desiredApps(pods: Iterable<PodLike>, opts: PlanOptions): Plan {
@@ -87,12 +99,20 @@ export function desiredApps(pods: Iterable<PodLike>, opts: PlanOptions): Plan {
     else candidates.push({ app: { ...id, ip, port: opts.port }, created: time(md.creationTimestamp) });
   }
   // Only one process can bind an ip:port: the oldest pod keeps it (ties: by namespace/name, then uid).
-  candidates.sort((a, b) => a.created - b.created || byName(a.app, b.app) || (a.app.uid < b.app.uid ? -1 : 1));
+  candidates.sort(
+    (a, b) => a.created - b.created || byName(a.app, b.app) || (a.app.uid < b.app.uid ? -1 : 1),
+  );
   const taken = new Set<string>();
   const apps: DesiredApp[] = [];
   for (const { app } of candidates) {
     if (taken.has(app.ip)) {
-      skipped.push({ uid: app.uid, namespace: app.namespace, name: app.name, ip: app.ip, reason: 'duplicate-ip' });
+      skipped.push({
+        uid: app.uid,
+        namespace: app.namespace,
+        name: app.name,
+        ip: app.ip,
+        reason: 'duplicate-ip',
+      });
       continue;
     }
     taken.add(app.ip);

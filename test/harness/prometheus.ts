@@ -1,5 +1,5 @@
-// The real Prometheus server (Debian's package), discovering pods through the harness's
-// kube-apiserver and scraping them on their loopback pod IPs, the way kube-prometheus would.
+// The real Prometheus server (Debian's package), scraping the sample app's pods on their loopback
+// pod IPs with the labels kube-prometheus would give them (namespace, pod, service).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -14,43 +14,25 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(cluster: Cluster, opts: { scrapeIntervalSeconds?: number } = {}): Promise<PrometheusServer> {
+export async function startPrometheus(
+  cluster: Cluster,
+  opts: { fileSd: string; scrapeIntervalSeconds?: number },
+): Promise<PrometheusServer> {
   const dir = join(cluster.workDir, 'prometheus');
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const interval = `${opts.scrapeIntervalSeconds ?? 2}s`;
-  const client = cluster.pki.client('prometheus', 'prometheus', ['system:masters']);
+  // Debian's Prometheus is built without Kubernetes service discovery, so the pod runner (which
+  // knows every served pod, its loopback IP and labels) writes file_sd targets instead.
   const config = {
     global: { scrape_interval: interval, evaluation_interval: interval },
     scrape_configs: [
       {
         job_name: 'kubernetes-pods',
-        kubernetes_sd_configs: [
-          {
-            role: 'pod',
-            api_server: cluster.apiserverUrl,
-            tls_config: { ca_file: cluster.pki.ca.cert, cert_file: client.cert, key_file: client.key },
-          },
-        ],
+        file_sd_configs: [{ files: [opts.fileSd], refresh_interval: '5s' }],
         relabel_configs: [
-          { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], regex: 'true', action: 'keep' },
-          // Only loopback pod IPs are ever scraped: nothing here may dial another address.
-          { source_labels: ['__meta_kubernetes_pod_ip'], regex: '127\\..+', action: 'keep' },
-          {
-            source_labels: ['__meta_kubernetes_pod_ip', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
-            regex: '(.+);(\\d+)',
-            replacement: '$1:$2',
-            target_label: '__address__',
-          },
-          {
-            source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'],
-            regex: '(.+)',
-            target_label: '__metrics_path__',
-          },
-          { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
-          { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
-          // What a ServiceMonitor's endpoints would add: the Service in front of the pod, named by its app label.
-          { source_labels: ['__meta_kubernetes_pod_label_app'], regex: '(.+)', target_label: 'service' },
+          // Only loopback addresses are ever scraped: nothing here may dial another address.
+          { source_labels: ['__address__'], regex: '127\\..+', action: 'keep' },
         ],
       },
     ],

@@ -1,7 +1,7 @@
 // The whole proof path in one call: control plane, Prometheus, the sample app's pods and their
 // processes, and cmetrics-proxy registered with the aggregator through an ExternalName Service.
 // Used by the end-to-end suites, the demo and the benchmarks.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -48,7 +48,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   try {
     const logs = join(cluster.workDir, 'logs');
-    prometheus = await startPrometheus(cluster);
+    const fileSd = join(cluster.workDir, 'file-sd.json');
+    writeFileSync(fileSd, '[]');
+    prometheus = await startPrometheus(cluster, { fileSd });
 
     const podRunnerState = join(cluster.workDir, 'pod-runner.json');
     const podRunner = startProcess('pod-runner', process.execPath, [
@@ -56,6 +58,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       `--kubeconfig=${cluster.kubeconfigFor('pod-runner', 'pod-runner', ['system:masters'])}`,
       '--selector=app=custom-metrics-app',
       `--state-file=${podRunnerState}`,
+      `--file-sd=${fileSd}`,
     ], logs);
     extra.push(podRunner);
 

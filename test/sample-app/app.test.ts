@@ -41,7 +41,10 @@ afterEach(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-async function get(path: string, method = 'GET'): Promise<{ status: number; type: string | null; body: string }> {
+async function get(
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; type: string | null; body: string }> {
   const res = await fetch(`${base}${path}`, { method });
   return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
 }
@@ -54,13 +57,13 @@ async function scrape(): Promise<Map<string, number>> {
 }
 
 describe('sample app', () => {
-  it('starts with the gauge at 50 and no requests counted', async () => {
+  it('starts with the gauge at 50 and the request counter at 0', async () => {
     const text = (await get('/metrics')).body;
     expect(text).toContain('# HELP total_req_num Number of total http requests.');
     expect(text).toContain('# TYPE total_req_num counter');
     expect(text).toContain('# HELP cpu_temperature_celsius Current temperature of the CPU.');
     expect(text).toContain('# TYPE cpu_temperature_celsius gauge');
-    expect(Object.fromEntries(parseExposition(text))).toEqual({ [TEMP]: 50 });
+    expect(Object.fromEntries(parseExposition(text))).toEqual({ [ROOT]: 0, [TEMP]: 50 });
   });
 
   it.each<[string, string, Record<string, number>]>([
@@ -91,7 +94,7 @@ describe('sample app', () => {
   it('does not count scrapes of /metrics', async () => {
     for (let i = 0; i < 5; i++) await scrape();
     const samples = await scrape();
-    expect([...samples.keys()].filter((k) => k.startsWith('total_req_num'))).toEqual([]);
+    expect([...samples.entries()].filter(([k]) => k.startsWith('total_req_num'))).toEqual([[ROOT, 0]]);
     await get('/');
     for (let i = 0; i < 3; i++) await scrape();
     expect((await scrape()).get(ROOT)).toBe(1);
@@ -101,7 +104,7 @@ describe('sample app', () => {
     await get('/cpuTempUp');
     const other = createSampleApp();
     const text = await other.registry.metrics();
-    expect(Object.fromEntries(parseExposition(text))).toEqual({ [TEMP]: 50 });
+    expect(Object.fromEntries(parseExposition(text))).toEqual({ [ROOT]: 0, [TEMP]: 50 });
   });
 });
 

@@ -28,6 +28,8 @@ export function createSampleApp(): SampleApp {
     registers: [registry],
   });
   cpuTemperature.set(INITIAL_CPU_TEMPERATURE);
+  // Exported at 0 from the start, so a pod nobody has called yet still has a qps (of 0), not none.
+  requests.inc({ status: '200', api: '/' }, 0);
 
   const app = express();
   app.disable('x-powered-by');

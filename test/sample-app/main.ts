@@ -8,7 +8,11 @@ import { createSampleApp, type ListenAddress, parseListenAddress } from './app.t
 const args = yargs(process.argv.slice(2))
   .scriptName('sample-app')
   .usage('$0 [--listen HOST:PORT]\n\nThe custom-metrics demo app; binds IPv4 loopback only.')
-  .option('listen', { type: 'string', default: '127.0.0.1:3000', describe: 'address to listen on (127.0.0.0/8)' })
+  .option('listen', {
+    type: 'string',
+    default: '127.0.0.1:3000',
+    describe: 'address to listen on (127.0.0.0/8)',
+  })
   .strict()
   .version(false)
   .help()

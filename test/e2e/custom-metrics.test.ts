@@ -1,0 +1,119 @@
+// custom.metrics.k8s.io through the real aggregator: APIServices become Available, kubectl reads
+// discovery and values, and every value equals what Prometheus answers for the same expression.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { APIResourceList, MetricValueList, MetricValueV1beta1, MetricValueV1beta2, Status } from '../../shared/api-types.ts';
+import { parseQuantity, toNumber } from '../../shared/quantity.ts';
+import { eventually, getRaw, hit, kubectl, prometheus, servedPods } from './helpers.ts';
+
+const BASE = '/apis/custom.metrics.k8s.io';
+const SELECTOR = 'labelSelector=app%3Dcustom-metrics-app';
+
+type V2List = MetricValueList<MetricValueV1beta2>;
+
+/** The proxy's answer and Prometheus's answer for the same expression at the answer's timestamp. */
+async function expectSameAsPrometheus(items: MetricValueV1beta2[], label: string, expr: string) {
+  expect(items.length).toBeGreaterThan(0);
+  for (const item of items) {
+    const t = Date.parse(item.timestamp) / 1000;
+    const direct = await prometheus(expr, t);
+    const sample = direct.find((r) => r.metric[label] === item.describedObject.name);
+    expect(sample, `Prometheus has ${label}=${item.describedObject.name} for ${expr}`).toBeDefined();
+    const want = Number((sample as { value: [number, string] }).value[1]);
+    // Quantities carry nano precision, rounded up.
+    expect(Math.abs(toNumber(parseQuantity(item.value)) - want)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
+  }
+}
+
+describe('custom.metrics.k8s.io through kube-apiserver', () => {
+  let pods: Record<string, string> = {};
+
+  beforeAll(async () => {
+    pods = await eventually('the sample app pod is served', () => {
+      const p = servedPods();
+      return Object.keys(p).length ? p : undefined;
+    }, 120_000);
+    // Distinct load per pod and a warmer CPU, so values are not all alike.
+    const first = Object.values(pods)[0] as string;
+    await hit(first, '/', 20);
+    await hit(first, '/cpuTempUp', 2);
+    await eventually('Prometheus scraped the sample app', async () => {
+      const r = await prometheus('cpu_temperature_celsius{namespace="default"} > 50');
+      return r.length ? r : undefined;
+    }, 60_000);
+  });
+
+  it('has both APIServices Available', async () => {
+    for (const version of ['v1beta1', 'v1beta2']) {
+      const condition = await eventually(`${version} Available`, () => {
+        const out = kubectl(['get', 'apiservice', `${version}.custom.metrics.k8s.io`, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")]}']);
+        const c = out ? (JSON.parse(out) as { status: string; reason: string }) : undefined;
+        return c?.status === 'True' ? c : undefined;
+      }, 90_000);
+      expect(condition.reason).toBe('Passed');
+    }
+  });
+
+  it('lists the configured metrics in discovery, for every resource a rule maps', async () => {
+    const list = await eventually('discovery lists qps', () => {
+      const r = getRaw<APIResourceList>(`${BASE}/v1beta2`);
+      return r.ok && r.body.resources.some((x) => x.name === 'pods/qps') ? r.body : undefined;
+    });
+    const names = list.resources.map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining(['pods/qps', 'pods/cpuTemperature', 'namespaces/qps', 'services/http_requests']));
+    expect(list.resources.find((r) => r.name === 'namespaces/qps')?.namespaced).toBe(false);
+    expect(list.resources.find((r) => r.name === 'pods/qps')).toMatchObject({ namespaced: true, kind: 'MetricValueList', verbs: ['get'] });
+  });
+
+  it('serves pods/*/qps with the values Prometheus computes', async () => {
+    const r = await eventually('pods/*/qps', () => {
+      const res = getRaw<V2List>(`${BASE}/v1beta2/namespaces/default/pods/*/qps?${SELECTOR}`);
+      return res.ok ? res.body : undefined;
+    });
+    expect(r).toMatchObject({ kind: 'MetricValueList', apiVersion: 'custom.metrics.k8s.io/v1beta2' });
+    expect(r.items.map((i) => i.describedObject.name).sort()).toEqual(Object.keys(pods).sort());
+    expect(r.items[0]).toMatchObject({ describedObject: { kind: 'Pod', namespace: 'default', apiVersion: 'v1' }, metric: { name: 'qps', selector: null }, windowSeconds: 30 });
+    const names = r.items.map((i) => i.describedObject.name).join('|');
+    await expectSameAsPrometheus(r.items, 'pod', `sum(rate(total_req_num{namespace="default",pod=~"${names}"}[30s])) by (pod)`);
+    expect(toNumber(parseQuantity((r.items[0] as MetricValueV1beta2).value))).toBeGreaterThan(0);
+  });
+
+  it('serves one pod\'s cpuTemperature, and the same data in v1beta1', async () => {
+    const [name] = Object.keys(pods) as string[];
+    const v2 = getRaw<V2List>(`${BASE}/v1beta2/namespaces/default/pods/${name}/cpuTemperature`);
+    expect(v2.ok).toBe(true);
+    const items = (v2 as { body: V2List }).body.items;
+    expect(items).toHaveLength(1);
+    await expectSameAsPrometheus(items, 'pod', `avg(cpu_temperature_celsius{namespace="default",pod="${name}"}) by (pod)`);
+    expect(items[0]?.value).toBe('70');
+
+    const v1 = getRaw<MetricValueList<MetricValueV1beta1>>(`${BASE}/v1beta1/namespaces/default/pods/${name}/cpuTemperature`);
+    expect(v1.ok && v1.body.items[0]).toMatchObject({ metricName: 'cpuTemperature', selector: null, value: '70', describedObject: { name } });
+    expect(v1.ok && v1.body.apiVersion).toBe('custom.metrics.k8s.io/v1beta1');
+  });
+
+  it('serves the Service object metric (seed 003) with the value Prometheus computes', async () => {
+    const r = getRaw<V2List>(`${BASE}/v1beta2/namespaces/default/services/custom-metrics-app/http_requests`);
+    expect(r.ok).toBe(true);
+    const items = (r as { body: V2List }).body.items;
+    expect(items).toHaveLength(1);
+    expect(items[0]?.describedObject).toEqual({ kind: 'Service', namespace: 'default', name: 'custom-metrics-app', apiVersion: 'v1' });
+    await expectSameAsPrometheus(items, 'service', 'sum(rate(total_req_num{namespace="default",service="custom-metrics-app"}[30s])) by (service)');
+  });
+
+  it('serves the namespace metric through namespaces/NS/metrics/M', async () => {
+    const r = getRaw<V2List>(`${BASE}/v1beta2/namespaces/default/metrics/qps`);
+    expect(r.ok && r.body.items[0]?.describedObject).toMatchObject({ kind: 'Namespace', name: 'default' });
+  });
+
+  it.each([
+    ['an unknown metric', `${BASE}/v1beta2/namespaces/default/pods/*/qpz?${SELECTOR}`, /no series in Prometheus gives a metric named qpz.*did you mean qps/],
+    ['a metric on a resource no rule maps', `${BASE}/v1beta2/namespaces/default/services/custom-metrics-app/qps`, /metric qps is served for namespaces, pods, not for services/],
+    ['a selector matching no pods', `${BASE}/v1beta2/namespaces/default/pods/*/qps?labelSelector=app%3Dnothing`, /no pods matching labelSelector/],
+    ['a pod that does not exist', `${BASE}/v1beta2/namespaces/default/pods/nope/qps`, /pods "nope" not found in namespace default/],
+    ['a malformed selector', `${BASE}/v1beta2/namespaces/default/pods/*/qps?labelSelector=app%20in%20(x`, /labelSelector: invalid label selector/],
+  ])('explains %s in a Status error', (_what, path, message) => {
+    const r = getRaw<Status>(path);
+    expect(r.ok).toBe(false);
+    expect((r as { stderr: string }).stderr).toMatch(message);
+  });
+});

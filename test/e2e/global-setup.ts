@@ -1,0 +1,33 @@
+// One stack for the whole end-to-end suite: built binaries, control plane, Prometheus, sample app
+// pods and cmetrics-proxy registered as APIServices.
+import type { TestProject } from 'vitest/node';
+import { runningProcesses } from '../harness/processes.ts';
+import { startStack } from '../harness/stack.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kubeconfig: string;
+    binDir: string;
+    prometheusUrl: string;
+    workDir: string;
+    podRunnerState: string;
+    harnessGroups: number[];
+    startMs: number;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const t0 = Date.now();
+  const stack = await startStack();
+  console.log(`[e2e] stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (work dir ${stack.cluster.workDir})`);
+  project.provide('kubeconfig', stack.cluster.kubeconfig);
+  project.provide('binDir', stack.cluster.binDir);
+  project.provide('prometheusUrl', stack.prometheus.url);
+  project.provide('workDir', stack.cluster.workDir);
+  project.provide('podRunnerState', stack.podRunnerState);
+  project.provide('harnessGroups', runningProcesses().map((p) => p.pid));
+  project.provide('startMs', t0);
+  return async () => {
+    await stack.stop();
+  };
+}
