@@ -65,6 +65,15 @@ export function parseFlags(argv: string[]): ProxyFlags {
   };
 }
 
+/**
+ * Queries are evaluated at the last whole second that is at least one second old: the answer's
+ * timestamp is then exact (whole seconds, as metav1.Time carries), and no scrape still in flight
+ * can change the value afterwards, so the same query at that timestamp always gives the same value.
+ */
+export function evaluationTime(nowMs = Date.now()): number {
+  return Math.floor(nowMs / 1000) * 1000 - 1000;
+}
+
 export async function runProxy(flags: ProxyFlags, log: Logger = createLogger(flags.logLevel)): Promise<() => Promise<void>> {
   const relistMs = parseDuration(flags.metricsRelistInterval);
   const maxAgeMs = flags.metricsMaxAge ? parseDuration(flags.metricsMaxAge) : relistMs;
@@ -104,7 +113,7 @@ export async function runProxy(flags: ProxyFlags, log: Logger = createLogger(fla
     mapper: () => mapper,
     objects: caches,
     query: (expr, timeMs) => prometheus.query(expr, timeMs),
-    now: () => Date.now(),
+    now: evaluationTime,
   };
   const server = createServer({
     cert: readFileSync(flags.tlsCertFile, 'utf8'),

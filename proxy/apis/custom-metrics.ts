@@ -96,7 +96,19 @@ export async function getCustomMetric(req: CustomMetricRequest, backend: CustomM
   const namespaced = req.namespace !== undefined;
   const registry = backend.registry();
   const entry = registry.find(resource, namespaced, req.metric);
-  if (!entry) throw new ApiError(404, registry.explainMissing(resource, req.metric));
+  if (!entry) {
+    // Served with the other scope: say so, rather than "served for pods, not for pods".
+    if (registry.find(resource, !namespaced, req.metric)) {
+      const gr = groupResourceString(resource);
+      throw new ApiError(
+        404,
+        namespaced
+          ? `${req.metric} for ${gr} is served without a namespace; ask for /${req.resourceText}/${req.name}/${req.metric}`
+          : `${req.metric} for ${gr} is served per namespace; ask for /namespaces/NAMESPACE/${req.resourceText}/${req.name}/${req.metric}`,
+      );
+    }
+    throw new ApiError(404, registry.explainMissing(resource, req.metric));
+  }
 
   const names = await selectObjects(req, resource, backend);
   let expr: string;

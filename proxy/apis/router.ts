@@ -21,7 +21,7 @@ export type Router = (req: ApiRequest) => Promise<ApiAnswer>;
 export function createRouter(backend: CustomMetricsBackend): Router {
   return async (req) => {
     if (req.method !== 'GET') throw new ApiError(405, `${req.method} is not allowed: the metrics APIs are read-only (use GET)`);
-    const segments = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+    const segments = req.path.split('/').filter(Boolean).map(decodeSegment);
     const [root, group, version, ...rest] = segments;
     if (root === 'openapi') throw new ApiError(404, 'this server publishes no OpenAPI document');
     if (root !== 'apis') throw notFound(req.path);
@@ -42,6 +42,15 @@ export function createRouter(backend: CustomMetricsBackend): Router {
     }
     throw notFound(req.path);
   };
+}
+
+/** A path segment without its percent-encoding; a malformed escape is the client's error, not ours. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError(400, `malformed percent-encoding in the path: ${segment}`);
+  }
 }
 
 function notFound(path: string): ApiError {

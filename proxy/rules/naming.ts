@@ -277,7 +277,8 @@ export function expandGo(template: string, m: RegExpExecArray): string {
   return template.replace(/\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (_all, _t, braced, bare) => {
     if (_t === '$') return '$';
     const name = (braced ?? bare) as string;
-    if (/^\d+$/.test(name)) return m[Number(name)] ?? '';
+    // Go reads only digit names without a leading zero as group numbers; `$01` names group "01".
+    if (/^(0|[1-9]\d*)$/.test(name)) return m[Number(name)] ?? '';
     return m.groups?.[name] ?? '';
   });
 }

@@ -12,6 +12,8 @@ type Node =
 
 interface Pipeline {
   decl: string[];
+  /** `$x = …` sets a variable declared in an enclosing scope; `$x := …` declares one here. */
+  assign: boolean;
   commands: Operand[][];
 }
 
@@ -30,7 +32,14 @@ export interface Template {
 
 export function parseTemplate(source: string): Template {
   const nodes = parseNodes(lexActions(source));
-  return { source, execute: (data) => render(nodes, data, new Map([['$', data]])) };
+  return {
+    source,
+    execute: (data) => {
+      const root = new Scope();
+      root.declare('$', data);
+      return render(nodes, data, root);
+    },
+  };
 }
 
 type Piece = { kind: 'text'; text: string } | { kind: 'action'; body: string };
@@ -146,8 +155,10 @@ function parsePipeline(src: string): Pipeline {
   let i = 0;
   const decl: string[] = [];
   const assign = tokens.findIndex((t) => t === ':=' || t === '=');
+  let isAssign = false;
   if (assign > 0 && tokens.slice(0, assign).every((t) => t === ',' || t.startsWith('$'))) {
     for (const t of tokens.slice(0, assign)) if (t !== ',') decl.push(t);
+    isAssign = tokens[assign] === '=';
     i = assign + 1;
   }
   const parse = (closing: string | null): Pipeline['commands'] => {
@@ -160,7 +171,7 @@ function parsePipeline(src: string): Pipeline {
         if (!current.length) throw new TemplateError(`missing command before "|" in "${src}"`);
         commands.push([]);
       } else if (t === '(') {
-        current.push({ kind: 'pipe', pipe: { decl: [], commands: parse(')') } });
+        current.push({ kind: 'pipe', pipe: { decl: [], assign: false, commands: parse(')') } });
       } else {
         current.push(operand(t));
       }
@@ -170,7 +181,7 @@ function parsePipeline(src: string): Pipeline {
   };
   const commands = parse(null);
   if (commands.some((c) => c.length === 0)) throw new TemplateError(`empty command in "${src}"`);
-  return { decl, commands };
+  return { decl, assign: isAssign, commands };
 }
 
 const FUNCS = new Set(['index', 'len', 'print', 'printf', 'println', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'not', 'and', 'or', 'slice', 'js', 'html', 'urlquery']);
@@ -193,7 +204,35 @@ function operand(t: string): Operand {
 
 // ---- execution -------------------------------------------------------------------------------
 
-type Scope = Map<string, Value>;
+/** Variables of one block; lookups and `=` assignments reach the enclosing blocks, as in Go. */
+class Scope {
+  private readonly vars = new Map<string, Value>();
+  private readonly parent: Scope | undefined;
+  constructor(parent?: Scope) {
+    this.parent = parent;
+  }
+  child(): Scope {
+    return new Scope(this);
+  }
+  private owner(name: string): Scope | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) if (s.vars.has(name)) return s;
+    return undefined;
+  }
+  has(name: string): boolean {
+    return this.owner(name) !== undefined;
+  }
+  get(name: string): Value {
+    return this.owner(name)?.vars.get(name);
+  }
+  declare(name: string, value: Value): void {
+    this.vars.set(name, value);
+  }
+  assign(name: string, value: Value): void {
+    const owner = this.owner(name);
+    if (!owner) throw new TemplateError(`undefined variable "${name}"`);
+    owner.vars.set(name, value);
+  }
+}
 
 function render(nodes: Node[], dot: Value, vars: Scope): string {
   let out = '';
@@ -209,14 +248,14 @@ function render(nodes: Node[], dot: Value, vars: Scope): string {
       }
       case 'if':
       case 'with': {
-        const inner = new Map(vars);
+        const inner = vars.child();
         const v = evalPipeline(node.pipe, dot, inner);
         if (truthy(v)) out += render(node.then, node.kind === 'with' ? v : dot, inner);
         else out += render(node.else, dot, vars);
         break;
       }
       case 'range': {
-        const inner = new Map(vars);
+        const inner = vars.child();
         const v = evalPipeline({ ...node.pipe, decl: [] }, dot, inner);
         const entries: [Value, Value][] = Array.isArray(v)
           ? v.map((x, idx) => [idx, x])
@@ -230,10 +269,10 @@ function render(nodes: Node[], dot: Value, vars: Scope): string {
         if (!entries.length) out += render(node.else, dot, vars);
         for (const [k, x] of entries) {
           const decl = node.pipe.decl;
-          if (decl.length === 1) inner.set(decl[0] as string, x);
+          if (decl.length === 1) inner.declare(decl[0] as string, x);
           if (decl.length === 2) {
-            inner.set(decl[0] as string, k);
-            inner.set(decl[1] as string, x);
+            inner.declare(decl[0] as string, k);
+            inner.declare(decl[1] as string, x);
           }
           out += render(node.then, x, inner);
         }
@@ -259,7 +298,10 @@ function evalPipeline(pipe: Pipeline, dot: Value, vars: Scope): Value {
     }
     piped = true;
   }
-  for (const name of pipe.decl) vars.set(name, result);
+  for (const name of pipe.decl) {
+    if (pipe.assign) vars.assign(name, result);
+    else vars.declare(name, result);
+  }
   return result;
 }
 
@@ -322,7 +364,7 @@ function callFunc(name: string, a: Value[]): Value {
       return v.slice(from, to);
     }
     case 'print':
-      return a.map(printValue).join('');
+      return sprint(a);
     case 'println':
       return `${a.map(printValue).join(' ')}\n`;
     case 'printf':
@@ -346,16 +388,34 @@ function callFunc(name: string, a: Value[]): Value {
     case 'ge':
       return (a[0] as number) >= (a[1] as number);
     case 'urlquery':
-      return encodeURIComponent(a.map(printValue).join(''));
+      // url.QueryEscape: only letters, digits and -_.~ stay; a space becomes "+".
+      return encodeURIComponent(sprint(a))
+        .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+        .replace(/%20/g, '+');
     case 'js':
-      return JSON.stringify(a.map(printValue).join('')).slice(1, -1);
+      return sprint(a).replace(/[\\'"<>&=\u0000-\u001f]/g, (c) =>
+        c === '\\' || c === "'" || c === '"' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+      );
     case 'html':
-      return a
-        .map(printValue)
-        .join('')
-        .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+      return sprint(a).replace(/[\u0000&<>"']/g, (c) => HTML_ESCAPES[c] as string);
   }
   throw new TemplateError(`function "${name}" not defined`);
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '\u0000': '\uFFFD',
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&#34;',
+  "'": '&#39;',
+};
+
+/** fmt.Sprint: operands side by side, with a space between two that are not strings. */
+function sprint(a: Value[]): string {
+  return a
+    .map((x, i) => (i > 0 && typeof x !== 'string' && typeof a[i - 1] !== 'string' ? ' ' : '') + printValue(x))
+    .join('');
 }
 
 function sprintf(format: string, args: Value[]): string {

@@ -28,10 +28,10 @@ describe('HorizontalPodAutoscaler on cmetrics custom metrics', () => {
     const status = await eventually('HPA reports current metrics', () => {
       const s = hpa().status;
       const active = s.conditions?.find((c) => c.type === 'ScalingActive');
-      return active?.status === 'True' && s.currentMetrics?.length === 2 ? s : undefined;
+      return active?.status === 'True' && s.currentMetrics?.length === 1 ? s : undefined;
     }, 90_000);
     expect(status.conditions?.find((c) => c.type === 'ScalingActive')?.reason).toBe('ValidMetricFound');
-    expect(status.currentMetrics?.map((m) => m.pods?.metric.name).sort()).toEqual(['cpuTemperature', 'qps']);
+    expect(status.currentMetrics?.[0]?.pods?.metric.name).toBe('qps');
     expect(replicas()).toBe(1);
   });
 
@@ -59,5 +59,5 @@ describe('HorizontalPodAutoscaler on cmetrics custom metrics', () => {
     const events = kubectl(['get', 'events', '--field-selector', 'involvedObject.name=sample-httpserver', '-o', 'jsonpath={range .items[*]}{.reason}:{.message}{"\\n"}{end}']);
     expect(events).toMatch(/SuccessfulRescale:New size: \d+; reason: pods metric qps above target/);
     expect(events).toMatch(/SuccessfulRescale:New size: 1; reason: All metrics below target/);
-  });
+  }, 330_000);
 });

@@ -1,0 +1,116 @@
+// A custom-metrics backend for the API tests: real rules, registry and resource mapper, with stubbed
+// cluster objects and Prometheus answers that record what they were asked.
+import type { CustomMetricsBackend } from '../../../proxy/apis/custom-metrics.ts';
+import type { Sample } from '../../../proxy/prometheus/client.ts';
+import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
+import { compileRule } from '../../../proxy/rules/naming.ts';
+import { MetricRegistry, type SeriesShape } from '../../../proxy/rules/registry.ts';
+import { type ApiResource, ResourceMapper } from '../../../proxy/rules/resources.ts';
+import type { Requirement } from '../../../shared/labels.ts';
+
+const resource = (
+  group: string,
+  version: string,
+  plural: string,
+  singular: string,
+  kind: string,
+  namespaced: boolean,
+): ApiResource => ({ group, version, resource: plural, singular, kind, namespaced });
+
+export const RESOURCES: ApiResource[] = [
+  resource('', 'v1', 'pods', 'pod', 'Pod', true),
+  resource('', 'v1', 'services', 'service', 'Service', true),
+  resource('', 'v1', 'namespaces', 'namespace', 'Namespace', false),
+  resource('', 'v1', 'nodes', 'node', 'Node', false),
+  resource('apps', 'v1', 'deployments', 'deployment', 'Deployment', true),
+];
+
+export const mapper = new ResourceMapper(RESOURCES);
+
+/** One rule: `*_total` series become `*_per_second`, over a 30s window. */
+export const RULE_YAML = `rules:
+- seriesQuery: '{__name__=~".*_total"}'
+  resources:
+    overrides:
+      namespace: {resource: namespace}
+      pod: {resource: pod}
+      service: {resource: service}
+      deployment: {group: apps, resource: deployment}
+      node: {resource: node}
+  name: {matches: "^(.*)_total$", as: "\${1}_per_second"}
+  metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[30s])) by (<<.GroupBy>>)'
+`;
+
+export const SERIES: SeriesShape[] = [
+  // Served for pods, services, deployments.apps (namespaced) and namespaces.
+  { name: 'http_requests_total', labels: ['namespace', 'pod', 'service', 'deployment'] },
+  // Served for nodes only.
+  { name: 'node_interrupts_total', labels: ['node'] },
+  // Served for pods, but without a namespace label: cluster-wide only.
+  { name: 'standalone_total', labels: ['pod'] },
+];
+
+export function buildRegistry(): MetricRegistry {
+  const rule = parseAdapterConfig(RULE_YAML, 'test.yaml').rules[0];
+  if (!rule) throw new Error('fixture config has no rule');
+  return MetricRegistry.build([compileRule(rule, mapper)], [SERIES]);
+}
+
+export interface NamesCall {
+  resource: string;
+  namespace: string | undefined;
+  selector: readonly Requirement[];
+}
+
+export interface StubBackend extends CustomMetricsBackend {
+  /** PromQL the backend was asked, in order. */
+  queries: { expr: string; timeMs: number }[];
+  namesCalls: NamesCall[];
+  existsCalls: { resource: string; namespace: string | undefined; name: string }[];
+}
+
+export interface StubOptions {
+  /** Object names that `names` returns (whatever the selector). */
+  names?: string[];
+  /** Objects that exist, as `namespace/name` or bare `name` for cluster-scoped ones. */
+  existing?: string[];
+  samples?: Sample[];
+  now?: number;
+}
+
+export const NOW = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
+
+export function stubBackend(opts: StubOptions = {}): StubBackend {
+  const registry = buildRegistry();
+  const queries: StubBackend['queries'] = [];
+  const namesCalls: NamesCall[] = [];
+  const existsCalls: StubBackend['existsCalls'] = [];
+  const existing = new Set(opts.existing ?? []);
+  return {
+    queries,
+    namesCalls,
+    existsCalls,
+    registry: () => registry,
+    mapper: () => mapper,
+    objects: {
+      names: async (r, namespace, selector) => {
+        namesCalls.push({ resource: r.resource, namespace, selector });
+        return [...(opts.names ?? [])];
+      },
+      exists: async (r, namespace, name) => {
+        existsCalls.push({ resource: r.resource, namespace, name });
+        return existing.has(namespace ? `${namespace}/${name}` : name);
+      },
+    },
+    query: async (expr, timeMs) => {
+      queries.push({ expr, timeMs });
+      return opts.samples ?? [];
+    },
+    now: () => opts.now ?? NOW,
+  };
+}
+
+/** A Prometheus sample with the given labels, value and evaluation time. */
+export function sample(labels: Record<string, string>, value: number, timestampMs = NOW): Sample {
+  return { labels, value, timestampMs };
+}
