@@ -393,17 +393,21 @@ function callFunc(name: string, a: Value[]): Value {
         .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
         .replace(/%20/g, '+');
     case 'js':
-      return sprint(a).replace(/[\\'"<>&=\u0000-\u001f]/g, (c) =>
-        c === '\\' || c === "'" || c === '"' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+      // JSEscapeString: \ ' " get a backslash; <>&= and characters below space become \uXXXX.
+      return sprint(a).replace(/[\\'"<>&=]|[^ -\uffff]/g, (c) =>
+        c === '\\' || c === "'" || c === '"'
+          ? `\\${c}`
+          : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
       );
     case 'html':
-      return sprint(a).replace(/[\u0000&<>"']/g, (c) => HTML_ESCAPES[c] as string);
+      return sprint(a)
+        .replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string)
+        .replaceAll('\u0000', '\uFFFD');
   }
   throw new TemplateError(`function "${name}" not defined`);
 }
 
 const HTML_ESCAPES: Record<string, string> = {
-  '\u0000': '\uFFFD',
   '&': '&amp;',
   '<': '&lt;',
   '>': '&gt;',
@@ -413,9 +417,8 @@ const HTML_ESCAPES: Record<string, string> = {
 
 /** fmt.Sprint: operands side by side, with a space between two that are not strings. */
 function sprint(a: Value[]): string {
-  return a
-    .map((x, i) => (i > 0 && typeof x !== 'string' && typeof a[i - 1] !== 'string' ? ' ' : '') + printValue(x))
-    .join('');
+  const spaced = (x: Value, i: number) => i > 0 && typeof x !== 'string' && typeof a[i - 1] !== 'string';
+  return a.map((x, i) => (spaced(x, i) ? ' ' : '') + printValue(x)).join('');
 }
 
 function sprintf(format: string, args: Value[]): string {

@@ -55,9 +55,18 @@ describe('parseCustomMetricPath', () => {
       { resourceText: 'namespaces', namespace: undefined, name: 'prod', metric: METRIC },
     ],
     // The root-scoped form names the namespace object too.
-    [`namespaces/prod/${METRIC}`, { resourceText: 'namespaces', namespace: undefined, name: 'prod', metric: METRIC }],
-    [`nodes/node-1/${NODE_METRIC}`, { resourceText: 'nodes', namespace: undefined, name: 'node-1', metric: NODE_METRIC }],
-    [`nodes/*/${NODE_METRIC}`, { resourceText: 'nodes', namespace: undefined, name: '*', metric: NODE_METRIC }],
+    [
+      `namespaces/prod/${METRIC}`,
+      { resourceText: 'namespaces', namespace: undefined, name: 'prod', metric: METRIC },
+    ],
+    [
+      `nodes/node-1/${NODE_METRIC}`,
+      { resourceText: 'nodes', namespace: undefined, name: 'node-1', metric: NODE_METRIC },
+    ],
+    [
+      `nodes/*/${NODE_METRIC}`,
+      { resourceText: 'nodes', namespace: undefined, name: '*', metric: NODE_METRIC },
+    ],
   ])('%s', (path, want) => {
     const got = parseCustomMetricPath('v1beta2', path.split('/'), new URLSearchParams());
     expect(got).toEqual({ version: 'v1beta2', labelSelector: [], metricSelector: [], ...want });
@@ -80,7 +89,10 @@ describe('parseCustomMetricPath', () => {
   });
 
   it('parses labelSelector and metricLabelSelector', () => {
-    const req = request(`namespaces/prod/pods/*/${METRIC}`, 'labelSelector=app=web,tier!=db&metricLabelSelector=verb in (GET,PUT)');
+    const req = request(
+      `namespaces/prod/pods/*/${METRIC}`,
+      'labelSelector=app=web,tier!=db&metricLabelSelector=verb in (GET,PUT)',
+    );
     expect(req.labelSelector).toEqual([
       { key: 'app', operator: '=', values: ['web'] },
       { key: 'tier', operator: '!=', values: ['db'] },
@@ -95,7 +107,11 @@ describe('parseCustomMetricPath', () => {
     ['metricLabelSelector=-bad=x', 'metricLabelSelector: invalid label selector'],
   ])('%s → 400', async (query, message) => {
     const err = await apiErrorOf(() =>
-      parseCustomMetricPath('v1beta2', ['namespaces', 'prod', 'pods', '*', METRIC], new URLSearchParams(query)),
+      parseCustomMetricPath(
+        'v1beta2',
+        ['namespaces', 'prod', 'pods', '*', METRIC],
+        new URLSearchParams(query),
+      ),
     );
     expect(err.code).toBe(400);
     expect(err.message).toContain(message);
@@ -106,7 +122,10 @@ describe('getCustomMetric', () => {
   it('answers v1beta2 with metric.name, metric.selector and windowSeconds', async () => {
     const backend = stubBackend({
       names: ['web-1', 'web-2'],
-      samples: [sample({ namespace: 'prod', pod: 'web-2' }, 2), sample({ namespace: 'prod', pod: 'web-1' }, 0.5)],
+      samples: [
+        sample({ namespace: 'prod', pod: 'web-2' }, 2),
+        sample({ namespace: 'prod', pod: 'web-1' }, 0.5),
+      ],
     });
     const answer = await getCustomMetric(
       request(`namespaces/prod/pods/*/${METRIC}`, 'metricLabelSelector=verb=GET', 'v1beta2'),
@@ -131,7 +150,10 @@ describe('getCustomMetric', () => {
   });
 
   it('answers v1beta1 with metricName, selector and window', async () => {
-    const backend = stubBackend({ names: ['web-1'], samples: [sample({ namespace: 'prod', pod: 'web-1' }, 0.5)] });
+    const backend = stubBackend({
+      names: ['web-1'],
+      samples: [sample({ namespace: 'prod', pod: 'web-1' }, 0.5)],
+    });
     const answer = await getCustomMetric(
       request(`namespaces/prod/pods/*/${METRIC}`, 'metricLabelSelector=verb=GET', 'v1beta1'),
       backend,
@@ -152,13 +174,20 @@ describe('getCustomMetric', () => {
     });
   });
 
-  it.each<CustomVersion>(['v1beta1', 'v1beta2'])('%s: selector is null without metricLabelSelector', async (version) => {
-    const backend = stubBackend({ existing: ['prod/web-1'], samples: [sample({ pod: 'web-1' }, 1)] });
-    const [item] = (await getCustomMetric(request(`namespaces/prod/pods/web-1/${METRIC}`, '', version), backend)).body
-      .items;
-    const selector = version === 'v1beta2' ? (item as MetricValueV1beta2).metric.selector : (item as MetricValueV1beta1).selector;
-    expect(selector).toBeNull();
-  });
+  it.each<CustomVersion>(['v1beta1', 'v1beta2'])(
+    '%s: selector is null without metricLabelSelector',
+    async (version) => {
+      const backend = stubBackend({ existing: ['prod/web-1'], samples: [sample({ pod: 'web-1' }, 1)] });
+      const [item] = (
+        await getCustomMetric(request(`namespaces/prod/pods/web-1/${METRIC}`, '', version), backend)
+      ).body.items;
+      const selector =
+        version === 'v1beta2'
+          ? (item as MetricValueV1beta2).metric.selector
+          : (item as MetricValueV1beta1).selector;
+      expect(selector).toBeNull();
+    },
+  );
 
   it.each<[string, string, Record<string, string>, object, string]>([
     [
@@ -228,7 +257,10 @@ describe('getCustomMetric', () => {
     [Date.UTC(2023, 10, 14, 22, 13, 20, 999), '2023-11-14T22:13:20Z'],
     [Date.UTC(2024, 1, 29, 0, 0, 0, 0), '2024-02-29T00:00:00Z'],
   ])('timestamp comes from the sample (%s → %s), not from the clock', async (timestampMs, want) => {
-    const backend = stubBackend({ existing: ['prod/web-1'], samples: [sample({ pod: 'web-1' }, 1, timestampMs)] });
+    const backend = stubBackend({
+      existing: ['prod/web-1'],
+      samples: [sample({ pod: 'web-1' }, 1, timestampMs)],
+    });
     const answer = await getCustomMetric(request(`namespaces/prod/pods/web-1/${METRIC}`), backend);
     expect(answer.body.items.map((i) => i.timestamp)).toEqual([want]);
     expect(backend.queries.map((q) => q.timeMs)).toEqual([NOW]);
@@ -280,8 +312,13 @@ describe('getCustomMetric', () => {
   });
 
   it('is 404 when no finite value remains, and says why', async () => {
-    const backend = stubBackend({ existing: ['prod/web-1'], samples: [sample({ pod: 'web-1' }, Number.NaN)] });
-    const err = await apiErrorOf(() => getCustomMetric(request(`namespaces/prod/pods/web-1/${METRIC}`), backend));
+    const backend = stubBackend({
+      existing: ['prod/web-1'],
+      samples: [sample({ pod: 'web-1' }, Number.NaN)],
+    });
+    const err = await apiErrorOf(() =>
+      getCustomMetric(request(`namespaces/prod/pods/web-1/${METRIC}`), backend),
+    );
     expect(err.code).toBe(404);
     expect(err.message).toContain(`(values were not finite: pods/web-1: ${METRIC} is NaN, left out)`);
   });
@@ -336,7 +373,12 @@ describe('getCustomMetric', () => {
         `no pods in namespace prod, so there is no ${METRIC} to report`,
         { names: [] },
       ],
-      ['object not found', `namespaces/prod/pods/web-9/${METRIC}`, 'pods "web-9" not found in namespace prod', {}],
+      [
+        'object not found',
+        `namespaces/prod/pods/web-9/${METRIC}`,
+        'pods "web-9" not found in namespace prod',
+        {},
+      ],
       ['cluster-scoped object not found', `nodes/node-9/${NODE_METRIC}`, 'nodes "node-9" not found', {}],
     ])('%s', async (_what, target, message, opts) => {
       const [path = '', query = ''] = target.split('?');
@@ -350,7 +392,11 @@ describe('getCustomMetric', () => {
     it.each<[string, Parameters<typeof stubBackend>[0], string]>([
       [`namespaces/prod/pods/web-1/${METRIC}`, { existing: ['prod/web-1'] }, `pods "web-1"`],
       [`namespaces/prod/pods/*/${METRIC}`, { names: ['web-1', 'web-2'] }, 'any of the 2 selected pods'],
-      [`namespaces/prod/pods/*/${METRIC}`, { names: ['web-1'], samples: [sample({ pod: 'web-2' }, 1)] }, 'any of the 1 selected pods'],
+      [
+        `namespaces/prod/pods/*/${METRIC}`,
+        { names: ['web-1'], samples: [sample({ pod: 'web-2' }, 1)] },
+        'any of the 1 selected pods',
+      ],
     ])('no samples for %s', async (path, opts, what) => {
       const backend = stubBackend(opts);
       const err = await apiErrorOf(() => getCustomMetric(request(path), backend));
@@ -361,14 +407,20 @@ describe('getCustomMetric', () => {
   });
 
   it.each<[string, string]>([
-    ['app.kubernetes.io/name=web', 'metric label selector key "app.kubernetes.io/name" is not a Prometheus label name'],
+    [
+      'app.kubernetes.io/name=web',
+      'metric label selector key "app.kubernetes.io/name" is not a Prometheus label name',
+    ],
     ['example.com/tier', 'metric label selector key "example.com/tier" is not a Prometheus label name'],
     ['code>400', 'operator "gt" in metric label selector cannot be expressed in PromQL'],
   ])('metricLabelSelector %s → 400', async (selector, message) => {
     const backend = stubBackend({ existing: ['prod/web-1'] });
     const err = await apiErrorOf(() =>
       getCustomMetric(
-        request(`namespaces/prod/pods/web-1/${METRIC}`, new URLSearchParams({ metricLabelSelector: selector }).toString()),
+        request(
+          `namespaces/prod/pods/web-1/${METRIC}`,
+          new URLSearchParams({ metricLabelSelector: selector }).toString(),
+        ),
         backend,
       ),
     );
@@ -387,7 +439,10 @@ describe('getCustomMetric', () => {
   ])('metricLabelSelector %s adds %s to the query', async (selector, want) => {
     const backend = stubBackend({ existing: ['prod/web-1'], samples: [sample({ pod: 'web-1' }, 1)] });
     await getCustomMetric(
-      request(`namespaces/prod/pods/web-1/${METRIC}`, new URLSearchParams({ metricLabelSelector: selector }).toString()),
+      request(
+        `namespaces/prod/pods/web-1/${METRIC}`,
+        new URLSearchParams({ metricLabelSelector: selector }).toString(),
+      ),
       backend,
     );
     expect(backend.queries[0]?.expr).toBe(
@@ -409,7 +464,11 @@ describe('getCustomMetric', () => {
     });
     const answer = await getCustomMetric(request(`namespaces/prod/pods/*/${METRIC}`), backend);
     const expr = backend.queries[0]?.expr ?? '';
-    const podMatcher = wholeNamespace ? 'pod=~".+"' : count === 1 ? 'pod="pod-0"' : `pod=~"${names.join('|')}"`;
+    const podMatcher = wholeNamespace
+      ? 'pod=~".+"'
+      : count === 1
+        ? 'pod="pod-0"'
+        : `pod=~"${names.join('|')}"`;
     expect(expr).toBe(`sum(rate(http_requests_total{namespace="prod",${podMatcher}}[30s])) by (pod)`);
     // Whatever the query selected, only the selected pods are answered.
     expect(answer.body.items).toHaveLength(count);

@@ -57,32 +57,35 @@ describe('discovery', () => {
     });
   });
 
-  it.each(['v1beta1', 'v1beta2'])('/apis/custom.metrics.k8s.io/%s lists RESOURCE/METRIC pairs', async (version) => {
-    const answer = await get(`/apis/${GROUP}/${version}`);
-    const resource = (name: string, namespaced: boolean) => ({
-      name,
-      singularName: '',
-      namespaced,
-      kind: 'MetricValueList',
-      verbs: ['get'],
-    });
-    expect(answer).toEqual({
-      code: 200,
-      body: {
-        kind: 'APIResourceList',
-        apiVersion: 'v1',
-        groupVersion: `${GROUP}/${version}`,
-        resources: [
-          resource('deployments.apps/http_requests_per_second', true),
-          resource('namespaces/http_requests_per_second', false),
-          resource('nodes/node_interrupts_per_second', false),
-          resource('pods/http_requests_per_second', true),
-          resource('pods/standalone_per_second', false),
-          resource('services/http_requests_per_second', true),
-        ],
-      } satisfies APIResourceList,
-    });
-  });
+  it.each(['v1beta1', 'v1beta2'])(
+    '/apis/custom.metrics.k8s.io/%s lists RESOURCE/METRIC pairs',
+    async (version) => {
+      const answer = await get(`/apis/${GROUP}/${version}`);
+      const resource = (name: string, namespaced: boolean) => ({
+        name,
+        singularName: '',
+        namespaced,
+        kind: 'MetricValueList',
+        verbs: ['get'],
+      });
+      expect(answer).toEqual({
+        code: 200,
+        body: {
+          kind: 'APIResourceList',
+          apiVersion: 'v1',
+          groupVersion: `${GROUP}/${version}`,
+          resources: [
+            resource('deployments.apps/http_requests_per_second', true),
+            resource('namespaces/http_requests_per_second', false),
+            resource('nodes/node_interrupts_per_second', false),
+            resource('pods/http_requests_per_second', true),
+            resource('pods/standalone_per_second', false),
+            resource('services/http_requests_per_second', true),
+          ],
+        } satisfies APIResourceList,
+      });
+    },
+  );
 });
 
 describe('metric paths', () => {
@@ -91,7 +94,11 @@ describe('metric paths', () => {
       names: ['web-1', 'web-2'],
       samples: [sample({ pod: 'web-1' }, 1), sample({ pod: 'web-2' }, Number.NaN)],
     });
-    const answer = await get(`/apis/${GROUP}/v1beta1/namespaces/prod/pods/*/http_requests_per_second`, 'GET', backend);
+    const answer = await get(
+      `/apis/${GROUP}/v1beta1/namespaces/prod/pods/*/http_requests_per_second`,
+      'GET',
+      backend,
+    );
     expect(answer.code).toBe(200);
     expect(answer.body).toMatchObject({ kind: 'MetricValueList', apiVersion: `${GROUP}/v1beta1` });
     expect((answer.body as { items: { metricName: string }[] }).items.map((i) => i.metricName)).toEqual([
@@ -103,7 +110,11 @@ describe('metric paths', () => {
 
   it('decodes percent-encoded segments and passes the query string', async () => {
     const backend = stubBackend({ names: ['web-1'], samples: [sample({ pod: 'web-1' }, 1)] });
-    await get(`/apis/${GROUP}/v1beta2/namespaces/prod/pods/%2A/http_requests_per_second?labelSelector=app%3Dweb`, 'GET', backend);
+    await get(
+      `/apis/${GROUP}/v1beta2/namespaces/prod/pods/%2A/http_requests_per_second?labelSelector=app%3Dweb`,
+      'GET',
+      backend,
+    );
     expect(backend.namesCalls).toEqual([
       { resource: 'pods', namespace: 'prod', selector: [{ key: 'app', operator: '=', values: ['web'] }] },
     ]);
@@ -125,13 +136,21 @@ describe('errors', () => {
       'the server could not find the requested resource /apis/external.metrics.k8s.io/v1beta1',
     ],
     [`/apis/${GROUP}/v1`, 404, `${GROUP} has no version v1; served versions: v1beta2, v1beta1`],
-    [`/apis/${GROUP}/v2beta1/pods`, 404, `${GROUP} has no version v2beta1; served versions: v1beta2, v1beta1`],
+    [
+      `/apis/${GROUP}/v2beta1/pods`,
+      404,
+      `${GROUP} has no version v2beta1; served versions: v1beta2, v1beta1`,
+    ],
     [
       `/apis/${GROUP}/v1beta2/namespaces/prod`,
       404,
       `the server could not find the requested resource /apis/${GROUP}/v1beta2/namespaces/prod`,
     ],
-    [`/apis/${GROUP}/v1beta2/pods`, 404, `the server could not find the requested resource /apis/${GROUP}/v1beta2/pods`],
+    [
+      `/apis/${GROUP}/v1beta2/pods`,
+      404,
+      `the server could not find the requested resource /apis/${GROUP}/v1beta2/pods`,
+    ],
     [`/apis/${GROUP}/v1beta2/namespaces/prod/widgets/w/m`, 404, 'the cluster serves no resource "widgets"'],
     [`/apis/${GROUP}/v1beta2/namespaces/prod/pods/%E0%A4%A/m`, 400, 'malformed percent-encoding in the path'],
     [`/apis/${GROUP}/v1beta2/namespaces/prod/pods/*/m?labelSelector=a%20in%20(`, 400, 'labelSelector:'],

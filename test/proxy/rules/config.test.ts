@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Go's Regexp.ExpandString spells groups ${1}.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,11 +75,23 @@ describe('parseAdapterConfig: valid configs', () => {
     ['a boolean as a string field', 'seriesQuery: true', { seriesQuery: 'true' }],
     ['null name', 'name:', { name: { matches: '', as: '' } }],
     ['null resources', 'resources:', { resources: { template: '', overrides: {}, namespaced: undefined } }],
-    ['namespaced: false', 'resources: {namespaced: false}', { resources: expect.objectContaining({ namespaced: false }) }],
-    ['namespaced: true', 'resources: {namespaced: true}', { resources: expect.objectContaining({ namespaced: true }) }],
-    ['override without group', 'resources: {overrides: {pod: {resource: pod}}}', {
-      resources: expect.objectContaining({ overrides: { pod: { group: '', resource: 'pod' } } }),
-    }],
+    [
+      'namespaced: false',
+      'resources: {namespaced: false}',
+      { resources: expect.objectContaining({ namespaced: false }) },
+    ],
+    [
+      'namespaced: true',
+      'resources: {namespaced: true}',
+      { resources: expect.objectContaining({ namespaced: true }) },
+    ],
+    [
+      'override without group',
+      'resources: {overrides: {pod: {resource: pod}}}',
+      {
+        resources: expect.objectContaining({ overrides: { pod: { group: '', resource: 'pod' } } }),
+      },
+    ],
   ])('%s', (_name, line, want) => {
     const yaml = `externalRules:\n- metricsQuery: q\n  ${line}\n${line.startsWith('seriesQuery') ? '' : '  seriesQuery: s\n'}`;
     expect(load(yaml).externalRules[0]).toMatchObject(want);
@@ -118,7 +131,11 @@ externalRules:
       cpu: {
         containerQuery: 'cq',
         nodeQuery: 'nq',
-        resources: { template: '', overrides: { instance: { group: '', resource: 'node' } }, namespaced: undefined },
+        resources: {
+          template: '',
+          overrides: { instance: { group: '', resource: 'node' } },
+          namespaced: undefined,
+        },
         containerLabel: 'container',
       },
       memory: {
@@ -196,7 +213,11 @@ describe('parseAdapterConfig: rejected configs', () => {
       'rules:\n- seriesQuery: a\n  seriesQuery: b\n  metricsQuery: x\n',
       'test.yaml:3: invalid YAML: Map keys must be unique',
     ],
-    ['duplicate top-level key', 'rules: []\nexternalRules: []\nrules: []\n', 'test.yaml:3: invalid YAML: Map keys must be unique'],
+    [
+      'duplicate top-level key',
+      'rules: []\nexternalRules: []\nrules: []\n',
+      'test.yaml:3: invalid YAML: Map keys must be unique',
+    ],
     [
       'duplicate override label',
       'rules:\n- seriesQuery: a\n  metricsQuery: b\n  resources:\n    overrides:\n      pod: {resource: pod}\n      pod: {resource: service}\n',
@@ -235,7 +256,11 @@ describe('parseAdapterConfig: rejected configs', () => {
       'rules:\n- seriesQuery: a\n  metricsQuery: b\n  seriesFilters: {is: x}\n',
       'test.yaml:4: rules[0].seriesFilters: must be a list',
     ],
-    ['name as a string', 'rules:\n- seriesQuery: a\n  metricsQuery: b\n  name: qps\n', 'test.yaml:4: rules[0].name: must be a mapping'],
+    [
+      'name as a string',
+      'rules:\n- seriesQuery: a\n  metricsQuery: b\n  name: qps\n',
+      'test.yaml:4: rules[0].name: must be a mapping',
+    ],
     ['a rule as a string', 'rules:\n- up\n', 'test.yaml:2: rules[0]: must be a mapping'],
     ['the document as a list', '- rules\n', 'test.yaml:1: must be a mapping'],
     ['the document as a scalar', 'rules\n', 'test.yaml:1: must be a mapping'],
@@ -251,7 +276,11 @@ describe('parseAdapterConfig: rejected configs', () => {
       'test.yaml:6: rules[0].seriesFilters[1]: give exactly one of is or isNot',
     ],
     // Required fields.
-    ['rule without seriesQuery', 'rules:\n- metricsQuery: b\n', 'test.yaml:2: rules[0]: seriesQuery is required'],
+    [
+      'rule without seriesQuery',
+      'rules:\n- metricsQuery: b\n',
+      'test.yaml:2: rules[0]: seriesQuery is required',
+    ],
     [
       'external rule without metricsQuery',
       'externalRules:\n- seriesQuery: a\n',
@@ -285,19 +314,36 @@ describe('parseAdapterConfig: rejected configs', () => {
 });
 
 describe('the seed config (test/fixtures/seed-002-adapter.yaml)', () => {
-  const cfg = parseAdapterConfig(readFileSync(join(FIXTURES, 'seed-002-adapter.yaml'), 'utf8'), 'seed-002-adapter.yaml');
+  const cfg = parseAdapterConfig(
+    readFileSync(join(FIXTURES, 'seed-002-adapter.yaml'), 'utf8'),
+    'seed-002-adapter.yaml',
+  );
 
   it('loads', () => {
     expect(cfg.externalRules).toEqual([]);
     expect(cfg.resourceRules).toBeUndefined();
     expect(cfg.rules.map((r) => [r.seriesQuery, r.name, r.origin])).toEqual([
-      ['total_req_num{status!="", api!=""}', { matches: 'total_req_num', as: 'qps' }, { path: 'rules[0]', line: 5 }],
-      ['cpu_temperature_celsius', { matches: 'cpu_temperature_celsius', as: 'cpuTemperature' }, { path: 'rules[1]', line: 16 }],
+      [
+        'total_req_num{status!="", api!=""}',
+        { matches: 'total_req_num', as: 'qps' },
+        { path: 'rules[0]', line: 5 },
+      ],
+      [
+        'cpu_temperature_celsius',
+        { matches: 'cpu_temperature_celsius', as: 'cpuTemperature' },
+        { path: 'rules[1]', line: 16 },
+      ],
     ]);
   });
 
   it.each<[number, string, string, number | undefined, string]>([
-    [0, 'total_req_num', 'qps', 30, 'sum(rate(total_req_num{namespace="default",pod="web-1"}[30s])) by (pod)'],
+    [
+      0,
+      'total_req_num',
+      'qps',
+      30,
+      'sum(rate(total_req_num{namespace="default",pod="web-1"}[30s])) by (pod)',
+    ],
     [1, 'cpu_temperature_celsius', 'cpuTemperature', undefined, 'avg(cpu_temperature_celsius) by (pod)'],
   ])('rule %i compiles: %s → %s', (i, series, metric, window, query) => {
     const rule = compileRule(cfg.rules[i] as (typeof cfg.rules)[number], mapper);

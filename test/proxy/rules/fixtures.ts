@@ -87,7 +87,8 @@ export function gr(text: string): { group: string; resource: string } {
 export function adapterDefaultConfig(prefix: string): string {
   const containerSeries = '{__name__=~"^container_.*",container!="POD",namespace!="",pod!=""}';
   const normalSeries = `{${prefix}namespace!="",__name__!~"^container_.*"}`;
-  const containerResources = 'resources: {overrides: {namespace: {resource: namespace}, pod: {resource: pod}}}';
+  const containerResources =
+    'resources: {overrides: {namespace: {resource: namespace}, pod: {resource: pod}}}';
   const templateResources = `resources: {template: "${prefix}<<.Resource>>"}`;
   return `rules:
 - seriesQuery: '${containerSeries}'

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Go's Regexp.ExpandString spells groups ${1}.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, type DiscoveryRule } from '../../../proxy/rules/config.ts';
 import {
@@ -67,7 +68,12 @@ describe('buildObjectQuery: adapter metrics_query_test.go TestBuildSelector', ()
     // adapter "single LabelValuesByName value"
     ['single LabelValuesByName value', '<<index .LabelValuesByName "pod">>', { names: ['bar'] }, 'bar'],
     // adapter "multiple LabelValuesByName values"
-    ['multiple LabelValuesByName values', '<<index .LabelValuesByName "pod">>', { names: ['bar', 'baz'] }, 'bar|baz'],
+    [
+      'multiple LabelValuesByName values',
+      '<<index .LabelValuesByName "pod">>',
+      { names: ['bar', 'baz'] },
+      'bar|baz',
+    ],
     // adapter "multiple LabelValuesByName values with namespace"
     [
       'multiple LabelValuesByName values with namespace',
@@ -83,7 +89,12 @@ describe('buildObjectQuery: adapter metrics_query_test.go TestBuildSelector', ()
     // adapter only uses for resource-metrics container labels; custom-metrics queries (ours) never
     // group by more than the object label, so those two cases have no counterpart.
     ['GroupBySlice with range', '<<range .GroupBySlice>>by <<.>><<end>>', {}, 'by pod'],
-    ['everything together', 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)', { namespace: 'ns' }, 'sum(foo{namespace="ns",pod="bar"}) by (pod)'],
+    [
+      'everything together',
+      'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)',
+      { namespace: 'ns' },
+      'sum(foo{namespace="ns",pod="bar"}) by (pod)',
+    ],
   ])('%s', (_name, template, opts, want) => {
     expect(objectQuery(podRule(template), opts)).toBe(want);
   });
@@ -93,7 +104,10 @@ describe('buildExternalQuery: adapter metrics_query_test.go TestBuildExternalSel
   const ext = (template: string, namespaced?: boolean) =>
     ruleFrom({
       metricsQuery: template,
-      resources: { overrides: { namespace: { resource: 'namespace' } }, ...(namespaced === undefined ? {} : { namespaced }) },
+      resources: {
+        overrides: { namespace: { resource: 'namespace' } },
+        ...(namespaced === undefined ? {} : { namespaced }),
+      },
     });
 
   it.each<[string, string, boolean | undefined, string | undefined, string, string]>([
@@ -121,7 +135,14 @@ describe('buildExternalQuery: adapter metrics_query_test.go TestBuildExternalSel
       '',
       ' []',
     ],
-    ['namespace disabled: no namespace matcher', '<<.LabelMatchers>>', false, 'default', 'foo=bar', 'foo="bar"'],
+    [
+      'namespace disabled: no namespace matcher',
+      '<<.LabelMatchers>>',
+      false,
+      'default',
+      'foo=bar',
+      'foo="bar"',
+    ],
     ['namespaced: true', '<<.LabelMatchers>>', true, 'default', '', 'namespace="default"'],
     // adapter "single LabelMatchers value"
     ['single LabelMatchers value', '<<.LabelMatchers>>', undefined, undefined, 'foo=bar', 'foo="bar"'],
@@ -136,19 +157,51 @@ describe('buildExternalQuery: adapter metrics_query_test.go TestBuildExternalSel
       'namespace="default",foo="bar"',
     ],
     // adapter "multiple LabelMatchers value"
-    ['multiple LabelMatchers value', '<<.LabelMatchers>>', undefined, undefined, 'foo=bar,qux in (bar,baz)', 'foo="bar",qux=~"bar|baz"'],
+    [
+      'multiple LabelMatchers value',
+      '<<.LabelMatchers>>',
+      undefined,
+      undefined,
+      'foo=bar,qux in (bar,baz)',
+      'foo="bar",qux=~"bar|baz"',
+    ],
     // adapter "single LabelValuesByName value"
-    ['single LabelValuesByName value', '<<.LabelValuesByName>>', undefined, undefined, 'foo=bar', 'map[foo:bar]'],
+    [
+      'single LabelValuesByName value',
+      '<<.LabelValuesByName>>',
+      undefined,
+      undefined,
+      'foo=bar',
+      'map[foo:bar]',
+    ],
     // adapter "single LabelValuesByName with multiple selectors"
-    ['single LabelValuesByName with multiple selectors', '<<.LabelValuesByName>>', undefined, undefined, 'foo in (bar,baz)', 'map[foo:bar|baz]'],
-    ['selector keys are sorted', '<<.LabelMatchers>>', undefined, undefined, 'zone=a,app=web', 'app="web",zone="a"'],
+    [
+      'single LabelValuesByName with multiple selectors',
+      '<<.LabelValuesByName>>',
+      undefined,
+      undefined,
+      'foo in (bar,baz)',
+      'map[foo:bar|baz]',
+    ],
+    [
+      'selector keys are sorted',
+      '<<.LabelMatchers>>',
+      undefined,
+      undefined,
+      'zone=a,app=web',
+      'app="web",zone="a"',
+    ],
   ])('%s', (_name, template, namespaced, namespace, selector, want) => {
-    expect(buildExternalQuery(ext(template, namespaced), 'foo', namespace, parseSelector(selector))).toBe(want);
+    expect(buildExternalQuery(ext(template, namespaced), 'foo', namespace, parseSelector(selector))).toBe(
+      want,
+    );
   });
 
   it('a rule without a namespace label adds no namespace matcher', () => {
     const rule = ruleFrom({ metricsQuery: '<<.Series>>{<<.LabelMatchers>>}' });
-    expect(buildExternalQuery(rule, 'queue_depth', 'default', parseSelector('queue=jobs'))).toBe('queue_depth{queue="jobs"}');
+    expect(buildExternalQuery(rule, 'queue_depth', 'default', parseSelector('queue=jobs'))).toBe(
+      'queue_depth{queue="jobs"}',
+    );
   });
 });
 
@@ -163,20 +216,60 @@ describe('metric selector operators: adapter query_builder_test.go', () => {
 
   it.each<[string, string, string, string]>([
     // [adapter test, selector, our query, our LabelValuesByName]
-    ['TestEqualsQueryWithOneLabelValue', 'target_label=one', 'rate(my_series{target_label="one"}[2m])', 'map[target_label:one]'],
-    ['TestDoubleEqualsQueryWithOneLabelValue', 'target_label==one', 'rate(my_series{target_label="one"}[2m])', 'map[target_label:one]'],
+    [
+      'TestEqualsQueryWithOneLabelValue',
+      'target_label=one',
+      'rate(my_series{target_label="one"}[2m])',
+      'map[target_label:one]',
+    ],
+    [
+      'TestDoubleEqualsQueryWithOneLabelValue',
+      'target_label==one',
+      'rate(my_series{target_label="one"}[2m])',
+      'map[target_label:one]',
+    ],
     // The adapter also puts excluded values into LabelValuesByName; we list only selected values.
-    ['TestNotEqualsQueryWithOneLabelValue', 'target_label!=one', 'rate(my_series{target_label!="one"}[2m])', 'map[]'],
+    [
+      'TestNotEqualsQueryWithOneLabelValue',
+      'target_label!=one',
+      'rate(my_series{target_label!="one"}[2m])',
+      'map[]',
+    ],
     // Adapter: target_label=~"one" (the value used as a regex). Ours: a literal, compared with =.
-    ['TestInQueryWithOneLabelValue', 'target_label in (one)', 'rate(my_series{target_label="one"}[2m])', 'map[target_label:one]'],
-    ['TestInQueryWithMultipleLabelValues', 'target_label in (one,two)', 'rate(my_series{target_label=~"one|two"}[2m])', 'map[target_label:one|two]'],
+    [
+      'TestInQueryWithOneLabelValue',
+      'target_label in (one)',
+      'rate(my_series{target_label="one"}[2m])',
+      'map[target_label:one]',
+    ],
+    [
+      'TestInQueryWithMultipleLabelValues',
+      'target_label in (one,two)',
+      'rate(my_series{target_label=~"one|two"}[2m])',
+      'map[target_label:one|two]',
+    ],
     // Adapter: target_label!~"one". Ours: a literal, compared with !=.
-    ['TestNotInQueryWithOneLabelValue', 'target_label notin (one)', 'rate(my_series{target_label!="one"}[2m])', 'map[]'],
-    ['TestNotInQueryWithMultipleLabelValues', 'target_label notin (one,two)', 'rate(my_series{target_label!~"one|two"}[2m])', 'map[]'],
+    [
+      'TestNotInQueryWithOneLabelValue',
+      'target_label notin (one)',
+      'rate(my_series{target_label!="one"}[2m])',
+      'map[]',
+    ],
+    [
+      'TestNotInQueryWithMultipleLabelValues',
+      'target_label notin (one,two)',
+      'rate(my_series{target_label!~"one|two"}[2m])',
+      'map[]',
+    ],
     // pkg/naming (current): != "" ; the older custom-provider builder wrote =~".+", the same set.
     ['TestExistsQueryWithNoLabelValues', 'target_label', 'rate(my_series{target_label!=""}[2m])', 'map[]'],
     // pkg/naming (current): = "" ; the older custom-provider builder wrote !~".+", the same set.
-    ['TestDoesNotExistsQueryWithNoLabelValues', '!target_label', 'rate(my_series{target_label=""}[2m])', 'map[]'],
+    [
+      'TestDoesNotExistsQueryWithNoLabelValues',
+      '!target_label',
+      'rate(my_series{target_label=""}[2m])',
+      'map[]',
+    ],
   ])('%s: %s', (_adapterTest, selector, query, valuesByName) => {
     expect(buildExternalQuery(rule, 'my_series', undefined, parseSelector(selector))).toBe(query);
     expect(buildExternalQuery(byName, 'my_series', undefined, parseSelector(selector))).toBe(valuesByName);
@@ -189,7 +282,9 @@ describe('metric selector operators: adapter query_builder_test.go', () => {
   ])('%s: %s is refused', (_adapterTest, selector) => {
     const reqs = parseSelector(selector);
     expect(() => buildExternalQuery(rule, 'my_series', undefined, reqs)).toThrow(QueryError);
-    expect(() => buildExternalQuery(rule, 'my_series', undefined, reqs)).toThrow(/cannot be expressed in PromQL/);
+    expect(() => buildExternalQuery(rule, 'my_series', undefined, reqs)).toThrow(
+      /cannot be expressed in PromQL/,
+    );
     expect(() => objectQuery(podRule('<<.LabelMatchers>>'), { selector })).toThrow(QueryError);
   });
 
@@ -205,14 +300,21 @@ describe('query building: deliberate fixes over the adapter', () => {
   const byName = podRule('<<index .LabelValuesByName "pod">>');
   const names = (n: number) => Array.from({ length: n }, (_, i) => `web-${i}`);
 
-  it.each<[string, { names?: readonly string[] | 'any'; selector?: string; namespace?: string }, string, string]>([
+  it.each<
+    [string, { names?: readonly string[] | 'any'; selector?: string; namespace?: string }, string, string]
+  >([
     // The adapter joins names raw into the regex: "web.1" would also match "web-1", "webX1".
     ['names are regex-escaped', { names: ['web.1', 'web-2'] }, 'pod=~"web\\\\.1|web-2"', 'web\\.1|web-2'],
     // One name is compared with =; LabelValuesByName stays regex-ready, as with several names.
     ['one name is compared with =', { names: ['web.1'] }, 'pod="web.1"', 'web\\.1'],
     ['quotes in names stay inside the string', { names: ['a"b', 'c'] }, 'pod=~"a\\"b|c"', 'a"b|c'],
     // The adapter leaves `in` values raw, so a value could widen the match.
-    ['`in` values are regex-escaped', { selector: 'version in (1.0,2.0)' }, 'pod="bar",version=~"1\\\\.0|2\\\\.0"', 'bar'],
+    [
+      '`in` values are regex-escaped',
+      { selector: 'version in (1.0,2.0)' },
+      'pod="bar",version=~"1\\\\.0|2\\\\.0"',
+      'bar',
+    ],
     [
       `${MAX_NAMES_IN_QUERY} names are still spelled out`,
       { names: names(MAX_NAMES_IN_QUERY) },
@@ -221,7 +323,12 @@ describe('query building: deliberate fixes over the adapter', () => {
     ],
     // adapter #668: a regex of every pod name made queries too long for Prometheus; above the bound
     // the query selects every object and the caller filters the answer.
-    [`${MAX_NAMES_IN_QUERY + 1} names select every object (adapter #668)`, { names: names(MAX_NAMES_IN_QUERY + 1) }, 'pod=~".+"', '.+'],
+    [
+      `${MAX_NAMES_IN_QUERY + 1} names select every object (adapter #668)`,
+      { names: names(MAX_NAMES_IN_QUERY + 1) },
+      'pod=~".+"',
+      '.+',
+    ],
     ["'any' selects every object", { names: 'any', namespace: 'ns' }, 'namespace="ns",pod=~".+"', '.+'],
   ])('%s', (_name, opts, matchers, valuesByName) => {
     expect(objectQuery(lm, opts)).toBe(matchers);
@@ -230,7 +337,10 @@ describe('query building: deliberate fixes over the adapter', () => {
 
   it.each<[string, string]>([
     // The adapter writes `app.kubernetes.io/name="web"` into the query, which Prometheus rejects.
-    ['app.kubernetes.io/name=web', 'metric label selector key "app.kubernetes.io/name" is not a Prometheus label name'],
+    [
+      'app.kubernetes.io/name=web',
+      'metric label selector key "app.kubernetes.io/name" is not a Prometheus label name',
+    ],
     ['app-name in (a,b)', 'metric label selector key "app-name" is not a Prometheus label name'],
   ])('selector key that is no Prometheus label name: %s', (selector, message) => {
     expect(() => objectQuery(lm, { selector })).toThrow(QueryError);
@@ -240,7 +350,12 @@ describe('query building: deliberate fixes over the adapter', () => {
 
   it.each<[string, CompiledRule, Parameters<typeof objectQuery>[1], string]>([
     ['no names', lm, { names: [] }, 'no object names to query'],
-    ['a resource the rule has no label for', lm, { resource: gr('services') }, 'rules[0] maps no label to services'],
+    [
+      'a resource the rule has no label for',
+      lm,
+      { resource: gr('services') },
+      'rules[0] maps no label to services',
+    ],
     [
       'a namespace, but no namespace label',
       ruleFrom({ resources: { overrides: { node: { resource: 'node' } } } }),
@@ -259,12 +374,27 @@ describe('resources: adapter resource_converter_test.go and naming/resource_conv
 
   it.each<[string, CompiledRule, GroupResource, string | undefined]>([
     // adapter TestCanCreateLabelFromResource: {apps, deployment} → kube_apps_deployment
-    ['TestCanCreateLabelFromResource', groupTemplate(), { group: 'apps', resource: 'deployment' }, 'kube_apps_deployment'],
+    [
+      'TestCanCreateLabelFromResource',
+      groupTemplate(),
+      { group: 'apps', resource: 'deployment' },
+      'kube_apps_deployment',
+    ],
     ['plural resource', groupTemplate(), gr('deployments.apps'), 'kube_apps_deployment'],
-    ['dotted group is sanitised', groupTemplate(), gr('ingresses.networking.k8s.io'), 'kube_networking_k8s_io_ingress'],
+    [
+      'dotted group is sanitised',
+      groupTemplate(),
+      gr('ingresses.networking.k8s.io'),
+      'kube_networking_k8s_io_ingress',
+    ],
     ['core group renders empty', groupTemplate(), gr('pods'), 'kube__pod'],
     ['override wins over template', groupTemplate({ ns: { resource: 'namespace' } }), gr('namespaces'), 'ns'],
-    ['resource-only template', ruleFrom({ resources: { template: '<<.Resource>>' } }), gr('jobs.batch'), 'job'],
+    [
+      'resource-only template',
+      ruleFrom({ resources: { template: '<<.Resource>>' } }),
+      gr('jobs.batch'),
+      'job',
+    ],
     ['no template, no override', ruleFrom({}), gr('pods'), undefined],
     ['only overrides', podRule('x'), gr('services'), undefined],
   ])('labelFor: %s', (_name, rule, resource, want) => {
@@ -294,9 +424,27 @@ describe('resources: adapter resource_converter_test.go and naming/resource_conv
     ],
     // Fix: the adapter's lazy `(?P<group>.+?)` splits kube_networking_k8s_io_ingress into group
     // "networking" and resource "k8s_io_ingress" and finds nothing.
-    ['dotted group from a template label', groupTemplate(), ['kube_networking_k8s_io_ingress'], ['ingresses.networking.k8s.io'], false],
-    ['dotted group beside a core label', groupTemplate(), ['kube_networking_k8s_io_networkpolicy', 'kube__namespace'], ['networkpolicies.networking.k8s.io'], false],
-    ['batch group', groupTemplate(), ['kube_batch_job', 'kube_batch_cronjob'], ['cronjobs.batch', 'jobs.batch'], false],
+    [
+      'dotted group from a template label',
+      groupTemplate(),
+      ['kube_networking_k8s_io_ingress'],
+      ['ingresses.networking.k8s.io'],
+      false,
+    ],
+    [
+      'dotted group beside a core label',
+      groupTemplate(),
+      ['kube_networking_k8s_io_networkpolicy', 'kube__namespace'],
+      ['networkpolicies.networking.k8s.io'],
+      false,
+    ],
+    [
+      'batch group',
+      groupTemplate(),
+      ['kube_batch_job', 'kube_batch_cronjob'],
+      ['cronjobs.batch', 'jobs.batch'],
+      false,
+    ],
     ['a group the cluster does not serve', groupTemplate(), ['kube_extensions_deployment'], [], false],
     ['a resource not in the group', groupTemplate(), ['kube_apps_pod'], [], false],
     // Same as the adapter: `.+?` needs a character, so core resources never match a group template.
@@ -309,7 +457,13 @@ describe('resources: adapter resource_converter_test.go and naming/resource_conv
       true,
     ],
     // A Prometheus `job` label names jobs.batch under `<<.Resource>>` (the adapter does the same).
-    ['`job` is jobs.batch', ruleFrom({ resources: { template: '<<.Resource>>' } }), ['job'], ['jobs.batch'], false],
+    [
+      '`job` is jobs.batch',
+      ruleFrom({ resources: { template: '<<.Resource>>' } }),
+      ['job'],
+      ['jobs.batch'],
+      false,
+    ],
     [
       'a prefixed resource template',
       ruleFrom({ resources: { template: 'kube_<<.Resource>>' } }),
@@ -335,7 +489,13 @@ describe('resources: adapter resource_converter_test.go and naming/resource_conv
       true,
     ],
     // events exist in core and events.k8s.io; without a group the core one wins, as in RESTMapper.
-    ['core group preferred', ruleFrom({ resources: { overrides: { ev: { resource: 'event' } } } }), ['ev'], ['events'], false],
+    [
+      'core group preferred',
+      ruleFrom({ resources: { overrides: { ev: { resource: 'event' } } } }),
+      ['ev'],
+      ['events'],
+      false,
+    ],
     [
       'group given explicitly',
       ruleFrom({ resources: { overrides: { ev: { group: 'events.k8s.io', resource: 'events' } } } }),
@@ -343,10 +503,18 @@ describe('resources: adapter resource_converter_test.go and naming/resource_conv
       ['events.events.k8s.io'],
       false,
     ],
-    ['repeated resources are listed once', podRule('x'), ['pod', 'pod', 'namespace'], ['namespaces', 'pods'], true],
+    [
+      'repeated resources are listed once',
+      podRule('x'),
+      ['pod', 'pod', 'namespace'],
+      ['namespaces', 'pods'],
+      true,
+    ],
   ])('resourcesFor: %s', (_name, rule, labels, want, namespaced) => {
     const got = rule.resourcesFor(labels);
-    expect(got.resources.map((r) => (r.group ? `${r.resource}.${r.group}` : r.resource)).sort()).toEqual(want);
+    expect(got.resources.map((r) => (r.group ? `${r.resource}.${r.group}` : r.resource)).sort()).toEqual(
+      want,
+    );
     expect(got.namespaced).toBe(namespaced);
   });
 
@@ -361,7 +529,11 @@ describe('resources: adapter resource_converter_test.go and naming/resource_conv
       { overrides: { d: { group: 'batch', resource: 'deployments' } } },
       'rules[0] (line 2): resources.overrides.d: the API server serves no resource "deployments" in group "batch"',
     ],
-    ['an override to a subresource', { overrides: { l: { resource: 'pods/log' } } }, 'the API server serves no resource "pods/log"'],
+    [
+      'an override to a subresource',
+      { overrides: { l: { resource: 'pods/log' } } },
+      'the API server serves no resource "pods/log"',
+    ],
     [
       'a template that does not parse',
       { template: '<<.Resource | lower>>' },
@@ -391,7 +563,12 @@ describe('metric names: adapter custom-provider/metric_name_converter_test.go', 
     ['TestWhenNoMappingMetricNameIsUnaltered', {}, 'my_series', 'my_series'],
     ['TestWhenNoMappingMetricNameIsUnaltered', {}, 'your_series', 'your_series'],
     // TestWhenMappingWithOneCaptureGroupMetricNameIsCorrect
-    ['TestWhenMappingWithOneCaptureGroupMetricNameIsCorrect', { matches: 'my_(.*)', as: 'your_$1' }, 'my_requests_per_second', 'your_requests_per_second'],
+    [
+      'TestWhenMappingWithOneCaptureGroupMetricNameIsCorrect',
+      { matches: 'my_(.*)', as: 'your_$1' },
+      'my_requests_per_second',
+      'your_requests_per_second',
+    ],
     // TestWhenMappingWithMultipleCaptureGroupsMetricNameIsCorrect
     [
       'TestWhenMappingWithMultipleCaptureGroupsMetricNameIsCorrect',
@@ -409,17 +586,42 @@ describe('metric names: adapter custom-provider/metric_name_converter_test.go', 
     ['TestAsCanBeInferred (one group)', { matches: 'my_(.+)' }, 'my_test_metric', 'test_metric'],
     ['TestAsCanBeInferred (no group)', { matches: 'my_metric' }, 'my_metric', 'my_metric'],
     // Same defaults, on the adapter's DefaultConfig-style rules.
-    ['default as with $ anchors', { matches: '^container_(.*)_seconds_total$' }, 'container_cpu_usage_seconds_total', 'cpu_usage'],
-    ['a named group counts as a group', { matches: '^(?P<base>.*)_total$' }, 'http_requests_total', 'http_requests'],
-    ['named group by name', { matches: '^(?P<base>.*)_total$', as: '${base}_per_second' }, 'http_requests_total', 'http_requests_per_second'],
+    [
+      'default as with $ anchors',
+      { matches: '^container_(.*)_seconds_total$' },
+      'container_cpu_usage_seconds_total',
+      'cpu_usage',
+    ],
+    [
+      'a named group counts as a group',
+      { matches: '^(?P<base>.*)_total$' },
+      'http_requests_total',
+      'http_requests',
+    ],
+    [
+      'named group by name',
+      { matches: '^(?P<base>.*)_total$', as: '${base}_per_second' },
+      'http_requests_total',
+      'http_requests_per_second',
+    ],
     ['a non-capturing group does not count', { matches: '^(?:kube|node)_(.*)$' }, 'node_load1', 'load1'],
     ['unanchored, as Go: the match only is expanded', { matches: '_total' }, 'http_requests_total', '_total'],
     // The seed's rules: a literal name renamed.
     ['literal rename', { matches: 'total_req_num', as: 'qps' }, 'total_req_num', 'qps'],
     // Go's ExpandString reads `$1_per_second` as the group named "1_per_second", which is empty; this
     // is the behaviour the adapter test's comment warns about, and we keep it.
-    ['$1x names group "1x" (Go ExpandString)', { matches: '^(.*)_total$', as: '$1_per_second' }, 'http_requests_total', ''],
-    ['${1}x', { matches: '^(.*)_total$', as: '${1}_per_second' }, 'http_requests_total', 'http_requests_per_second'],
+    [
+      '$1x names group "1x" (Go ExpandString)',
+      { matches: '^(.*)_total$', as: '$1_per_second' },
+      'http_requests_total',
+      '',
+    ],
+    [
+      '${1}x',
+      { matches: '^(.*)_total$', as: '${1}_per_second' },
+      'http_requests_total',
+      'http_requests_per_second',
+    ],
   ])('%s: %j %s → %s', (_adapterTest, name, series, want) => {
     const rule = ruleFrom({ name });
     expect(rule.keepsSeries(series)).toBe(true);
@@ -428,7 +630,10 @@ describe('metric names: adapter custom-provider/metric_name_converter_test.go', 
 
   // TestWhenAsCannotBeInferredError: more than one group and no `as`.
   it.each<[string, string]>([
-    ['my_([^_]+)_([^_]+)', 'rules[0] (line 2): name.matches has 2 capture groups; say which to use with name.as'],
+    [
+      'my_([^_]+)_([^_]+)',
+      'rules[0] (line 2): name.matches has 2 capture groups; say which to use with name.as',
+    ],
     ['^(a)(b)(c)$', 'rules[0] (line 2): name.matches has 3 capture groups; say which to use with name.as'],
   ])('TestWhenAsCannotBeInferredError: %s', (matches, message) => {
     expect(() => ruleFrom({ name: { matches } })).toThrow(ConfigError);
@@ -478,11 +683,26 @@ describe('expandGo matches Go regexp.ExpandString', () => {
 describe('series filters: adapter series_filterer_test.go and naming/regex_matcher_test.go', () => {
   it.each<[string, Record<string, unknown>, string[], string[]]>([
     // series_filterer_test.go TestPositiveFilter
-    ['TestPositiveFilter', { seriesFilters: [{ is: 'one_of_(yes|positive|ok)' }] }, ['one_of_yes', 'one_of_no'], ['one_of_yes']],
+    [
+      'TestPositiveFilter',
+      { seriesFilters: [{ is: 'one_of_(yes|positive|ok)' }] },
+      ['one_of_yes', 'one_of_no'],
+      ['one_of_yes'],
+    ],
     // TestNegativeFilter
-    ['TestNegativeFilter', { seriesFilters: [{ isNot: 'one_of_(yes|positive|ok)' }] }, ['one_of_yes', 'one_of_no'], ['one_of_no']],
+    [
+      'TestNegativeFilter',
+      { seriesFilters: [{ isNot: 'one_of_(yes|positive|ok)' }] },
+      ['one_of_yes', 'one_of_no'],
+      ['one_of_no'],
+    ],
     // TestAddRequirementAppliesFilter: series_\d+, then also series_[2-3]
-    ['TestAddRequirementAppliesFilter (one filter)', { seriesFilters: [{ is: 'series_\\d+' }] }, ['series_1', 'series_2', 'series_3'], ['series_1', 'series_2', 'series_3']],
+    [
+      'TestAddRequirementAppliesFilter (one filter)',
+      { seriesFilters: [{ is: 'series_\\d+' }] },
+      ['series_1', 'series_2', 'series_3'],
+      ['series_1', 'series_2', 'series_3'],
+    ],
     [
       'TestAddRequirementAppliesFilter (two filters)',
       { seriesFilters: [{ is: 'series_\\d+' }, { is: 'series_[2-3]' }] },
@@ -491,17 +711,44 @@ describe('series filters: adapter series_filterer_test.go and naming/regex_match
     ],
     // regex_matcher_test.go TestReMatcherIs / TestReMatcherIsNot
     ['TestReMatcherIs', { seriesFilters: [{ is: 'my_.*' }] }, ['my_label', 'your_label'], ['my_label']],
-    ['TestReMatcherIsNot', { seriesFilters: [{ isNot: 'my_.*' }] }, ['my_label', 'your_label'], ['your_label']],
+    [
+      'TestReMatcherIsNot',
+      { seriesFilters: [{ isNot: 'my_.*' }] },
+      ['my_label', 'your_label'],
+      ['your_label'],
+    ],
     // naming/metric_namer.go adds name.matches as one more `is` filter.
-    ['name.matches filters too', { name: { matches: '^(.*)_total$' } }, ['a_total', 'b', 'total_a'], ['a_total']],
+    [
+      'name.matches filters too',
+      { name: { matches: '^(.*)_total$' } },
+      ['a_total', 'b', 'total_a'],
+      ['a_total'],
+    ],
     [
       'filters and name together (DefaultConfig "container rate metrics")',
-      { seriesFilters: [{ isNot: '^container_.*_seconds_total$' }], name: { matches: '^container_(.*)_total$' } },
-      ['container_network_receive_bytes_total', 'container_cpu_usage_seconds_total', 'container_memory_usage_bytes'],
+      {
+        seriesFilters: [{ isNot: '^container_.*_seconds_total$' }],
+        name: { matches: '^container_(.*)_total$' },
+      },
+      [
+        'container_network_receive_bytes_total',
+        'container_cpu_usage_seconds_total',
+        'container_memory_usage_bytes',
+      ],
       ['container_network_receive_bytes_total'],
     ],
-    ['filters are unanchored, as in Go', { seriesFilters: [{ is: 'requests' }] }, ['http_requests_total', 'up'], ['http_requests_total']],
-    ['RE2 named groups are accepted', { seriesFilters: [{ is: '^(?P<x>http)_' }] }, ['http_requests_total', 'up'], ['http_requests_total']],
+    [
+      'filters are unanchored, as in Go',
+      { seriesFilters: [{ is: 'requests' }] },
+      ['http_requests_total', 'up'],
+      ['http_requests_total'],
+    ],
+    [
+      'RE2 named groups are accepted',
+      { seriesFilters: [{ is: '^(?P<x>http)_' }] },
+      ['http_requests_total', 'up'],
+      ['http_requests_total'],
+    ],
   ])('%s', (_name, fields, series, kept) => {
     const rule = ruleFrom(fields);
     expect(series.filter((s) => rule.keepsSeries(s))).toEqual(kept);
@@ -511,9 +758,21 @@ describe('series filters: adapter series_filterer_test.go and naming/regex_match
   // TestEnforcesIsOrIsNotButNotBoth: refused when the config is read (see config.test.ts); a bad
   // regular expression is refused when the rule is compiled.
   it.each<[string, Record<string, unknown>, string]>([
-    ['seriesFilters.is', { seriesFilters: [{ is: 'series_(' }] }, 'rules[0] (line 2): seriesFilters.is "series_(" is not a valid regular expression'],
-    ['seriesFilters.isNot', { seriesFilters: [{ isNot: '[' }] }, 'rules[0] (line 2): seriesFilters.isNot "[" is not a valid regular expression'],
-    ['name.matches', { name: { matches: '(' } }, 'rules[0] (line 2): name.matches "(" is not a valid regular expression'],
+    [
+      'seriesFilters.is',
+      { seriesFilters: [{ is: 'series_(' }] },
+      'rules[0] (line 2): seriesFilters.is "series_(" is not a valid regular expression',
+    ],
+    [
+      'seriesFilters.isNot',
+      { seriesFilters: [{ isNot: '[' }] },
+      'rules[0] (line 2): seriesFilters.isNot "[" is not a valid regular expression',
+    ],
+    [
+      'name.matches',
+      { name: { matches: '(' } },
+      'rules[0] (line 2): name.matches "(" is not a valid regular expression',
+    ],
   ])('an invalid %s', (_name, fields, message) => {
     expect(() => ruleFrom(fields)).toThrow(ConfigError);
     expect(() => ruleFrom(fields)).toThrow(message);
@@ -523,7 +782,10 @@ describe('series filters: adapter series_filterer_test.go and naming/regex_match
 describe('compileRule: metricsQuery templates are checked once, with the rule named', () => {
   it.each<[string, string]>([
     ['sum(<<.Foo>>)', "rules[0] (line 2): metricsQuery: can't evaluate field Foo"],
-    ['sum(<<.Series>>{<<.LabelMatcher>>})', "rules[0] (line 2): metricsQuery: can't evaluate field LabelMatcher"],
+    [
+      'sum(<<.Series>>{<<.LabelMatcher>>})',
+      "rules[0] (line 2): metricsQuery: can't evaluate field LabelMatcher",
+    ],
     ['<<sumx .Series>>', 'rules[0] (line 2): metricsQuery: function "sumx" not defined'],
     ['<<if .Series>>x', 'rules[0] (line 2): metricsQuery: missing <<end>>'],
     ['sum(<<.Series', 'rules[0] (line 2): metricsQuery: unclosed action'],
@@ -534,9 +796,12 @@ describe('compileRule: metricsQuery templates are checked once, with the rule na
   });
 
   it('names the rule and its line in the file', () => {
-    const yaml = 'externalRules:\n- seriesQuery: a\n  metricsQuery: <<.A>>\n- seriesQuery: b\n  metricsQuery: <<.B>>\n';
+    const yaml =
+      'externalRules:\n- seriesQuery: a\n  metricsQuery: <<.A>>\n- seriesQuery: b\n  metricsQuery: <<.B>>\n';
     const second = rulesFrom(yaml, 'externalRules')[1] as DiscoveryRule;
-    expect(() => compileRule(second, mapper)).toThrow("externalRules[1] (line 4): metricsQuery: can't evaluate field B");
+    expect(() => compileRule(second, mapper)).toThrow(
+      "externalRules[1] (line 4): metricsQuery: can't evaluate field B",
+    );
   });
 
   it.each<[string, number | undefined]>([

@@ -5,7 +5,7 @@ import { escapeRegex, isLabelName, matchAny, matcher, quote } from '../../../pro
 // what RE2 (Prometheus) needs to match the text literally.
 const PRINTABLE_ASCII = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
 const PRINTABLE_ASCII_QUOTED =
-  " !\"#\\$%&'\\(\\)\\*\\+,-\\./0123456789:;<=>\\?@ABCDEFGHIJKLMNOPQRSTUVWXYZ\\[\\\\\\]\\^_`abcdefghijklmnopqrstuvwxyz\\{\\|\\}~";
+  ' !"#\\$%&\'\\(\\)\\*\\+,-\\./0123456789:;<=>\\?@ABCDEFGHIJKLMNOPQRSTUVWXYZ\\[\\\\\\]\\^_`abcdefghijklmnopqrstuvwxyz\\{\\|\\}~';
 
 describe('quote', () => {
   it.each<[string, string]>([

@@ -33,7 +33,10 @@ const seriesRegistryTestSeries: SeriesShape[][] = [
     s('volume_claims_total', 'kube_persistentvolume'),
   ],
   // cumulative seconds --> rate metrics
-  [s('work_queue_wait_seconds_total', 'kube_deployment', 'kube_namespace'), s('node_fan_seconds_total', 'kube_node')],
+  [
+    s('work_queue_wait_seconds_total', 'kube_deployment', 'kube_namespace'),
+    s('node_fan_seconds_total', 'kube_node'),
+  ],
 ];
 
 const infoKey = (i: MetricInfo) =>
@@ -172,22 +175,25 @@ describe('MetricRegistry: adapter series_registry_test.go ("with the default con
       '',
       'sum(rate(node_fan_seconds_total{kube_node="somenode"}[1m])) by (kube_node)',
     ],
-  ])('should build a query for %s', (_title, resourceName, namespaced, metric, namespace, names, selector, query) => {
-    // The adapter's QueryForMetric normalises "service" / "ingress" through the RESTMapper first.
-    const resource = gr(resourceName);
-    const entry = registry.find(resource, namespaced, metric);
-    expect(entry, `metric ${metric} should be available`).toBeDefined();
-    if (!entry) return;
-    expect(
-      buildObjectQuery(entry.rule, {
-        seriesName: entry.seriesName,
-        resource,
-        namespace,
-        names,
-        metricSelector: parseSelector(selector),
-      }),
-    ).toBe(query);
-  });
+  ])(
+    'should build a query for %s',
+    (_title, resourceName, namespaced, metric, namespace, names, selector, query) => {
+      // The adapter's QueryForMetric normalises "service" / "ingress" through the RESTMapper first.
+      const resource = gr(resourceName);
+      const entry = registry.find(resource, namespaced, metric);
+      expect(entry, `metric ${metric} should be available`).toBeDefined();
+      if (!entry) return;
+      expect(
+        buildObjectQuery(entry.rule, {
+          seriesName: entry.seriesName,
+          resource,
+          namespace,
+          names,
+          metricSelector: parseSelector(selector),
+        }),
+      ).toBe(query);
+    },
+  );
 
   it('should list all metrics', () => {
     const want = [
@@ -325,8 +331,13 @@ describe('MetricRegistry: building', () => {
   });
 
   it('series a rule filters out are skipped', () => {
-    const registry = MetricRegistry.build(seed, [[s('total_req_num_bucket', 'namespace', 'pod')], [s('up', 'pod')]]);
+    const registry = MetricRegistry.build(seed, [[s('req_num', 'namespace', 'pod')], [s('up', 'pod')]]);
     expect(registry.size).toBe(0);
+  });
+
+  it('name.matches is unanchored, as in the adapter (Go MatchString)', () => {
+    const registry = MetricRegistry.build(seed, [[s('total_req_num_bucket', 'namespace', 'pod')]]);
+    expect(registry.find(gr('pods'), true, 'qps')?.seriesName).toBe('total_req_num_bucket');
   });
 
   it('rules without series give nothing', () => {

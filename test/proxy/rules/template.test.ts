@@ -38,7 +38,11 @@ describe('parseTemplate: output matches Go text/template', () => {
     ['len of a string', '<<len .Series>>', '19'],
     ['slice of a string', '<<slice .Series 0 4>>', 'http'],
     // printf / print / println
-    ['printf %s', '<<printf "%s{%s}" .Series .LabelMatchers>>', 'http_requests_total{namespace="default",pod=~"a|b"}'],
+    [
+      'printf %s',
+      '<<printf "%s{%s}" .Series .LabelMatchers>>',
+      'http_requests_total{namespace="default",pod=~"a|b"}',
+    ],
     ['printf %q', '<<printf "%q" .GroupBy>>', '"namespace,pod"'],
     ['printf %d and %%', '<<printf "%d%%" 5>>', '5%'],
     ['printf %v of a slice', '<<printf "%v" .GroupBySlice>>', '[namespace pod]'],
@@ -56,27 +60,55 @@ describe('parseTemplate: output matches Go text/template', () => {
     ['or returns the first truthy argument', '<<or "" "x">>', 'x'],
     // Escaping functions.
     ['html', `<<html "<a href='x'>&\\"">>`, '&lt;a href=&#39;x&#39;&gt;&amp;&#34;'],
-    ['js', '<<js "a\'b\\"c<d>=&\\\\">>', "a\\'b\\\"c\\u003Cd\\u003E\\u003D\\u0026\\\\"],
+    ['js', '<<js "a\'b\\"c<d>=&\\\\">>', 'a\\\'b\\"c\\u003Cd\\u003E\\u003D\\u0026\\\\'],
     ['urlquery', '<<urlquery "a b&c=d/é!*()">>', 'a+b%26c%3Dd%2F%C3%A9%21%2A%28%29'],
     // Literals.
     ['literals', '<<"lit">><<`raw`>><<3>><<true>>', 'litraw3true'],
     // Pipelines and parentheses.
-    ['pipeline appends the value as the last argument', '<<.Series | printf "%s_x">>', 'http_requests_total_x'],
+    [
+      'pipeline appends the value as the last argument',
+      '<<.Series | printf "%s_x">>',
+      'http_requests_total_x',
+    ],
     ['pipeline after other arguments', '<<.Series | printf "%s:%s" "a">>', 'a:http_requests_total'],
-    ['parenthesised argument', '<<printf "%s-%s" (index .GroupBySlice 0) .Series>>', 'namespace-http_requests_total'],
+    [
+      'parenthesised argument',
+      '<<printf "%s-%s" (index .GroupBySlice 0) .Series>>',
+      'namespace-http_requests_total',
+    ],
     ['pipeline from index', '<<index .LabelValuesByName "pod" | printf "%s!">>', 'a|b!'],
     // Variables.
     ['declare', '<<$s := .Series>><<$s>>', 'http_requests_total'],
     ['assign', '<<$s := .Series>><<$s = "y">><<$s>>', 'y'],
     ['assign in an if reaches the outer variable', '<<$x := 1>><<if true>><<$x = 2>><<end>><<$x>>', '2'],
-    ['assign in a range reaches the outer variable', '<<$x := 1>><<range .GroupBySlice>><<$x = 2>><<end>><<$x>>', '2'],
+    [
+      'assign in a range reaches the outer variable',
+      '<<$x := 1>><<range .GroupBySlice>><<$x = 2>><<end>><<$x>>',
+      '2',
+    ],
     ['declare in an if shadows', '<<$x := 1>><<if true>><<$x := 2>><<$x>><<end>><<$x>>', '21'],
-    ['$ is the data inside range', '<<range .GroupBySlice>><<$.Series>>:<<.>> <<end>>', 'http_requests_total:namespace http_requests_total:pod '],
+    [
+      '$ is the data inside range',
+      '<<range .GroupBySlice>><<$.Series>>:<<.>> <<end>>',
+      'http_requests_total:namespace http_requests_total:pod ',
+    ],
     // Control structures.
     ['range over a slice', '<<range .GroupBySlice>><<.>>,<<end>>', 'namespace,pod,'],
-    ['range with index and element', '<<range $i, $l := .GroupBySlice>><<if $i>>,<<end>><<$l>><<end>>', 'namespace,pod'],
-    ['range over a map, sorted', '<<range $k, $v := .LabelValuesByName>><<$k>>=<<$v>>;<<end>>', 'namespace=default;pod=a|b;'],
-    ['range with one variable gets the element', '<<range $v := .LabelValuesByName>><<$v>>;<<end>>', 'default;a|b;'],
+    [
+      'range with index and element',
+      '<<range $i, $l := .GroupBySlice>><<if $i>>,<<end>><<$l>><<end>>',
+      'namespace,pod',
+    ],
+    [
+      'range over a map, sorted',
+      '<<range $k, $v := .LabelValuesByName>><<$k>>=<<$v>>;<<end>>',
+      'namespace=default;pod=a|b;',
+    ],
+    [
+      'range with one variable gets the element',
+      '<<range $v := .LabelValuesByName>><<$v>>;<<end>>',
+      'default;a|b;',
+    ],
     ['range else on empty', '<<range .Empty>>x<<else>>empty<<end>>', 'empty'],
     ['with binds dot', '<<with index .LabelValuesByName "namespace">>ns=<<.>><<end>>', 'ns=default'],
     ['with else', '<<with index .LabelValuesByName "missing">>x<<else>>none<<end>>', 'none'],
@@ -84,7 +116,11 @@ describe('parseTemplate: output matches Go text/template', () => {
     ['else if', '<<if eq .GroupBy "pod">>P<<else if eq .GroupBy "namespace,pod">>N<<else>>O<<end>>', 'N'],
     ['if on a non-empty slice', '<<if .GroupBySlice>>yes<<else>>no<<end>>', 'yes'],
     ['if on an empty slice', '<<if .Empty>>yes<<else>>no<<end>>', 'no'],
-    ['nested if in range', '<<range .GroupBySlice>><<if eq . "pod">>[<<.>>]<<else>><<.>><<end>><<end>>', 'namespace[pod]'],
+    [
+      'nested if in range',
+      '<<range .GroupBySlice>><<if eq . "pod">>[<<.>>]<<else>><<.>><<end>><<end>>',
+      'namespace[pod]',
+    ],
     ['unknown field in a branch not taken', '<<if false>><<.Foo>><<end>>ok', 'ok'],
     // Trim markers and comments.
     ['trim markers eat spaces', 'a  <<- .GroupBy ->>  b', 'anamespace,podb'],

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, statusBody } from '../../../proxy/apis/status.ts';
+
+describe('statusBody', () => {
+  it.each<[number, string]>([
+    [400, 'BadRequest'],
+    [401, 'Unauthorized'],
+    [403, 'Forbidden'],
+    [404, 'NotFound'],
+    [405, 'MethodNotAllowed'],
+    [406, 'NotAcceptable'],
+    [500, 'InternalError'],
+    [502, 'InternalError'],
+    [503, 'ServiceUnavailable'],
+    [504, 'Timeout'],
+    // Codes without a reason of their own fall back by class.
+    [409, 'BadRequest'],
+    [422, 'BadRequest'],
+    [501, 'InternalError'],
+    [599, 'InternalError'],
+  ])('%i → reason %s', (code, reason) => {
+    expect(statusBody(code, 'something happened')).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'something happened',
+      reason,
+      code,
+    });
+  });
+
+  it('carries details when given', () => {
+    const body = statusBody(503, 'Prometheus is down', {
+      retryAfterSeconds: 5,
+      group: 'custom.metrics.k8s.io',
+    });
+    expect(body.details).toEqual({ retryAfterSeconds: 5, group: 'custom.metrics.k8s.io' });
+    expect(body.reason).toBe('ServiceUnavailable');
+  });
+
+  it('has no details key without details', () => {
+    expect(Object.keys(statusBody(404, 'gone'))).not.toContain('details');
+  });
+});
+
+describe('ApiError', () => {
+  it.each<[number, string]>([
+    [400, 'bad selector'],
+    [404, 'no such metric'],
+    [503, 'try later'],
+  ])('keeps code %i and message %j', (code, message) => {
+    const e = new ApiError(code, message, { name: 'web-1' });
+    expect(e).toBeInstanceOf(Error);
+    expect(e.code).toBe(code);
+    expect(e.message).toBe(message);
+    expect(e.details).toEqual({ name: 'web-1' });
+  });
+});

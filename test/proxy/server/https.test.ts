@@ -1,0 +1,287 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ApiAnswer, ApiRequest } from '../../../proxy/apis/router.ts';
+import { ApiError } from '../../../proxy/apis/status.ts';
+import type { Logger } from '../../../proxy/log.ts';
+import { PrometheusError } from '../../../proxy/prometheus/client.ts';
+import { type RequestHeaderConfig, requestHeaderConfigFrom } from '../../../proxy/server/front-proxy.ts';
+import { createServer, type RunningServer } from '../../../proxy/server/https.ts';
+import { type CertPair, createPki } from '../../harness/pki.ts';
+
+const SERVER_NAME = 'cmetrics.cmetrics.svc';
+const API_PATH = '/apis/custom.metrics.k8s.io/v1beta2/namespaces/prod/pods/*/http_requests_per_second';
+
+let dir: string;
+let server: RunningServer;
+let origin: string;
+let servingCa: string;
+const agents: Agent[] = [];
+let anonymous: Agent;
+let frontProxy: Agent;
+let clusterClient: Agent;
+let requestHeader: RequestHeaderConfig | undefined;
+
+/** What the stub router does next, and what it was asked. */
+let routerAnswer: () => Promise<ApiAnswer>;
+const routed: ApiRequest[] = [];
+const ready = { prometheus: { ok: true, detail: '' }, cache: { ok: true, detail: '' } };
+const logged: { level: string; msg: string; fields: Record<string, unknown> | undefined }[] = [];
+
+const log: Logger = {
+  debug: (msg, fields) => logged.push({ level: 'debug', msg, fields }),
+  info: (msg, fields) => logged.push({ level: 'info', msg, fields }),
+  warn: (msg, fields) => logged.push({ level: 'warn', msg, fields }),
+  error: (msg, fields) => logged.push({ level: 'error', msg, fields }),
+};
+
+function agent(client?: CertPair): Agent {
+  const a = new Agent({
+    connect: {
+      ca: servingCa,
+      servername: SERVER_NAME,
+      ...(client ? { cert: readFileSync(client.cert, 'utf8'), key: readFileSync(client.key, 'utf8') } : {}),
+    },
+  });
+  agents.push(a);
+  return a;
+}
+
+async function get(
+  path: string,
+  dispatcher: Agent,
+  headers: Record<string, string> = {},
+  method: 'GET' | 'POST' = 'GET',
+) {
+  const res = await request(`${origin}${path}`, { dispatcher, headers, method });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, text };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cmetrics-https-'));
+  const pki = createPki(dir);
+  const serving = pki.serving('t', [SERVER_NAME]);
+  servingCa = readFileSync(pki.servingCa.cert, 'utf8');
+  requestHeader = requestHeaderConfigFrom({
+    'requestheader-client-ca-file': readFileSync(pki.frontProxyCa.cert, 'utf8'),
+    'requestheader-allowed-names': '["front-proxy-client"]',
+    'requestheader-username-headers': '["X-Remote-User"]',
+    'requestheader-group-headers': '["X-Remote-Group"]',
+    'requestheader-extra-headers-prefix': '["X-Remote-Extra-"]',
+  });
+  server = createServer({
+    cert: readFileSync(serving.cert, 'utf8'),
+    key: readFileSync(serving.key, 'utf8'),
+    router: async (req) => {
+      routed.push(req);
+      return routerAnswer();
+    },
+    requestHeader: () => requestHeader,
+    readiness: [
+      { name: 'prometheus', check: async () => ready.prometheus },
+      { name: 'cache', check: async () => ready.cache },
+    ],
+    log,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.server.listen(0, '127.0.0.1', () => resolve());
+  });
+  origin = `https://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+  anonymous = agent();
+  frontProxy = agent(pki.frontProxyClient);
+  // Same CN as the front proxy, but from the cluster CA: it may not speak for users.
+  clusterClient = agent(pki.client('impostor', 'front-proxy-client'));
+});
+
+afterAll(async () => {
+  await Promise.all(agents.map((a) => a.close()));
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  routed.length = 0;
+  logged.length = 0;
+  ready.prometheus = { ok: true, detail: '' };
+  ready.cache = { ok: true, detail: '' };
+  routerAnswer = async () => ({ code: 200, body: { kind: 'MetricValueList', items: [] } });
+});
+
+describe('health paths', () => {
+  it.each(['/healthz', '/livez'])('%s is 200 without a client certificate', async (path) => {
+    const res = await get(path, anonymous);
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('ok');
+    expect(routed).toEqual([]);
+  });
+
+  it('/readyz is 200 when every check passes', async () => {
+    const res = await get('/readyz', anonymous);
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('[+]prometheus ok\n[+]cache ok\nreadyz check passed\n');
+  });
+
+  it('/readyz is 503 with the failing check and its detail', async () => {
+    ready.cache = { ok: false, detail: 'pods not synced yet' };
+    const res = await get('/readyz', anonymous);
+    expect(res.status).toBe(503);
+    expect(res.text).toBe('[+]prometheus ok\n[-]cache failed: pods not synced yet\nreadyz check failed\n');
+  });
+});
+
+describe('authentication', () => {
+  it.each<[string, () => Agent, Record<string, string>, string]>([
+    ['no client certificate', () => anonymous, { 'X-Remote-User': 'alice' }, 'no client certificate'],
+    [
+      'a cluster-CA client certificate',
+      () => clusterClient,
+      { 'X-Remote-User': 'alice' },
+      'the client certificate does not verify',
+    ],
+    ['the front proxy naming no user', () => frontProxy, {}, 'the front proxy named no user'],
+  ])('%s → 401 Status', async (_what, dispatcher, headers, reason) => {
+    const res = await get(API_PATH, dispatcher(), headers);
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toBe('application/json');
+    const body = JSON.parse(res.text);
+    expect(body).toMatchObject({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      reason: 'Unauthorized',
+      code: 401,
+    });
+    expect(body.message).toContain(reason);
+    expect(routed).toEqual([]);
+  });
+
+  it('is 401 while the requestheader CA is unknown', async () => {
+    const saved = requestHeader;
+    requestHeader = undefined;
+    try {
+      const res = await get(API_PATH, frontProxy, { 'X-Remote-User': 'alice' });
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.text).message).toContain('the requestheader CA is not known yet');
+    } finally {
+      requestHeader = saved;
+    }
+    expect(routed).toEqual([]);
+  });
+
+  it('passes the front proxy request to the router and answers JSON', async () => {
+    routerAnswer = async () => ({ code: 200, body: { kind: 'MetricValueList', items: [{ value: '500m' }] } });
+    const res = await get(`${API_PATH}?labelSelector=app%3Dweb`, frontProxy, {
+      'X-Remote-User': 'system:serviceaccount:kube-system:horizontal-pod-autoscaler',
+      'X-Remote-Group': 'system:serviceaccounts',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.text)));
+    expect(JSON.parse(res.text)).toEqual({ kind: 'MetricValueList', items: [{ value: '500m' }] });
+    expect(res.headers.warning).toBeUndefined();
+    expect(routed).toHaveLength(1);
+    expect(routed[0]?.method).toBe('GET');
+    expect(routed[0]?.path).toBe(API_PATH);
+    expect(routed[0]?.query.get('labelSelector')).toBe('app=web');
+    expect(logged.find((l) => l.msg === 'request')?.fields).toMatchObject({
+      user: 'system:serviceaccount:kube-system:horizontal-pod-autoscaler',
+      code: 200,
+    });
+  });
+});
+
+describe('answers', () => {
+  const asUser = { 'X-Remote-User': 'alice' };
+
+  it.each<[string, () => Promise<ApiAnswer>, number, string, string]>([
+    [
+      'ApiError(404)',
+      () => Promise.reject(new ApiError(404, 'no such metric')),
+      404,
+      'NotFound',
+      'no such metric',
+    ],
+    [
+      'ApiError(400)',
+      () => Promise.reject(new ApiError(400, 'bad selector')),
+      400,
+      'BadRequest',
+      'bad selector',
+    ],
+    [
+      'ApiError(405)',
+      () => Promise.reject(new ApiError(405, 'read-only')),
+      405,
+      'MethodNotAllowed',
+      'read-only',
+    ],
+    [
+      'an unreachable Prometheus',
+      () => Promise.reject(new PrometheusError('connect ECONNREFUSED', 0, 'unreachable')),
+      503,
+      'ServiceUnavailable',
+      'connect ECONNREFUSED',
+    ],
+    [
+      'a Prometheus error',
+      () => Promise.reject(new PrometheusError('parse error', 400, 'bad_data')),
+      500,
+      'InternalError',
+      'parse error',
+    ],
+    [
+      'any other error',
+      () => Promise.reject(new Error('boom')),
+      500,
+      'InternalError',
+      'internal error: boom',
+    ],
+  ])('router throwing %s → %i Status', async (_what, answer, code, reason, message) => {
+    routerAnswer = answer;
+    const res = await get(API_PATH, frontProxy, asUser);
+    expect(res.status).toBe(code);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(res.text)).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      code,
+    });
+  });
+
+  it('passes the method on to the router', async () => {
+    await get(API_PATH, frontProxy, asUser, 'POST');
+    expect(routed.map((r) => r.method)).toEqual(['POST']);
+  });
+
+  it.each<[string[], string | string[]]>([
+    [
+      ['pods/web-1: http_requests_per_second is NaN, left out'],
+      '299 - "pods/web-1: http_requests_per_second is NaN, left out"',
+    ],
+    [
+      ['first', 'say "hi"'],
+      ['299 - "first"', '299 - "say \\"hi\\""'],
+    ],
+  ])('warnings %j → Warning header %j', async (warnings, header) => {
+    routerAnswer = async () => ({ code: 200, body: {}, warnings });
+    const res = await get(API_PATH, frontProxy, asUser);
+    expect(res.status).toBe(200);
+    expect(res.headers.warning).toEqual(header);
+  });
+
+  it('sends no Warning header for an empty warning list', async () => {
+    routerAnswer = async () => ({ code: 200, body: {}, warnings: [] });
+    const res = await get(API_PATH, frontProxy, asUser);
+    expect(res.headers.warning).toBeUndefined();
+  });
+});
