@@ -9,7 +9,10 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(level: Level, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  level: Level,
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const at =
     (lvl: Level) =>
     (msg: string, fields: Record<string, unknown> = {}) => {

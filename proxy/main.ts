@@ -34,16 +34,36 @@ export interface ProxyFlags {
 export function parseFlags(argv: string[]): ProxyFlags {
   const a = yargs(argv)
     .scriptName('cmetrics-proxy')
-    .usage('$0 --config FILE --prometheus-url URL [flags]\n\nServes the Kubernetes metrics APIs from Prometheus, configured with prometheus-adapter rules.')
-    .option('prometheus-url', { type: 'string', default: 'https://localhost', describe: 'URL of the Prometheus API' })
-    .option('config', { type: 'string', demandOption: true, describe: 'prometheus-adapter configuration file' })
-    .option('metrics-relist-interval', { type: 'string', default: '10m', describe: 'how often to rediscover series' })
-    .option('metrics-max-age', { type: 'string', describe: 'how far back discovery looks (default: the relist interval)' })
+    .usage(
+      '$0 --config FILE --prometheus-url URL [flags]\n\nServes the Kubernetes metrics APIs from Prometheus, configured with prometheus-adapter rules.',
+    )
+    .option('prometheus-url', {
+      type: 'string',
+      default: 'https://localhost',
+      describe: 'URL of the Prometheus API',
+    })
+    .option('config', {
+      type: 'string',
+      demandOption: true,
+      describe: 'prometheus-adapter configuration file',
+    })
+    .option('metrics-relist-interval', {
+      type: 'string',
+      default: '10m',
+      describe: 'how often to rediscover series',
+    })
+    .option('metrics-max-age', {
+      type: 'string',
+      describe: 'how far back discovery looks (default: the relist interval)',
+    })
     .option('secure-port', { type: 'number', default: 6443 })
     .option('bind-address', { type: 'string', default: '0.0.0.0' })
     .option('tls-cert-file', { type: 'string', describe: 'serving certificate (PEM)' })
     .option('tls-private-key-file', { type: 'string', describe: 'serving key (PEM)' })
-    .option('kubeconfig', { type: 'string', describe: 'kubeconfig for out-of-cluster use (in-cluster by default)' })
+    .option('kubeconfig', {
+      type: 'string',
+      describe: 'kubeconfig for out-of-cluster use (in-cluster by default)',
+    })
     .option('prometheus-timeout', { type: 'string', default: '10s' })
     .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as Level })
     .strict()
@@ -74,12 +94,17 @@ export function evaluationTime(nowMs = Date.now()): number {
   return Math.floor(nowMs / 1000) * 1000 - 1000;
 }
 
-export async function runProxy(flags: ProxyFlags, log: Logger = createLogger(flags.logLevel)): Promise<() => Promise<void>> {
+export async function runProxy(
+  flags: ProxyFlags,
+  log: Logger = createLogger(flags.logLevel),
+): Promise<() => Promise<void>> {
   const relistMs = parseDuration(flags.metricsRelistInterval);
   const maxAgeMs = flags.metricsMaxAge ? parseDuration(flags.metricsMaxAge) : relistMs;
   if (maxAgeMs < relistMs) throw new Error('--metrics-max-age must be at least --metrics-relist-interval');
   if (!flags.tlsCertFile || !flags.tlsPrivateKeyFile) {
-    throw new Error('--tls-cert-file and --tls-private-key-file are required: the aggregator verifies the serving certificate');
+    throw new Error(
+      '--tls-cert-file and --tls-private-key-file are required: the aggregator verifies the serving certificate',
+    );
   }
   const config = parseAdapterConfig(readFileSync(flags.config, 'utf8'), flags.config);
 
@@ -90,7 +115,9 @@ export async function runProxy(flags: ProxyFlags, log: Logger = createLogger(fla
 
   let mapper: ResourceMapper = await discoverResources(rest);
   const rules: CompiledRule[] = config.rules.map((r) => compileRule(r, mapper));
-  const prometheus = new PrometheusClient(flags.prometheusUrl, { timeoutMs: parseDuration(flags.prometheusTimeout) });
+  const prometheus = new PrometheusClient(flags.prometheusUrl, {
+    timeoutMs: parseDuration(flags.prometheusTimeout),
+  });
   const relister = new Relister(prometheus, () => rules, { intervalMs: relistMs, maxAgeMs, log });
   const caches = new WatchCaches(kc, rest, log);
 
@@ -102,7 +129,10 @@ export async function runProxy(flags: ProxyFlags, log: Logger = createLogger(fla
     requestHeader = requestHeaderConfigFrom(cm.data ?? {});
   };
   await loadRequestHeader();
-  if (!requestHeader) log.warn('kube-system/extension-apiserver-authentication has no requestheader CA; only health paths will answer');
+  if (!requestHeader)
+    log.warn(
+      'kube-system/extension-apiserver-authentication has no requestheader CA; only health paths will answer',
+    );
 
   const pods = mapper.get(PODS);
   await Promise.all([relister.relist(), pods ? caches.warm(pods) : undefined]);
@@ -124,7 +154,10 @@ export async function runProxy(flags: ProxyFlags, log: Logger = createLogger(fla
       { name: 'prometheus', check: () => prometheus.ready() },
       {
         name: 'metric-discovery',
-        check: async () => ({ ok: relister.synced, detail: relister.lastError ?? 'first relist not finished' }),
+        check: async () => ({
+          ok: relister.synced,
+          detail: relister.lastError ?? 'first relist not finished',
+        }),
       },
     ],
     log,

@@ -8,6 +8,7 @@ export const CUSTOM_VERSIONS = ['v1beta2', 'v1beta1'] as const;
 export type CustomVersion = (typeof CUSTOM_VERSIONS)[number];
 
 export type { LabelSelector } from './labels.ts';
+
 import type { LabelSelector } from './labels.ts';
 
 export interface ObjectReference {

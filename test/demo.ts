@@ -6,7 +6,9 @@ import { FIXTURES, startStack } from './harness/stack.ts';
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const t0 = Date.now();
-say('Starting the local control plane, Prometheus, the sample app and cmetrics-proxy (first run builds Kubernetes: ~10 min)...');
+say(
+  'Starting the local control plane, Prometheus, the sample app and cmetrics-proxy (first run builds Kubernetes: ~10 min)...',
+);
 const stack = await startStack();
 const { cluster } = stack;
 cluster.kubectl(['apply', '-f', join(FIXTURES, 'hpa.yaml')]);
@@ -15,7 +17,9 @@ say(`  export KUBECONFIG=${cluster.kubeconfig}`);
 say(`  export PATH=${cluster.binDir}:$PATH   # kubectl ${process.env.K8S_VERSION ?? 'v1.37.2'}`);
 say(`  Prometheus: ${stack.prometheus.url}    logs: ${join(cluster.workDir, 'logs')}\n`);
 say('Try:');
-say("  kubectl get --raw '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps?labelSelector=app%3Dcustom-metrics-app'");
+say(
+  "  kubectl get --raw '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps?labelSelector=app%3Dcustom-metrics-app'",
+);
 say('  kubectl get hpa sample-httpserver -w');
 say('  curl http://<pod IP>:3000/  (pod IPs: kubectl get pods -o wide) to add load\n');
 
@@ -34,14 +38,27 @@ const tick = async () => {
   const pods = Object.values(stack.servedPods());
   if (Date.now() < loadUntil) {
     await Promise.all(
-      pods.flatMap((ip) => Array.from({ length: 2 }, () => request(`http://${ip}:3000/`).then((r) => r.body.text()).catch(() => ''))),
+      pods.flatMap((ip) =>
+        Array.from({ length: 2 }, () =>
+          request(`http://${ip}:3000/`)
+            .then((r) => r.body.text())
+            .catch(() => ''),
+        ),
+      ),
     );
   }
-  const qps = JSON.parse(raw('/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps?labelSelector=app%3Dcustom-metrics-app')) as {
+  const qps = JSON.parse(
+    raw(
+      '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps?labelSelector=app%3Dcustom-metrics-app',
+    ),
+  ) as {
     items?: { describedObject: { name: string }; value: string }[];
     error?: string;
   };
-  const hpa = cluster.kubectl(['get', 'hpa', 'sample-httpserver', '--no-headers']).trim().replace(/\s+/g, ' ');
+  const hpa = cluster
+    .kubectl(['get', 'hpa', 'sample-httpserver', '--no-headers'])
+    .trim()
+    .replace(/\s+/g, ' ');
   const values = qps.items?.map((i) => `${i.describedObject.name}=${i.value}`).join(' ') ?? qps.error;
   say(`[${new Date().toISOString().slice(11, 19)}] qps: ${values}\n           hpa: ${hpa}`);
 };

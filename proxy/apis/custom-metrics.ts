@@ -15,7 +15,12 @@ import { formatQuantity, quantityFromNumber } from '../../shared/quantity.ts';
 import type { Sample } from '../prometheus/client.ts';
 import { buildObjectQuery, QueryError } from '../rules/naming.ts';
 import type { MetricRegistry, RegisteredMetric } from '../rules/registry.ts';
-import { type ApiResource, groupResourceString, NAMESPACES, type ResourceMapper } from '../rules/resources.ts';
+import {
+  type ApiResource,
+  groupResourceString,
+  NAMESPACES,
+  type ResourceMapper,
+} from '../rules/resources.ts';
 import { ApiError } from './status.ts';
 
 export interface CustomMetricRequest {
@@ -32,7 +37,11 @@ export interface CustomMetricRequest {
 
 /** Objects the cluster has, from watch caches. */
 export interface ObjectSource {
-  names(resource: ApiResource, namespace: string | undefined, selector: readonly Requirement[]): Promise<string[]>;
+  names(
+    resource: ApiResource,
+    namespace: string | undefined,
+    selector: readonly Requirement[],
+  ): Promise<string[]>;
   exists(resource: ApiResource, namespace: string | undefined, name: string): Promise<boolean>;
 }
 
@@ -84,14 +93,23 @@ function selectorParam(query: URLSearchParams, key: string): Requirement[] {
   }
 }
 
-export async function getCustomMetric(req: CustomMetricRequest, backend: CustomMetricsBackend): Promise<CustomMetricsAnswer> {
+export async function getCustomMetric(
+  req: CustomMetricRequest,
+  backend: CustomMetricsBackend,
+): Promise<CustomMetricsAnswer> {
   const mapper = backend.mapper();
   const resource = mapper.parse(req.resourceText);
   if (!resource) {
-    throw new ApiError(404, `the cluster serves no resource "${req.resourceText}"; use the plural name, with its group if any (pods, services, deployments.apps)`);
+    throw new ApiError(
+      404,
+      `the cluster serves no resource "${req.resourceText}"; use the plural name, with its group if any (pods, services, deployments.apps)`,
+    );
   }
   if (req.namespace !== undefined && !resource.namespaced) {
-    throw new ApiError(404, `${groupResourceString(resource)} are cluster-scoped; ask for /${req.resourceText}/${req.name}/${req.metric} without a namespace`);
+    throw new ApiError(
+      404,
+      `${groupResourceString(resource)} are cluster-scoped; ask for /${req.resourceText}/${req.name}/${req.metric} without a namespace`,
+    );
   }
   const namespaced = req.namespace !== undefined;
   const registry = backend.registry();
@@ -116,7 +134,8 @@ export async function getCustomMetric(req: CustomMetricRequest, backend: CustomM
     expr = buildObjectQuery(entry.rule, {
       seriesName: entry.seriesName,
       resource,
-      namespace: resource.group === '' && resource.resource === NAMESPACES.resource ? undefined : req.namespace,
+      namespace:
+        resource.group === '' && resource.resource === NAMESPACES.resource ? undefined : req.namespace,
       names,
       metricSelector: req.metricSelector,
     });
@@ -134,7 +153,10 @@ async function selectObjects(req: CustomMetricRequest, resource: ApiResource, ba
     const names = await backend.objects.names(resource, req.namespace, req.labelSelector);
     if (!names.length) {
       const sel = req.labelSelector.length ? ` matching labelSelector ${labelSelectorText(req)}` : '';
-      throw new ApiError(404, `no ${groupResourceString(resource)}${sel}${where}, so there is no ${req.metric} to report`);
+      throw new ApiError(
+        404,
+        `no ${groupResourceString(resource)}${sel}${where}, so there is no ${req.metric} to report`,
+      );
     }
     return names;
   }
@@ -190,11 +212,21 @@ function answer(
             ...(window ? { windowSeconds: window } : {}),
             value,
           }
-        : { describedObject, metricName: req.metric, selector, timestamp, ...(window ? { window } : {}), value },
+        : {
+            describedObject,
+            metricName: req.metric,
+            selector,
+            timestamp,
+            ...(window ? { window } : {}),
+            value,
+          },
     );
   }
   if (!items.length) {
-    const what = req.name === '*' ? `any of the ${names.length} selected ${groupResourceString(resource)}` : `${groupResourceString(resource)} "${req.name}"`;
+    const what =
+      req.name === '*'
+        ? `any of the ${names.length} selected ${groupResourceString(resource)}`
+        : `${groupResourceString(resource)} "${req.name}"`;
     const why = warnings.length ? ` (values were not finite: ${warnings.join('; ')})` : '';
     throw new ApiError(404, `Prometheus has no ${req.metric} for ${what}${why}; query: ${expr}`);
   }

@@ -20,7 +20,8 @@ export type Router = (req: ApiRequest) => Promise<ApiAnswer>;
 
 export function createRouter(backend: CustomMetricsBackend): Router {
   return async (req) => {
-    if (req.method !== 'GET') throw new ApiError(405, `${req.method} is not allowed: the metrics APIs are read-only (use GET)`);
+    if (req.method !== 'GET')
+      throw new ApiError(405, `${req.method} is not allowed: the metrics APIs are read-only (use GET)`);
     const segments = req.path.split('/').filter(Boolean).map(decodeSegment);
     const [root, group, version, ...rest] = segments;
     if (root === 'openapi') throw new ApiError(404, 'this server publishes no OpenAPI document');
@@ -30,7 +31,10 @@ export function createRouter(backend: CustomMetricsBackend): Router {
     if (!served) throw notFound(req.path);
     if (version === undefined) return { code: 200, body: apiGroup(served) };
     if (!served.versions.includes(version)) {
-      throw new ApiError(404, `${group} has no version ${version}; served versions: ${served.versions.join(', ')}`);
+      throw new ApiError(
+        404,
+        `${group} has no version ${version}; served versions: ${served.versions.join(', ')}`,
+      );
     }
     if (group === CUSTOM_GROUP) {
       const v = version as CustomVersion;

@@ -63,11 +63,17 @@ export class WatchCaches implements ObjectSource {
     const path = `${resource.group ? `/apis/${resource.group}` : '/api'}/${resource.version}/${resource.resource}`;
     const inf = makeInformer<KubernetesObject>(this.kc, path, () => this.rest.get(path));
     inf.on('error', (err: unknown) => {
-      this.log.warn('watch failed; restarting', { resource: groupResourceString(resource), error: String(err) });
+      this.log.warn('watch failed; restarting', {
+        resource: groupResourceString(resource),
+        error: String(err),
+      });
       setTimeout(() => void inf.start().catch(() => undefined), 1000).unref();
     });
     await inf.start();
-    this.log.info('watch cache synced', { resource: groupResourceString(resource), objects: inf.list().length });
+    this.log.info('watch cache synced', {
+      resource: groupResourceString(resource),
+      objects: inf.list().length,
+    });
     return inf;
   }
 }

@@ -5,7 +5,9 @@ import { type ApiResource, ResourceMapper } from '../rules/resources.ts';
 
 export async function discoverResources(rest: KubeRest): Promise<ResourceMapper> {
   const groups = await rest.get<APIGroupList>('/apis');
-  const lists: { group: string; version: string; path: string }[] = [{ group: '', version: 'v1', path: '/api/v1' }];
+  const lists: { group: string; version: string; path: string }[] = [
+    { group: '', version: 'v1', path: '/api/v1' },
+  ];
   for (const g of groups.groups) {
     const v = g.preferredVersion;
     lists.push({ group: g.name, version: v.version, path: `/apis/${v.groupVersion}` });

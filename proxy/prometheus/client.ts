@@ -109,7 +109,11 @@ export class PrometheusClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
-      throw new PrometheusError(`Prometheus at ${this.url} is unreachable: ${(e as Error).message}`, 503, 'unreachable');
+      throw new PrometheusError(
+        `Prometheus at ${this.url} is unreachable: ${(e as Error).message}`,
+        503,
+        'unreachable',
+      );
     }
     const text = await res.body.text();
     let body: { status?: string; data?: unknown; errorType?: string; error?: string };

@@ -59,7 +59,12 @@ const discoveryRule: Shape = {
   },
 };
 const resourceRule: Shape = {
-  fields: { containerQuery: 'string', nodeQuery: 'string', resources: resourceMapping, containerLabel: 'string' },
+  fields: {
+    containerQuery: 'string',
+    nodeQuery: 'string',
+    resources: resourceMapping,
+    containerLabel: 'string',
+  },
 };
 const rootShape: Shape = {
   fields: {
@@ -81,8 +86,10 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
     const line = first.linePos?.[0]?.line ?? lines.linePos(first.pos[0]).line;
     throw new ConfigError(`${file}:${line}: invalid YAML: ${first.message.split('\n')[0]}`);
   }
+  const configError = (node: Node | null | undefined, path: string, msg: string) =>
+    new ConfigError(`${file}:${lineOf(node)}: ${path ? `${path}: ` : ''}${msg}`);
   const fail = (node: Node | null | undefined, path: string, msg: string): never => {
-    throw new ConfigError(`${file}:${lineOf(node)}: ${path ? `${path}: ` : ''}${msg}`);
+    throw configError(node, path, msg);
   };
 
   const check = (node: unknown, shape: Shape, path: string): void => {
@@ -98,15 +105,15 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
       return;
     }
     if ('list' in shape) {
-      if (!isSeq(n)) return fail(n, path, 'must be a list');
+      if (!isSeq(n)) throw configError(n, path, 'must be a list');
       n.items.forEach((item, i) => {
         check(item, shape.list, `${path}[${i}]`);
       });
       return;
     }
-    if (!isMap(n)) return fail(n, path, 'must be a mapping');
+    if (!isMap(n)) throw configError(n, path, 'must be a mapping');
     for (const pair of n.items) {
-      if (!isPair(pair) || !isScalar(pair.key)) return fail(n, path, 'keys must be plain strings');
+      if (!isPair(pair) || !isScalar(pair.key)) throw configError(n, path, 'keys must be plain strings');
       const key = String(pair.key.value);
       const sub = path ? `${path}.${key}` : key;
       if ('map' in shape) {
@@ -136,7 +143,11 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
       if (!rule.metricsQuery) fail(node, path, 'metricsQuery is required');
       rule.seriesFilters.forEach((f, j) => {
         if ((f.is === undefined) === (f.isNot === undefined)) {
-          fail(nodeAt([key, i, 'seriesFilters', j]), `${path}.seriesFilters[${j}]`, 'give exactly one of is or isNot');
+          fail(
+            nodeAt([key, i, 'seriesFilters', j]),
+            `${path}.seriesFilters[${j}]`,
+            'give exactly one of is or isNot',
+          );
         }
       });
       return rule;
@@ -154,7 +165,11 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
         containerLabel: str(r.containerLabel),
       };
       if (!rule.containerQuery || !rule.nodeQuery) {
-        fail(nodeAt(['resourceRules', name]) ?? nodeAt(['resourceRules']), `resourceRules.${name}`, 'containerQuery and nodeQuery are required');
+        fail(
+          nodeAt(['resourceRules', name]) ?? nodeAt(['resourceRules']),
+          `resourceRules.${name}`,
+          'containerQuery and nodeQuery are required',
+        );
       }
       return rule;
     };
@@ -170,7 +185,9 @@ function str(v: unknown): string {
 function toResourceMapping(v: unknown): ResourceMapping {
   const r = (v ?? {}) as Record<string, unknown>;
   const overrides: Record<string, GroupResourceRef> = {};
-  for (const [label, gr] of Object.entries((r.overrides ?? {}) as Record<string, Record<string, unknown> | null>)) {
+  for (const [label, gr] of Object.entries(
+    (r.overrides ?? {}) as Record<string, Record<string, unknown> | null>,
+  )) {
     overrides[label] = { group: str(gr?.group), resource: str(gr?.resource) };
   }
   return {

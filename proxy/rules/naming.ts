@@ -48,17 +48,23 @@ export function compileRule(rule: DiscoveryRule, mapper: ResourceMapper): Compil
     try {
       return new RegExp(goRegex(source));
     } catch (e) {
-      throw new ConfigError(`${where}: ${what} "${source}" is not a valid regular expression: ${(e as Error).message}`);
+      throw new ConfigError(
+        `${where}: ${what} "${source}" is not a valid regular expression: ${(e as Error).message}`,
+      );
     }
   };
-  const is = rule.seriesFilters.filter((f) => f.is !== undefined).map((f) => regex(f.is as string, 'seriesFilters.is'));
+  const is = rule.seriesFilters
+    .filter((f) => f.is !== undefined)
+    .map((f) => regex(f.is as string, 'seriesFilters.is'));
   const isNot = rule.seriesFilters
     .filter((f) => f.isNot !== undefined)
     .map((f) => regex(f.isNot as string, 'seriesFilters.isNot'));
   const matches = regex(rule.name.matches || '.*', 'name.matches');
   const groups = countCaptureGroups(matches);
   if (groups > 1 && !rule.name.as) {
-    throw new ConfigError(`${where}: name.matches has ${groups} capture groups; say which to use with name.as`);
+    throw new ConfigError(
+      `${where}: name.matches has ${groups} capture groups; say which to use with name.as`,
+    );
   }
   const as = rule.name.as || (groups === 1 ? '$1' : '$0');
   let query: Template;
@@ -71,7 +77,8 @@ export function compileRule(rule: DiscoveryRule, mapper: ResourceMapper): Compil
   const resources = resourceConverter(rule.resources, mapper, where);
   return {
     rule,
-    keepsSeries: (name) => matches.test(name) && is.every((r) => r.test(name)) && !isNot.some((r) => r.test(name)),
+    keepsSeries: (name) =>
+      matches.test(name) && is.every((r) => r.test(name)) && !isNot.some((r) => r.test(name)),
     metricName: (seriesName) => {
       const m = matches.exec(seriesName);
       return m ? expandGo(as, m) : seriesName;
@@ -129,7 +136,12 @@ export function buildExternalQuery(
   return rule.query.execute(templateArgs(seriesName, matchers.join(','), valuesByName, []));
 }
 
-function templateArgs(series: string, labelMatchers: string, valuesByName: Record<string, string>, groupBy: string[]) {
+function templateArgs(
+  series: string,
+  labelMatchers: string,
+  valuesByName: Record<string, string>,
+  groupBy: string[],
+) {
   return asStruct({
     Series: series,
     LabelMatchers: labelMatchers,
@@ -143,7 +155,9 @@ function selectorMatchers(reqs: readonly Requirement[], valuesByName: Record<str
   const sorted = [...reqs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return sorted.map((r) => {
     if (!isLabelName(r.key)) {
-      throw new QueryError(`metric label selector key "${r.key}" is not a Prometheus label name (letters, digits, _)`);
+      throw new QueryError(
+        `metric label selector key "${r.key}" is not a Prometheus label name (letters, digits, _)`,
+      );
     }
     switch (r.operator) {
       case '=':
@@ -162,7 +176,9 @@ function selectorMatchers(reqs: readonly Requirement[], valuesByName: Record<str
       case '!':
         return matcher(r.key, '=', '');
       default:
-        throw new QueryError(`operator "${r.operator}" in metric label selector cannot be expressed in PromQL`);
+        throw new QueryError(
+          `operator "${r.operator}" in metric label selector cannot be expressed in PromQL`,
+        );
     }
   });
 }
@@ -229,12 +245,11 @@ function parseLabelTemplate(source: string, where: string) {
   } catch (e) {
     throw new ConfigError(`${where}: resources.template: ${(e as Error).message}`);
   }
-  const render = (group: string, resource: string) => tpl.execute(asStruct({ Group: group, Resource: resource }));
+  const render = (group: string, resource: string) =>
+    tpl.execute(asStruct({ Group: group, Resource: resource }));
   const hasGroup = render('\u0000', 'r').includes('\u0000');
   // Lazy first, as the adapter does; greedy as well so dotted groups (networking_k8s_io) resolve.
-  const patterns = ['.+?', '.+'].map(
-    (g) => new RegExp(`^${render(`(?<group>${g})`, '(?<resource>.+?)')}$`),
-  );
+  const patterns = ['.+?', '.+'].map((g) => new RegExp(`^${render(`(?<group>${g})`, '(?<resource>.+?)')}$`));
   return {
     resourceFor(label: string, mapper: ResourceMapper): GroupResource | undefined {
       for (const re of patterns) {

@@ -28,7 +28,10 @@ export class MetricRegistry {
   private readonly entries = new Map<string, RegisteredMetric>();
 
   /** `seriesByRule[i]` holds the series that rule i's seriesQuery returned. */
-  static build(rules: readonly CompiledRule[], seriesByRule: readonly (readonly SeriesShape[])[]): MetricRegistry {
+  static build(
+    rules: readonly CompiledRule[],
+    seriesByRule: readonly (readonly SeriesShape[])[],
+  ): MetricRegistry {
     const registry = new MetricRegistry();
     rules.forEach((rule, i) => {
       for (const series of seriesByRule[i] ?? []) {
@@ -39,7 +42,8 @@ export class MetricRegistry {
           const info = { resource, namespaced: namespaced && !isClusterScoped(resource), metric };
           const key = keyOf(info.resource, info.namespaced, metric);
           // First rule wins, so answers do not depend on the order series arrive in.
-          if (!registry.entries.has(key)) registry.entries.set(key, { ...info, seriesName: series.name, rule });
+          if (!registry.entries.has(key))
+            registry.entries.set(key, { ...info, seriesName: series.name, rule });
         }
       }
     });

@@ -7,8 +7,8 @@ type Value = unknown;
 type Node =
   | { kind: 'text'; text: string }
   | { kind: 'action'; pipe: Pipeline }
-  | { kind: 'if' | 'with'; pipe: Pipeline; then: Node[]; else: Node[] }
-  | { kind: 'range'; pipe: Pipeline; then: Node[]; else: Node[] };
+  | { kind: 'if' | 'with'; pipe: Pipeline; body: Node[]; else: Node[] }
+  | { kind: 'range'; pipe: Pipeline; body: Node[]; else: Node[] };
 
 interface Pipeline {
   decl: string[];
@@ -55,7 +55,11 @@ function lexActions(src: string): Piece[] {
     }
     let text = src.slice(pos, open);
     let bodyStart = open + 2;
-    if (src.startsWith('- ', bodyStart) || src.startsWith('-\t', bodyStart) || src.startsWith('-\n', bodyStart)) {
+    if (
+      src.startsWith('- ', bodyStart) ||
+      src.startsWith('-\t', bodyStart) ||
+      src.startsWith('-\n', bodyStart)
+    ) {
       text = text.trimEnd();
       bodyStart += 1;
     }
@@ -114,10 +118,10 @@ function parseNodes(pieces: Piece[]): Node[] {
   };
   const controlNode = (word: 'if' | 'with' | 'range', rest: string): Node => {
     const pipe = parsePipeline(rest);
-    const then = block(['end', 'else']);
+    const body = block(['end', 'else']);
     let elseNodes: Node[] = [];
-    if (then.end !== 'end') {
-      const elseRest = then.end.slice(4).trim();
+    if (body.end !== 'end') {
+      const elseRest = body.end.slice(4).trim();
       if (elseRest.startsWith('if ') || elseRest.startsWith('with ')) {
         // `else if x` is shorthand for `else` + nested `if x … end`, sharing the outer `end`.
         const nestedWord = elseRest.startsWith('if ') ? 'if' : 'with';
@@ -126,7 +130,7 @@ function parseNodes(pieces: Piece[]): Node[] {
         elseNodes = block(['end']).nodes;
       }
     }
-    return { kind: word, pipe, then: then.nodes, else: elseNodes };
+    return { kind: word, pipe, body: body.nodes, else: elseNodes };
   };
   return block([]).nodes;
 }
@@ -184,7 +188,26 @@ function parsePipeline(src: string): Pipeline {
   return { decl, assign: isAssign, commands };
 }
 
-const FUNCS = new Set(['index', 'len', 'print', 'printf', 'println', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'not', 'and', 'or', 'slice', 'js', 'html', 'urlquery']);
+const FUNCS = new Set([
+  'index',
+  'len',
+  'print',
+  'printf',
+  'println',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'not',
+  'and',
+  'or',
+  'slice',
+  'js',
+  'html',
+  'urlquery',
+]);
 
 function operand(t: string): Operand {
   if (t.startsWith('"')) return { kind: 'literal', value: JSON.parse(t) };
@@ -250,7 +273,7 @@ function render(nodes: Node[], dot: Value, vars: Scope): string {
       case 'with': {
         const inner = vars.child();
         const v = evalPipeline(node.pipe, dot, inner);
-        if (truthy(v)) out += render(node.then, node.kind === 'with' ? v : dot, inner);
+        if (truthy(v)) out += render(node.body, node.kind === 'with' ? v : dot, inner);
         else out += render(node.else, dot, vars);
         break;
       }
@@ -274,7 +297,7 @@ function render(nodes: Node[], dot: Value, vars: Scope): string {
             inner.declare(decl[0] as string, k);
             inner.declare(decl[1] as string, x);
           }
-          out += render(node.then, x, inner);
+          out += render(node.body, x, inner);
         }
         break;
       }

@@ -62,16 +62,42 @@ export function frontProxyRejection(
   const peer = chain[0];
   if (!peer) return 'no client certificate';
   if (!tlsVerified) return 'the client certificate does not verify';
-  const signedByRequestHeaderCA = chain.some((c) => config.cas.some((ca) => c.checkIssued(ca) && c.verify(ca.publicKey)));
-  if (!signedByRequestHeaderCA) return 'the client certificate is not signed by the requestheader CA';
-  if (nowMs < Date.parse(peer.validFrom) || nowMs > Date.parse(peer.validTo)) return 'the client certificate has expired';
+  if (!chainsTo(chain, config.cas)) return 'the client certificate is not signed by the requestheader CA';
+  if (nowMs < Date.parse(peer.validFrom) || nowMs > Date.parse(peer.validTo)) {
+    return 'the client certificate has expired or is not yet valid';
+  }
   const eku = peer.keyUsage;
-  if (eku && !eku.includes(CLIENT_AUTH) && !eku.includes(ANY_EKU)) return 'the client certificate does not allow client auth';
+  if (eku && !eku.includes(CLIENT_AUTH) && !eku.includes(ANY_EKU))
+    return 'the client certificate does not allow client auth';
   const cn = /(?:^|\n)CN=([^\n]*)/.exec(peer.subject)?.[1] ?? '';
   if (config.allowedNames.length && !config.allowedNames.includes(cn)) {
     return `client certificate CN "${cn}" is not in requestheader-allowed-names`;
   }
   return undefined;
+}
+
+const issuedBy = (cert: X509Certificate, issuer: X509Certificate) =>
+  cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+
+/** Whether the peer (chain[0]) reaches one of `cas` through CA certificates of the chain, each signing the one before. */
+function chainsTo(chain: readonly X509Certificate[], cas: readonly X509Certificate[]): boolean {
+  for (let i = 0; i < chain.length; i++) {
+    const cert = chain[i] as X509Certificate;
+    if (cas.some((ca) => issuedBy(cert, ca))) return true;
+    const next = chain[i + 1];
+    if (!next?.ca || !issuedBy(cert, next)) return false;
+  }
+  return false;
+}
+
+/** An extra's key as upstream unescapes it: lowercased first, then percent-decoded, kept as is if malformed. */
+function extraKey(raw: string): string {
+  const lower = raw.toLowerCase();
+  try {
+    return decodeURIComponent(lower);
+  } catch {
+    return lower;
+  }
 }
 
 /** The user the front proxy names in the headers (Node's headersDistinct), or undefined without a username. */
@@ -89,7 +115,7 @@ export function userFromHeaders(
     const p = prefix.toLowerCase();
     for (const [header, v] of Object.entries(headers)) {
       if (!header.startsWith(p) || v === undefined) continue;
-      const key = decodeURIComponent(header.slice(p.length)).toLowerCase();
+      const key = extraKey(header.slice(p.length));
       extra[key] = [...(extra[key] ?? []), ...v];
     }
   }

@@ -4,11 +4,16 @@ import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { ApiError, statusBody } from '../apis/status.ts';
 import type { Router } from '../apis/router.ts';
+import { ApiError, statusBody } from '../apis/status.ts';
 import type { Logger } from '../log.ts';
 import { PrometheusError } from '../prometheus/client.ts';
-import { frontProxyRejection, type RequestHeaderConfig, type UserInfo, userFromHeaders } from './front-proxy.ts';
+import {
+  frontProxyRejection,
+  type RequestHeaderConfig,
+  type UserInfo,
+  userFromHeaders,
+} from './front-proxy.ts';
 
 export interface HealthCheck {
   name: string;
@@ -66,10 +71,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
     return;
   }
   if (url.pathname === '/readyz') {
-    const results = await Promise.all(opts.readiness.map(async (h) => ({ name: h.name, ...(await h.check()) })));
+    const results = await Promise.all(
+      opts.readiness.map(async (h) => ({ name: h.name, ...(await h.check()) })),
+    );
     const ok = results.every((r) => r.ok);
-    const text = results.map((r) => `[${r.ok ? '+' : '-'}]${r.name} ${r.ok ? 'ok' : `failed: ${r.detail}`}`).join('\n');
-    res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(`${text}\nreadyz check ${ok ? 'passed' : 'failed'}\n`);
+    const text = results
+      .map((r) => `[${r.ok ? '+' : '-'}]${r.name} ${r.ok ? 'ok' : `failed: ${r.detail}`}`)
+      .join('\n');
+    res
+      .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
+      .end(`${text}\nreadyz check ${ok ? 'passed' : 'failed'}\n`);
     return;
   }
   const auth = authenticate(req, opts.requestHeader());
@@ -80,7 +91,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
   }
   let code: number;
   try {
-    const answer = await opts.router({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams });
+    const answer = await opts.router({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+    });
     code = answer.code;
     const headers = (answer.warnings ?? []).map((w) => `299 - ${JSON.stringify(w)}`);
     send(res, code, answer.body, headers.length ? { warning: headers } : {});
@@ -98,7 +113,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
   });
 }
 
-function authenticate(req: IncomingMessage, config: RequestHeaderConfig | undefined): { user: UserInfo } | { rejection: string } {
+function authenticate(
+  req: IncomingMessage,
+  config: RequestHeaderConfig | undefined,
+): { user: UserInfo } | { rejection: string } {
   if (!config) return { rejection: 'the requestheader CA is not known yet' };
   const socket = req.socket as TLSSocket;
   const chain: X509Certificate[] = [];
@@ -110,7 +128,8 @@ function authenticate(req: IncomingMessage, config: RequestHeaderConfig | undefi
     peer = peer.issuerCertificate;
   }
   const rejection = frontProxyRejection(chain, socket.authorized, config);
-  if (rejection) return { rejection: `${rejection} (only the API server's front proxy may call this server)` };
+  if (rejection)
+    return { rejection: `${rejection} (only the API server's front proxy may call this server)` };
   const user = userFromHeaders(req.headersDistinct as Record<string, string[]>, config);
   if (!user) return { rejection: 'the front proxy named no user' };
   return { user };
@@ -124,8 +143,17 @@ function toStatus(e: unknown): { status: number; message: string } {
   return { status: 500, message: `internal error: ${(e as Error).message}` };
 }
 
-function send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
+function send(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  headers: Record<string, string | string[]> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(code, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }

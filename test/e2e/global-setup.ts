@@ -19,13 +19,18 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const t0 = Date.now();
   const stack = await startStack();
-  console.log(`[e2e] stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (work dir ${stack.cluster.workDir})`);
+  console.log(
+    `[e2e] stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (work dir ${stack.cluster.workDir})`,
+  );
   project.provide('kubeconfig', stack.cluster.kubeconfig);
   project.provide('binDir', stack.cluster.binDir);
   project.provide('prometheusUrl', stack.prometheus.url);
   project.provide('workDir', stack.cluster.workDir);
   project.provide('podRunnerState', stack.podRunnerState);
-  project.provide('harnessGroups', runningProcesses().map((p) => p.pid));
+  project.provide(
+    'harnessGroups',
+    runningProcesses().map((p) => p.pid),
+  );
   project.provide('startMs', t0);
   return async () => {
     await stack.stop();

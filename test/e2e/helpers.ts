@@ -17,13 +17,22 @@ export function kubectl(args: string[], input?: string): string {
 
 /** `kubectl get --raw PATH`: the parsed body, or the exit code and stderr when it fails. */
 export function getRaw<T>(path: string): { ok: true; body: T } | { ok: false; stderr: string } {
-  const r = spawnSync(join(inject('binDir'), 'kubectl'), [`--kubeconfig=${inject('kubeconfig')}`, 'get', '--raw', path], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    join(inject('binDir'), 'kubectl'),
+    [`--kubeconfig=${inject('kubeconfig')}`, 'get', '--raw', path],
+    {
+      encoding: 'utf8',
+    },
+  );
   return r.status === 0 ? { ok: true, body: JSON.parse(r.stdout) as T } : { ok: false, stderr: r.stderr };
 }
 
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, intervalMs = 500): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+  intervalMs = 500,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {

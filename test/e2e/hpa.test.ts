@@ -15,7 +15,8 @@ interface Hpa {
 }
 
 const hpa = (): Hpa => JSON.parse(kubectl(['get', 'hpa', 'sample-httpserver', '-o', 'json']));
-const replicas = (): number => Number(kubectl(['get', 'deployment', 'custom-metrics-app', '-o', 'jsonpath={.spec.replicas}']));
+const replicas = (): number =>
+  Number(kubectl(['get', 'deployment', 'custom-metrics-app', '-o', 'jsonpath={.spec.replicas}']));
 
 describe('HorizontalPodAutoscaler on cmetrics custom metrics', () => {
   afterAll(() => {
@@ -25,11 +26,15 @@ describe('HorizontalPodAutoscaler on cmetrics custom metrics', () => {
 
   it('reads the metrics and finds them below target while idle', async () => {
     kubectl(['apply', '-f', join(FIXTURES, 'hpa.yaml')]);
-    const status = await eventually('HPA reports current metrics', () => {
-      const s = hpa().status;
-      const active = s.conditions?.find((c) => c.type === 'ScalingActive');
-      return active?.status === 'True' && s.currentMetrics?.length === 1 ? s : undefined;
-    }, 90_000);
+    const status = await eventually(
+      'HPA reports current metrics',
+      () => {
+        const s = hpa().status;
+        const active = s.conditions?.find((c) => c.type === 'ScalingActive');
+        return active?.status === 'True' && s.currentMetrics?.length === 1 ? s : undefined;
+      },
+      90_000,
+    );
     expect(status.conditions?.find((c) => c.type === 'ScalingActive')?.reason).toBe('ValidMetricFound');
     expect(status.currentMetrics?.[0]?.pods?.metric.name).toBe('qps');
     expect(replicas()).toBe(1);
@@ -40,10 +45,15 @@ describe('HorizontalPodAutoscaler on cmetrics custom metrics', () => {
     const load = startLoad(targets, 4, 150_000);
     let peak = 1;
     try {
-      peak = await eventually('scale-up', () => {
-        const r = replicas();
-        return r > 1 ? r : undefined;
-      }, 120_000, 1000);
+      peak = await eventually(
+        'scale-up',
+        () => {
+          const r = replicas();
+          return r > 1 ? r : undefined;
+        },
+        120_000,
+        1000,
+      );
     } finally {
       const sent = await load.stop();
       expect(sent).toBeGreaterThan(0);
@@ -56,7 +66,14 @@ describe('HorizontalPodAutoscaler on cmetrics custom metrics', () => {
 
     await eventually('scale-down to minReplicas', () => (replicas() === 1 ? true : undefined), 180_000, 1000);
     expect(hpa().status.desiredReplicas).toBe(1);
-    const events = kubectl(['get', 'events', '--field-selector', 'involvedObject.name=sample-httpserver', '-o', 'jsonpath={range .items[*]}{.reason}:{.message}{"\\n"}{end}']);
+    const events = kubectl([
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.name=sample-httpserver',
+      '-o',
+      'jsonpath={range .items[*]}{.reason}:{.message}{"\\n"}{end}',
+    ]);
     expect(events).toMatch(/SuccessfulRescale:New size: \d+; reason: pods metric qps above target/);
     expect(events).toMatch(/SuccessfulRescale:New size: 1; reason: All metrics below target/);
   }, 330_000);

@@ -39,7 +39,14 @@ export interface Cluster {
 }
 
 export function binDir(): string {
-  return process.env.CMETRICS_BIN ?? join(process.env.CMETRICS_CACHE ?? join(process.env.HOME ?? '/root', '.cache/cmetrics'), 'bin', `k8s-${K8S_VERSION}`);
+  return (
+    process.env.CMETRICS_BIN ??
+    join(
+      process.env.CMETRICS_CACHE ?? join(process.env.HOME ?? '/root', '.cache/cmetrics'),
+      'bin',
+      `k8s-${K8S_VERSION}`,
+    )
+  );
 }
 
 /** Builds the binaries unless they are cached (a cold build takes about ten minutes). */
@@ -78,64 +85,97 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   };
 
   try {
-    const [etcdPort, etcdPeerPort, apiPort, kcmPort, schedPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-    const etcd = startProcess('etcd', join(bin, 'etcd'), [
-      `--data-dir=${join(workDir, 'etcd')}`,
-      `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
-      `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
-      `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-      `--initial-cluster=default=http://127.0.0.1:${etcdPeerPort}`,
-      '--unsafe-no-fsync',
-      '--quota-backend-bytes=4294967296',
-    ], logs);
+    const [etcdPort, etcdPeerPort, apiPort, kcmPort, schedPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    const etcd = startProcess(
+      'etcd',
+      join(bin, 'etcd'),
+      [
+        `--data-dir=${join(workDir, 'etcd')}`,
+        `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+        `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+        `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+        `--initial-cluster=default=http://127.0.0.1:${etcdPeerPort}`,
+        '--unsafe-no-fsync',
+        '--quota-backend-bytes=4294967296',
+      ],
+      logs,
+    );
     processes.push(etcd);
-    await waitFor('etcd ready', async () => {
-      const res = await request(`http://127.0.0.1:${etcdPort}/health`);
-      const body = (await res.body.json()) as { health?: string };
-      return body.health === 'true' ? true : undefined;
-    }, { proc: etcd, timeoutMs: 30_000 });
+    await waitFor(
+      'etcd ready',
+      async () => {
+        const res = await request(`http://127.0.0.1:${etcdPort}/health`);
+        const body = (await res.body.json()) as { health?: string };
+        return body.health === 'true' ? true : undefined;
+      },
+      { proc: etcd, timeoutMs: 30_000 },
+    );
 
     const apiserverUrl = `https://127.0.0.1:${apiPort}`;
-    const apiserver = startProcess('kube-apiserver', join(bin, 'kube-apiserver'), [
-      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${apiPort}`,
-      `--cert-dir=${join(workDir, 'apiserver-certs')}`,
-      `--tls-cert-file=${pki.apiserver.cert}`,
-      `--tls-private-key-file=${pki.apiserver.key}`,
-      `--client-ca-file=${pki.ca.cert}`,
-      `--service-cluster-ip-range=${SERVICE_CIDR}`,
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${pki.serviceAccountPub}`,
-      `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-      '--authorization-mode=Node,RBAC',
-      '--allow-privileged=true',
-      // The default reconciler would publish 127.0.0.1 as the kubernetes Service's endpoint, which validation rejects.
-      '--endpoint-reconciler-type=none',
-      `--requestheader-client-ca-file=${pki.frontProxyCa.cert}`,
-      '--requestheader-allowed-names=front-proxy-client',
-      '--requestheader-username-headers=X-Remote-User',
-      '--requestheader-group-headers=X-Remote-Group',
-      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
-      `--proxy-client-cert-file=${pki.frontProxyClient.cert}`,
-      `--proxy-client-key-file=${pki.frontProxyClient.key}`,
-    ], logs);
+    const apiserver = startProcess(
+      'kube-apiserver',
+      join(bin, 'kube-apiserver'),
+      [
+        `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        `--cert-dir=${join(workDir, 'apiserver-certs')}`,
+        `--tls-cert-file=${pki.apiserver.cert}`,
+        `--tls-private-key-file=${pki.apiserver.key}`,
+        `--client-ca-file=${pki.ca.cert}`,
+        `--service-cluster-ip-range=${SERVICE_CIDR}`,
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${pki.serviceAccountPub}`,
+        `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+        '--authorization-mode=Node,RBAC',
+        '--allow-privileged=true',
+        // The default reconciler would publish 127.0.0.1 as the kubernetes Service's endpoint, which validation rejects.
+        '--endpoint-reconciler-type=none',
+        `--requestheader-client-ca-file=${pki.frontProxyCa.cert}`,
+        '--requestheader-allowed-names=front-proxy-client',
+        '--requestheader-username-headers=X-Remote-User',
+        '--requestheader-group-headers=X-Remote-Group',
+        '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+        `--proxy-client-cert-file=${pki.frontProxyClient.cert}`,
+        `--proxy-client-key-file=${pki.frontProxyClient.key}`,
+      ],
+      logs,
+    );
     processes.push(apiserver);
 
     const kubeconfigFor = (name: string, cn: string, orgs: string[] = []) =>
-      writeKubeconfig(join(workDir, `${name}.kubeconfig`), apiserverUrl, pki.ca.cert, pki.client(name, cn, orgs));
+      writeKubeconfig(
+        join(workDir, `${name}.kubeconfig`),
+        apiserverUrl,
+        pki.ca.cert,
+        pki.client(name, cn, orgs),
+      );
     const kubeconfig = kubeconfigFor('admin', 'cmetrics-admin', ['system:masters']);
     const admin = pki.client('admin-probe', 'cmetrics-admin', ['system:masters']);
     const agent = new Agent({
-      connect: { ca: readFileSync(pki.ca.cert), cert: readFileSync(admin.cert), key: readFileSync(admin.key) },
+      connect: {
+        ca: readFileSync(pki.ca.cert),
+        cert: readFileSync(admin.cert),
+        key: readFileSync(admin.key),
+      },
     });
-    await waitFor('kube-apiserver ready', async () => {
-      const res = await request(`${apiserverUrl}/readyz`, { dispatcher: agent });
-      const text = await res.body.text();
-      return res.statusCode === 200 ? text : undefined;
-    }, { proc: apiserver, timeoutMs: 90_000 });
+    await waitFor(
+      'kube-apiserver ready',
+      async () => {
+        const res = await request(`${apiserverUrl}/readyz`, { dispatcher: agent });
+        const text = await res.body.text();
+        return res.statusCode === 200 ? text : undefined;
+      },
+      { proc: apiserver, timeoutMs: 90_000 },
+    );
 
     const kubectl = (args: string[], input?: string) =>
       execFileSync(join(bin, 'kubectl'), [`--kubeconfig=${kubeconfig}`, ...args], {
@@ -146,68 +186,114 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
     const componentKubeconfig = (name: string, cn: string) => kubeconfigFor(name, cn);
     const kcmKubeconfig = componentKubeconfig('kube-controller-manager', 'system:kube-controller-manager');
-    const kcm = startProcess('kube-controller-manager', join(bin, 'kube-controller-manager'), [
-      `--kubeconfig=${kcmKubeconfig}`,
-      `--authentication-kubeconfig=${kcmKubeconfig}`,
-      `--authorization-kubeconfig=${kcmKubeconfig}`,
-      '--bind-address=127.0.0.1',
-      `--secure-port=${kcmPort}`,
-      `--cert-dir=${join(workDir, 'kcm-certs')}`,
-      '--leader-elect=false',
-      `--service-account-private-key-file=${pki.serviceAccountKey}`,
-      `--root-ca-file=${pki.ca.cert}`,
-      '--use-service-account-credentials=true',
-      `--service-cluster-ip-range=${SERVICE_CIDR}`,
-      `--horizontal-pod-autoscaler-sync-period=${opts.hpaSyncPeriod ?? '2s'}`,
-    ], logs);
+    const kcm = startProcess(
+      'kube-controller-manager',
+      join(bin, 'kube-controller-manager'),
+      [
+        `--kubeconfig=${kcmKubeconfig}`,
+        `--authentication-kubeconfig=${kcmKubeconfig}`,
+        `--authorization-kubeconfig=${kcmKubeconfig}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${kcmPort}`,
+        `--cert-dir=${join(workDir, 'kcm-certs')}`,
+        '--leader-elect=false',
+        `--service-account-private-key-file=${pki.serviceAccountKey}`,
+        `--root-ca-file=${pki.ca.cert}`,
+        '--use-service-account-credentials=true',
+        `--service-cluster-ip-range=${SERVICE_CIDR}`,
+        `--horizontal-pod-autoscaler-sync-period=${opts.hpaSyncPeriod ?? '2s'}`,
+      ],
+      logs,
+    );
     processes.push(kcm);
 
     const schedKubeconfig = componentKubeconfig('kube-scheduler', 'system:kube-scheduler');
-    const scheduler = startProcess('kube-scheduler', join(bin, 'kube-scheduler'), [
-      `--kubeconfig=${schedKubeconfig}`,
-      `--authentication-kubeconfig=${schedKubeconfig}`,
-      `--authorization-kubeconfig=${schedKubeconfig}`,
-      '--bind-address=127.0.0.1',
-      `--secure-port=${schedPort}`,
-      '--leader-elect=false',
-    ], logs);
+    const scheduler = startProcess(
+      'kube-scheduler',
+      join(bin, 'kube-scheduler'),
+      [
+        `--kubeconfig=${schedKubeconfig}`,
+        `--authentication-kubeconfig=${schedKubeconfig}`,
+        `--authorization-kubeconfig=${schedKubeconfig}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${schedPort}`,
+        '--leader-elect=false',
+      ],
+      logs,
+    );
     processes.push(scheduler);
 
     const kwokKubeconfig = kubeconfigFor('kwok', 'kwok-controller', ['system:masters']);
-    const kwok = startProcess('kwok', join(bin, 'kwok'), [
-      `--kubeconfig=${kwokKubeconfig}`,
-      '--manage-all-nodes=false',
-      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-      '--manage-nodes-with-label-selector=',
-      '--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom',
-      `--cidr=${POD_CIDR}`,
-      `--node-ip=${NODE_IP}`,
-      `--config=${join(here, '..', 'fixtures', 'kwok-stages.yaml')}`,
-    ], logs);
+    const kwok = startProcess(
+      'kwok',
+      join(bin, 'kwok'),
+      [
+        `--kubeconfig=${kwokKubeconfig}`,
+        '--manage-all-nodes=false',
+        '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+        '--manage-nodes-with-label-selector=',
+        '--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom',
+        `--cidr=${POD_CIDR}`,
+        `--node-ip=${NODE_IP}`,
+        `--config=${join(here, '..', 'fixtures', 'kwok-stages.yaml')}`,
+      ],
+      logs,
+    );
     processes.push(kwok);
 
-    for (const [name, port, proc] of [['kube-controller-manager', kcmPort, kcm], ['kube-scheduler', schedPort, scheduler]] as const) {
+    for (const [name, port, proc] of [
+      ['kube-controller-manager', kcmPort, kcm],
+      ['kube-scheduler', schedPort, scheduler],
+    ] as const) {
       const insecure = new Agent({ connect: { rejectUnauthorized: false } });
-      await waitFor(`${name} healthy`, async () => {
-        const res = await request(`https://127.0.0.1:${port}/healthz`, { dispatcher: insecure });
-        await res.body.text();
-        return res.statusCode === 200 ? true : undefined;
-      }, { proc, timeoutMs: 60_000 });
+      await waitFor(
+        `${name} healthy`,
+        async () => {
+          const res = await request(`https://127.0.0.1:${port}/healthz`, { dispatcher: insecure });
+          await res.body.text();
+          return res.statusCode === 200 ? true : undefined;
+        },
+        { proc, timeoutMs: 60_000 },
+      );
     }
 
     const nodeCount = opts.nodes ?? 2;
     kubectl(['apply', '-f', '-'], nodesManifest(nodeCount));
-    await waitFor('kwok nodes Ready', async () => {
-      const out = kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
-      const ready = out.split('\n').filter((s) => s === 'True').length;
-      return ready === nodeCount ? true : undefined;
-    }, { proc: kwok, timeoutMs: 60_000 });
-    await waitFor('default service account', async () =>
-      kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name']).trim() ? true : undefined,
-    { timeoutMs: 60_000 });
+    await waitFor(
+      'kwok nodes Ready',
+      async () => {
+        const out = kubectl([
+          'get',
+          'nodes',
+          '-o',
+          'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+        ]);
+        const ready = out.split('\n').filter((s) => s === 'True').length;
+        return ready === nodeCount ? true : undefined;
+      },
+      { proc: kwok, timeoutMs: 60_000 },
+    );
+    await waitFor(
+      'default service account',
+      async () =>
+        kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name']).trim()
+          ? true
+          : undefined,
+      { timeoutMs: 60_000 },
+    );
     await agent.close();
 
-    return { workDir, binDir: bin, pki, apiserverUrl, kubeconfig, kubeconfigFor, kubectl, processes, stop: stopAll };
+    return {
+      workDir,
+      binDir: bin,
+      pki,
+      apiserverUrl,
+      kubeconfig,
+      kubeconfigFor,
+      kubectl,
+      processes,
+      stop: stopAll,
+    };
   } catch (e) {
     await stopAll();
     throw e;
@@ -221,7 +307,12 @@ function nodesManifest(count: number): string {
     metadata: {
       name: `kwok-node-${i}`,
       annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-      labels: { type: 'kwok', 'kubernetes.io/hostname': `kwok-node-${i}`, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' },
+      labels: {
+        type: 'kwok',
+        'kubernetes.io/hostname': `kwok-node-${i}`,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+      },
     },
     spec: {},
     status: {

@@ -30,8 +30,27 @@ function openssl(args: string[], cwd: string): void {
 function makeCa(dir: string, name: string, cn: string): CertPair {
   const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   openssl(
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', pair.key, '-out', pair.cert,
-      '-days', '30', '-subj', `/CN=${cn}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      pair.key,
+      '-out',
+      pair.cert,
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    ],
     dir,
   );
   return pair;
@@ -41,9 +60,47 @@ function signLeaf(dir: string, ca: CertPair, name: string, subject: string, exte
   const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   const csr = join(dir, `${name}.csr`);
   const ext = join(dir, `${name}.ext`);
-  writeFileSync(ext, `${['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', ...extensions].join('\n')}\n`);
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', pair.key, '-out', csr, '-subj', subject], dir);
-  openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', pair.cert, '-days', '30', '-extfile', ext], dir);
+  writeFileSync(
+    ext,
+    `${['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', ...extensions].join('\n')}\n`,
+  );
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      pair.key,
+      '-out',
+      csr,
+      '-subj',
+      subject,
+    ],
+    dir,
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-CAcreateserial',
+      '-out',
+      pair.cert,
+      '-days',
+      '30',
+      '-extfile',
+      ext,
+    ],
+    dir,
+  );
   return pair;
 }
 
@@ -53,7 +110,9 @@ export function createPki(dir: string): Pki {
   const frontProxyCa = makeCa(dir, 'front-proxy-ca', 'cmetrics-harness-front-proxy-ca');
   const servingCa = makeCa(dir, 'serving-ca', 'cmetrics-harness-serving-ca');
   const client = (name: string, cn: string, orgs: string[] = []) =>
-    signLeaf(dir, ca, name, `/CN=${cn}${orgs.map((o) => `/O=${o}`).join('')}`, ['extendedKeyUsage=clientAuth']);
+    signLeaf(dir, ca, name, `/CN=${cn}${orgs.map((o) => `/O=${o}`).join('')}`, [
+      'extendedKeyUsage=clientAuth',
+    ]);
   const serving = (name: string, dnsNames: string[], ips: string[] = ['127.0.0.1']) =>
     signLeaf(dir, servingCa, name, `/CN=${dnsNames[0] ?? name}`, [
       'extendedKeyUsage=serverAuth',
@@ -63,10 +122,23 @@ export function createPki(dir: string): Pki {
     'extendedKeyUsage=serverAuth',
     'subjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:127.0.0.1',
   ]);
-  const frontProxyClient = signLeaf(dir, frontProxyCa, 'front-proxy-client', '/CN=front-proxy-client', ['extendedKeyUsage=clientAuth']);
+  const frontProxyClient = signLeaf(dir, frontProxyCa, 'front-proxy-client', '/CN=front-proxy-client', [
+    'extendedKeyUsage=clientAuth',
+  ]);
   const serviceAccountKey = join(dir, 'sa.key');
   const serviceAccountPub = join(dir, 'sa.pub');
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', serviceAccountKey], dir);
   openssl(['ec', '-in', serviceAccountKey, '-pubout', '-out', serviceAccountPub], dir);
-  return { dir, ca, frontProxyCa, servingCa, apiserver, frontProxyClient, serviceAccountKey, serviceAccountPub, client, serving };
+  return {
+    dir,
+    ca,
+    frontProxyCa,
+    servingCa,
+    apiserver,
+    frontProxyClient,
+    serviceAccountKey,
+    serviceAccountPub,
+    client,
+    serving,
+  };
 }

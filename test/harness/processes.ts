@@ -16,10 +16,20 @@ export interface Proc {
 const running = new Map<number, Proc>();
 let exitHookInstalled = false;
 
-export function startProcess(name: string, command: string, args: string[], logDir: string, env: NodeJS.ProcessEnv = {}): Proc {
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  logDir: string,
+  env: NodeJS.ProcessEnv = {},
+): Proc {
   const log = join(logDir, `${name}.log`);
   const fd = openSync(log, 'a');
-  const child = spawn(command, args, { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, ...env } });
+  const child = spawn(command, args, {
+    stdio: ['ignore', fd, fd],
+    detached: true,
+    env: { ...process.env, ...env },
+  });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const proc: Proc = { name, pid: child.pid, child, log, exited };
@@ -90,6 +100,10 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
   }
   const { readFileSync } = await import('node:fs');
-  const tail = opts.proc ? `\n--- ${opts.proc.log} (tail) ---\n${readFileSync(opts.proc.log, 'utf8').split('\n').slice(-30).join('\n')}` : '';
-  throw new Error(`${what}: ${dead ? 'process exited' : 'timed out'}${lastError ? ` (last error: ${lastError})` : ''}${tail}`);
+  const tail = opts.proc
+    ? `\n--- ${opts.proc.log} (tail) ---\n${readFileSync(opts.proc.log, 'utf8').split('\n').slice(-30).join('\n')}`
+    : '';
+  throw new Error(
+    `${what}: ${dead ? 'process exited' : 'timed out'}${lastError ? ` (last error: ${lastError})` : ''}${tail}`,
+  );
 }

@@ -39,24 +39,36 @@ export async function startPrometheus(
   };
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, stringify(config));
-  const proc = startProcess('prometheus', 'prometheus', [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--storage.tsdb.retention.time=2h',
-  ], join(cluster.workDir, 'logs'));
+  const proc = startProcess(
+    'prometheus',
+    'prometheus',
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--storage.tsdb.retention.time=2h',
+    ],
+    join(cluster.workDir, 'logs'),
+  );
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('prometheus ready', async () => {
-    const res = await request(`${url}/-/ready`);
-    await res.body.text();
-    return res.statusCode === 200 ? true : undefined;
-  }, { proc, timeoutMs: 30_000 });
+  await waitFor(
+    'prometheus ready',
+    async () => {
+      const res = await request(`${url}/-/ready`);
+      await res.body.text();
+      return res.statusCode === 200 ? true : undefined;
+    },
+    { proc, timeoutMs: 30_000 },
+  );
   return { url, proc, scrapeIntervalSeconds: opts.scrapeIntervalSeconds ?? 2, stop: () => stopProcess(proc) };
 }
 
 /** An instant query against Prometheus itself, for comparing with what the proxy serves. */
 export async function promQuery(url: string, query: string, timeSeconds?: number) {
-  const form = new URLSearchParams({ query, ...(timeSeconds === undefined ? {} : { time: String(timeSeconds) }) });
+  const form = new URLSearchParams({
+    query,
+    ...(timeSeconds === undefined ? {} : { time: String(timeSeconds) }),
+  });
   const res = await request(`${url}/api/v1/query`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -63,7 +63,14 @@ export function socketsOf(pids: readonly number[]): SocketEntry[] {
       try {
         command = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
       } catch {}
-      entries.push({ pid, command, protocol, local: decodeAddress(f[1] as string), remote: decodeAddress(f[2] as string), state: f[3] as string });
+      entries.push({
+        pid,
+        command,
+        protocol,
+        local: decodeAddress(f[1] as string),
+        remote: decodeAddress(f[2] as string),
+        state: f[3] as string,
+      });
     }
   }
   return entries;
@@ -75,7 +82,8 @@ export function decodeAddress(hex: string): string {
   const p = Number.parseInt(port, 16);
   if (addr.length === 8) return `${wordToIPv4(addr)}:${p}`;
   const words = addr.match(/.{8}/g) as string[];
-  if (words[0] === '00000000' && words[1] === '00000000' && words[2] === 'FFFF0000') return `${wordToIPv4(words[3] as string)}:${p}`;
+  if (words[0] === '00000000' && words[1] === '00000000' && words[2] === 'FFFF0000')
+    return `${wordToIPv4(words[3] as string)}:${p}`;
   const groups = words.flatMap((w) => {
     const b = (w.match(/../g) as string[]).reverse().join('');
     return [b.slice(0, 4), b.slice(4)];
@@ -84,7 +92,10 @@ export function decodeAddress(hex: string): string {
 }
 
 function wordToIPv4(word: string): string {
-  return (word.match(/../g) as string[]).reverse().map((b) => Number.parseInt(b, 16)).join('.');
+  return (word.match(/../g) as string[])
+    .reverse()
+    .map((b) => Number.parseInt(b, 16))
+    .join('.');
 }
 
 /** Loopback, or (for a remote end) unconnected. */

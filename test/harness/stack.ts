@@ -53,13 +53,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     prometheus = await startPrometheus(cluster, { fileSd });
 
     const podRunnerState = join(cluster.workDir, 'pod-runner.json');
-    const podRunner = startProcess('pod-runner', process.execPath, [
-      join(root, 'test', 'harness', 'pod-runner.ts'),
-      `--kubeconfig=${cluster.kubeconfigFor('pod-runner', 'pod-runner', ['system:masters'])}`,
-      '--selector=app=custom-metrics-app',
-      `--state-file=${podRunnerState}`,
-      `--file-sd=${fileSd}`,
-    ], logs);
+    const podRunner = startProcess(
+      'pod-runner',
+      process.execPath,
+      [
+        join(root, 'test', 'harness', 'pod-runner.ts'),
+        `--kubeconfig=${cluster.kubeconfigFor('pod-runner', 'pod-runner', ['system:masters'])}`,
+        '--selector=app=custom-metrics-app',
+        `--state-file=${podRunnerState}`,
+        `--file-sd=${fileSd}`,
+      ],
+      logs,
+    );
     extra.push(podRunner);
 
     cluster.kubectl(['apply', '-f', join(FIXTURES, 'sample-app.yaml')]);
@@ -71,29 +76,43 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       'localhost',
     ]);
     cluster.kubectl(['apply', '-f', '-'], proxyRbacManifest());
-    const proxy = startProcess('cmetrics-proxy', process.execPath, [
-      join(root, 'cmd', 'cmetrics-proxy.ts'),
-      `--prometheus-url=${prometheus.url}`,
-      `--config=${opts.adapterConfig ?? join(FIXTURES, 'harness-adapter.yaml')}`,
-      `--metrics-relist-interval=${opts.relistInterval ?? '5s'}`,
-      '--bind-address=127.0.0.1',
-      `--secure-port=${proxyPort}`,
-      `--tls-cert-file=${serving.cert}`,
-      `--tls-private-key-file=${serving.key}`,
-      `--kubeconfig=${cluster.kubeconfigFor('cmetrics-proxy', 'cmetrics-proxy')}`,
-      '--log-level=debug',
-    ], logs);
+    const proxy = startProcess(
+      'cmetrics-proxy',
+      process.execPath,
+      [
+        join(root, 'cmd', 'cmetrics-proxy.ts'),
+        `--prometheus-url=${prometheus.url}`,
+        `--config=${opts.adapterConfig ?? join(FIXTURES, 'harness-adapter.yaml')}`,
+        `--metrics-relist-interval=${opts.relistInterval ?? '5s'}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${proxyPort}`,
+        `--tls-cert-file=${serving.cert}`,
+        `--tls-private-key-file=${serving.key}`,
+        `--kubeconfig=${cluster.kubeconfigFor('cmetrics-proxy', 'cmetrics-proxy')}`,
+        '--log-level=debug',
+      ],
+      logs,
+    );
     extra.push(proxy);
-    await waitFor('cmetrics-proxy listening', async () => {
-      const lines = readFileSync(proxy.log, 'utf8');
-      return lines.includes('"msg":"serving"') ? true : undefined;
-    }, { proc: proxy, timeoutMs: 60_000 });
+    await waitFor(
+      'cmetrics-proxy listening',
+      async () => {
+        const lines = readFileSync(proxy.log, 'utf8');
+        return lines.includes('"msg":"serving"') ? true : undefined;
+      },
+      { proc: proxy, timeoutMs: 60_000 },
+    );
 
-    cluster.kubectl(['apply', '-f', '-'], apiServicesManifest(proxyPort, readFileSync(cluster.pki.servingCa.cert)));
+    cluster.kubectl(
+      ['apply', '-f', '-'],
+      apiServicesManifest(proxyPort, readFileSync(cluster.pki.servingCa.cert)),
+    );
 
     const servedPods = (): Record<string, string> => {
       if (!existsSync(podRunnerState)) return {};
-      const state = JSON.parse(readFileSync(podRunnerState, 'utf8')) as { pods: { name: string; ip: string }[] };
+      const state = JSON.parse(readFileSync(podRunnerState, 'utf8')) as {
+        pods: { name: string; ip: string }[];
+      };
       return Object.fromEntries(state.pods.map((p) => [p.name, p.ip]));
     };
     return { cluster, prometheus, proxy, proxyPort, podRunner, podRunnerState, servedPods, stop };
@@ -131,7 +150,11 @@ function proxyRbacManifest(): string {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
       metadata: { name: 'cmetrics-proxy-auth-reader', namespace: 'kube-system' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'Role',
+        name: 'extension-apiserver-authentication-reader',
+      },
       subjects: [user],
     },
   ];
