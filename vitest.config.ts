@@ -16,7 +16,16 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**', 'node_modules/**'],
+          exclude: ['test/e2e/**', '**/*.int.test.ts', 'node_modules/**'],
+        },
+      },
+      {
+        test: {
+          // Real servers (Prometheus over backfilled data), no cluster.
+          name: 'integration',
+          include: ['test/**/*.int.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -5,6 +5,8 @@ import yargs from 'yargs';
 import { parseDuration } from '../shared/duration.ts';
 import { KubeRest } from '../shared/kube.ts';
 import type { CustomMetricsBackend } from './apis/custom-metrics.ts';
+import type { ExternalMetricsBackend } from './apis/external-metrics.ts';
+import type { ResourceMetricsBackend } from './apis/resource-metrics.ts';
 import { createRouter } from './apis/router.ts';
 import { WatchCaches } from './kube/caches.ts';
 import { discoverResources } from './kube/discovery.ts';
@@ -13,7 +15,8 @@ import { PrometheusClient } from './prometheus/client.ts';
 import { Relister } from './prometheus/relist.ts';
 import { parseAdapterConfig } from './rules/config.ts';
 import { type CompiledRule, compileRule } from './rules/naming.ts';
-import { PODS, type ResourceMapper } from './rules/resources.ts';
+import { compileResourceRules } from './rules/resource-rules.ts';
+import { NODES, PODS, type ResourceMapper } from './rules/resources.ts';
 import { type RequestHeaderConfig, requestHeaderConfigFrom } from './server/front-proxy.ts';
 import { createServer } from './server/https.ts';
 
@@ -115,10 +118,16 @@ export async function runProxy(
 
   let mapper: ResourceMapper = await discoverResources(rest);
   const rules: CompiledRule[] = config.rules.map((r) => compileRule(r, mapper));
+  const externalRules: CompiledRule[] = config.externalRules.map((r) => compileRule(r, mapper));
+  const resourceRules = config.resourceRules && compileResourceRules(config.resourceRules, mapper);
   const prometheus = new PrometheusClient(flags.prometheusUrl, {
     timeoutMs: parseDuration(flags.prometheusTimeout),
   });
-  const relister = new Relister(prometheus, () => rules, { intervalMs: relistMs, maxAgeMs, log });
+  const relister = new Relister(prometheus, () => ({ rules, externalRules }), {
+    intervalMs: relistMs,
+    maxAgeMs,
+    log,
+  });
   const caches = new WatchCaches(kc, rest, log);
 
   let requestHeader: RequestHeaderConfig | undefined;
@@ -134,12 +143,14 @@ export async function runProxy(
       'kube-system/extension-apiserver-authentication has no requestheader CA; only health paths will answer',
     );
 
-  const pods = mapper.get(PODS);
-  await Promise.all([relister.relist(), pods ? caches.warm(pods) : undefined]);
+  const watched = [PODS, ...(resourceRules ? [NODES] : [])].flatMap((gr) => mapper.get(gr) ?? []);
+  await Promise.all([relister.relist(), ...watched.map((r) => caches.warm(r))]);
   relister.start();
 
-  const backend: CustomMetricsBackend = {
+  const backend: CustomMetricsBackend & ResourceMetricsBackend & ExternalMetricsBackend = {
     registry: () => relister.current(),
+    externalRegistry: () => relister.external(),
+    resourceRules,
     mapper: () => mapper,
     objects: caches,
     query: (expr, timeMs) => prometheus.query(expr, timeMs),
@@ -186,7 +197,9 @@ export async function runProxy(
   log.info('serving', {
     address: `${flags.bindAddress}:${flags.securePort}`,
     rules: rules.length,
+    externalRules: externalRules.length,
     metrics: relister.current().size,
+    externalMetrics: relister.external().size,
     prometheus: flags.prometheusUrl,
   });
 

@@ -6,6 +6,10 @@ export const EXTERNAL_GROUP = 'external.metrics.k8s.io';
 export const RESOURCE_GROUP = 'metrics.k8s.io';
 export const CUSTOM_VERSIONS = ['v1beta2', 'v1beta1'] as const;
 export type CustomVersion = (typeof CUSTOM_VERSIONS)[number];
+export const EXTERNAL_VERSIONS = ['v1beta1'] as const;
+/** v1 (GA in Kubernetes 1.37) has exactly v1beta1's fields (k8s.io/metrics v0.37.2). */
+export const RESOURCE_VERSIONS = ['v1', 'v1beta1'] as const;
+export type ResourceVersion = (typeof RESOURCE_VERSIONS)[number];
 
 export type { LabelSelector } from './labels.ts';
 
@@ -40,6 +44,67 @@ export interface MetricValueList<T = MetricValueV1beta2 | MetricValueV1beta1> {
   apiVersion: string;
   metadata: Record<string, never>;
   items: T[];
+}
+
+export interface ExternalMetricValue {
+  metricName: string;
+  metricLabels: Record<string, string>;
+  timestamp: string;
+  window?: number;
+  value: string;
+}
+
+export interface ExternalMetricValueList {
+  kind: 'ExternalMetricValueList';
+  apiVersion: string;
+  metadata: Record<string, never>;
+  items: ExternalMetricValue[];
+}
+
+/** Resource name (`cpu`, `memory`) → quantity. */
+export type ResourceList = Record<string, string>;
+
+export interface MetricsObjectMeta {
+  name: string;
+  namespace?: string;
+  /** The time of the request, as metrics-server writes it. */
+  creationTimestamp: string;
+  labels?: Record<string, string>;
+}
+
+/** `kind` and `apiVersion` are set on a single object and left out of list items. */
+export interface PodMetrics {
+  kind?: 'PodMetrics';
+  apiVersion?: string;
+  metadata: MetricsObjectMeta;
+  /** The end of the interval [timestamp − window, timestamp] the usage covers. */
+  timestamp: string;
+  /** A Go duration string: `30s`, `1m0s`. */
+  window: string;
+  containers: { name: string; usage: ResourceList }[];
+}
+
+export interface NodeMetrics {
+  kind?: 'NodeMetrics';
+  apiVersion?: string;
+  metadata: MetricsObjectMeta;
+  timestamp: string;
+  window: string;
+  usage: ResourceList;
+}
+
+export interface PodMetricsList {
+  kind: 'PodMetricsList';
+  apiVersion: string;
+  metadata: Record<string, never>;
+  items: PodMetrics[];
+}
+
+export interface NodeMetricsList {
+  kind: 'NodeMetricsList';
+  apiVersion: string;
+  metadata: Record<string, never>;
+  items: NodeMetrics[];
 }
 
 export interface Status {

@@ -35,6 +35,13 @@ export interface CustomMetricRequest {
   metricSelector: Requirement[];
 }
 
+/** What the metrics APIs read of a cached object. */
+export interface CachedObject {
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: { containers?: { name: string }[]; initContainers?: { name: string; restartPolicy?: string }[] };
+  status?: { phase?: string };
+}
+
 /** Objects the cluster has, from watch caches. */
 export interface ObjectSource {
   names(
@@ -43,6 +50,13 @@ export interface ObjectSource {
     selector: readonly Requirement[],
   ): Promise<string[]>;
   exists(resource: ApiResource, namespace: string | undefined, name: string): Promise<boolean>;
+  /** Sorted by namespace, then name. */
+  list(
+    resource: ApiResource,
+    namespace: string | undefined,
+    selector: readonly Requirement[],
+  ): Promise<CachedObject[]>;
+  get(resource: ApiResource, namespace: string | undefined, name: string): Promise<CachedObject | undefined>;
 }
 
 export interface CustomMetricsBackend {
@@ -83,7 +97,7 @@ export function parseCustomMetricPath(
   return undefined;
 }
 
-function selectorParam(query: URLSearchParams, key: string): Requirement[] {
+export function selectorParam(query: URLSearchParams, key: string): Requirement[] {
   const raw = query.get(key);
   if (!raw) return [];
   try {

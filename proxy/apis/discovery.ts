@@ -1,10 +1,14 @@
-// Discovery documents for the groups this proxy serves (metrics-apis.md §4.6, §6).
+// Discovery documents for the groups this proxy serves (metrics-apis.md §4.6, §5, §6).
 import {
   type APIGroup,
   type APIGroupList,
   type APIResourceList,
   CUSTOM_GROUP,
   CUSTOM_VERSIONS,
+  EXTERNAL_GROUP,
+  EXTERNAL_VERSIONS,
+  RESOURCE_GROUP,
+  RESOURCE_VERSIONS,
 } from '../../shared/api-types.ts';
 import type { MetricInfo } from '../rules/registry.ts';
 import { groupResourceString } from '../rules/resources.ts';
@@ -15,7 +19,13 @@ export interface ServedGroup {
   versions: readonly string[];
 }
 
-export const SERVED_GROUPS: readonly ServedGroup[] = [{ name: CUSTOM_GROUP, versions: CUSTOM_VERSIONS }];
+export const SERVED_GROUPS: readonly ServedGroup[] = [
+  { name: CUSTOM_GROUP, versions: CUSTOM_VERSIONS },
+  // v1 first: it is GA and kubectl top takes the first version listed; the HPA asks for v1beta1
+  // whatever is preferred, and both versions carry the same fields.
+  { name: RESOURCE_GROUP, versions: RESOURCE_VERSIONS },
+  { name: EXTERNAL_GROUP, versions: EXTERNAL_VERSIONS },
+];
 
 export function apiGroup(group: ServedGroup): APIGroup {
   const versions = group.versions.map((version) => ({ groupVersion: `${group.name}/${version}`, version }));
@@ -50,6 +60,42 @@ export function customMetricsResourceList(version: string, metrics: readonly Met
       singularName: '',
       namespaced: m.namespaced,
       kind: 'MetricValueList',
+      verbs: ['get'],
+    })),
+  };
+}
+
+/** Pods and nodes, as metrics-server lists them. */
+export function resourceMetricsResourceList(version: string): APIResourceList {
+  const resource = (name: string, singularName: string, namespaced: boolean, kind: string) => ({
+    name,
+    singularName,
+    namespaced,
+    kind,
+    verbs: ['get', 'list'],
+  });
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: `${RESOURCE_GROUP}/${version}`,
+    resources: [
+      resource('nodes', 'node', false, 'NodeMetrics'),
+      resource('pods', 'pod', true, 'PodMetrics'),
+    ],
+  };
+}
+
+/** One resource per metric name, as custom-metrics-apiserver lists external metrics. */
+export function externalMetricsResourceList(metrics: readonly string[]): APIResourceList {
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: `${EXTERNAL_GROUP}/${EXTERNAL_VERSIONS[0]}`,
+    resources: metrics.map((name) => ({
+      name,
+      singularName: '',
+      namespaced: true,
+      kind: 'ExternalMetricValueList',
       verbs: ['get'],
     })),
   };

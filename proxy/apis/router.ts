@@ -1,7 +1,31 @@
 // Maps a request path to its answer. No HTTP here: the server layer turns answers into responses.
-import { CUSTOM_GROUP, type CustomVersion } from '../../shared/api-types.ts';
+import {
+  CUSTOM_GROUP,
+  type CustomVersion,
+  EXTERNAL_GROUP,
+  RESOURCE_GROUP,
+  type ResourceVersion,
+} from '../../shared/api-types.ts';
 import { type CustomMetricsBackend, getCustomMetric, parseCustomMetricPath } from './custom-metrics.ts';
-import { apiGroup, apiGroupList, customMetricsResourceList, SERVED_GROUPS } from './discovery.ts';
+import {
+  apiGroup,
+  apiGroupList,
+  customMetricsResourceList,
+  externalMetricsResourceList,
+  resourceMetricsResourceList,
+  SERVED_GROUPS,
+} from './discovery.ts';
+import {
+  type ExternalMetricsBackend,
+  getExternalMetric,
+  parseExternalMetricPath,
+} from './external-metrics.ts';
+import {
+  getResourceMetrics,
+  NOT_CONFIGURED,
+  parseResourceMetricsPath,
+  type ResourceMetricsBackend,
+} from './resource-metrics.ts';
 import { ApiError } from './status.ts';
 
 export interface ApiRequest {
@@ -18,7 +42,10 @@ export interface ApiAnswer {
 
 export type Router = (req: ApiRequest) => Promise<ApiAnswer>;
 
-export function createRouter(backend: CustomMetricsBackend): Router {
+export function createRouter(
+  backend: CustomMetricsBackend & ResourceMetricsBackend & ExternalMetricsBackend,
+): Router {
+  const groups = SERVED_GROUPS.filter((g) => g.name !== RESOURCE_GROUP || backend.resourceRules);
   return async (req) => {
     if (req.method !== 'GET')
       throw new ApiError(405, `${req.method} is not allowed: the metrics APIs are read-only (use GET)`);
@@ -26,9 +53,9 @@ export function createRouter(backend: CustomMetricsBackend): Router {
     const [root, group, version, ...rest] = segments;
     if (root === 'openapi') throw new ApiError(404, 'this server publishes no OpenAPI document');
     if (root !== 'apis') throw notFound(req.path);
-    if (group === undefined) return { code: 200, body: apiGroupList(SERVED_GROUPS) };
-    const served = SERVED_GROUPS.find((g) => g.name === group);
-    if (!served) throw notFound(req.path);
+    if (group === undefined) return { code: 200, body: apiGroupList(groups) };
+    const served = groups.find((g) => g.name === group);
+    if (!served) throw group === RESOURCE_GROUP ? new ApiError(404, NOT_CONFIGURED) : notFound(req.path);
     if (version === undefined) return { code: 200, body: apiGroup(served) };
     if (!served.versions.includes(version)) {
       throw new ApiError(
@@ -42,6 +69,21 @@ export function createRouter(backend: CustomMetricsBackend): Router {
       const parsed = parseCustomMetricPath(v, rest, req.query);
       if (!parsed) throw notFound(req.path);
       const { body, warnings } = await getCustomMetric(parsed, backend);
+      return { code: 200, body, warnings };
+    }
+    if (group === RESOURCE_GROUP) {
+      if (!rest.length) return { code: 200, body: resourceMetricsResourceList(version) };
+      const parsed = parseResourceMetricsPath(version as ResourceVersion, rest, req.query);
+      if (!parsed) throw notFound(req.path);
+      const { body, warnings } = await getResourceMetrics(parsed, backend);
+      return { code: 200, body, warnings };
+    }
+    if (group === EXTERNAL_GROUP) {
+      if (!rest.length)
+        return { code: 200, body: externalMetricsResourceList(backend.externalRegistry().names()) };
+      const parsed = parseExternalMetricPath(rest, req.query);
+      if (!parsed) throw notFound(req.path);
+      const { body, warnings } = await getExternalMetric(parsed, backend);
       return { code: 200, body, warnings };
     }
     throw notFound(req.path);

@@ -3,7 +3,7 @@
 import { type KubeConfig, type KubernetesObject, makeInformer } from '@kubernetes/client-node';
 import type { KubeRest } from '../../shared/kube.ts';
 import { matches, type Requirement } from '../../shared/labels.ts';
-import type { ObjectSource } from '../apis/custom-metrics.ts';
+import type { CachedObject, ObjectSource } from '../apis/custom-metrics.ts';
 import type { Logger } from '../log.ts';
 import { type ApiResource, groupResourceString } from '../rules/resources.ts';
 
@@ -31,17 +31,27 @@ export class WatchCaches implements ObjectSource {
   }
 
   async names(resource: ApiResource, namespace: string | undefined, selector: readonly Requirement[]) {
-    const inf = await this.informer(resource);
-    return inf
-      .list(namespace)
-      .filter((o) => matches(selector as Requirement[], o.metadata?.labels ?? {}))
-      .map((o) => o.metadata?.name as string)
-      .sort();
+    return (await this.list(resource, namespace, selector)).map((o) => o.metadata.name);
   }
 
   async exists(resource: ApiResource, namespace: string | undefined, name: string) {
+    return (await this.get(resource, namespace, name)) !== undefined;
+  }
+
+  async list(resource: ApiResource, namespace: string | undefined, selector: readonly Requirement[]) {
     const inf = await this.informer(resource);
-    return inf.get(name, namespace) !== undefined;
+    return (inf.list(namespace) as CachedObject[])
+      .filter((o) => matches(selector, o.metadata.labels ?? {}))
+      .sort(
+        (a, b) =>
+          compare(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+          compare(a.metadata.name, b.metadata.name),
+      );
+  }
+
+  async get(resource: ApiResource, namespace: string | undefined, name: string) {
+    const inf = await this.informer(resource);
+    return inf.get(name, namespace) as CachedObject | undefined;
   }
 
   async stop(): Promise<void> {
@@ -76,4 +86,9 @@ export class WatchCaches implements ObjectSource {
     });
     return inf;
   }
+}
+
+/** Code-unit order, as Go sorts strings (localeCompare would not). */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

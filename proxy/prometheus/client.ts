@@ -1,6 +1,9 @@
-// Prometheus HTTP API over one keep-alive undici pool. Only /api/v1/query and /api/v1/series are
-// needed; both are sent as POST forms so long selectors never hit URL length limits.
+// Prometheus HTTP API (or Thanos, Mimir, VictoriaMetrics: same API) over one keep-alive undici
+// pool per backend. Only /api/v1/query and /api/v1/series are needed; both are sent as POST forms
+// so long selectors never hit URL length limits.
+import { readFileSync, statSync } from 'node:fs';
 import { Pool } from 'undici';
+import { SeriesScanner } from './series-stream.ts';
 
 export interface Sample {
   labels: Record<string, string>;
@@ -21,7 +24,38 @@ export class PrometheusError extends Error {
 
 export interface PrometheusOptions {
   timeoutMs?: number;
+  /** Sent with every request, e.g. `X-Scope-OrgID` for a Mimir or Cortex tenant. */
   headers?: Record<string, string>;
+  /** Re-read when the file changes, so rotated (projected) tokens are picked up. */
+  bearerTokenFile?: string;
+  basicAuth?: { username: string; passwordFile: string };
+  tls?: {
+    caFile?: string;
+    certFile?: string;
+    keyFile?: string;
+    insecureSkipVerify?: boolean;
+    serverName?: string;
+  };
+}
+
+/** A file's content, read again only when its modification time changes. */
+class WatchedFile {
+  private readonly path: string;
+  private mtimeMs = -1;
+  private content = '';
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  read(): string {
+    const mtimeMs = statSync(this.path).mtimeMs;
+    if (mtimeMs !== this.mtimeMs) {
+      this.content = readFileSync(this.path, 'utf8').trim();
+      this.mtimeMs = mtimeMs;
+    }
+    return this.content;
+  }
 }
 
 export class PrometheusClient {
@@ -29,25 +63,60 @@ export class PrometheusClient {
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly timeoutMs: number;
-  private readonly headers: Record<string, string>;
+  private readonly fixedHeaders: Record<string, string>;
+  private readonly token: WatchedFile | undefined;
+  private readonly password: WatchedFile | undefined;
+  private readonly username: string;
+  /** Identical queries in flight share one request (the HPA and a person can ask at the same second). */
+  private readonly inFlight = new Map<string, Promise<Sample[]>>();
 
   constructor(url: string, opts: PrometheusOptions = {}) {
     const u = new URL(url);
     this.url = url;
     this.basePath = u.pathname.replace(/\/$/, '');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.headers = opts.headers ?? {};
+    this.fixedHeaders = opts.headers ?? {};
+    this.token = opts.bearerTokenFile ? new WatchedFile(opts.bearerTokenFile) : undefined;
+    this.password = opts.basicAuth ? new WatchedFile(opts.basicAuth.passwordFile) : undefined;
+    this.username = opts.basicAuth?.username ?? '';
+    const tls = opts.tls ?? {};
     this.pool = new Pool(u.origin, {
       connections: 32,
       keepAliveTimeout: 30_000,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
-      connect: { timeout: 5_000 },
+      connect: {
+        timeout: 5_000,
+        ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
+        ...(tls.certFile ? { cert: readFileSync(tls.certFile) } : {}),
+        ...(tls.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
+        ...(tls.serverName ? { servername: tls.serverName } : {}),
+        ...(tls.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
+      },
     });
   }
 
+  private headers(): Record<string, string> {
+    if (this.token) return { ...this.fixedHeaders, authorization: `Bearer ${this.token.read()}` };
+    if (this.password) {
+      const basic = Buffer.from(`${this.username}:${this.password.read()}`).toString('base64');
+      return { ...this.fixedHeaders, authorization: `Basic ${basic}` };
+    }
+    return this.fixedHeaders;
+  }
+
   /** Instant query; a scalar result comes back as one sample without labels. */
-  async query(expr: string, timeMs: number): Promise<Sample[]> {
+  query(expr: string, timeMs: number): Promise<Sample[]> {
+    const key = `${timeMs}\u0000${expr}`;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.runQuery(expr, timeMs).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async runQuery(expr: string, timeMs: number): Promise<Sample[]> {
     const data = (await this.post('/api/v1/query', [
       ['query', expr],
       ['time', (timeMs / 1000).toFixed(3)],
@@ -70,13 +139,35 @@ export class PrometheusClient {
     );
   }
 
-  /** Series matching a selector seen between start and end (label sets, name in `__name__`). */
-  async series(match: string, startMs: number, endMs: number): Promise<Record<string, string>[]> {
-    return (await this.post('/api/v1/series', [
+  /**
+   * Visits each series matching a selector seen between start and end (its labels, the name in
+   * `__name__`) while the answer streams in, so memory does not grow with the number of series.
+   * Returns how many there were.
+   */
+  async series(
+    match: string,
+    startMs: number,
+    endMs: number,
+    visit: (labels: Record<string, string>) => void,
+  ): Promise<number> {
+    const res = await this.send('/api/v1/series', [
       ['match[]', match],
       ['start', (startMs / 1000).toFixed(3)],
       ['end', (endMs / 1000).toFixed(3)],
-    ])) as Record<string, string>[];
+    ]);
+    const scanner = new SeriesScanner(visit);
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body) scanner.push(decoder.decode(chunk as Buffer, { stream: true }));
+    scanner.push(decoder.decode());
+    const answer = scanner.end();
+    if (answer.status !== 'success') {
+      throw new PrometheusError(
+        `Prometheus rejected the series request (${res.statusCode} ${answer.errorType ?? ''}): ${answer.error ?? 'no error message'}`,
+        res.statusCode,
+        answer.errorType ?? 'error',
+      );
+    }
+    return answer.count;
   }
 
   async ready(): Promise<{ ok: boolean; detail: string }> {
@@ -84,7 +175,7 @@ export class PrometheusClient {
       const res = await this.pool.request({
         method: 'GET',
         path: `${this.basePath}/-/ready`,
-        headers: this.headers,
+        headers: this.headers(),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       const text = await res.body.text();
@@ -98,13 +189,12 @@ export class PrometheusClient {
     await this.pool.close();
   }
 
-  private async post(path: string, form: [string, string][]): Promise<unknown> {
-    let res: Awaited<ReturnType<Pool['request']>>;
+  private async send(path: string, form: [string, string][]) {
     try {
-      res = await this.pool.request({
+      return await this.pool.request({
         method: 'POST',
         path: this.basePath + path,
-        headers: { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { ...this.headers(), 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams(form).toString(),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -115,6 +205,10 @@ export class PrometheusClient {
         'unreachable',
       );
     }
+  }
+
+  private async post(path: string, form: [string, string][]): Promise<unknown> {
+    const res = await this.send(path, form);
     const text = await res.body.text();
     let body: { status?: string; data?: unknown; errorType?: string; error?: string };
     try {

@@ -1,24 +1,32 @@
 // Periodic discovery: each distinct seriesQuery goes to /api/v1/series once per interval, and the
-// result becomes a new MetricRegistry. A failed relist keeps the previous registry, so metrics
-// never vanish because Prometheus was briefly unreachable.
+// result becomes a new MetricRegistry (rules) and ExternalMetricRegistry (externalRules). A failed
+// relist keeps the previous registries, so metrics never vanish because Prometheus was briefly
+// unreachable.
 import type { Logger } from '../log.ts';
+import { ExternalMetricRegistry } from '../rules/external-registry.ts';
 import type { CompiledRule } from '../rules/naming.ts';
 import { MetricRegistry, type SeriesShape } from '../rules/registry.ts';
 import type { PrometheusClient } from './client.ts';
 
+export interface RuleSets {
+  rules: readonly CompiledRule[];
+  externalRules: readonly CompiledRule[];
+}
+
 export class Relister {
   private registry = new MetricRegistry();
+  private externalRegistry = new ExternalMetricRegistry();
   private timer: NodeJS.Timeout | undefined;
   lastSuccessMs = 0;
   lastError: string | undefined;
 
   private readonly prometheus: PrometheusClient;
-  private readonly rules: () => readonly CompiledRule[];
+  private readonly rules: () => RuleSets;
   private readonly opts: { intervalMs: number; maxAgeMs: number; log: Logger };
 
   constructor(
     prometheus: PrometheusClient,
-    rules: () => readonly CompiledRule[],
+    rules: () => RuleSets,
     opts: { intervalMs: number; maxAgeMs: number; log: Logger },
   ) {
     this.prometheus = prometheus;
@@ -30,28 +38,40 @@ export class Relister {
     return this.registry;
   }
 
+  external(): ExternalMetricRegistry {
+    return this.externalRegistry;
+  }
+
   get synced(): boolean {
     return this.lastSuccessMs > 0;
   }
 
   async relist(): Promise<void> {
-    const rules = this.rules();
+    const { rules, externalRules } = this.rules();
     const now = Date.now();
     const started = performance.now();
-    const queries = [...new Set(rules.map((r) => r.rule.seriesQuery))];
+    const queries = [...new Set([...rules, ...externalRules].map((r) => r.rule.seriesQuery))];
     try {
       const results = await Promise.all(
-        queries.map(async (q) => shapes(await this.prometheus.series(q, now - this.opts.maxAgeMs, now))),
+        queries.map(async (q) => {
+          const shapes = new SeriesShapes();
+          await this.prometheus.series(q, now - this.opts.maxAgeMs, now, (labels) => shapes.add(labels));
+          return shapes.list();
+        }),
       );
       const byQuery = new Map(queries.map((q, i) => [q, results[i] as SeriesShape[]]));
-      this.registry = MetricRegistry.build(
-        rules,
-        rules.map((r) => byQuery.get(r.rule.seriesQuery) ?? []),
-      );
+      const seriesOf = (r: CompiledRule) => byQuery.get(r.rule.seriesQuery) ?? [];
+      this.registry = MetricRegistry.build(rules, rules.map(seriesOf), {
+        previous: this.registry,
+        nowMs: now,
+        retainMs: this.opts.maxAgeMs,
+      });
+      this.externalRegistry = ExternalMetricRegistry.build(externalRules, externalRules.map(seriesOf));
       this.lastSuccessMs = now;
       this.lastError = undefined;
       this.opts.log.debug('relist done', {
         metrics: this.registry.size,
+        externalMetrics: this.externalRegistry.size,
         queries: queries.length,
         ms: Math.round(performance.now() - started),
       });
@@ -72,15 +92,19 @@ export class Relister {
 }
 
 /** Distinct (name, label names) pairs: all that naming needs, without label values. */
-function shapes(series: Record<string, string>[]): SeriesShape[] {
-  const seen = new Map<string, SeriesShape>();
-  for (const s of series) {
-    const name = s.__name__ ?? '';
-    const labels = Object.keys(s)
+class SeriesShapes {
+  private readonly seen = new Map<string, SeriesShape>();
+
+  add(series: Record<string, string>): void {
+    const name = series.__name__ ?? '';
+    const labels = Object.keys(series)
       .filter((k) => k !== '__name__')
       .sort();
     const key = `${name}{${labels.join(',')}}`;
-    if (!seen.has(key)) seen.set(key, { name, labels });
+    if (!this.seen.has(key)) this.seen.set(key, { name, labels });
   }
-  return [...seen.values()];
+
+  list(): SeriesShape[] {
+    return [...this.seen.values()];
+  }
 }

@@ -1,5 +1,7 @@
 // prometheus-adapter's configuration file, read unchanged. Like the adapter (yaml.UnmarshalStrict)
-// unknown keys are errors, but ours name the key, its place and its line.
+// unknown keys are errors, but ours name the key, its place and its line. Three keys are cmetrics
+// extensions (docs/configuration.md): `backends`, a rule's `backend`, and a rule's `metricName`,
+// which names the metric directly instead of discovering it through `seriesQuery`.
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
 export interface GroupResourceRef {
@@ -14,7 +16,12 @@ export interface ResourceMapping {
 }
 
 export interface DiscoveryRule {
+  /** Empty for a rule with `metricName` (no discovery). */
   seriesQuery: string;
+  /** Extension: the metric this rule always serves, without a seriesQuery. */
+  metricName: string;
+  /** Extension: the backend that answers this rule ('' for the default, --prometheus-url). */
+  backend: string;
   seriesFilters: { is?: string; isNot?: string }[];
   resources: ResourceMapping;
   name: { matches: string; as: string };
@@ -30,10 +37,22 @@ export interface ResourceRule {
   containerLabel: string;
 }
 
+/** Extension: a Prometheus-compatible server (Prometheus, Thanos, Mimir, VictoriaMetrics) and its auth. */
+export interface Backend {
+  name: string;
+  url: string;
+  timeout: string;
+  bearerTokenFile: string;
+  basicAuth: { username: string; passwordFile: string } | undefined;
+  tls: { caFile: string; certFile: string; keyFile: string; serverName: string; insecureSkipVerify: boolean };
+  headers: Record<string, string>;
+}
+
 export interface AdapterConfig {
   rules: DiscoveryRule[];
   externalRules: DiscoveryRule[];
-  resourceRules: { cpu: ResourceRule; memory: ResourceRule; window: string } | undefined;
+  resourceRules: { cpu: ResourceRule; memory: ResourceRule; window: string; backend: string } | undefined;
+  backends: Backend[];
 }
 
 export class ConfigError extends Error {}
@@ -56,6 +75,27 @@ const discoveryRule: Shape = {
     resources: resourceMapping,
     name: { fields: { matches: 'string', as: 'string' } },
     metricsQuery: 'string',
+    metricName: 'string',
+    backend: 'string',
+  },
+};
+const backend: Shape = {
+  fields: {
+    name: 'string',
+    url: 'string',
+    timeout: 'string',
+    bearerTokenFile: 'string',
+    basicAuth: { fields: { username: 'string', passwordFile: 'string' } },
+    tls: {
+      fields: {
+        caFile: 'string',
+        certFile: 'string',
+        keyFile: 'string',
+        serverName: 'string',
+        insecureSkipVerify: 'bool',
+      },
+    },
+    headers: { map: 'string' },
   },
 };
 const resourceRule: Shape = {
@@ -70,7 +110,10 @@ const rootShape: Shape = {
   fields: {
     rules: { list: discoveryRule },
     externalRules: { list: discoveryRule },
-    resourceRules: { fields: { cpu: resourceRule, memory: resourceRule, window: 'string' } },
+    resourceRules: {
+      fields: { cpu: resourceRule, memory: resourceRule, window: 'string', backend: 'string' },
+    },
+    backends: { list: backend },
   },
 };
 
@@ -139,7 +182,16 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
       const path = `${key}[${i}]`;
       const node = nodeAt([key, i]);
       const rule = toDiscoveryRule(r ?? {}, { path, line: lineOf(node) });
-      if (!rule.seriesQuery) fail(node, path, 'seriesQuery is required');
+      if (!rule.seriesQuery === !rule.metricName) {
+        fail(
+          node,
+          path,
+          'give seriesQuery (discover metrics from series) or metricName (one fixed metric), not both',
+        );
+      }
+      if (rule.metricName && (r?.name || r?.seriesFilters)) {
+        fail(node, path, 'name and seriesFilters only apply to rules with seriesQuery');
+      }
       if (!rule.metricsQuery) fail(node, path, 'metricsQuery is required');
       rule.seriesFilters.forEach((f, j) => {
         if ((f.is === undefined) === (f.isNot === undefined)) {
@@ -173,9 +225,75 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
       }
       return rule;
     };
-    resourceRules = { cpu: part('cpu'), memory: part('memory'), window: str(rr.window as unknown) || '1m' };
+    resourceRules = {
+      cpu: part('cpu'),
+      memory: part('memory'),
+      window: str(rr.window as unknown) || '1m',
+      backend: str(rr.backend as unknown),
+    };
   }
-  return { rules: discoveryRules('rules'), externalRules: discoveryRules('externalRules'), resourceRules };
+
+  const backends = ((raw.backends as Record<string, unknown>[] | undefined) ?? []).map((b, i) => {
+    const node = nodeAt(['backends', i]);
+    const backend = toBackend(b ?? {});
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(backend.name)) {
+      fail(node, `backends[${i}]`, 'name is required: lowercase letters, digits and -');
+    }
+    if (!/^https?:\/\//.test(backend.url))
+      fail(node, `backends[${i}]`, 'url is required: http:// or https://');
+    if (backend.bearerTokenFile && backend.basicAuth)
+      fail(node, `backends[${i}]`, 'give bearerTokenFile or basicAuth, not both');
+    return backend;
+  });
+  const names = new Set(backends.map((b) => b.name));
+  if (names.size !== backends.length) fail(nodeAt(['backends']), 'backends', 'backend names must be unique');
+  const config = {
+    rules: discoveryRules('rules'),
+    externalRules: discoveryRules('externalRules'),
+    resourceRules,
+    backends,
+  };
+  for (const key of ['rules', 'externalRules'] as const) {
+    config[key].forEach((rule, i) => {
+      if (rule.backend && !names.has(rule.backend)) {
+        fail(
+          nodeAt([key, i, 'backend']),
+          rule.origin.path,
+          `backend "${rule.backend}" is not among backends (${[...names].join(', ') || 'none defined'})`,
+        );
+      }
+    });
+  }
+  if (resourceRules?.backend && !names.has(resourceRules.backend)) {
+    fail(
+      nodeAt(['resourceRules', 'backend']),
+      'resourceRules',
+      `backend "${resourceRules.backend}" is not among backends`,
+    );
+  }
+  return config;
+}
+
+function toBackend(b: Record<string, unknown>): Backend {
+  const tls = (b.tls ?? {}) as Record<string, unknown>;
+  const basic = b.basicAuth as Record<string, unknown> | undefined;
+  return {
+    name: str(b.name),
+    url: str(b.url),
+    timeout: str(b.timeout),
+    bearerTokenFile: str(b.bearerTokenFile),
+    basicAuth: basic ? { username: str(basic.username), passwordFile: str(basic.passwordFile) } : undefined,
+    tls: {
+      caFile: str(tls.caFile),
+      certFile: str(tls.certFile),
+      keyFile: str(tls.keyFile),
+      serverName: str(tls.serverName),
+      insecureSkipVerify: tls.insecureSkipVerify === true,
+    },
+    headers: Object.fromEntries(
+      Object.entries((b.headers ?? {}) as Record<string, unknown>).map(([k, v]) => [k, str(v)]),
+    ),
+  };
 }
 
 function str(v: unknown): string {
@@ -209,6 +327,8 @@ function toDiscoveryRule(r: Record<string, unknown>, origin: DiscoveryRule['orig
     resources: toResourceMapping(r.resources),
     name: { matches: str(name.matches), as: str(name.as) },
     metricsQuery: str(r.metricsQuery),
+    metricName: str(r.metricName),
+    backend: str(r.backend),
     origin,
   };
 }

@@ -22,15 +22,20 @@ export const MAX_NAMES_IN_QUERY = 100;
 
 export class QueryError extends Error {}
 
-export interface CompiledRule {
+/** What building a query needs: the template, the label of each resource, the rule's place for messages. */
+export interface QueryRule {
+  query: Template;
+  labelFor(resource: GroupResource): string | undefined;
+  origin: { path: string };
+}
+
+export interface CompiledRule extends QueryRule {
   rule: DiscoveryRule;
   keepsSeries(name: string): boolean;
   metricName(seriesName: string): string;
   resourcesFor(labelNames: Iterable<string>): { resources: GroupResource[]; namespaced: boolean };
-  labelFor(resource: GroupResource): string | undefined;
   /** Seconds covered by the query's first range selector (`[30s]`), the answer's window. */
   windowSeconds: number | undefined;
-  query: Template;
 }
 
 export interface ObjectQuery {
@@ -40,6 +45,8 @@ export interface ObjectQuery {
   /** Object names to select, or 'any' for every object of the resource (in the namespace). */
   names: readonly string[] | 'any';
   metricSelector: readonly Requirement[];
+  /** Labels grouped by besides the resource's (the adapter's extraGroupBy: the container label). */
+  extraGroupBy?: readonly string[];
 }
 
 export function compileRule(rule: DiscoveryRule, mapper: ResourceMapper): CompiledRule {
@@ -67,16 +74,18 @@ export function compileRule(rule: DiscoveryRule, mapper: ResourceMapper): Compil
     );
   }
   const as = rule.name.as || (groups === 1 ? '$1' : '$0');
-  let query: Template;
-  try {
-    query = parseTemplate(rule.metricsQuery);
-    query.execute(templateArgs('series', 'a="b"', { a: 'b' }, ['pod']));
-  } catch (e) {
-    throw new ConfigError(`${where}: metricsQuery: ${(e as Error).message}`);
-  }
+  const query = compileQueryTemplate(rule.metricsQuery, `${where}: metricsQuery`);
   const resources = resourceConverter(rule.resources, mapper, where);
+  if (
+    rule.metricName &&
+    rule.origin.path.startsWith('rules') &&
+    !Object.keys(rule.resources.overrides).length
+  ) {
+    throw new ConfigError(`${where}: a metricName rule names its resources with resources.overrides`);
+  }
   return {
     rule,
+    origin: rule.origin,
     keepsSeries: (name) =>
       matches.test(name) && is.every((r) => r.test(name)) && !isNot.some((r) => r.test(name)),
     metricName: (seriesName) => {
@@ -90,19 +99,30 @@ export function compileRule(rule: DiscoveryRule, mapper: ResourceMapper): Compil
   };
 }
 
-/** The PromQL for a custom-metrics request (adapter metricsQuery.Build). */
-export function buildObjectQuery(rule: CompiledRule, q: ObjectQuery): string {
+/** A query template, run once on sample arguments so that one that cannot execute stops the start. */
+export function compileQueryTemplate(source: string, where: string): Template {
+  try {
+    const query = parseTemplate(source);
+    query.execute(templateArgs('series', 'a="b"', { a: 'b' }, ['pod']));
+    return query;
+  } catch (e) {
+    throw new ConfigError(`${where}: ${(e as Error).message}`);
+  }
+}
+
+/** The PromQL for a request about objects (adapter metricsQuery.Build). */
+export function buildObjectQuery(rule: QueryRule, q: ObjectQuery): string {
   const matchers: string[] = [];
   const valuesByName: Record<string, string> = {};
   if (q.namespace !== undefined) {
     const nsLabel = rule.labelFor(NAMESPACES);
-    if (!nsLabel) throw new QueryError(`${rule.rule.origin.path} maps no label to namespaces`);
+    if (!nsLabel) throw new QueryError(`${rule.origin.path} maps no label to namespaces`);
     matchers.push(matcher(nsLabel, '=', q.namespace));
     valuesByName[nsLabel] = q.namespace;
   }
   const resourceLabel = rule.labelFor(q.resource);
   if (!resourceLabel) {
-    throw new QueryError(`${rule.rule.origin.path} maps no label to ${groupResourceString(q.resource)}`);
+    throw new QueryError(`${rule.origin.path} maps no label to ${groupResourceString(q.resource)}`);
   }
   if (q.names === 'any' || q.names.length > MAX_NAMES_IN_QUERY) {
     matchers.push(matcher(resourceLabel, '=~', '.+'));
@@ -113,7 +133,8 @@ export function buildObjectQuery(rule: CompiledRule, q: ObjectQuery): string {
     valuesByName[resourceLabel] = q.names.map(escapeRegex).join('|');
   }
   matchers.push(...selectorMatchers(q.metricSelector, valuesByName));
-  return rule.query.execute(templateArgs(q.seriesName, matchers.join(','), valuesByName, [resourceLabel]));
+  const groupBy = [resourceLabel, ...(q.extraGroupBy ?? [])];
+  return rule.query.execute(templateArgs(q.seriesName, matchers.join(','), valuesByName, groupBy));
 }
 
 /** The PromQL for an external-metrics request (adapter BuildExternal). */
@@ -185,7 +206,7 @@ function selectorMatchers(reqs: readonly Requirement[], valuesByName: Record<str
 
 // ---- resources ---------------------------------------------------------------------------------
 
-function resourceConverter(mapping: ResourceMapping, mapper: ResourceMapper, where: string) {
+export function resourceConverter(mapping: ResourceMapping, mapper: ResourceMapper, where: string) {
   const labelToResource = new Map<string, GroupResource>();
   const resourceToLabel = new Map<string, string>();
   for (const [label, ref] of Object.entries(mapping.overrides)) {

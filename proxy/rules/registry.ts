@@ -13,6 +13,8 @@ export interface MetricInfo {
 export interface RegisteredMetric extends MetricInfo {
   seriesName: string;
   rule: CompiledRule;
+  /** When a relist last found a series for it (ms since the epoch). */
+  lastSeenMs: number;
 }
 
 /** One series as the relist sees it: its name and the names of its labels. */
@@ -27,26 +29,44 @@ const keyOf = (resource: GroupResource, namespaced: boolean, metric: string) =>
 export class MetricRegistry {
   private readonly entries = new Map<string, RegisteredMetric>();
 
-  /** `seriesByRule[i]` holds the series that rule i's seriesQuery returned. */
+  /**
+   * `seriesByRule[i]` holds the series that rule i's seriesQuery returned. Metrics of `previous`
+   * that this relist did not find stay listed until `retainMs` after they were last seen, so a
+   * short gap in the data (a restart, a slow scrape) does not make them flicker (adapter #64, #229).
+   */
   static build(
     rules: readonly CompiledRule[],
     seriesByRule: readonly (readonly SeriesShape[])[],
+    carry: { previous: MetricRegistry; nowMs: number; retainMs: number } | undefined = undefined,
   ): MetricRegistry {
     const registry = new MetricRegistry();
+    const lastSeenMs = carry?.nowMs ?? Date.now();
     rules.forEach((rule, i) => {
-      for (const series of seriesByRule[i] ?? []) {
-        if (!rule.keepsSeries(series.name)) continue;
-        const metric = rule.metricName(series.name);
+      // A metricName rule (no discovery) is served for every resource its overrides name.
+      const fixed = rule.rule.metricName
+        ? [{ name: rule.rule.metricName, labels: Object.keys(rule.rule.resources.overrides) }]
+        : [];
+      for (const series of [...fixed, ...(seriesByRule[i] ?? [])]) {
+        if (!fixed.length && !rule.keepsSeries(series.name)) continue;
+        const metric = fixed.length ? series.name : rule.metricName(series.name);
         const { resources, namespaced } = rule.resourcesFor(series.labels);
         for (const resource of resources) {
           const info = { resource, namespaced: namespaced && !isClusterScoped(resource), metric };
           const key = keyOf(info.resource, info.namespaced, metric);
           // First rule wins, so answers do not depend on the order series arrive in.
           if (!registry.entries.has(key))
-            registry.entries.set(key, { ...info, seriesName: series.name, rule });
+            registry.entries.set(key, { ...info, seriesName: series.name, rule, lastSeenMs });
         }
       }
     });
+    if (carry) {
+      const live = new Set(rules);
+      for (const [key, old] of carry.previous.entries) {
+        // Rules that are gone (a reloaded config) take their metrics with them.
+        if (registry.entries.has(key) || !live.has(old.rule)) continue;
+        if (carry.nowMs - old.lastSeenMs <= carry.retainMs) registry.entries.set(key, old);
+      }
+    }
     return registry;
   }
 

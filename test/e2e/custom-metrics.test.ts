@@ -9,28 +9,25 @@ import type {
   Status,
 } from '../../shared/api-types.ts';
 import { parseQuantity, toNumber } from '../../shared/quantity.ts';
-import { eventually, getRaw, hit, kubectl, prometheus, servedPods } from './helpers.ts';
+import {
+  apiServiceAvailable,
+  eventually,
+  expectSameAsPrometheus,
+  getRaw,
+  hit,
+  prometheus,
+  servedPods,
+} from './helpers.ts';
 
 const BASE = '/apis/custom.metrics.k8s.io';
 const SELECTOR = 'labelSelector=app%3Dcustom-metrics-app';
 
 type V2List = MetricValueList<MetricValueV1beta2>;
 
-/** The proxy's answer and Prometheus's answer for the same expression at the answer's timestamp. */
-async function expectSameAsPrometheus(items: MetricValueV1beta2[], label: string, expr: string) {
-  expect(items.length).toBeGreaterThan(0);
-  for (const item of items) {
-    const t = Date.parse(item.timestamp) / 1000;
-    const direct = await prometheus(expr, t);
-    const sample = direct.find((r) => r.metric[label] === item.describedObject.name);
-    expect(sample, `Prometheus has ${label}=${item.describedObject.name} for ${expr}`).toBeDefined();
-    const want = Number((sample as { value: [number, string] }).value[1]);
-    // Quantities carry nano precision, rounded up.
-    expect(Math.abs(toNumber(parseQuantity(item.value)) - want)).toBeLessThanOrEqual(
-      1e-9 * Math.max(1, Math.abs(want)),
-    );
-  }
-}
+/** The labels that pick an item's series out of Prometheus's answer: `label` names the object. */
+const describedBy = (label: string) => (item: MetricValueV1beta2) => ({
+  [label]: item.describedObject.name,
+});
 
 describe('custom.metrics.k8s.io through kube-apiserver', () => {
   let pods: Record<string, string> = {};
@@ -60,21 +57,7 @@ describe('custom.metrics.k8s.io through kube-apiserver', () => {
 
   it('has both APIServices Available', async () => {
     for (const version of ['v1beta1', 'v1beta2']) {
-      const condition = await eventually(
-        `${version} Available`,
-        () => {
-          const out = kubectl([
-            'get',
-            'apiservice',
-            `${version}.custom.metrics.k8s.io`,
-            '-o',
-            'jsonpath={.status.conditions[?(@.type=="Available")]}',
-          ]);
-          const c = out ? (JSON.parse(out) as { status: string; reason: string }) : undefined;
-          return c?.status === 'True' ? c : undefined;
-        },
-        90_000,
-      );
+      const condition = await apiServiceAvailable(`${version}.custom.metrics.k8s.io`);
       expect(condition.reason).toBe('Passed');
     }
   });
@@ -114,8 +97,8 @@ describe('custom.metrics.k8s.io through kube-apiserver', () => {
     const names = r.items.map((i) => i.describedObject.name).join('|');
     await expectSameAsPrometheus(
       r.items,
-      'pod',
       `sum(rate(total_req_num{namespace="default",pod=~"${names}"}[30s])) by (pod)`,
+      describedBy('pod'),
     );
   });
 
@@ -127,8 +110,8 @@ describe('custom.metrics.k8s.io through kube-apiserver', () => {
     expect(items).toHaveLength(1);
     await expectSameAsPrometheus(
       items,
-      'pod',
       `avg(cpu_temperature_celsius{namespace="default",pod="${name}"}) by (pod)`,
+      describedBy('pod'),
     );
     expect(items[0]?.value).toBe('70');
 
@@ -157,8 +140,8 @@ describe('custom.metrics.k8s.io through kube-apiserver', () => {
     });
     await expectSameAsPrometheus(
       items,
-      'service',
       'sum(rate(total_req_num{namespace="default",service="custom-metrics-app"}[30s])) by (service)',
+      describedBy('service'),
     );
   });
 

@@ -1,10 +1,11 @@
 // What the end-to-end tests share: kubectl against the harness, raw API reads, bounded waits,
-// Prometheus queries and a load generator that stops by itself.
+// Prometheus queries (and comparisons with them) and a load generator that stops by itself.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
+import { parseQuantity, toNumber } from '../../shared/quantity.ts';
 import { promQuery } from '../harness/prometheus.ts';
 
 export function kubectl(args: string[], input?: string): string {
@@ -47,6 +48,29 @@ export async function eventually<T>(
   throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last error: ${last})` : ''}`);
 }
 
+/** Waits for an APIService's Available condition to be True, and returns it. */
+export function apiServiceAvailable(name: string): Promise<{ status: string; reason: string }> {
+  return eventually(
+    `${name} Available`,
+    () => {
+      const out = kubectl([
+        'get',
+        'apiservice',
+        name,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Available")]}',
+      ]);
+      const c = out ? (JSON.parse(out) as { status: string; reason: string }) : undefined;
+      return c?.status === 'True' ? c : undefined;
+    },
+    90_000,
+  );
+}
+
+export function deploymentReplicas(name: string): number {
+  return Number(kubectl(['get', 'deployment', name, '-o', 'jsonpath={.spec.replicas}']));
+}
+
 export function servedPods(): Record<string, string> {
   const file = inject('podRunnerState');
   if (!existsSync(file)) return {};
@@ -56,6 +80,29 @@ export function servedPods(): Record<string, string> {
 
 export function prometheus(query: string, timeSeconds?: number) {
   return promQuery(inject('prometheusUrl'), query, timeSeconds);
+}
+
+/**
+ * Each item's value equals what Prometheus computes for the same expression at the item's
+ * timestamp; `seriesOf` gives the labels that pick the item's series out of Prometheus's answer.
+ */
+export async function expectSameAsPrometheus<T extends { timestamp: string; value: string }>(
+  items: readonly T[],
+  expr: string,
+  seriesOf: (item: T) => Record<string, string>,
+): Promise<void> {
+  expect(items.length).toBeGreaterThan(0);
+  for (const item of items) {
+    const labels = seriesOf(item);
+    const direct = await prometheus(expr, Date.parse(item.timestamp) / 1000);
+    const sample = direct.find((r) => Object.entries(labels).every(([k, v]) => r.metric[k] === v));
+    expect(sample, `Prometheus has ${JSON.stringify(labels)} for ${expr}`).toBeDefined();
+    const want = Number((sample as { value: [number, string] }).value[1]);
+    // Quantities carry nano precision, rounded up.
+    expect(Math.abs(toNumber(parseQuantity(item.value)) - want)).toBeLessThanOrEqual(
+      1e-9 * Math.max(1, Math.abs(want)),
+    );
+  }
 }
 
 export async function hit(ip: string, path: string, times = 1): Promise<void> {

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../harness/stack.ts';
-import { eventually, kubectl, servedPods, startLoad } from './helpers.ts';
+import { deploymentReplicas, eventually, kubectl, servedPods, startLoad } from './helpers.ts';
 
 interface Hpa {
   status: {
@@ -15,8 +15,7 @@ interface Hpa {
 }
 
 const hpa = (): Hpa => JSON.parse(kubectl(['get', 'hpa', 'sample-httpserver', '-o', 'json']));
-const replicas = (): number =>
-  Number(kubectl(['get', 'deployment', 'custom-metrics-app', '-o', 'jsonpath={.spec.replicas}']));
+const replicas = (): number => deploymentReplicas('custom-metrics-app');
 
 describe('HorizontalPodAutoscaler on cmetrics custom metrics', () => {
   afterAll(() => {

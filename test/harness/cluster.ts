@@ -12,9 +12,15 @@ import { type CertPair, createPki, type Pki } from './pki.ts';
 import { freePort, type Proc, startProcess, stopProcess, waitFor } from './processes.ts';
 
 export const K8S_VERSION = process.env.K8S_VERSION ?? 'v1.37.2';
-/** Pod IPs kwok hands out; sample-app processes listen on them. */
-export const POD_CIDR = '127.1.0.1/16';
 export const NODE_IP = '127.0.1.1';
+
+/**
+ * Pod IPs kwok hands out, where sample-app processes listen: a /16 of its own per cluster, so that
+ * two harnesses on one machine never hand out (and listen on) the same address.
+ */
+export function randomPodCidr(): string {
+  return `127.${2 + Math.floor(Math.random() * 250)}.0.1/16`;
+}
 /** ClusterIPs are allocated here but never dialled: nothing in the harness runs kube-proxy. */
 export const SERVICE_CIDR = '127.0.96.0/20';
 
@@ -28,6 +34,10 @@ export interface ClusterOptions {
 
 export interface Cluster {
   workDir: string;
+  podCidr: string;
+  /** kwok's server (127.0.0.1:PORT): kubelet-style resource metrics at /metrics/nodes/NODE/metrics/resource. */
+  kwokServer: string;
+  nodeNames: string[];
   binDir: string;
   pki: Pki;
   apiserverUrl: string;
@@ -75,6 +85,7 @@ export function writeKubeconfig(path: string, server: string, caFile: string, us
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const bin = ensureBinaries();
+  const podCidr = randomPodCidr();
   const workDir = opts.workDir ?? mkdtempSync(join(tmpdir(), 'cmetrics-cluster-'));
   const logs = join(workDir, 'logs');
   mkdirSync(logs, { recursive: true });
@@ -85,13 +96,15 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   };
 
   try {
-    const [etcdPort, etcdPeerPort, apiPort, kcmPort, schedPort] = await Promise.all([
+    const [etcdPort, etcdPeerPort, apiPort, kcmPort, schedPort, kwokPort] = await Promise.all([
+      freePort(),
       freePort(),
       freePort(),
       freePort(),
       freePort(),
       freePort(),
     ]);
+    const kwokServer = `127.0.0.1:${kwokPort}`;
     const etcd = startProcess(
       'etcd',
       join(bin, 'etcd'),
@@ -233,9 +246,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
         '--manage-nodes-with-label-selector=',
         '--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom',
-        `--cidr=${POD_CIDR}`,
+        `--cidr=${podCidr}`,
         `--node-ip=${NODE_IP}`,
         `--config=${join(here, '..', 'fixtures', 'kwok-stages.yaml')}`,
+        `--config=${join(here, '..', 'fixtures', 'kwok-metrics.yaml')}`,
+        `--server-address=${kwokServer}`,
       ],
       logs,
     );
@@ -258,7 +273,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     }
 
     const nodeCount = opts.nodes ?? 2;
-    kubectl(['apply', '-f', '-'], nodesManifest(nodeCount));
+    const nodeNames = Array.from({ length: nodeCount }, (_, i) => `kwok-node-${i}`);
+    kubectl(['apply', '-f', '-'], nodesManifest(nodeNames));
     await waitFor(
       'kwok nodes Ready',
       async () => {
@@ -285,6 +301,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
     return {
       workDir,
+      podCidr,
+      kwokServer,
+      nodeNames,
       binDir: bin,
       pki,
       apiserverUrl,
@@ -300,16 +319,16 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   }
 }
 
-function nodesManifest(count: number): string {
-  const nodes = Array.from({ length: count }, (_, i) => ({
+function nodesManifest(names: string[]): string {
+  const nodes = names.map((name) => ({
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
-      name: `kwok-node-${i}`,
+      name,
       annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
       labels: {
         type: 'kwok',
-        'kubernetes.io/hostname': `kwok-node-${i}`,
+        'kubernetes.io/hostname': name,
         'kubernetes.io/os': 'linux',
         'kubernetes.io/arch': 'amd64',
       },

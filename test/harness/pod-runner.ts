@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The "kubelet" of the sample app on a kwok cluster. kwok marks pods Running and gives them pod IPs
-// in 127.1.0.0/16 but runs no containers; this runner watches the selected pods and runs one
+// in 127.0.0.0/8 but runs no containers; this runner watches the selected pods and runs one
 // sample-app process per Running pod, listening on <podIP>:<port>, so Prometheus can scrape the pods
 // at their real addresses.
 //

@@ -1,6 +1,9 @@
 // The real Prometheus server (Debian's package), scraping the sample app's pods on their loopback
-// pod IPs with the labels kube-prometheus would give them (namespace, pod, service).
+// pod IPs with the labels kube-prometheus would give them (namespace, pod, service), and kwok's
+// kubelet-style resource metrics per node (node label).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { stringify } from 'yaml';
@@ -20,7 +23,6 @@ export async function startPrometheus(
 ): Promise<PrometheusServer> {
   const dir = join(cluster.workDir, 'prometheus');
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
   const interval = `${opts.scrapeIntervalSeconds ?? 2}s`;
   // Debian's Prometheus is built without Kubernetes service discovery, so the pod runner (which
   // knows every served pod, its loopback IP and labels) writes file_sd targets instead.
@@ -35,32 +37,88 @@ export async function startPrometheus(
           { source_labels: ['__address__'], regex: '127\\..+', action: 'keep' },
         ],
       },
+      {
+        // kwok's kubelet /metrics/resource, one target per node (kwok's server is loopback-only).
+        job_name: 'kubelet-resource',
+        static_configs: cluster.nodeNames.map((node) => ({
+          targets: [cluster.kwokServer],
+          labels: { __metrics_path__: `/metrics/nodes/${node}/metrics/resource`, node },
+        })),
+      },
     ],
   };
+  const { url, proc } = await launchPrometheus(dir, join(cluster.workDir, 'logs'), config);
+  return { url, proc, scrapeIntervalSeconds: opts.scrapeIntervalSeconds ?? 2, stop: () => stopProcess(proc) };
+}
+
+/**
+ * Prometheus over fixed data: `openmetrics` (timestamps in seconds, ending in `# EOF`) is backfilled
+ * with promtool into an empty data directory before the server starts. `webConfig` is Prometheus'
+ * --web.config.file (TLS, client certificates).
+ */
+export async function startPrometheusWithData(
+  dir: string,
+  openmetrics: string,
+  webConfig?: object,
+): Promise<{ url: string; proc: Proc; stop(): Promise<void> }> {
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const input = join(dir, 'data.om');
+  writeFileSync(input, openmetrics);
+  execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', input, join(dir, 'data')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const { url, proc } = await launchPrometheus(
+    dir,
+    dir,
+    { global: { scrape_interval: '15s' }, scrape_configs: [] },
+    webConfig,
+  );
+  return { url, proc, stop: () => stopProcess(proc) };
+}
+
+async function launchPrometheus(dir: string, logs: string, config: object, webConfig?: object) {
+  const port = await freePort();
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, stringify(config));
-  const proc = startProcess(
-    'prometheus',
-    'prometheus',
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--storage.tsdb.retention.time=2h',
-    ],
-    join(cluster.workDir, 'logs'),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    'prometheus ready',
-    async () => {
-      const res = await request(`${url}/-/ready`);
-      await res.body.text();
-      return res.statusCode === 200 ? true : undefined;
-    },
-    { proc, timeoutMs: 30_000 },
-  );
-  return { url, proc, scrapeIntervalSeconds: opts.scrapeIntervalSeconds ?? 2, stop: () => stopProcess(proc) };
+  const args = [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--storage.tsdb.retention.time=2h',
+  ];
+  if (webConfig) {
+    const webFile = join(dir, 'web.yml');
+    writeFileSync(webFile, stringify(webConfig));
+    args.push(`--web.config.file=${webFile}`);
+  }
+  const proc = startProcess('prometheus', 'prometheus', args, logs);
+  const url = `${webConfig ? 'https' : 'http'}://127.0.0.1:${port}`;
+  // The process answers on its port once it listens; any HTTP answer (even 400 on a TLS port) is ready enough
+  // for the caller's own readiness check, so probe the plain socket first.
+  await waitFor('prometheus listening', () => connectable(port), { proc, timeoutMs: 30_000 });
+  if (!webConfig) {
+    await waitFor(
+      'prometheus ready',
+      async () => {
+        const res = await request(`${url}/-/ready`);
+        await res.body.text();
+        return res.statusCode === 200 ? true : undefined;
+      },
+      { proc, timeoutMs: 30_000 },
+    );
+  }
+  return { url, proc };
+}
+
+function connectable(port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(undefined));
+  });
 }
 
 /** An instant query against Prometheus itself, for comparing with what the proxy serves. */

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { type Cluster, startCluster } from './cluster.ts';
 import { freePort, type Proc, startProcess, stopProcess, waitFor } from './processes.ts';
 import { type PrometheusServer, startPrometheus } from './prometheus.ts';
@@ -14,9 +15,13 @@ export const FIXTURES = join(root, 'test', 'fixtures');
 
 export const PROXY_NAMESPACE = 'cmetrics';
 export const PROXY_SERVICE = 'cmetrics';
-export const CUSTOM_METRICS_APISERVICES = [
-  { version: 'v1beta1', priority: 100 },
-  { version: 'v1beta2', priority: 200 },
+export const METRICS_APISERVICES = [
+  { group: CUSTOM_GROUP, version: 'v1beta1', priority: 100 },
+  { group: CUSTOM_GROUP, version: 'v1beta2', priority: 200 },
+  { group: EXTERNAL_GROUP, version: 'v1beta1', priority: 100 },
+  // kubectl top takes the version the aggregator lists first (highest priority); the HPA asks for v1beta1.
+  { group: RESOURCE_GROUP, version: 'v1beta1', priority: 100 },
+  { group: RESOURCE_GROUP, version: 'v1', priority: 200 },
 ];
 
 export interface Stack {
@@ -170,12 +175,12 @@ export function apiServicesManifest(port: number, caBundle: Buffer): string {
       metadata: { name: PROXY_SERVICE, namespace: PROXY_NAMESPACE },
       spec: { type: 'ExternalName', externalName: '127.0.0.1' },
     },
-    ...CUSTOM_METRICS_APISERVICES.map(({ version, priority }) => ({
+    ...METRICS_APISERVICES.map(({ group, version, priority }) => ({
       apiVersion: 'apiregistration.k8s.io/v1',
       kind: 'APIService',
-      metadata: { name: `${version}.custom.metrics.k8s.io` },
+      metadata: { name: `${version}.${group}` },
       spec: {
-        group: 'custom.metrics.k8s.io',
+        group,
         version,
         service: { namespace: PROXY_NAMESPACE, name: PROXY_SERVICE, port },
         caBundle: caBundle.toString('base64'),

@@ -1,8 +1,10 @@
-// A custom-metrics backend for the API tests: real rules, registry and resource mapper, with stubbed
+// A metrics backend for the API tests: real rules, registries and resource mapper, with stubbed
 // cluster objects and Prometheus answers that record what they were asked.
 import type { CustomMetricsBackend } from '../../../proxy/apis/custom-metrics.ts';
+import type { ExternalMetricsBackend } from '../../../proxy/apis/external-metrics.ts';
 import type { Sample } from '../../../proxy/prometheus/client.ts';
 import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
+import { ExternalMetricRegistry } from '../../../proxy/rules/external-registry.ts';
 import { compileRule } from '../../../proxy/rules/naming.ts';
 import { MetricRegistry, type SeriesShape } from '../../../proxy/rules/registry.ts';
 import { type ApiResource, ResourceMapper } from '../../../proxy/rules/resources.ts';
@@ -56,13 +58,46 @@ export function buildRegistry(): MetricRegistry {
   return MetricRegistry.build([compileRule(rule, mapper)], [SERIES]);
 }
 
+/**
+ * Two external rules: `*_total` series as rates within the namespace asked (a 2m window), and
+ * `queue_depth` with `namespaced: false`, across namespaces (no range selector, so no window).
+ */
+export const EXTERNAL_RULE_YAML = `externalRules:
+- seriesQuery: '{__name__=~".*_total"}'
+  resources:
+    overrides:
+      namespace: {resource: namespace}
+  name: {matches: "^(.*)_total$", as: "\${1}_per_second"}
+  metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (queue)'
+- seriesQuery: 'queue_depth'
+  resources:
+    namespaced: false
+    overrides:
+      namespace: {resource: namespace}
+  name: {as: "cluster_queue_depth"}
+  metricsQuery: 'max(<<.Series>>{<<.LabelMatchers>>}) by (namespace, queue)'
+`;
+
+export const EXTERNAL_SERIES: SeriesShape[][] = [
+  [{ name: 'jobs_processed_total', labels: ['namespace', 'queue'] }],
+  [{ name: 'queue_depth', labels: ['namespace', 'queue'] }],
+];
+
+export function buildExternalRegistry(): ExternalMetricRegistry {
+  const rules = parseAdapterConfig(EXTERNAL_RULE_YAML, 'test.yaml').externalRules;
+  return ExternalMetricRegistry.build(
+    rules.map((r) => compileRule(r, mapper)),
+    EXTERNAL_SERIES,
+  );
+}
+
 export interface NamesCall {
   resource: string;
   namespace: string | undefined;
   selector: readonly Requirement[];
 }
 
-export interface StubBackend extends CustomMetricsBackend {
+export interface StubBackend extends CustomMetricsBackend, ExternalMetricsBackend {
   /** PromQL the backend was asked, in order. */
   queries: { expr: string; timeMs: number }[];
   namesCalls: NamesCall[];
@@ -82,6 +117,7 @@ export const NOW = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
 
 export function stubBackend(opts: StubOptions = {}): StubBackend {
   const registry = buildRegistry();
+  const externalRegistry = buildExternalRegistry();
   const queries: StubBackend['queries'] = [];
   const namesCalls: NamesCall[] = [];
   const existsCalls: StubBackend['existsCalls'] = [];
@@ -91,6 +127,7 @@ export function stubBackend(opts: StubOptions = {}): StubBackend {
     namesCalls,
     existsCalls,
     registry: () => registry,
+    externalRegistry: () => externalRegistry,
     mapper: () => mapper,
     objects: {
       names: async (r, namespace, selector) => {
@@ -101,6 +138,9 @@ export function stubBackend(opts: StubOptions = {}): StubBackend {
         existsCalls.push({ resource: r.resource, namespace, name });
         return existing.has(namespace ? `${namespace}/${name}` : name);
       },
+      // Custom metrics select by name only.
+      list: async () => [],
+      get: async () => undefined,
     },
     query: async (expr, timeMs) => {
       queries.push({ expr, timeMs });

@@ -5,6 +5,7 @@ import type { APIResourceList } from '../../../shared/api-types.ts';
 import { NOW, sample, stubBackend } from './fixtures.ts';
 
 const GROUP = 'custom.metrics.k8s.io';
+const EXTERNAL = 'external.metrics.k8s.io';
 
 function get(path: string, method = 'GET', backend = stubBackend()): Promise<ApiAnswer> {
   const [pathname = '', query = ''] = path.split('?');
@@ -21,23 +22,50 @@ async function apiErrorOf(answer: Promise<unknown>): Promise<ApiError> {
 }
 
 describe('discovery', () => {
-  it.each(['/apis', '/apis/'])('%s is the APIGroupList, v1beta2 preferred then v1beta1', async (path) => {
-    expect(await get(path)).toEqual({
+  it.each(['/apis', '/apis/'])(
+    '%s is the APIGroupList: custom (v1beta2 preferred) and external',
+    async (path) => {
+      expect(await get(path)).toEqual({
+        code: 200,
+        body: {
+          kind: 'APIGroupList',
+          apiVersion: 'v1',
+          groups: [
+            {
+              name: GROUP,
+              versions: [
+                { groupVersion: `${GROUP}/v1beta2`, version: 'v1beta2' },
+                { groupVersion: `${GROUP}/v1beta1`, version: 'v1beta1' },
+              ],
+              preferredVersion: { groupVersion: `${GROUP}/v1beta2`, version: 'v1beta2' },
+            },
+            {
+              name: EXTERNAL,
+              versions: [{ groupVersion: `${EXTERNAL}/v1beta1`, version: 'v1beta1' }],
+              preferredVersion: { groupVersion: `${EXTERNAL}/v1beta1`, version: 'v1beta1' },
+            },
+          ],
+        },
+      });
+    },
+  );
+
+  it('/apis/external.metrics.k8s.io/v1beta1 lists one resource per external metric', async () => {
+    const resource = (name: string) => ({
+      name,
+      singularName: '',
+      namespaced: true,
+      kind: 'ExternalMetricValueList',
+      verbs: ['get'],
+    });
+    expect(await get(`/apis/${EXTERNAL}/v1beta1`)).toEqual({
       code: 200,
       body: {
-        kind: 'APIGroupList',
+        kind: 'APIResourceList',
         apiVersion: 'v1',
-        groups: [
-          {
-            name: GROUP,
-            versions: [
-              { groupVersion: `${GROUP}/v1beta2`, version: 'v1beta2' },
-              { groupVersion: `${GROUP}/v1beta1`, version: 'v1beta1' },
-            ],
-            preferredVersion: { groupVersion: `${GROUP}/v1beta2`, version: 'v1beta2' },
-          },
-        ],
-      },
+        groupVersion: `${EXTERNAL}/v1beta1`,
+        resources: [resource('cluster_queue_depth'), resource('jobs_processed_per_second')],
+      } satisfies APIResourceList,
     });
   });
 
@@ -119,6 +147,29 @@ describe('metric paths', () => {
       { resource: 'pods', namespace: 'prod', selector: [{ key: 'app', operator: '=', values: ['web'] }] },
     ]);
   });
+
+  it('answers an external metric with its labelSelector, and passes warnings on', async () => {
+    const backend = stubBackend({
+      samples: [sample({ queue: 'mail' }, 2), sample({ queue: 'bulk' }, Number.NaN)],
+    });
+    const answer = await get(
+      `/apis/${EXTERNAL}/v1beta1/namespaces/prod/jobs_processed_per_second?labelSelector=queue%20in%20(mail,bulk)`,
+      'GET',
+      backend,
+    );
+    expect(answer.code).toBe(200);
+    expect(answer.body).toMatchObject({
+      kind: 'ExternalMetricValueList',
+      items: [{ metricName: 'jobs_processed_per_second', metricLabels: { queue: 'mail' }, value: '2' }],
+    });
+    expect(answer.warnings).toEqual(['jobs_processed_per_second{queue="bulk"} is NaN, left out']);
+    expect(backend.queries).toEqual([
+      {
+        expr: 'sum(rate(jobs_processed_total{namespace="prod",queue=~"bulk|mail"}[2m])) by (queue)',
+        timeMs: NOW,
+      },
+    ]);
+  });
 });
 
 describe('errors', () => {
@@ -129,11 +180,17 @@ describe('errors', () => {
     ['/', 404, 'the server could not find the requested resource /'],
     ['/api', 404, 'the server could not find the requested resource /api'],
     ['/api/v1/pods', 404, 'the server could not find the requested resource /api/v1/pods'],
-    ['/apis/metrics.k8s.io', 404, 'the server could not find the requested resource /apis/metrics.k8s.io'],
+    ['/apis/metrics.k8s.io', 404, 'metrics.k8s.io is not served: the configuration has no resourceRules'],
+    [`/apis/${EXTERNAL}/v1beta2`, 404, `${EXTERNAL} has no version v1beta2; served versions: v1beta1`],
     [
-      '/apis/external.metrics.k8s.io/v1beta1',
+      `/apis/${EXTERNAL}/v1beta1/namespaces/prod`,
       404,
-      'the server could not find the requested resource /apis/external.metrics.k8s.io/v1beta1',
+      `the server could not find the requested resource /apis/${EXTERNAL}/v1beta1/namespaces/prod`,
+    ],
+    [
+      `/apis/${EXTERNAL}/v1beta1/namespaces/prod/nope`,
+      404,
+      'no series in Prometheus gives an external metric named nope',
     ],
     [`/apis/${GROUP}/v1`, 404, `${GROUP} has no version v1; served versions: v1beta2, v1beta1`],
     [

@@ -53,6 +53,8 @@ describe('parseAdapterConfig: valid configs', () => {
         },
         name: { matches: '^(.*)_total$', as: '${1}_per_second' },
         metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)',
+        metricName: '',
+        backend: '',
         origin: { path: 'rules[0]', line: 2 },
       },
     ]);
@@ -65,6 +67,8 @@ describe('parseAdapterConfig: valid configs', () => {
       resources: { template: '', overrides: {}, namespaced: undefined },
       name: { matches: '', as: '' },
       metricsQuery: '<<.Series>>',
+      metricName: '',
+      backend: '',
       origin: { path: 'rules[0]', line: 2 },
     });
   });
@@ -145,6 +149,7 @@ externalRules:
         containerLabel: '',
       },
       window: '1m',
+      backend: '',
     });
   });
 
@@ -165,17 +170,17 @@ describe('parseAdapterConfig: rejected configs', () => {
     [
       'unknown top-level key',
       'rules: []\nmetricsRelistInterval: 1m\n',
-      'test.yaml:2: top level: unknown key "metricsRelistInterval" (known keys: rules, externalRules, resourceRules)',
+      'test.yaml:2: top level: unknown key "metricsRelistInterval" (known keys: rules, externalRules, resourceRules, backends)',
     ],
     [
       'misspelt rule key',
       'rules:\n- seriesQuery: a\n  metricsQuery: b\n  seriesQeury: c\n',
-      'test.yaml:4: rules[0]: unknown key "seriesQeury" (known keys: seriesQuery, seriesFilters, resources, name, metricsQuery)',
+      'test.yaml:4: rules[0]: unknown key "seriesQeury" (known keys: seriesQuery, seriesFilters, resources, name, metricsQuery, metricName, backend)',
     ],
     [
       'unknown key in the second rule',
       'rules:\n- seriesQuery: a\n  metricsQuery: b\n- seriesQuery: a\n  metricsQuery: b\n  metricQuery: c\n',
-      'test.yaml:6: rules[1]: unknown key "metricQuery" (known keys: seriesQuery, seriesFilters, resources, name, metricsQuery)',
+      'test.yaml:6: rules[1]: unknown key "metricQuery" (known keys: seriesQuery, seriesFilters, resources, name, metricsQuery, metricName, backend)',
     ],
     [
       'unknown key in resources',
@@ -200,7 +205,7 @@ describe('parseAdapterConfig: rejected configs', () => {
     [
       'unknown key in resourceRules',
       'resourceRules:\n  cpu: {containerQuery: a, nodeQuery: b}\n  memory: {containerQuery: a, nodeQuery: b}\n  windows: 2m\n',
-      'test.yaml:4: resourceRules: unknown key "windows" (known keys: cpu, memory, window)',
+      'test.yaml:4: resourceRules: unknown key "windows" (known keys: cpu, memory, window, backend)',
     ],
     [
       'unknown key in resourceRules.cpu',
@@ -279,14 +284,18 @@ describe('parseAdapterConfig: rejected configs', () => {
     [
       'rule without seriesQuery',
       'rules:\n- metricsQuery: b\n',
-      'test.yaml:2: rules[0]: seriesQuery is required',
+      'test.yaml:2: rules[0]: give seriesQuery (discover metrics from series) or metricName (one fixed metric), not both',
     ],
     [
       'external rule without metricsQuery',
       'externalRules:\n- seriesQuery: a\n',
       'test.yaml:2: externalRules[0]: metricsQuery is required',
     ],
-    ['empty rule', 'rules:\n- \n', 'test.yaml:2: rules[0]: seriesQuery is required'],
+    [
+      'empty rule',
+      'rules:\n- \n',
+      'test.yaml:2: rules[0]: give seriesQuery (discover metrics from series) or metricName (one fixed metric), not both',
+    ],
     [
       'resource rule without nodeQuery',
       'resourceRules:\n  cpu: {containerQuery: a, nodeQuery: b}\n  memory:\n    containerQuery: a\n',
@@ -372,5 +381,91 @@ describe('the seed config (test/fixtures/seed-002-adapter.yaml)', () => {
       undefined,
       'service',
     ]);
+  });
+});
+
+describe('cmetrics extensions: backends, backend per rule, metricName rules', () => {
+  const withBackends = `backends:
+- name: thanos
+  url: https://thanos-query.monitoring.svc:9090
+  bearerTokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token
+  tls: {caFile: /etc/ca.crt}
+- name: mimir
+  url: http://mimir/prometheus
+  headers: {X-Scope-OrgID: team-a}
+  basicAuth: {username: cmetrics, passwordFile: /etc/mimir/password}
+  timeout: 5s
+`;
+
+  it('reads backends and the rules that name them', () => {
+    const cfg = parseAdapterConfig(
+      `${withBackends}externalRules:
+- metricName: queue_depth
+  backend: mimir
+  metricsQuery: 'sum(queue_depth{<<.LabelMatchers>>})'
+`,
+      'test.yaml',
+    );
+    expect(cfg.backends.map((b) => b.name)).toEqual(['thanos', 'mimir']);
+    expect(cfg.backends[0]).toMatchObject({
+      bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      tls: { caFile: '/etc/ca.crt', insecureSkipVerify: false },
+      basicAuth: undefined,
+    });
+    expect(cfg.backends[1]).toMatchObject({
+      headers: { 'X-Scope-OrgID': 'team-a' },
+      basicAuth: { username: 'cmetrics', passwordFile: '/etc/mimir/password' },
+      timeout: '5s',
+    });
+    expect(cfg.externalRules[0]).toMatchObject({
+      metricName: 'queue_depth',
+      seriesQuery: '',
+      backend: 'mimir',
+    });
+  });
+
+  it.each([
+    [
+      'a rule naming an unknown backend',
+      `${withBackends}rules:\n- seriesQuery: up\n  backend: victoria\n  metricsQuery: up\n`,
+      'test.yaml:13: rules[0]: backend "victoria" is not among backends (thanos, mimir)',
+    ],
+    [
+      'both seriesQuery and metricName',
+      'rules:\n- seriesQuery: up\n  metricName: up\n  metricsQuery: up\n',
+      'rules[0]: give seriesQuery (discover metrics from series) or metricName (one fixed metric), not both',
+    ],
+    [
+      'naming rules on a metricName rule',
+      'rules:\n- metricName: up\n  name: {as: x}\n  metricsQuery: up\n',
+      'rules[0]: name and seriesFilters only apply to rules with seriesQuery',
+    ],
+    [
+      'a backend without url',
+      'backends:\n- name: a\n',
+      'test.yaml:2: backends[0]: url is required: http:// or https://',
+    ],
+    [
+      'a backend with a bad name',
+      'backends:\n- name: A_B\n  url: http://x\n',
+      'backends[0]: name is required: lowercase letters, digits and -',
+    ],
+    [
+      'two backends with one name',
+      'backends:\n- {name: a, url: "http://x"}\n- {name: a, url: "http://y"}\n',
+      'backends: backend names must be unique',
+    ],
+    [
+      'token and basic auth together',
+      'backends:\n- name: a\n  url: http://x\n  bearerTokenFile: /t\n  basicAuth: {username: u, passwordFile: /p}\n',
+      'give bearerTokenFile or basicAuth, not both',
+    ],
+    [
+      'a misspelt backend key',
+      'backends:\n- name: a\n  url: http://x\n  bearerToken: abc\n',
+      'test.yaml:4: backends[0]: unknown key "bearerToken" (known keys: name, url, timeout, bearerTokenFile, basicAuth, tls, headers)',
+    ],
+  ])('rejects %s', (_what, yaml, message) => {
+    expect(() => parseAdapterConfig(yaml, 'test.yaml')).toThrow(message);
   });
 });

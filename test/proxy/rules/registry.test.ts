@@ -409,3 +409,78 @@ describe('MetricRegistry.explainMissing', () => {
     expect(reg.explainMissing(gr(resource), metric)).toBe(message);
   });
 });
+
+describe('metrics missing from one relist (adapter #64, #229: no flicker)', () => {
+  const rules = rulesFrom(`rules:
+- seriesQuery: 'total_req_num'
+  resources: {overrides: {namespace: {resource: namespace}, pod: {resource: pod}}}
+  name: {matches: total_req_num, as: qps}
+  metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[30s])) by (<<.GroupBy>>)'
+`).map((r) => compileRule(r, mapper));
+  const seen = MetricRegistry.build(rules, [[s('total_req_num', 'namespace', 'pod')]], {
+    previous: MetricRegistry.build([], []),
+    nowMs: 1_000_000,
+    retainMs: 60_000,
+  });
+
+  it.each([
+    ['half the retention later', 30_000, rules, true],
+    ['exactly the retention later', 60_000, rules, true],
+    ['past the retention', 60_001, rules, false],
+    ['after its rule was reloaded away', 1_000, [], false],
+  ])('%s: listed %s', (_when, laterMs, liveRules, listed) => {
+    const next = MetricRegistry.build(liveRules, [[]], {
+      previous: seen,
+      nowMs: 1_000_000 + laterMs,
+      retainMs: 60_000,
+    });
+    expect(next.find(gr('pods'), true, 'qps') !== undefined).toBe(listed);
+  });
+
+  it('refreshes the last-seen time when the series is back', () => {
+    const again = MetricRegistry.build(rules, [[s('total_req_num', 'namespace', 'pod')]], {
+      previous: seen,
+      nowMs: 1_050_000,
+      retainMs: 60_000,
+    });
+    expect(again.find(gr('pods'), true, 'qps')?.lastSeenMs).toBe(1_050_000);
+    const later = MetricRegistry.build(rules, [[]], { previous: again, nowMs: 1_100_000, retainMs: 60_000 });
+    expect(later.find(gr('pods'), true, 'qps')).toBeDefined();
+  });
+});
+
+describe('metricName rules (cmetrics extension: a raw query, no discovery)', () => {
+  const rules = rulesFrom(`rules:
+- metricName: queue_length
+  resources: {overrides: {namespace: {resource: namespace}, deployment: {group: apps, resource: deployments}}}
+  metricsQuery: 'max(queue_length{<<.LabelMatchers>>}) by (<<.GroupBy>>)'
+`).map((r) => compileRule(r, mapper));
+
+  it('serves the metric for every resource its overrides name, whatever the series say', () => {
+    const registry = MetricRegistry.build(rules, [[]]);
+    expect(registry.list()).toEqual([
+      { resource: gr('deployments.apps'), namespaced: true, metric: 'queue_length' },
+      { resource: gr('namespaces'), namespaced: false, metric: 'queue_length' },
+    ]);
+    const entry = registry.find(gr('deployments.apps'), true, 'queue_length');
+    expect(entry?.seriesName).toBe('queue_length');
+    const query = buildObjectQuery(entry?.rule as (typeof rules)[number], {
+      seriesName: 'queue_length',
+      resource: gr('deployments.apps'),
+      namespace: 'shop',
+      names: ['checkout'],
+      metricSelector: [],
+    });
+    expect(query).toBe('max(queue_length{namespace="shop",deployment="checkout"}) by (deployment)');
+  });
+
+  it('refuses a metricName rule that names no resources', () => {
+    expect(() =>
+      rulesFrom(`rules:
+- metricName: x
+  resources: {template: <<.Resource>>}
+  metricsQuery: x
+`).map((r) => compileRule(r, mapper)),
+    ).toThrow('a metricName rule names its resources with resources.overrides');
+  });
+});

@@ -1,0 +1,52 @@
+// What the relist found for the external rules: metric names only. External metrics describe no
+// Kubernetes object, so a name is all a request needs to find its series and rule.
+import { closest } from '../../shared/text.ts';
+import type { CompiledRule } from './naming.ts';
+import type { SeriesShape } from './registry.ts';
+
+export interface ExternalMetric {
+  metric: string;
+  seriesName: string;
+  rule: CompiledRule;
+}
+
+export class ExternalMetricRegistry {
+  private readonly entries = new Map<string, ExternalMetric>();
+
+  /** `seriesByRule[i]` holds the series that rule i's seriesQuery returned. */
+  static build(
+    rules: readonly CompiledRule[],
+    seriesByRule: readonly (readonly SeriesShape[])[],
+  ): ExternalMetricRegistry {
+    const registry = new ExternalMetricRegistry();
+    rules.forEach((rule, i) => {
+      for (const series of seriesByRule[i] ?? []) {
+        if (!rule.keepsSeries(series.name)) continue;
+        const metric = rule.metricName(series.name);
+        // First rule wins, so answers do not depend on the order series arrive in.
+        if (!registry.entries.has(metric))
+          registry.entries.set(metric, { metric, seriesName: series.name, rule });
+      }
+    });
+    return registry;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  find(metric: string): ExternalMetric | undefined {
+    return this.entries.get(metric);
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  /** Why `find` came back empty, with the closest names served. */
+  explainMissing(metric: string): string {
+    const hint = closest(metric, this.entries.keys());
+    const suggestion = hint.length ? ` (did you mean ${hint.join(', ')}?)` : '';
+    return `no series in Prometheus gives an external metric named ${metric}${suggestion}; check the externalRules' seriesQuery and name, and that the series exist`;
+  }
+}

@@ -1,0 +1,568 @@
+import { describe, expect, it } from 'vitest';
+import type { CachedObject } from '../../../proxy/apis/custom-metrics.ts';
+import {
+  getResourceMetrics,
+  parseResourceMetricsPath,
+  type ResourceMetricsBackend,
+  type ResourceMetricsRequest,
+} from '../../../proxy/apis/resource-metrics.ts';
+import { createRouter } from '../../../proxy/apis/router.ts';
+import { ApiError } from '../../../proxy/apis/status.ts';
+import type { Sample } from '../../../proxy/prometheus/client.ts';
+import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
+import {
+  buildContainerQuery,
+  buildNodeQuery,
+  compileResourceRules,
+} from '../../../proxy/rules/resource-rules.ts';
+import type {
+  NodeMetricsList,
+  PodMetrics,
+  PodMetricsList,
+  ResourceVersion,
+} from '../../../shared/api-types.ts';
+import { matches } from '../../../shared/labels.ts';
+import { adapterDefaultConfig } from '../rules/fixtures.ts';
+import { mapper, NOW, stubBackend } from './fixtures.ts';
+
+const RULES = (() => {
+  const config = parseAdapterConfig(adapterDefaultConfig(''), 'test.yaml');
+  if (!config.resourceRules) throw new Error('fixture has no resourceRules');
+  return compileResourceRules(config.resourceRules, mapper);
+})();
+
+/** When the request arrived; items carry it as creationTimestamp. */
+const REQUEST_MS = NOW + 1500;
+const REQUEST_TIME = '2024-01-02T03:04:07Z';
+
+function pod(
+  namespace: string,
+  name: string,
+  containers = ['cont1', 'cont2'],
+  more: Partial<CachedObject> = {},
+) {
+  return {
+    metadata: { name, namespace, labels: { app: name.replace(/\d+$/, '') } },
+    spec: { containers: containers.map((c) => ({ name: c })) },
+    status: { phase: 'Running' },
+    ...more,
+  } satisfies CachedObject;
+}
+
+function node(name: string): CachedObject {
+  return { metadata: { name, labels: { 'kubernetes.io/hostname': name } } };
+}
+
+const podSample = (pod: string, container: string, value: number, timestampMs = NOW): Sample => ({
+  labels: { pod, container },
+  value,
+  timestampMs,
+});
+const nodeSample = (instance: string, value: number, timestampMs = NOW): Sample => ({
+  labels: { instance, id: '/' },
+  value,
+  timestampMs,
+});
+
+const sortKey = (o: CachedObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+interface Stub extends ResourceMetricsBackend {
+  queries: string[];
+}
+
+/** Cached objects, and Prometheus answers by exact query (as the adapter's fake client keys them). */
+function backend(objects: CachedObject[], answers: Record<string, Sample[]> = {}): Stub {
+  const queries: string[] = [];
+  const kindOf = (o: CachedObject) => (o.metadata.namespace === undefined ? 'nodes' : 'pods');
+  return {
+    queries,
+    mapper: () => mapper,
+    resourceRules: RULES,
+    now: () => NOW,
+    query: async (expr, timeMs) => {
+      expect(timeMs).toBe(NOW);
+      queries.push(expr);
+      return answers[expr] ?? [];
+    },
+    objects: {
+      names: async () => [],
+      exists: async () => false,
+      list: async (r, namespace, selector) =>
+        objects
+          .filter(
+            (o) =>
+              kindOf(o) === r.resource &&
+              (namespace === undefined || o.metadata.namespace === namespace) &&
+              matches(selector, o.metadata.labels ?? {}),
+          )
+          .sort((a, b) => sortKey(a).localeCompare(sortKey(b))),
+      get: async (r, namespace, name) =>
+        objects.find(
+          (o) => kindOf(o) === r.resource && o.metadata.namespace === namespace && o.metadata.name === name,
+        ),
+    },
+  };
+}
+
+function request(path: string, query = '', version: ResourceVersion = 'v1beta1'): ResourceMetricsRequest {
+  const parsed = parseResourceMetricsPath(version, path.split('/'), new URLSearchParams(query));
+  if (!parsed) throw new Error(`not a metrics path: ${path}`);
+  return parsed;
+}
+
+async function apiErrorOf(run: () => Promise<unknown>): Promise<ApiError> {
+  const e = await run().then(
+    () => new Error('expected an ApiError, got an answer'),
+    (err: unknown) => err,
+  );
+  if (!(e instanceof ApiError)) throw e;
+  return e;
+}
+
+const cpuQuery = (ns: string, ...names: string[]) => buildContainerQuery(RULES.cpu, ns, names);
+const memoryQuery = (ns: string, ...names: string[]) => buildContainerQuery(RULES.memory, ns, names);
+
+describe('parseResourceMetricsPath', () => {
+  it.each<[string, Partial<ResourceMetricsRequest>]>([
+    ['nodes', { resource: 'nodes', namespace: undefined, name: undefined }],
+    ['nodes/node-1', { resource: 'nodes', namespace: undefined, name: 'node-1' }],
+    ['pods', { resource: 'pods', namespace: undefined, name: undefined }],
+    ['namespaces/prod/pods', { resource: 'pods', namespace: 'prod', name: undefined }],
+    ['namespaces/prod/pods/web-1', { resource: 'pods', namespace: 'prod', name: 'web-1' }],
+  ])('%s', (path, want) => {
+    expect(request(path, '', 'v1')).toEqual({ version: 'v1', labelSelector: [], ...want });
+  });
+
+  it.each<[string, string[]]>([
+    ['a pod by name without its namespace', ['pods', 'web-1']],
+    ['a namespace alone', ['namespaces', 'prod']],
+    ['another resource', ['namespaces', 'prod', 'services']],
+    ['a node subpath', ['nodes', 'node-1', 'status']],
+    ['a pod subpath', ['namespaces', 'prod', 'pods', 'web-1', 'status']],
+    ['namespaced nodes', ['namespaces', 'prod', 'nodes']],
+  ])('%s is no metrics path', (_what, segments) => {
+    expect(parseResourceMetricsPath('v1beta1', segments, new URLSearchParams())).toBeUndefined();
+  });
+
+  it('parses labelSelector, and refuses a bad one with 400', async () => {
+    expect(request('namespaces/prod/pods', 'labelSelector=app%3Dweb,tier!%3Ddb').labelSelector).toEqual([
+      { key: 'app', operator: '=', values: ['web'] },
+      { key: 'tier', operator: '!=', values: ['db'] },
+    ]);
+    const err = await apiErrorOf(async () => request('nodes', 'labelSelector=a in (b'));
+    expect(err.code).toBe(400);
+    expect(err.message).toContain('labelSelector: invalid label selector');
+  });
+});
+
+describe('getResourceMetrics: pods (adapter provider_test.go, metrics-server pod.go)', () => {
+  it('lists pods across namespaces with one cpu and one memory query per namespace', async () => {
+    const b = backend([pod('some-ns', 'pod1'), pod('some-ns', 'pod3'), pod('other-ns', 'pod27', ['cont1'])], {
+      [cpuQuery('other-ns', 'pod27')]: [podSample('pod27', 'cont1', 0.25, NOW - 3000)],
+      [cpuQuery('some-ns', 'pod1', 'pod3')]: [
+        podSample('pod1', 'cont1', 1.1),
+        podSample('pod1', 'cont2', 0.004581412),
+        podSample('pod3', 'cont1', 1.3),
+        podSample('pod3', 'cont2', 1.31),
+      ],
+      [memoryQuery('other-ns', 'pod27')]: [podSample('pod27', 'cont1', 4200, NOW - 2000)],
+      [memoryQuery('some-ns', 'pod1', 'pod3')]: [
+        podSample('pod1', 'cont1', 19140608),
+        podSample('pod1', 'cont2', 1.5 * 2 ** 30),
+        podSample('pod3', 'cont1', 3300),
+        podSample('pod3', 'cont2', 3310),
+      ],
+    });
+    const { body, warnings } = await getResourceMetrics(request('pods', '', 'v1'), b, REQUEST_MS);
+    expect(warnings).toEqual([]);
+    expect([...b.queries].sort()).toEqual(
+      [cpuQuery('some-ns', 'pod1', 'pod3'), memoryQuery('some-ns', 'pod1', 'pod3')]
+        .concat(cpuQuery('other-ns', 'pod27'), memoryQuery('other-ns', 'pod27'))
+        .sort(),
+    );
+    const meta = (namespace: string, name: string) => ({
+      name,
+      namespace,
+      creationTimestamp: REQUEST_TIME,
+      labels: { app: 'pod' },
+    });
+    expect(body).toEqual({
+      kind: 'PodMetricsList',
+      apiVersion: 'metrics.k8s.io/v1',
+      metadata: {},
+      items: [
+        {
+          metadata: meta('other-ns', 'pod27'),
+          // The earliest sample of the pod.
+          timestamp: '2024-01-02T03:04:02Z',
+          window: '1m0s',
+          containers: [{ name: 'cont1', usage: { cpu: '250m', memory: '4200' } }],
+        },
+        {
+          metadata: meta('some-ns', 'pod1'),
+          timestamp: '2024-01-02T03:04:05Z',
+          window: '1m0s',
+          containers: [
+            { name: 'cont1', usage: { cpu: '1100m', memory: '18692Ki' } },
+            { name: 'cont2', usage: { cpu: '4581412n', memory: '1536Mi' } },
+          ],
+        },
+        {
+          metadata: meta('some-ns', 'pod3'),
+          timestamp: '2024-01-02T03:04:05Z',
+          window: '1m0s',
+          containers: [
+            { name: 'cont1', usage: { cpu: '1300m', memory: '3300' } },
+            { name: 'cont2', usage: { cpu: '1310m', memory: '3310' } },
+          ],
+        },
+      ],
+    } satisfies PodMetricsList);
+  });
+
+  it('answers one pod as PodMetrics in the version asked', async () => {
+    const b = backend([pod('prod', 'web1', ['app'])], {
+      [cpuQuery('prod', 'web1')]: [podSample('web1', 'app', 0.5)],
+      [memoryQuery('prod', 'web1')]: [podSample('web1', 'app', 2 ** 20)],
+    });
+    for (const version of ['v1', 'v1beta1'] as const) {
+      const { body } = await getResourceMetrics(
+        request('namespaces/prod/pods/web1', '', version),
+        b,
+        REQUEST_MS,
+      );
+      expect(body).toEqual({
+        kind: 'PodMetrics',
+        apiVersion: `metrics.k8s.io/${version}`,
+        metadata: {
+          name: 'web1',
+          namespace: 'prod',
+          creationTimestamp: REQUEST_TIME,
+          labels: { app: 'web' },
+        },
+        timestamp: '2024-01-02T03:04:05Z',
+        window: '1m0s',
+        containers: [{ name: 'app', usage: { cpu: '500m', memory: '1Mi' } }],
+      } satisfies PodMetrics);
+    }
+  });
+
+  type Case = [string, CachedObject, Sample[], Sample[], string[]];
+  it.each<Case>([
+    [
+      'a container without memory',
+      pod('ns', 'p'),
+      [podSample('p', 'cont1', 1), podSample('p', 'cont2', 1)],
+      [podSample('p', 'cont1', 1)],
+      [],
+    ],
+    [
+      'a container without cpu',
+      pod('ns', 'p'),
+      [podSample('p', 'cont1', 1)],
+      [podSample('p', 'cont1', 1), podSample('p', 'cont2', 1)],
+      [],
+    ],
+    [
+      'a container of the spec missing from both',
+      pod('ns', 'p', ['cont1', 'cont2', 'cont3']),
+      [podSample('p', 'cont1', 1), podSample('p', 'cont2', 1)],
+      [podSample('p', 'cont1', 1), podSample('p', 'cont2', 1)],
+      [],
+    ],
+    [
+      'a NaN cpu',
+      pod('ns', 'p', ['cont1']),
+      [podSample('p', 'cont1', Number.NaN)],
+      [podSample('p', 'cont1', 1)],
+      ['pod ns/p container cont1: cpu usage is NaN, left out'],
+    ],
+    [
+      'an infinite memory',
+      pod('ns', 'p', ['cont1']),
+      [podSample('p', 'cont1', 1)],
+      [podSample('p', 'cont1', Number.POSITIVE_INFINITY)],
+      ['pod ns/p container cont1: memory usage is Infinity, left out'],
+    ],
+    [
+      'a negative cpu',
+      pod('ns', 'p', ['cont1']),
+      [podSample('p', 'cont1', -0.1)],
+      [podSample('p', 'cont1', 1)],
+      ['pod ns/p container cont1: cpu usage is -0.1, left out'],
+    ],
+    [
+      'a sample without the container label',
+      pod('ns', 'p', ['cont1']),
+      [{ labels: { pod: 'p' }, value: 1, timestampMs: NOW }],
+      [podSample('p', 'cont1', 1)],
+      [],
+    ],
+  ])('leaves out a pod with %s, and never reports it as 0', async (_name, object, cpu, memory, warnings) => {
+    const b = backend([object], { [cpuQuery('ns', 'p')]: cpu, [memoryQuery('ns', 'p')]: memory });
+    const list = await getResourceMetrics(request('namespaces/ns/pods'), b, REQUEST_MS);
+    expect((list.body as PodMetricsList).items).toEqual([]);
+    expect(list.warnings).toEqual(
+      warnings.length
+        ? warnings
+        : [
+            `Prometheus has no cpu and memory usage for any of the 1 selected pods; queries: ${cpuQuery('ns', 'p')} ; ${memoryQuery('ns', 'p')}`,
+          ],
+    );
+    const err = await apiErrorOf(() => getResourceMetrics(request('namespaces/ns/pods/p'), b, REQUEST_MS));
+    expect(err.code).toBe(404);
+    expect(err.message).toBe('podmetrics.metrics.k8s.io "ns/p" not found');
+  });
+
+  it('counts sidecars (restartable init containers) as containers, other init containers not', async () => {
+    const object = pod('ns', 'p', ['app'], {
+      spec: {
+        containers: [{ name: 'app' }],
+        initContainers: [{ name: 'setup' }, { name: 'proxy', restartPolicy: 'Always' }],
+      },
+    });
+    const both = [podSample('p', 'app', 0.1), podSample('p', 'proxy', 0.2)];
+    const b = backend([object], { [cpuQuery('ns', 'p')]: both, [memoryQuery('ns', 'p')]: both });
+    const { body } = await getResourceMetrics(request('namespaces/ns/pods/p'), b, REQUEST_MS);
+    expect((body as PodMetrics).containers.map((c) => c.name)).toEqual(['app', 'proxy']);
+  });
+
+  it('reports Running pods only, and asks nothing when none is', async () => {
+    const b = backend([
+      pod('ns', 'pending', ['c'], { status: { phase: 'Pending' } }),
+      pod('ns', 'done', ['c'], { status: { phase: 'Succeeded' } }),
+    ]);
+    const { body, warnings } = await getResourceMetrics(request('namespaces/ns/pods'), b, REQUEST_MS);
+    expect(body).toEqual({
+      kind: 'PodMetricsList',
+      apiVersion: 'metrics.k8s.io/v1beta1',
+      metadata: {},
+      items: [],
+    });
+    expect(warnings).toEqual([]);
+    expect(b.queries).toEqual([]);
+  });
+
+  it('queries only the pods labelSelector matches', async () => {
+    const b = backend([pod('ns', 'web1', ['c']), pod('ns', 'db1', ['c'])]);
+    await getResourceMetrics(request('namespaces/ns/pods', 'labelSelector=app%3Dweb'), b, REQUEST_MS);
+    expect(b.queries).toEqual([cpuQuery('ns', 'web1'), memoryQuery('ns', 'web1')]);
+  });
+
+  it('selects a namespace of more than 100 pods as a whole, and keeps only the pods asked for', async () => {
+    const pods = Array.from({ length: 101 }, (_, i) => pod('big', `web${i}`, ['c']));
+    const names = pods.map((p) => p.metadata.name);
+    const samples = [...names, 'other'].map((n) => podSample(n, 'c', 0.001));
+    const b = backend([...pods, pod('small', 'other', ['c'])], {
+      [cpuQuery('big', ...names)]: samples,
+      [memoryQuery('big', ...names)]: samples,
+    });
+    const { body } = await getResourceMetrics(request('namespaces/big/pods'), b, REQUEST_MS);
+    expect(b.queries).toEqual([cpuQuery('big', ...names), memoryQuery('big', ...names)]);
+    expect(b.queries[0]).toContain('pod=~".+"');
+    expect((body as PodMetricsList).items.map((i) => i.metadata.name)).toEqual([...names].sort());
+  });
+
+  it.each<[string, number, string]>([
+    ['float noise never adds a nanocore', 0.2000000000001, '200m'],
+    ['less than half a nanocore is 0', 1.5e-10, '0'],
+    ['whole nanocores', 0.004581412, '4581412n'],
+    ['whole cores', 2, '2'],
+  ])('cpu: %s', async (_name, cores, want) => {
+    const b = backend([pod('ns', 'p', ['c'])], {
+      [cpuQuery('ns', 'p')]: [podSample('p', 'c', cores)],
+      [memoryQuery('ns', 'p')]: [podSample('p', 'c', 1024)],
+    });
+    const { body } = await getResourceMetrics(request('namespaces/ns/pods/p'), b, REQUEST_MS);
+    expect((body as PodMetrics).containers[0]?.usage).toEqual({ cpu: want, memory: '1Ki' });
+  });
+
+  it.each<[string, number, string]>([
+    ['whole mebibytes', 48 * 2 ** 20, '48Mi'],
+    ['whole kibibytes', 18692 * 1024, '18692Ki'],
+    ['bytes', 1000, '1k'],
+    ['a fraction rounds to whole bytes', 2 ** 20 + 0.4, '1Mi'],
+  ])('memory: %s', async (_name, bytes, want) => {
+    const b = backend([pod('ns', 'p', ['c'])], {
+      [cpuQuery('ns', 'p')]: [podSample('p', 'c', 0.001)],
+      [memoryQuery('ns', 'p')]: [podSample('p', 'c', bytes)],
+    });
+    const { body } = await getResourceMetrics(request('namespaces/ns/pods/p'), b, REQUEST_MS);
+    expect((body as PodMetrics).containers[0]?.usage.memory).toBe(want);
+  });
+
+  it('answers NotFound as metrics-server does for a pod that does not exist', async () => {
+    const err = await apiErrorOf(() =>
+      getResourceMetrics(request('namespaces/ns/pods/nope'), backend([]), REQUEST_MS),
+    );
+    expect({ code: err.code, message: err.message, details: err.details }).toEqual({
+      code: 404,
+      message: 'podmetrics.metrics.k8s.io "ns/nope" not found',
+      details: { name: 'ns/nope', group: 'metrics.k8s.io', kind: 'podmetrics' },
+    });
+  });
+});
+
+describe('getResourceMetrics: nodes (adapter provider_test.go)', () => {
+  const nodeQueries = (...names: string[]) => [
+    buildNodeQuery(RULES.cpu, names),
+    buildNodeQuery(RULES.memory, names),
+  ];
+
+  it('lists nodes, leaving out one without usage', async () => {
+    const [cpu = '', memory = ''] = nodeQueries('node1', 'node2', 'node3');
+    const b = backend([node('node1'), node('node2'), node('node3')], {
+      [cpu]: [nodeSample('node1', 1.1, NOW - 5000), nodeSample('node2', 1.2, NOW - 1000)],
+      [memory]: [
+        nodeSample('node1', 2100, NOW - 4000),
+        nodeSample('node2', 2200, NOW - 2000),
+        nodeSample('node3', 1, NOW),
+      ],
+    });
+    const { body, warnings } = await getResourceMetrics(request('nodes', '', 'v1'), b, REQUEST_MS);
+    expect(b.queries).toEqual([cpu, memory]);
+    expect(warnings).toEqual([]);
+    const meta = (name: string) => ({
+      name,
+      creationTimestamp: REQUEST_TIME,
+      labels: { 'kubernetes.io/hostname': name },
+    });
+    expect(body).toEqual({
+      kind: 'NodeMetricsList',
+      apiVersion: 'metrics.k8s.io/v1',
+      metadata: {},
+      items: [
+        {
+          metadata: meta('node1'),
+          timestamp: '2024-01-02T03:04:00Z',
+          window: '1m0s',
+          usage: { cpu: '1100m', memory: '2100' },
+        },
+        {
+          metadata: meta('node2'),
+          timestamp: '2024-01-02T03:04:03Z',
+          window: '1m0s',
+          usage: { cpu: '1200m', memory: '2200' },
+        },
+      ],
+    } satisfies NodeMetricsList);
+  });
+
+  it('answers one node as NodeMetrics, and NotFound as metrics-server does', async () => {
+    const [cpu = '', memory = ''] = nodeQueries('node1');
+    const b = backend([node('node1'), node('node2')], {
+      [cpu]: [nodeSample('node1', 0.5)],
+      [memory]: [nodeSample('node1', 2 ** 30)],
+    });
+    const { body } = await getResourceMetrics(request('nodes/node1'), b, REQUEST_MS);
+    expect(body).toMatchObject({
+      kind: 'NodeMetrics',
+      apiVersion: 'metrics.k8s.io/v1beta1',
+      usage: { cpu: '500m', memory: '1Gi' },
+    });
+    for (const name of ['node2', 'node9']) {
+      const err = await apiErrorOf(() => getResourceMetrics(request(`nodes/${name}`), b, REQUEST_MS));
+      expect([err.code, err.message]).toEqual([404, `nodemetrics.metrics.k8s.io "${name}" not found`]);
+    }
+  });
+
+  it('lists nodes by labelSelector, and asks nothing when none matches', async () => {
+    const b = backend([node('node1'), node('node2')]);
+    const { body } = await getResourceMetrics(
+      request('nodes', 'labelSelector=kubernetes.io%2Fhostname%3Dnode9'),
+      b,
+      REQUEST_MS,
+    );
+    expect((body as NodeMetricsList).items).toEqual([]);
+    expect(b.queries).toEqual([]);
+  });
+});
+
+describe('metrics.k8s.io through the router', () => {
+  const get = (path: string, b: ResourceMetricsBackend = backend([])) => {
+    const [pathname = '', query = ''] = path.split('?');
+    return createRouter({ ...stubBackend(), ...b })({
+      method: 'GET',
+      path: pathname,
+      query: new URLSearchParams(query),
+    });
+  };
+
+  it('lists the group with v1 preferred, next to custom metrics', async () => {
+    const versions = [
+      { groupVersion: 'metrics.k8s.io/v1', version: 'v1' },
+      { groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' },
+    ];
+    const { body } = await get('/apis');
+    expect(body).toMatchObject({ kind: 'APIGroupList' });
+    expect((body as { groups: unknown[] }).groups).toContainEqual({
+      name: 'metrics.k8s.io',
+      versions,
+      preferredVersion: versions[0],
+    });
+    expect((await get('/apis/metrics.k8s.io')).body).toEqual({
+      kind: 'APIGroup',
+      apiVersion: 'v1',
+      name: 'metrics.k8s.io',
+      versions,
+      preferredVersion: versions[0],
+    });
+  });
+
+  it.each(['v1', 'v1beta1'])(
+    '/apis/metrics.k8s.io/%s lists nodes and pods as metrics-server does',
+    async (version) => {
+      expect((await get(`/apis/metrics.k8s.io/${version}`)).body).toEqual({
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: `metrics.k8s.io/${version}`,
+        resources: [
+          {
+            name: 'nodes',
+            singularName: 'node',
+            namespaced: false,
+            kind: 'NodeMetrics',
+            verbs: ['get', 'list'],
+          },
+          { name: 'pods', singularName: 'pod', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] },
+        ],
+      });
+    },
+  );
+
+  it('answers a pod list with the warnings', async () => {
+    const b = backend([pod('ns', 'p', ['c'])], {
+      [cpuQuery('ns', 'p')]: [podSample('p', 'c', Number.NaN)],
+      [memoryQuery('ns', 'p')]: [podSample('p', 'c', 1)],
+    });
+    const answer = await get('/apis/metrics.k8s.io/v1beta1/namespaces/ns/pods', b);
+    expect(answer).toMatchObject({ code: 200, body: { kind: 'PodMetricsList', items: [] } });
+    expect(answer.warnings).toEqual(['pod ns/p container c: cpu usage is NaN, left out']);
+  });
+
+  it.each<[string, string]>([
+    ['/apis/metrics.k8s.io/v2/nodes', 'metrics.k8s.io has no version v2; served versions: v1, v1beta1'],
+    [
+      '/apis/metrics.k8s.io/v1/pods/web-1',
+      'the server could not find the requested resource /apis/metrics.k8s.io/v1/pods/web-1',
+    ],
+    ['/apis/metrics.k8s.io/v1/namespaces/ns/services', 'the server could not find the requested resource'],
+  ])('GET %s → 404', async (path, message) => {
+    const err = await apiErrorOf(() => get(path));
+    expect(err.code).toBe(404);
+    expect(err.message).toContain(message);
+  });
+
+  it('serves nothing of metrics.k8s.io without resourceRules', async () => {
+    const b = { ...backend([]), resourceRules: undefined };
+    const groups = ((await get('/apis', b)).body as { groups: { name: string }[] }).groups.map((g) => g.name);
+    expect(groups).not.toContain('metrics.k8s.io');
+    for (const path of ['/apis/metrics.k8s.io', '/apis/metrics.k8s.io/v1beta1/nodes']) {
+      const err = await apiErrorOf(() => get(path, b));
+      expect([err.code, err.message]).toEqual([
+        404,
+        'metrics.k8s.io is not served: the configuration has no resourceRules',
+      ]);
+    }
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { ExternalMetricRegistry } from '../../../proxy/rules/external-registry.ts';
+import { compileRule } from '../../../proxy/rules/naming.ts';
+import type { SeriesShape } from '../../../proxy/rules/registry.ts';
+import { mapper, rulesFrom } from './fixtures.ts';
+
+const rules = rulesFrom(
+  `externalRules:
+- seriesQuery: '{__name__=~"^queue_.*"}'
+  seriesFilters: [{isNot: "_created$"}]
+  name: {matches: "^queue_(.*)$", as: "jobs_$1"}
+  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>})'
+- seriesQuery: '{__name__=~".*_total"}'
+  name: {matches: "^(.*)_total$", as: "\${1}_per_second"}
+  metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m]))'
+- seriesQuery: 'queue_depth'
+  name: {as: "jobs_depth"}
+  metricsQuery: 'max(<<.Series>>{<<.LabelMatchers>>})'
+`,
+  'externalRules',
+).map((r) => compileRule(r, mapper));
+
+const s = (name: string, ...labels: string[]): SeriesShape => ({ name, labels });
+
+const registry = ExternalMetricRegistry.build(rules, [
+  [s('queue_depth', 'queue'), s('queue_created', 'queue'), s('queue_depth', 'queue', 'shard')],
+  [s('http_requests_total', 'service'), s('queue_depth', 'queue')],
+  [s('queue_depth', 'queue')],
+]);
+
+describe('ExternalMetricRegistry', () => {
+  it('lists the names the rules give the series they keep, sorted and once each', () => {
+    expect(registry.names()).toEqual(['http_requests_per_second', 'jobs_depth']);
+    expect(registry.size).toBe(2);
+  });
+
+  it.each<[string, string, number]>([
+    ['http_requests_per_second', 'http_requests_total', 1],
+    // Rules 0 and 2 both name queue_depth jobs_depth: the first rule wins.
+    ['jobs_depth', 'queue_depth', 0],
+  ])('finds %s: series %s, rule %i', (metric, seriesName, rule) => {
+    const found = registry.find(metric);
+    expect(found?.seriesName).toBe(seriesName);
+    expect(found?.rule).toBe(rules[rule]);
+  });
+
+  it.each(['jobs_created', 'queue_depth', 'queue_depth_per_second'])('has no %s', (metric) => {
+    expect(registry.find(metric)).toBeUndefined();
+  });
+
+  it.each<[string, string]>([
+    [
+      'jobs_dept',
+      "no series in Prometheus gives an external metric named jobs_dept (did you mean jobs_depth?); check the externalRules' seriesQuery and name, and that the series exist",
+    ],
+    [
+      'something_else_entirely',
+      "no series in Prometheus gives an external metric named something_else_entirely; check the externalRules' seriesQuery and name, and that the series exist",
+    ],
+  ])('explains a missing %s', (metric, message) => {
+    expect(registry.explainMissing(metric)).toBe(message);
+  });
+
+  it('is empty before the first relist', () => {
+    expect(new ExternalMetricRegistry().names()).toEqual([]);
+  });
+});
