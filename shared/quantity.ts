@@ -245,6 +245,27 @@ export function value(q: Quantity): bigint {
   return roundAwayFromZero(q.unscaled, q.scale, 0);
 }
 
+/**
+ * Exact sum (Quantity.Add): the format is a's, or b's when a is zero (so summing from a "0" start
+ * takes the first addend's format, as apimachinery does).
+ */
+export function addQuantities(a: Quantity, b: Quantity): Quantity {
+  const scale = Math.min(a.scale, b.scale);
+  const unscaled = a.unscaled * pow10(a.scale - scale) + b.unscaled * pow10(b.scale - scale);
+  return { unscaled, scale, format: a.unscaled === 0n ? b.format : a.format };
+}
+
+/** The exact value as a plain decimal number, without suffix or exponent: 500m → "0.5", 1Ki → "1024". */
+export function formatDecimal(q: Quantity): string {
+  const sign = q.unscaled < 0n ? '-' : '';
+  const digits = abs(q.unscaled).toString();
+  if (q.scale >= 0) return q.unscaled === 0n ? '0' : `${sign}${digits}${'0'.repeat(q.scale)}`;
+  const padded = digits.padStart(-q.scale + 1, '0');
+  const whole = padded.slice(0, q.scale);
+  const fraction = padded.slice(q.scale).replace(/0+$/, '');
+  return `${sign}${whole}${fraction ? `.${fraction}` : ''}`;
+}
+
 /** Nearest float64 (correctly rounded, unlike AsApproximateFloat64); ±Infinity when out of range. */
 export function toNumber(q: Quantity): number {
   return Number(`${q.unscaled}e${q.scale}`);

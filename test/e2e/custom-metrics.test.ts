@@ -16,7 +16,7 @@ import {
   getRaw,
   hit,
   prometheus,
-  servedPods,
+  scrapedPods,
 } from './helpers.ts';
 
 const BASE = '/apis/custom.metrics.k8s.io';
@@ -33,14 +33,7 @@ describe('custom.metrics.k8s.io through kube-apiserver', () => {
   let pods: Record<string, string> = {};
 
   beforeAll(async () => {
-    pods = await eventually(
-      'the sample app pod is served',
-      () => {
-        const p = servedPods();
-        return Object.keys(p).length ? p : undefined;
-      },
-      120_000,
-    );
+    pods = await scrapedPods();
     // Distinct load per pod and a warmer CPU, so values are not all alike.
     const first = Object.values(pods)[0] as string;
     await hit(first, '/', 20);

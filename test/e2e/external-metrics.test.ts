@@ -13,6 +13,7 @@ import {
   hit,
   kubectl,
   prometheus,
+  scrapedPods,
   servedPods,
   startLoad,
 } from './helpers.ts';
@@ -30,23 +31,8 @@ const value = (item: { value: string }) => toNumber(parseQuantity(item.value));
 
 describe('external.metrics.k8s.io through kube-apiserver', () => {
   beforeAll(async () => {
-    const pods = await eventually(
-      'the sample app pod is served',
-      () => {
-        const p = Object.values(servedPods());
-        return p.length ? p : undefined;
-      },
-      120_000,
-    );
-    await hit(pods[0] as string, '/', 20);
-    await eventually(
-      'Prometheus scraped the requests',
-      async () => {
-        const r = await prometheus('total_req_num{namespace="default",service="custom-metrics-app"}');
-        return r.length ? r : undefined;
-      },
-      60_000,
-    );
+    const [first] = Object.values(await scrapedPods());
+    await hit(first as string, '/', 20);
   });
 
   it('has the APIService Available', async () => {

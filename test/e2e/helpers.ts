@@ -78,6 +78,25 @@ export function servedPods(): Record<string, string> {
   return Object.fromEntries(state.pods.map((p) => [p.name, p.ip]));
 }
 
+/**
+ * The sample app's pods (name → IP) once Prometheus has scraped each of them: requests sent before a
+ * pod's first scrape are already in its first sample, so rate() would never see them.
+ */
+export function scrapedPods(): Promise<Record<string, string>> {
+  return eventually(
+    'the sample app pods are served and scraped',
+    async () => {
+      const pods = servedPods();
+      const scraped = new Set(
+        (await prometheus('total_req_num{namespace="default"}')).map((r) => r.metric.pod),
+      );
+      const names = Object.keys(pods);
+      return names.length && names.every((name) => scraped.has(name)) ? pods : undefined;
+    },
+    120_000,
+  );
+}
+
 export function prometheus(query: string, timeSeconds?: number) {
   return promQuery(inject('prometheusUrl'), query, timeSeconds);
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  addQuantities,
   compareQuantities,
+  formatDecimal,
   formatQuantity,
   milliValue,
   parseQuantity,
@@ -354,5 +356,39 @@ describe('invalid quantities', () => {
   ])('%j', (s, message) => {
     expect(() => parseQuantity(s)).toThrow(message);
     expect(() => parseQuantity(s)).toThrow(`invalid quantity ${JSON.stringify(s)}`);
+  });
+});
+
+describe('addQuantities', () => {
+  it.each([
+    ['20500u', '20500u', '41m'],
+    ['0', '48Mi', '48Mi'],
+    ['1Ki', '1k', '2024'],
+    ['1500m', '-2', '-500m'],
+    ['4581412n', '1', '1004581412n'],
+  ])('%s + %s = %s', (a, b, sum) => {
+    expect(formatQuantity(addQuantities(parseQuantity(a), parseQuantity(b)))).toBe(sum);
+  });
+
+  it('keeps the first format, or the second when the first is zero (Quantity.Add)', () => {
+    expect(addQuantities(parseQuantity('1Ki'), parseQuantity('1k')).format).toBe('BinarySI');
+    expect(addQuantities(parseQuantity('0'), parseQuantity('1Ki')).format).toBe('BinarySI');
+  });
+});
+
+describe('formatDecimal', () => {
+  it.each([
+    ['0', '0'],
+    ['500m', '0.5'],
+    ['20500u', '0.0205'],
+    ['4581412n', '0.004581412'],
+    ['48Mi', '50331648'],
+    ['2k', '2000'],
+    ['1500m', '1.5'],
+    ['-250m', '-0.25'],
+    ['12e6', '12000000'],
+    ['1n', '0.000000001'],
+  ])('%s is %s', (q, text) => {
+    expect(formatDecimal(parseQuantity(q))).toBe(text);
   });
 });

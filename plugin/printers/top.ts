@@ -1,0 +1,350 @@
+// The `top` tables, byte for byte what kubectl's metricsutil.TopCmdPrinter prints (column names,
+// MilliValue rounded up + "m", Value / 2^20 rounded down + "Mi", truncated percentages, sort order,
+// the --sum rows), plus cmetrics' own columns, which only ever come after kubectl's.
+import {
+  addQuantities,
+  formatQuantity,
+  milliValue,
+  parseQuantity,
+  type Quantity,
+  value,
+} from '../../shared/quantity.ts';
+import { tabwrite } from './tabwriter.ts';
+
+export type SortBy = 'cpu' | 'memory';
+export type MeasuredResource = 'cpu' | 'memory';
+export type Resources = Partial<Record<MeasuredResource, Quantity>>;
+
+export interface ContainerUsage {
+  name: string;
+  usage: Resources;
+  /** From the pod's spec; empty when the pod was not read or sets none. */
+  requests: Resources;
+  limits: Resources;
+}
+
+export interface PodUsage {
+  namespace: string;
+  name: string;
+  timestamp: string;
+  window: string;
+  containers: ContainerUsage[];
+  /** The pod's node, when the pod was read. */
+  node?: string | undefined;
+  /** Custom metric values (quantities as served) by metric name; missing when the API had none. */
+  metrics: Record<string, string>;
+}
+
+export interface NodeUsage {
+  name: string;
+  /** Absent for a node the metrics API has nothing for: kubectl prints `<unknown>`. */
+  usage?: { resources: Resources; timestamp: string; window: string } | undefined;
+  /** Allocatable (or capacity); absent for a node the metrics API lists but the nodes API does not. */
+  available?: Resources | undefined;
+  metrics: Record<string, string>;
+}
+
+/** Columns beyond kubectl's, shared by both tables. */
+export interface ExtraColumns {
+  /** Custom metric names, one column each. */
+  metrics: string[];
+  wide: boolean;
+}
+
+export interface TopPodsOptions extends ExtraColumns {
+  allNamespaces: boolean;
+  containers: boolean;
+  noHeaders: boolean;
+  sortBy?: SortBy | undefined;
+  sum: boolean;
+  requests: boolean;
+  limits: boolean;
+}
+
+export interface TopNodesOptions extends ExtraColumns {
+  noHeaders: boolean;
+  sortBy?: SortBy | undefined;
+  /** Names the `available` column of -o wide and of -o json. */
+  showCapacity: boolean;
+}
+
+const MEASURED: readonly MeasuredResource[] = ['cpu', 'memory'];
+const ZERO = parseQuantity('0');
+const MEBIBYTE = 1024n * 1024n;
+const UNKNOWN = '<unknown>';
+const NONE = '<none>';
+
+const cpuCell = (q: Quantity) => `${milliValue(q)}m`;
+const memoryCell = (q: Quantity) => `${value(q) / MEBIBYTE}Mi`;
+const usageCell = (resource: MeasuredResource, q: Quantity | undefined) =>
+  resource === 'cpu' ? cpuCell(q ?? ZERO) : memoryCell(q ?? ZERO);
+
+/** kubectl's int64(float64(usage.MilliValue()) / float64(available.MilliValue()) * 100), 0 when available is 0. */
+function percent(usage: Quantity, available: Quantity): number {
+  const of = milliValue(available);
+  return of === 0n ? 0 : Math.trunc((Number(milliValue(usage)) / Number(of)) * 100);
+}
+
+function sum(quantities: Iterable<Quantity | undefined>): Quantity {
+  let total = ZERO;
+  for (const q of quantities) if (q) total = addQuantities(total, q);
+  return total;
+}
+
+function podTotal(pod: PodUsage, resource: MeasuredResource): Quantity {
+  return sum(pod.containers.map((c) => c.usage[resource]));
+}
+
+/** A pod's request or limit: the sum of the containers that set one, undefined when none does. */
+function podSpecTotal(pod: PodUsage, key: 'requests' | 'limits', resource: MeasuredResource) {
+  const set = pod.containers.map((c) => c[key][resource]).filter((q) => q !== undefined);
+  return set.length ? sum(set) : undefined;
+}
+
+/** kubectl's descending order for cpu (MilliValue) and memory (Value); `byName` otherwise. */
+function sortRows<T>(
+  rows: T[],
+  sortBy: SortBy | undefined,
+  usage: (row: T, resource: MeasuredResource) => Quantity,
+  byName: (a: T, b: T) => number,
+): T[] {
+  const measure = (row: T) =>
+    sortBy === 'cpu' ? milliValue(usage(row, 'cpu')) : value(usage(row, 'memory'));
+  const descending = (a: T, b: T) => {
+    const [x, y] = [measure(a), measure(b)];
+    return x > y ? -1 : x < y ? 1 : 0;
+  };
+  return [...rows].sort(sortBy ? descending : byName);
+}
+
+// Go compares strings bytewise; for the ASCII of Kubernetes names that is UTF-16 order.
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function percentHeaders(o: TopPodsOptions): string[] {
+  return [
+    ...(o.requests ? ['CPU(%REQ)', 'MEMORY(%REQ)'] : []),
+    ...(o.limits ? ['CPU(%LIM)', 'MEMORY(%LIM)'] : []),
+  ];
+}
+
+function percentCells(o: TopPodsOptions, usage: Resources, requests: Resources, limits: Resources) {
+  const cells = (of: Resources) =>
+    MEASURED.map((r) => {
+      const available = of[r];
+      return available ? `${percent(usage[r] ?? ZERO, available)}%` : NONE;
+    });
+  return [...(o.requests ? cells(requests) : []), ...(o.limits ? cells(limits) : [])];
+}
+
+const metricCells = (names: readonly string[], values: Record<string, string>) =>
+  names.map((m) => values[m] ?? UNKNOWN);
+
+/** `kubectl top pod` with its flags, then --requests/--limits, --metric and -o wide columns. */
+export function podsTable(pods: readonly PodUsage[], o: TopPodsOptions): string {
+  if (pods.length === 0) return '';
+  const rows: string[][] = [];
+  // kubectl counts the NAMESPACE and POD columns for the --sum rows only when it prints headers.
+  let columns = 3;
+  if (!o.noHeaders) {
+    const leading = [...(o.allNamespaces ? ['NAMESPACE'] : []), ...(o.containers ? ['POD'] : [])];
+    columns += leading.length;
+    rows.push([
+      ...leading,
+      'NAME',
+      'CPU(cores)',
+      'MEMORY(bytes)',
+      ...percentHeaders(o),
+      ...o.metrics,
+      ...(o.wide ? ['NODE', 'WINDOW'] : []),
+    ]);
+  }
+  const sorted = sortRows([...pods], o.sortBy, podTotal, (a, b) =>
+    o.allNamespaces && a.namespace !== b.namespace
+      ? compareText(a.namespace, b.namespace)
+      : compareText(a.name, b.name),
+  );
+  for (const pod of sorted) {
+    const lead = o.allNamespaces ? [pod.namespace] : [];
+    const tail = [...metricCells(o.metrics, pod.metrics), ...(o.wide ? [pod.node ?? NONE, pod.window] : [])];
+    if (o.containers) {
+      const containers = sortRows(
+        pod.containers,
+        o.sortBy,
+        (c, r) => c.usage[r] ?? ZERO,
+        (a, b) => compareText(a.name, b.name),
+      );
+      for (const c of containers) {
+        rows.push([
+          ...lead,
+          pod.name,
+          c.name,
+          ...MEASURED.map((r) => usageCell(r, c.usage[r])),
+          ...percentCells(o, c.usage, c.requests, c.limits),
+          ...tail,
+        ]);
+      }
+    } else {
+      const usage = { cpu: podTotal(pod, 'cpu'), memory: podTotal(pod, 'memory') };
+      const spec = (key: 'requests' | 'limits') => ({
+        cpu: podSpecTotal(pod, key, 'cpu'),
+        memory: podSpecTotal(pod, key, 'memory'),
+      });
+      rows.push([
+        ...lead,
+        pod.name,
+        ...MEASURED.map((r) => usageCell(r, usage[r])),
+        ...percentCells(o, usage, spec('requests'), spec('limits')),
+        ...tail,
+      ]);
+    }
+  }
+  if (o.sum) {
+    const blanks = (n: number) => Array<string>(n).fill('');
+    rows.push([...blanks(columns - 2), '________', '________']);
+    rows.push([
+      ...blanks(columns - 3),
+      '',
+      ...MEASURED.map((r) => usageCell(r, sum(pods.map((p) => podTotal(p, r))))),
+    ]);
+  }
+  return tabwrite(rows);
+}
+
+/** `kubectl top node`, then --metric and -o wide (available resources, window) columns. */
+export function nodesTable(nodes: readonly NodeUsage[], o: TopNodesOptions): string {
+  const measured = nodes.filter((n) => n.usage);
+  if (measured.length === 0) return '';
+  const availableHeader = o.showCapacity ? 'capacity' : 'allocatable';
+  const rows: string[][] = [];
+  if (!o.noHeaders) {
+    rows.push([
+      'NAME',
+      'CPU(cores)',
+      'CPU(%)',
+      'MEMORY(bytes)',
+      'MEMORY(%)',
+      ...o.metrics,
+      ...(o.wide ? [`CPU(${availableHeader})`, `MEMORY(${availableHeader})`, 'WINDOW'] : []),
+    ]);
+  }
+  const wideCells = (node: NodeUsage) =>
+    o.wide
+      ? [
+          ...MEASURED.map((r) => {
+            const available = node.available?.[r];
+            return available ? usageCell(r, available) : NONE;
+          }),
+          node.usage?.window ?? UNKNOWN,
+        ]
+      : [];
+  const usageOf = (n: NodeUsage, r: MeasuredResource) => n.usage?.resources[r] ?? ZERO;
+  for (const node of sortRows(measured, o.sortBy, usageOf, (a, b) => compareText(a.name, b.name))) {
+    const cells = MEASURED.flatMap((r) => {
+      const usage = usageOf(node, r);
+      const available = node.available?.[r];
+      // Like kubectl: no percentage cell at all when the node does not report the resource.
+      return [usageCell(r, usage), ...(available ? [`${percent(usage, available)}%`] : [])];
+    });
+    rows.push([node.name, ...cells, ...metricCells(o.metrics, node.metrics), ...wideCells(node)]);
+  }
+  // kubectl walks a Go map here (random order); sorted by name is the reproducible choice.
+  const unmeasured = nodes.filter((n) => !n.usage).sort((a, b) => compareText(a.name, b.name));
+  for (const node of unmeasured) {
+    rows.push([
+      node.name,
+      ...Array<string>(4).fill(UNKNOWN),
+      ...metricCells(o.metrics, node.metrics),
+      ...wideCells(node),
+    ]);
+  }
+  return tabwrite(rows);
+}
+
+// -o json and -o yaml: the same rows as the table, in numbers a script can use.
+
+function resourceDocument(
+  resource: MeasuredResource,
+  usage: Quantity | undefined,
+  extra: Record<string, Quantity | undefined>,
+) {
+  const doc: Record<string, unknown> = {};
+  if (usage) {
+    doc.usage = formatQuantity(usage);
+    if (resource === 'cpu') doc.millicores = Number(milliValue(usage));
+    else doc.bytes = Number(value(usage));
+  }
+  for (const [key, q] of Object.entries(extra)) {
+    if (!q) continue;
+    doc[key] = formatQuantity(q);
+    const percentKey = `percentOf${key[0]?.toUpperCase()}${key.slice(1)}`;
+    if (usage) doc[percentKey] = percent(usage, q);
+  }
+  return doc;
+}
+
+export function podsDocument(pods: readonly PodUsage[], o: TopPodsOptions) {
+  const sorted = sortRows([...pods], o.sortBy, podTotal, (a, b) =>
+    a.namespace !== b.namespace ? compareText(a.namespace, b.namespace) : compareText(a.name, b.name),
+  );
+  const items = sorted.map((pod) => ({
+    namespace: pod.namespace,
+    name: pod.name,
+    ...(pod.node ? { node: pod.node } : {}),
+    timestamp: pod.timestamp,
+    window: pod.window,
+    ...Object.fromEntries(
+      MEASURED.map((r) => [
+        r,
+        resourceDocument(r, podTotal(pod, r), {
+          requests: podSpecTotal(pod, 'requests', r),
+          limits: podSpecTotal(pod, 'limits', r),
+        }),
+      ]),
+    ),
+    containers: pod.containers.map((c) => ({
+      name: c.name,
+      ...Object.fromEntries(
+        MEASURED.map((r) => [
+          r,
+          resourceDocument(r, c.usage[r] ?? ZERO, { requests: c.requests[r], limits: c.limits[r] }),
+        ]),
+      ),
+    })),
+    ...(o.metrics.length ? { metrics: pod.metrics } : {}),
+  }));
+  const total = o.sum
+    ? {
+        total: Object.fromEntries(
+          MEASURED.map((r) => [r, resourceDocument(r, sum(pods.map((p) => podTotal(p, r))), {})]),
+        ),
+      }
+    : {};
+  return { items, ...total };
+}
+
+export function nodesDocument(nodes: readonly NodeUsage[], o: TopNodesOptions) {
+  const usageOf = (n: NodeUsage, r: MeasuredResource) => n.usage?.resources[r] ?? ZERO;
+  const measured = sortRows(
+    nodes.filter((n) => n.usage),
+    o.sortBy,
+    usageOf,
+    (a, b) => compareText(a.name, b.name),
+  );
+  const unmeasured = nodes.filter((n) => !n.usage).sort((a, b) => compareText(a.name, b.name));
+  const availableKey = o.showCapacity ? 'capacity' : 'allocatable';
+  return {
+    items: [...measured, ...unmeasured].map((node) => ({
+      name: node.name,
+      ...(node.usage ? { timestamp: node.usage.timestamp, window: node.usage.window } : {}),
+      ...Object.fromEntries(
+        MEASURED.map((r) => [
+          r,
+          resourceDocument(r, node.usage ? usageOf(node, r) : undefined, {
+            [availableKey]: node.available?.[r],
+          }),
+        ]),
+      ),
+      ...(o.metrics.length ? { metrics: node.metrics } : {}),
+    })),
+  };
+}

@@ -1,0 +1,44 @@
+// `get custom|external|resource`: one row per value the API returned, as the quantity it sent and as
+// a plain number, with the timestamp and window that say which interval it covers.
+import { formatDecimal, parseQuantity } from '../../shared/quantity.ts';
+import { tabwrite } from './tabwriter.ts';
+
+export interface ValueRow {
+  namespace?: string | undefined;
+  /** What the value describes: `pod/web-1`, `service/web`, or an external metric's labels. */
+  subject: string;
+  container?: string | undefined;
+  metric: string;
+  /** The quantity as served. */
+  value: string;
+  timestamp: string;
+  /** Already a duration (`30s`, `1m0s`); undefined when the API sent none. */
+  window: string | undefined;
+}
+
+/** `subjectHeader` names the subject column: OBJECT for custom and resource metrics, LABELS for external. */
+export function valuesTable(rows: readonly ValueRow[], subjectHeader: 'OBJECT' | 'LABELS'): string {
+  const withNamespace = rows.some((r) => r.namespace !== undefined);
+  const withContainer = rows.some((r) => r.container !== undefined);
+  const header = [
+    ...(withNamespace ? ['NAMESPACE'] : []),
+    subjectHeader,
+    ...(withContainer ? ['CONTAINER'] : []),
+    'METRIC',
+    'VALUE',
+    'NUMBER',
+    'TIMESTAMP',
+    'WINDOW',
+  ];
+  const body = rows.map((r) => [
+    ...(withNamespace ? [r.namespace ?? ''] : []),
+    r.subject,
+    ...(withContainer ? [r.container ?? ''] : []),
+    r.metric,
+    r.value,
+    formatDecimal(parseQuantity(r.value)),
+    r.timestamp,
+    r.window ?? '<none>',
+  ]);
+  return tabwrite([header, ...body]);
+}

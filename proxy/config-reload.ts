@@ -1,0 +1,153 @@
+// The configuration in force, and its replacement when the file changes or on SIGHUP (adapter #104,
+// #678). A file that does not load or compile leaves the running configuration in place; the
+// failure is logged and shown by /readyz.
+import { readFileSync, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { parseDuration } from '../shared/duration.ts';
+import type { Logger } from './log.ts';
+import { PrometheusClient } from './prometheus/client.ts';
+import { type AdapterConfig, type Backend, parseAdapterConfig } from './rules/config.ts';
+import { type CompiledRule, compileRule } from './rules/naming.ts';
+import { type CompiledResourceRules, compileResourceRules } from './rules/resource-rules.ts';
+import type { ResourceMapper } from './rules/resources.ts';
+
+export interface CompiledConfig {
+  rules: CompiledRule[];
+  externalRules: CompiledRule[];
+  resourceRules: CompiledResourceRules | undefined;
+  /** The Prometheus-compatible server a rule names ('' is --prometheus-url). */
+  client(backend: string): PrometheusClient;
+  clients(): PrometheusClient[];
+}
+
+export interface DefaultBackend {
+  url: string;
+  timeoutMs: number;
+}
+
+export function compileConfig(
+  config: AdapterConfig,
+  mapper: ResourceMapper,
+  defaults: DefaultBackend,
+): CompiledConfig {
+  const rules = config.rules.map((r) => compileRule(r, mapper));
+  const externalRules = config.externalRules.map((r) => compileRule(r, mapper));
+  const resourceRules = config.resourceRules && compileResourceRules(config.resourceRules, mapper);
+  const clients = new Map<string, PrometheusClient>([
+    ['', new PrometheusClient(defaults.url, { timeoutMs: defaults.timeoutMs })],
+    ...config.backends.map((b) => [b.name, clientFor(b, defaults.timeoutMs)] as const),
+  ]);
+  return {
+    rules,
+    externalRules,
+    resourceRules,
+    client: (name) => clients.get(name) ?? (clients.get('') as PrometheusClient),
+    clients: () => [...clients.values()],
+  };
+}
+
+function clientFor(b: Backend, defaultTimeoutMs: number): PrometheusClient {
+  return new PrometheusClient(b.url, {
+    timeoutMs: b.timeout ? parseDuration(b.timeout) : defaultTimeoutMs,
+    headers: b.headers,
+    ...(b.bearerTokenFile ? { bearerTokenFile: b.bearerTokenFile } : {}),
+    ...(b.basicAuth ? { basicAuth: b.basicAuth } : {}),
+    tls: {
+      ...(b.tls.caFile ? { caFile: b.tls.caFile } : {}),
+      ...(b.tls.certFile ? { certFile: b.tls.certFile } : {}),
+      ...(b.tls.keyFile ? { keyFile: b.tls.keyFile } : {}),
+      ...(b.tls.serverName ? { serverName: b.tls.serverName } : {}),
+      insecureSkipVerify: b.tls.insecureSkipVerify,
+    },
+  });
+}
+
+export interface ReloadStatus {
+  loadedAtMs: number;
+  /** Why the last reload was refused, while the previous configuration stays in force. */
+  lastError: string | undefined;
+  reloads: number;
+  failures: number;
+}
+
+export class LiveConfig {
+  private compiled: CompiledConfig;
+  readonly status: ReloadStatus;
+  private readonly file: string;
+  private readonly compile: (config: AdapterConfig) => CompiledConfig;
+  private readonly log: Logger;
+  private readonly listeners: ((c: CompiledConfig) => void)[] = [];
+  private lastText: string;
+
+  /** Loads and compiles `file` now; throws (with the line) if it does not load. */
+  constructor(file: string, compile: (config: AdapterConfig) => CompiledConfig, log: Logger) {
+    this.file = file;
+    this.compile = compile;
+    this.log = log;
+    this.lastText = readFileSync(file, 'utf8');
+    this.compiled = compile(parseAdapterConfig(this.lastText, file));
+    this.status = { loadedAtMs: Date.now(), lastError: undefined, reloads: 0, failures: 0 };
+  }
+
+  get current(): CompiledConfig {
+    return this.compiled;
+  }
+
+  onChange(listener: (c: CompiledConfig) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Loads the file again; true when a new configuration took effect. */
+  reload(reason: string): boolean {
+    let text: string;
+    let next: CompiledConfig;
+    try {
+      text = readFileSync(this.file, 'utf8');
+      if (text === this.lastText && !this.status.lastError) return false;
+      next = this.compile(parseAdapterConfig(text, this.file));
+    } catch (e) {
+      this.status.failures++;
+      this.status.lastError = (e as Error).message;
+      this.log.error('configuration reload refused; the running configuration stays', {
+        reason,
+        error: this.status.lastError,
+      });
+      return false;
+    }
+    const previous = this.compiled;
+    this.compiled = next;
+    this.lastText = text;
+    this.status.reloads++;
+    this.status.loadedAtMs = Date.now();
+    this.status.lastError = undefined;
+    this.log.info('configuration reloaded', {
+      reason,
+      rules: next.rules.length,
+      externalRules: next.externalRules.length,
+    });
+    for (const l of this.listeners) l(next);
+    // Requests already on their way keep using the old clients for a moment.
+    setTimeout(() => {
+      for (const c of previous.clients()) void c.close();
+    }, 30_000).unref();
+    return true;
+  }
+
+  /** Reloads on SIGHUP and when the file (or a ConfigMap's `..data` symlink beside it) changes. */
+  watch(): () => void {
+    const onHup = () => this.reload('SIGHUP');
+    process.on('SIGHUP', onHup);
+    let timer: NodeJS.Timeout | undefined;
+    // Watching the directory sees both in-place writes and the symlink swap kubelet does for ConfigMaps.
+    const watcher = watch(dirname(this.file), (_event, name) => {
+      if (name && name !== basename(this.file) && name !== '..data') return;
+      clearTimeout(timer);
+      timer = setTimeout(() => this.reload('file changed'), 200);
+    });
+    return () => {
+      process.off('SIGHUP', onHup);
+      clearTimeout(timer);
+      watcher.close();
+    };
+  }
+}

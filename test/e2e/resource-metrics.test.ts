@@ -1,0 +1,316 @@
+// metrics.k8s.io through the real aggregator, read by the real kubectl top and the real HPA. Usage is
+// kwok's simulated kubelet metrics (test/fixtures/kwok-metrics.yaml), scraped by Prometheus and served
+// through the harness's resourceRules: 20.5m CPU and 48Mi per container unless a test changes it.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type {
+  APIGroupList,
+  APIResourceList,
+  NodeMetricsList,
+  PodMetrics,
+  PodMetricsList,
+} from '../../shared/api-types.ts';
+import { milliValue, parseQuantity, toNumber, value } from '../../shared/quantity.ts';
+import { FIXTURES } from '../harness/stack.ts';
+import {
+  apiServiceAvailable,
+  deploymentReplicas,
+  eventually,
+  getRaw,
+  kubectl,
+  prometheus,
+} from './helpers.ts';
+
+const BASE = '/apis/metrics.k8s.io';
+const APP = 'custom-metrics-app';
+const CONTAINER = 'custom-server';
+const USAGE_ANNOTATION = 'kwok.x-k8s.io/usage-cpu';
+/** The sample app's simulated usage per container, and what kubectl prints for it (ceil milli, floor Mi). */
+const IDLE_CPU = '20500u';
+const IDLE_MILLI = 21;
+const MEMORY_MI = 48;
+
+interface Pod {
+  metadata: { name: string; deletionTimestamp?: string };
+  spec: { nodeName?: string };
+  status: { phase?: string };
+}
+
+/** The sample app's live pods. */
+function appPods(): Pod[] {
+  const list = JSON.parse(kubectl(['get', 'pods', '-l', `app=${APP}`, '-o', 'json'])) as { items: Pod[] };
+  return list.items.filter((p) => !p.metadata.deletionTimestamp && p.status.phase === 'Running');
+}
+
+/** kubectl with its stderr, for the table it prints and the requests `-v=6` logs. */
+function kubectlRun(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(join(inject('binDir'), 'kubectl'), [`--kubeconfig=${inject('kubeconfig')}`, ...args], {
+    encoding: 'utf8',
+  });
+}
+
+/** The rows of a `kubectl top` table, cells split on whitespace, header first. */
+function table(out: string): string[][] {
+  return out
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => l.trim().split(/\s+/));
+}
+
+/** What kubectl prints for a quantity: CPU as MilliValue (rounded up), memory as Value / Mi (rounded down). */
+const cpuCell = (q = '') => `${milliValue(parseQuantity(q))}m`;
+const memoryCell = (q = '') => `${value(parseQuantity(q)) / 1048576n}Mi`;
+
+/** Each container's usage equals what Prometheus computes for the harness's rules at the item's timestamp. */
+async function expectPodUsageFromPrometheus(item: PodMetrics) {
+  const at = Date.parse(item.timestamp) / 1000;
+  const selector = `namespace="default",pod="${item.metadata.name}",container="${CONTAINER}"`;
+  const [cpu] = await prometheus(`sum(rate(container_cpu_usage_seconds_total{${selector}}[30s]))`, at);
+  const [memory] = await prometheus(`sum(container_memory_working_set_bytes{${selector}})`, at);
+  const usage = item.containers.find((c) => c.name === CONTAINER)?.usage ?? {};
+  expect(Math.abs(toNumber(parseQuantity(usage.cpu ?? '')) - Number(cpu?.value[1]))).toBeLessThan(1e-9);
+  expect(toNumber(parseQuantity(usage.memory ?? ''))).toBe(Number(memory?.value[1]));
+}
+
+describe('metrics.k8s.io through kube-apiserver', () => {
+  let pods: Pod[] = [];
+
+  beforeAll(async () => {
+    // The custom-metrics HPA test scales the app back to one pod; wait until the others are gone
+    // and Prometheus has the remaining pod's usage.
+    pods = await eventually(
+      'one sample app pod',
+      () => {
+        const live = appPods();
+        const all = kubectl(['get', 'pods', '-l', `app=${APP}`, '-o', 'name'])
+          .trim()
+          .split('\n');
+        return live.length === 1 && all.length === 1 ? live : undefined;
+      },
+      120_000,
+      1000,
+    );
+    await eventually(
+      'Prometheus has the pod usage',
+      async () => {
+        const r = await prometheus(`container_memory_working_set_bytes{pod="${pods[0]?.metadata.name}"}`);
+        return r.length ? r : undefined;
+      },
+      60_000,
+    );
+  });
+
+  it('has both APIServices Available, v1 listed first', async () => {
+    for (const version of ['v1', 'v1beta1']) {
+      expect((await apiServiceAvailable(`${version}.metrics.k8s.io`)).reason).toBe('Passed');
+    }
+    const apis = getRaw<APIGroupList>('/apis');
+    const group = apis.ok ? apis.body.groups.find((g) => g.name === 'metrics.k8s.io') : undefined;
+    expect(group?.versions.map((v) => v.version)).toEqual(['v1', 'v1beta1']);
+    for (const version of ['v1', 'v1beta1']) {
+      const list = getRaw<APIResourceList>(`${BASE}/${version}`);
+      expect(list.ok && list.body.resources.map((r) => [r.name, r.kind, r.namespaced])).toEqual([
+        ['nodes', 'NodeMetrics', false],
+        ['pods', 'PodMetrics', true],
+      ]);
+    }
+  });
+
+  it('serves PodMetrics equal to Prometheus at their timestamp, in both versions', async () => {
+    for (const version of ['v1', 'v1beta1']) {
+      const list = await eventually(`${version} pods listed`, () => {
+        const r = getRaw<PodMetricsList>(
+          `${BASE}/${version}/namespaces/default/pods?labelSelector=app%3D${APP}`,
+        );
+        return r.ok && r.body.items.length ? r.body : undefined;
+      });
+      expect(list).toMatchObject({ kind: 'PodMetricsList', apiVersion: `metrics.k8s.io/${version}` });
+      const [item] = list.items as [PodMetrics];
+      expect(item.metadata).toMatchObject({ name: pods[0]?.metadata.name, namespace: 'default' });
+      expect(item.metadata.labels?.app).toBe(APP);
+      expect(item.window).toBe('30s');
+      // Evaluated at a settled second: at most a few seconds before the request.
+      expect(Date.parse(item.metadata.creationTimestamp) - Date.parse(item.timestamp)).toBeLessThan(5000);
+      expect(item.containers.map((c) => c.name)).toEqual([CONTAINER]);
+      const usage = item.containers[0]?.usage ?? {};
+      expect([cpuCell(usage.cpu), memoryCell(usage.memory)]).toEqual([`${IDLE_MILLI}m`, `${MEMORY_MI}Mi`]);
+      await expectPodUsageFromPrometheus(item);
+    }
+  });
+
+  it('kubectl top pods prints the usage, through v1', async () => {
+    const [name] = pods.map((p) => p.metadata.name);
+    const run = kubectlRun(['top', 'pods', '-v=6']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`${BASE}/v1/namespaces/default/pods`);
+    expect(table(run.stdout)).toEqual([
+      ['NAME', 'CPU(cores)', 'MEMORY(bytes)'],
+      [name, `${IDLE_MILLI}m`, `${MEMORY_MI}Mi`],
+    ]);
+  });
+
+  it.each<[string, (name: string) => string[], (name: string) => string[][]]>([
+    [
+      '-A',
+      () => ['top', 'pods', '-A'],
+      (name) => [
+        ['NAMESPACE', 'NAME', 'CPU(cores)', 'MEMORY(bytes)'],
+        ['default', name, `${IDLE_MILLI}m`, `${MEMORY_MI}Mi`],
+      ],
+    ],
+    [
+      '-l',
+      () => ['top', 'pods', '-l', `app=${APP}`],
+      (name) => [
+        ['NAME', 'CPU(cores)', 'MEMORY(bytes)'],
+        [name, `${IDLE_MILLI}m`, `${MEMORY_MI}Mi`],
+      ],
+    ],
+    [
+      '--containers',
+      () => ['top', 'pods', '--containers'],
+      (name) => [
+        ['POD', 'NAME', 'CPU(cores)', 'MEMORY(bytes)'],
+        [name, CONTAINER, `${IDLE_MILLI}m`, `${MEMORY_MI}Mi`],
+      ],
+    ],
+    [
+      'NAME',
+      (name) => ['top', 'pod', name],
+      (name) => [
+        ['NAME', 'CPU(cores)', 'MEMORY(bytes)'],
+        [name, `${IDLE_MILLI}m`, `${MEMORY_MI}Mi`],
+      ],
+    ],
+  ])('kubectl top pods %s', (_what, args, want) => {
+    const name = pods[0]?.metadata.name as string;
+    const run = kubectlRun(args(name));
+    expect(run.status, run.stderr).toBe(0);
+    expect(table(run.stdout)).toEqual(want(name));
+  });
+
+  it('kubectl top nodes prints each node the usage of its pods, equal to Prometheus', async () => {
+    const podNode = pods[0]?.spec.nodeName as string;
+    const nodes = kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}']).split(' ').sort();
+    expect(nodes).toContain(podNode);
+    // Node usage sums the node's pods over the window: let pods deleted by earlier tests age out.
+    const want = (node: string) => (node === podNode ? [`${IDLE_MILLI}m`, `${MEMORY_MI}Mi`] : ['0m', '0Mi']);
+    const list = await eventually(
+      'node usage settled',
+      () => {
+        const r = getRaw<NodeMetricsList>(`${BASE}/v1beta1/nodes`);
+        const ok =
+          r.ok &&
+          r.body.items.length === nodes.length &&
+          r.body.items.every((n) => {
+            const cells = [cpuCell(n.usage.cpu), memoryCell(n.usage.memory)];
+            return JSON.stringify(cells) === JSON.stringify(want(n.metadata.name));
+          });
+        return ok ? r.body : undefined;
+      },
+      90_000,
+      1000,
+    );
+    for (const item of list.items) {
+      const at = Date.parse(item.timestamp) / 1000;
+      const [cpu] = await prometheus(
+        `sum(rate(node_cpu_usage_seconds_total{node="${item.metadata.name}"}[30s]))`,
+        at,
+      );
+      const [memory] = await prometheus(
+        `sum(node_memory_working_set_bytes{node="${item.metadata.name}"})`,
+        at,
+      );
+      expect(Math.abs(toNumber(parseQuantity(item.usage.cpu ?? '')) - Number(cpu?.value[1]))).toBeLessThan(
+        1e-9,
+      );
+      expect(toNumber(parseQuantity(item.usage.memory ?? ''))).toBe(Number(memory?.value[1]));
+      expect(item.window).toBe('30s');
+    }
+    const run = kubectlRun(['top', 'nodes']);
+    expect(run.status, run.stderr).toBe(0);
+    // 21m of 32 cores and 48Mi of 256Gi are 0%.
+    expect(table(run.stdout)).toEqual([
+      ['NAME', 'CPU(cores)', 'CPU(%)', 'MEMORY(bytes)', 'MEMORY(%)'],
+      ...nodes.map((n) => [n, want(n)[0], '0%', want(n)[1], '0%']),
+    ]);
+  });
+
+  it.each([
+    [
+      'a pod',
+      `${BASE}/v1beta1/namespaces/default/pods/nope`,
+      'podmetrics.metrics.k8s.io "default/nope" not found',
+    ],
+    ['a node', `${BASE}/v1/nodes/nope`, 'nodemetrics.metrics.k8s.io "nope" not found'],
+  ])('answers NotFound for %s as metrics-server does', (_what, path, message) => {
+    const r = getRaw(path);
+    expect(r.ok).toBe(false);
+    expect((r as { stderr: string }).stderr).toContain(`Error from server (NotFound): ${message}`);
+  });
+
+  it('kubectl top pod shows the NotFound message', () => {
+    const run = kubectlRun(['top', 'pod', 'nope']);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('podmetrics.metrics.k8s.io "default/nope" not found');
+  });
+});
+
+describe('HorizontalPodAutoscaler on cmetrics resource metrics (cpu Utilization)', () => {
+  const HPA = 'cmetrics-cpu-utilization';
+  interface Hpa {
+    status: {
+      currentMetrics?: { resource?: { name: string; current: { averageUtilization?: number } } }[];
+      conditions?: { type: string; status: string; reason: string }[];
+    };
+  }
+  const hpa = (): Hpa => JSON.parse(kubectl(['get', 'hpa', HPA, '-o', 'json']));
+  const setUsage = (cpu: string) =>
+    kubectl(['annotate', 'pods', '-l', `app=${APP}`, `${USAGE_ANNOTATION}=${cpu}`, '--overwrite']);
+
+  afterAll(() => {
+    kubectl(['delete', 'hpa', HPA, '--ignore-not-found']);
+    kubectl(['scale', 'deployment', APP, '--replicas=1']);
+    setUsage(IDLE_CPU);
+  });
+
+  it('reads the utilization the proxy serves: 21% of the request while idle', async () => {
+    kubectl(['apply', '-f', join(FIXTURES, 'hpa-cpu.yaml')]);
+    const utilization = await eventually(
+      'HPA reports cpu utilization',
+      () => {
+        const s = hpa().status;
+        const active = s.conditions?.find((c) => c.type === 'ScalingActive');
+        const current = s.currentMetrics?.find((m) => m.resource?.name === 'cpu')?.resource?.current;
+        return active?.status === 'True' ? current?.averageUtilization : undefined;
+      },
+      90_000,
+      1000,
+    );
+    expect(utilization).toBe(IDLE_MILLI);
+    expect(deploymentReplicas(APP)).toBe(1);
+  });
+
+  it('scales up to maxReplicas when usage rises above the target', async () => {
+    // 150m of a 100m request: 150% against a 50% target.
+    setUsage('150m');
+    await eventually(
+      'scale-up to 3',
+      () => (deploymentReplicas(APP) === 3 ? true : undefined),
+      120_000,
+      1000,
+    );
+    const events = kubectl([
+      'get',
+      'events',
+      '--field-selector',
+      `involvedObject.name=${HPA}`,
+      '-o',
+      'jsonpath={range .items[*]}{.reason}:{.message}{"\\n"}{end}',
+    ]);
+    expect(events).toMatch(
+      /SuccessfulRescale:New size: 3; reason: cpu resource utilization \(percentage of request\) above target/,
+    );
+  }, 180_000);
+});
