@@ -8,14 +8,11 @@ import type { CustomMetricsBackend } from './apis/custom-metrics.ts';
 import type { ExternalMetricsBackend } from './apis/external-metrics.ts';
 import type { ResourceMetricsBackend } from './apis/resource-metrics.ts';
 import { createRouter } from './apis/router.ts';
+import { compileConfig, LiveConfig } from './config-reload.ts';
 import { WatchCaches } from './kube/caches.ts';
 import { discoverResources } from './kube/discovery.ts';
 import { createLogger, type Level, type Logger } from './log.ts';
-import { PrometheusClient } from './prometheus/client.ts';
 import { Relister } from './prometheus/relist.ts';
-import { parseAdapterConfig } from './rules/config.ts';
-import { type CompiledRule, compileRule } from './rules/naming.ts';
-import { compileResourceRules } from './rules/resource-rules.ts';
 import { NODES, PODS, type ResourceMapper } from './rules/resources.ts';
 import { type RequestHeaderConfig, requestHeaderConfigFrom } from './server/front-proxy.ts';
 import { createServer } from './server/https.ts';
@@ -109,25 +106,16 @@ export async function runProxy(
       '--tls-cert-file and --tls-private-key-file are required: the aggregator verifies the serving certificate',
     );
   }
-  const config = parseAdapterConfig(readFileSync(flags.config, 'utf8'), flags.config);
-
   const kc = new KubeConfig();
   if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
   else kc.loadFromCluster();
   const rest = new KubeRest(kc);
 
   let mapper: ResourceMapper = await discoverResources(rest);
-  const rules: CompiledRule[] = config.rules.map((r) => compileRule(r, mapper));
-  const externalRules: CompiledRule[] = config.externalRules.map((r) => compileRule(r, mapper));
-  const resourceRules = config.resourceRules && compileResourceRules(config.resourceRules, mapper);
-  const prometheus = new PrometheusClient(flags.prometheusUrl, {
-    timeoutMs: parseDuration(flags.prometheusTimeout),
-  });
-  const relister = new Relister(prometheus, () => ({ rules, externalRules }), {
-    intervalMs: relistMs,
-    maxAgeMs,
-    log,
-  });
+  const defaults = { url: flags.prometheusUrl, timeoutMs: parseDuration(flags.prometheusTimeout) };
+  const live = new LiveConfig(flags.config, (config) => compileConfig(config, mapper, defaults), log);
+  const relister = new Relister(() => live.current, { intervalMs: relistMs, maxAgeMs, log });
+  live.onChange(() => void relister.relist());
   const caches = new WatchCaches(kc, rest, log);
 
   let requestHeader: RequestHeaderConfig | undefined;
@@ -143,17 +131,20 @@ export async function runProxy(
       'kube-system/extension-apiserver-authentication has no requestheader CA; only health paths will answer',
     );
 
-  const watched = [PODS, ...(resourceRules ? [NODES] : [])].flatMap((gr) => mapper.get(gr) ?? []);
+  const watched = [PODS, NODES].flatMap((gr) => mapper.get(gr) ?? []);
   await Promise.all([relister.relist(), ...watched.map((r) => caches.warm(r))]);
   relister.start();
+  const stopWatching = live.watch();
 
   const backend: CustomMetricsBackend & ResourceMetricsBackend & ExternalMetricsBackend = {
     registry: () => relister.current(),
     externalRegistry: () => relister.external(),
-    resourceRules,
+    get resourceRules() {
+      return live.current.resourceRules;
+    },
     mapper: () => mapper,
     objects: caches,
-    query: (expr, timeMs) => prometheus.query(expr, timeMs),
+    query: (expr, timeMs, name) => live.current.client(name).query(expr, timeMs),
     now: evaluationTime,
   };
   const server = createServer({
@@ -162,7 +153,26 @@ export async function runProxy(
     router: createRouter(backend),
     requestHeader: () => requestHeader,
     readiness: [
-      { name: 'prometheus', check: () => prometheus.ready() },
+      {
+        name: 'prometheus',
+        check: async () => {
+          const results = await Promise.all(
+            live.current.clients().map(async (c) => ({ url: c.url, ...(await c.ready()) })),
+          );
+          const failed = results.filter((r) => !r.ok);
+          return { ok: !failed.length, detail: failed.map((r) => `${r.url}: ${r.detail}`).join('; ') };
+        },
+      },
+      {
+        // A refused reload leaves the previous configuration serving: ready, with the reason shown.
+        name: 'config',
+        check: async () => ({
+          ok: true,
+          detail: live.status.lastError
+            ? `reload refused, previous configuration in force: ${live.status.lastError}`
+            : '',
+        }),
+      },
       {
         name: 'metric-discovery',
         check: async () => ({
@@ -196,8 +206,8 @@ export async function runProxy(
   });
   log.info('serving', {
     address: `${flags.bindAddress}:${flags.securePort}`,
-    rules: rules.length,
-    externalRules: externalRules.length,
+    rules: live.current.rules.length,
+    externalRules: live.current.externalRules.length,
     metrics: relister.current().size,
     externalMetrics: relister.external().size,
     prometheus: flags.prometheusUrl,
@@ -206,9 +216,10 @@ export async function runProxy(
   return async () => {
     clearInterval(refresh);
     relister.stop();
+    stopWatching();
     await server.close();
     await caches.stop();
-    await prometheus.close();
+    await Promise.all(live.current.clients().map((c) => c.close()));
     await rest.close();
   };
 }

@@ -63,7 +63,8 @@ export interface CustomMetricsBackend {
   registry(): MetricRegistry;
   mapper(): ResourceMapper;
   objects: ObjectSource;
-  query(expr: string, timeMs: number): Promise<Sample[]>;
+  /** `backend` is the rule's backend name ('' for the default). */
+  query(expr: string, timeMs: number, backend: string): Promise<Sample[]>;
   now(): number;
 }
 
@@ -157,7 +158,7 @@ export async function getCustomMetric(
     if (e instanceof QueryError) throw new ApiError(400, e.message);
     throw e;
   }
-  const samples = await backend.query(expr, backend.now());
+  const samples = await backend.query(expr, backend.now(), entry.rule.rule.backend);
   return answer(req, resource, entry, names, samples, expr);
 }
 

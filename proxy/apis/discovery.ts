@@ -78,10 +78,7 @@ export function resourceMetricsResourceList(version: string): APIResourceList {
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: `${RESOURCE_GROUP}/${version}`,
-    resources: [
-      resource('nodes', 'node', false, 'NodeMetrics'),
-      resource('pods', 'pod', true, 'PodMetrics'),
-    ],
+    resources: [resource('nodes', 'node', false, 'NodeMetrics'), resource('pods', 'pod', true, 'PodMetrics')],
   };
 }
 

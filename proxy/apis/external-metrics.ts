@@ -55,7 +55,7 @@ export async function getExternalMetric(
     if (e instanceof QueryError) throw new ApiError(400, e.message);
     throw e;
   }
-  const samples = await backend.query(expr, backend.now());
+  const samples = await backend.query(expr, backend.now(), entry.rule.rule.backend);
 
   const window = entry.rule.windowSeconds;
   const warnings: string[] = [];

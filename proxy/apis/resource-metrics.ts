@@ -200,7 +200,9 @@ class Answer {
   ): Promise<Record<UsageResource, Sample[]>> {
     const exprs = USAGE_RESOURCES.map((r) => build(this.rules[r]));
     this.queries.push(...exprs);
-    const [cpu = [], memory = []] = await Promise.all(exprs.map((e) => backend.query(e, timeMs)));
+    const [cpu = [], memory = []] = await Promise.all(
+      exprs.map((e) => backend.query(e, timeMs, this.rules.backend)),
+    );
     return { cpu, memory };
   }
 

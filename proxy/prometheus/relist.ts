@@ -11,6 +11,8 @@ import type { PrometheusClient } from './client.ts';
 export interface RuleSets {
   rules: readonly CompiledRule[];
   externalRules: readonly CompiledRule[];
+  /** The backend a rule names ('' for the default). */
+  client(backend: string): PrometheusClient;
 }
 
 export class Relister {
@@ -20,16 +22,10 @@ export class Relister {
   lastSuccessMs = 0;
   lastError: string | undefined;
 
-  private readonly prometheus: PrometheusClient;
   private readonly rules: () => RuleSets;
   private readonly opts: { intervalMs: number; maxAgeMs: number; log: Logger };
 
-  constructor(
-    prometheus: PrometheusClient,
-    rules: () => RuleSets,
-    opts: { intervalMs: number; maxAgeMs: number; log: Logger },
-  ) {
-    this.prometheus = prometheus;
+  constructor(rules: () => RuleSets, opts: { intervalMs: number; maxAgeMs: number; log: Logger }) {
     this.rules = rules;
     this.opts = opts;
   }
@@ -47,20 +43,27 @@ export class Relister {
   }
 
   async relist(): Promise<void> {
-    const { rules, externalRules } = this.rules();
+    const source = this.rules();
+    const { rules, externalRules } = source;
     const now = Date.now();
     const started = performance.now();
-    const queries = [...new Set([...rules, ...externalRules].map((r) => r.rule.seriesQuery))];
+    // One request per (backend, seriesQuery); metricName rules need none.
+    const keyOf = (r: CompiledRule) => `${r.rule.backend}\u0000${r.rule.seriesQuery}`;
+    const discovering = [...rules, ...externalRules].filter((r) => r.rule.seriesQuery);
+    const queries = [...new Map(discovering.map((r) => [keyOf(r), r.rule])).entries()];
     try {
       const results = await Promise.all(
-        queries.map(async (q) => {
+        queries.map(async ([, rule]) => {
           const shapes = new SeriesShapes();
-          await this.prometheus.series(q, now - this.opts.maxAgeMs, now, (labels) => shapes.add(labels));
+          const client = source.client(rule.backend);
+          await client.series(rule.seriesQuery, now - this.opts.maxAgeMs, now, (labels) =>
+            shapes.add(labels),
+          );
           return shapes.list();
         }),
       );
-      const byQuery = new Map(queries.map((q, i) => [q, results[i] as SeriesShape[]]));
-      const seriesOf = (r: CompiledRule) => byQuery.get(r.rule.seriesQuery) ?? [];
+      const byQuery = new Map(queries.map(([key], i) => [key, results[i] as SeriesShape[]]));
+      const seriesOf = (r: CompiledRule) => byQuery.get(keyOf(r)) ?? [];
       this.registry = MetricRegistry.build(rules, rules.map(seriesOf), {
         previous: this.registry,
         nowMs: now,

@@ -61,12 +61,12 @@ export class SeriesScanner {
   end(): SeriesAnswer {
     const field = (name: string) =>
       new RegExp(`"${name}"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)"`).exec(this.head)?.[1];
-    const unescape = (s: string | undefined) =>
+    const unquote = (s: string | undefined) =>
       s === undefined ? undefined : (JSON.parse(`"${s}"`) as string);
     return {
       status: field('status') ?? 'unknown',
-      ...(field('errorType') ? { errorType: unescape(field('errorType')) as string } : {}),
-      ...(field('error') ? { error: unescape(field('error')) as string } : {}),
+      ...(field('errorType') ? { errorType: unquote(field('errorType')) as string } : {}),
+      ...(field('error') ? { error: unquote(field('error')) as string } : {}),
       count: this.count,
     };
   }

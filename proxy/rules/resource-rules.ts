@@ -21,6 +21,8 @@ export interface CompiledResourceRules {
   cpu: CompiledResourceRule;
   memory: CompiledResourceRule;
   windowMs: number;
+  /** The backend both queries go to ('' for the default). */
+  backend: string;
 }
 
 export function compileResourceRules(
@@ -38,6 +40,7 @@ export function compileResourceRules(
     cpu: compileResourceRule(rules.cpu, mapper, 'resourceRules.cpu'),
     memory: compileResourceRule(rules.memory, mapper, 'resourceRules.memory'),
     windowMs,
+    backend: rules.backend,
   };
 }
 

@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { type Cluster, startCluster } from './cluster.ts';
 import { freePort, type Proc, startProcess, stopProcess, waitFor } from './processes.ts';
-import { type PrometheusServer, startPrometheus } from './prometheus.ts';
+import { type PrometheusServer, promQuery, startPrometheus } from './prometheus.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = join(root, 'test', 'fixtures');
@@ -111,6 +111,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     cluster.kubectl(
       ['apply', '-f', '-'],
       apiServicesManifest(proxyPort, readFileSync(cluster.pki.servingCa.cert)),
+    );
+    // A request to a pod before the first scrape of its target is folded into the first sample and
+    // never shows in a rate: the stack is up once every target has been scraped.
+    const prometheusUrl = prometheus.url;
+    await waitFor(
+      'Prometheus scraped the sample app and every node',
+      async () => {
+        const up = await promQuery(prometheusUrl, 'count by (job) (up == 1)');
+        const count = (job: string) => Number(up.find((r) => r.metric.job === job)?.value[1] ?? 0);
+        return count('kubernetes-pods') > 0 && count('kubelet-resource') === cluster.nodeNames.length
+          ? true
+          : undefined;
+      },
+      { proc: prometheus.proc, timeoutMs: 60_000 },
     );
 
     const servedPods = (): Record<string, string> => {

@@ -1,0 +1,91 @@
+// Turns a failed request into one line that says what is wrong and what to do: the group is not
+// served, its APIService is unavailable (with the condition's message), access is forbidden (with the
+// verb and resource to ask for), the credentials were refused, or the server could not be reached.
+import { RESOURCE_GROUP } from '../../shared/api-types.ts';
+import { CliError, oneLine } from '../errors.ts';
+import type { KubeApi } from './api.ts';
+import { RequestFailed } from './api.ts';
+
+function availableCondition(s: { status?: { conditions?: { type: string; status: string }[] } }) {
+  return s.status?.conditions?.find((c) => c.type === 'Available');
+}
+
+/**
+ * Why `group` cannot be used: an APIService that is not Available (with its reason and message), or no
+ * APIService at all. Reading APIServices may itself be forbidden; then only the hint is left.
+ */
+export async function groupProblem(api: KubeApi, group: string): Promise<string> {
+  const services = await api.apiServices().then(
+    (list) => list.items.filter((s) => s.spec.group === group),
+    () => undefined,
+  );
+  for (const s of services ?? []) {
+    const condition = availableCondition(s) as
+      | { status: string; reason?: string; message?: string }
+      | undefined;
+    if (condition?.status === 'True') continue;
+    const why = condition
+      ? `${condition.reason ?? 'NotAvailable'}: ${condition.message ?? 'no message'}`
+      : 'no Available condition yet';
+    const backend = s.spec.service ? `service ${s.spec.service.namespace}/${s.spec.service.name}` : 'its server';
+    return `APIService ${s.metadata.name} is not available (${oneLine(why)}); fix ${backend}, then check: kubectl get apiservice ${s.metadata.name}`;
+  }
+  const installer = group === RESOURCE_GROUP ? 'cmetrics-proxy or metrics-server' : 'cmetrics-proxy or an adapter';
+  return services?.length
+    ? `${group} is registered but the API server does not list it yet; check: kubectl get apiservices | grep ${group}`
+    : `${group} is not served by this cluster: no APIService registers it; install ${installer}, then check: kubectl get apiservices | grep ${group}`;
+}
+
+// apiserver's forbidden message (endpoints/handlers/responsewriters/errors.go).
+const FORBIDDEN_RE =
+  /User "([^"]*)" cannot (\S+) resource "([^"/]+)(?:\/([^"]+))?" in API group "([^"]*)"(?: in the namespace "([^"]+)")?/;
+
+function forbidden(message: string): string {
+  const m = FORBIDDEN_RE.exec(message);
+  if (!m) return `${message}; ask a cluster administrator for access`;
+  const [, user, verb, resource, subresource, group, namespace] = m;
+  const what = group ? `${resource}.${group}` : resource;
+  const check = [
+    'kubectl auth can-i',
+    verb,
+    what,
+    ...(subresource ? [`--subresource=${subresource}`] : []),
+    ...(namespace ? ['-n', namespace] : []),
+  ].join(' ');
+  const where = namespace ? ` in namespace ${namespace}` : '';
+  return `forbidden: user "${user}" may not ${verb} ${what}${subresource ? `/${subresource}` : ''}${where}; ask a cluster administrator for a role that allows it (check: ${check})`;
+}
+
+/** The group of an `/apis/GROUP/...` path. */
+const groupOf = (path: string) => /^\/apis\/([^/]+)/.exec(path)?.[1];
+
+function notFoundHint(path: string, group: string | undefined): string {
+  if (group === RESOURCE_GROUP) {
+    if (path.includes('/nodes')) return 'nodes that have metrics: kubectl cmetrics top nodes';
+    const namespace = /\/namespaces\/([^/]+)/.exec(path)?.[1];
+    return `pods that have metrics: kubectl cmetrics top pods ${namespace ? `-n ${decodeURIComponent(namespace)}` : '-A'}`;
+  }
+  return group ? 'see what is served: kubectl cmetrics list' : 'check the name and the namespace (-n)';
+}
+
+export async function explain(e: unknown, api: KubeApi | undefined): Promise<string> {
+  if (e instanceof CliError) return e.message;
+  if (!(e instanceof RequestFailed)) return oneLine((e as Error).message ?? String(e));
+  const message = oneLine(e.status?.message ?? e.message);
+  const group = groupOf(e.path);
+  switch (e.code) {
+    case 0:
+      return `${message}; check the cluster address in the kubeconfig (--kubeconfig, --context), or raise --request-timeout if it timed out`;
+    case 401:
+      return `the API server did not accept the kubeconfig's credentials (Unauthorized: ${message}); renew them or choose another --context`;
+    case 403:
+      return forbidden(message);
+    case 503:
+      if (group && api) return groupProblem(api, group);
+      return `${message} (service unavailable); try again, or check the API server`;
+    case 404:
+      return `${message}; ${notFoundHint(e.path, group)}`;
+    default:
+      return `${message} (HTTP ${e.code})`;
+  }
+}
