@@ -177,7 +177,11 @@ export async function runProxy(
         name: 'metric-discovery',
         check: async () => ({
           ok: relister.synced,
-          detail: relister.lastError ?? 'first relist not finished',
+          detail: relister.lastError
+            ? `last relist failed, previous metric list in force: ${relister.lastError}`
+            : relister.synced
+              ? ''
+              : 'first relist not finished',
         }),
       },
     ],

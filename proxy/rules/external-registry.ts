@@ -19,13 +19,15 @@ export class ExternalMetricRegistry {
     seriesByRule: readonly (readonly SeriesShape[])[],
   ): ExternalMetricRegistry {
     const registry = new ExternalMetricRegistry();
+    // First rule wins, so answers do not depend on the order series arrive in.
+    const add = (metric: string, seriesName: string, rule: CompiledRule) => {
+      if (!registry.entries.has(metric)) registry.entries.set(metric, { metric, seriesName, rule });
+    };
     rules.forEach((rule, i) => {
+      // A metricName rule (no discovery) always serves its one metric, which is also `.Series`.
+      if (rule.rule.metricName) add(rule.rule.metricName, rule.rule.metricName, rule);
       for (const series of seriesByRule[i] ?? []) {
-        if (!rule.keepsSeries(series.name)) continue;
-        const metric = rule.metricName(series.name);
-        // First rule wins, so answers do not depend on the order series arrive in.
-        if (!registry.entries.has(metric))
-          registry.entries.set(metric, { metric, seriesName: series.name, rule });
+        if (rule.keepsSeries(series.name)) add(rule.metricName(series.name), series.name, rule);
       }
     });
     return registry;

@@ -76,7 +76,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
     );
     const ok = results.every((r) => r.ok);
     const text = results
-      .map((r) => `[${r.ok ? '+' : '-'}]${r.name} ${r.ok ? 'ok' : `failed: ${r.detail}`}`)
+      .map(
+        (r) =>
+          `[${r.ok ? '+' : '-'}]${r.name} ${r.ok ? `ok${r.detail ? ` (${r.detail})` : ''}` : `failed: ${r.detail}`}`,
+      )
       .join('\n');
     res
       .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })

@@ -11,6 +11,9 @@ declare module 'vitest' {
     prometheusUrl: string;
     workDir: string;
     podRunnerState: string;
+    adapterConfig: string;
+    proxyPort: number;
+    servingCa: string;
     harnessGroups: number[];
     startMs: number;
   }
@@ -27,6 +30,9 @@ export default async function setup(project: TestProject) {
   project.provide('prometheusUrl', stack.prometheus.url);
   project.provide('workDir', stack.cluster.workDir);
   project.provide('podRunnerState', stack.podRunnerState);
+  project.provide('adapterConfig', stack.adapterConfig);
+  project.provide('proxyPort', stack.proxyPort);
+  project.provide('servingCa', stack.cluster.pki.servingCa.cert);
   project.provide(
     'harnessGroups',
     runningProcesses().map((p) => p.pid),

@@ -1,7 +1,7 @@
 // The whole proof path in one call: control plane, Prometheus, the sample app's pods and their
 // processes, and cmetrics-proxy registered with the aggregator through an ExternalName Service.
 // Used by the end-to-end suites, the demo and the benchmarks.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -29,6 +29,8 @@ export interface Stack {
   prometheus: PrometheusServer;
   proxy: Proc;
   proxyPort: number;
+  /** The configuration file the proxy runs with (a copy: rewriting it makes the proxy reload). */
+  adapterConfig: string;
   podRunner: Proc;
   podRunnerState: string;
   /** Pods the runner serves right now (name → loopback IP). */
@@ -74,6 +76,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     cluster.kubectl(['apply', '-f', join(FIXTURES, 'sample-app.yaml')]);
 
+    // A copy the tests may rewrite: the proxy reloads it when it changes.
+    const adapterConfig = join(cluster.workDir, 'adapter.yaml');
+    copyFileSync(opts.adapterConfig ?? join(FIXTURES, 'harness-adapter.yaml'), adapterConfig);
     const proxyPort = await freePort();
     const serving = cluster.pki.serving('cmetrics-proxy-serving', [
       `${PROXY_SERVICE}.${PROXY_NAMESPACE}.svc`,
@@ -87,7 +92,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       [
         join(root, 'cmd', 'cmetrics-proxy.ts'),
         `--prometheus-url=${prometheus.url}`,
-        `--config=${opts.adapterConfig ?? join(FIXTURES, 'harness-adapter.yaml')}`,
+        `--config=${adapterConfig}`,
         `--metrics-relist-interval=${opts.relistInterval ?? '5s'}`,
         '--bind-address=127.0.0.1',
         `--secure-port=${proxyPort}`,
@@ -134,7 +139,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       };
       return Object.fromEntries(state.pods.map((p) => [p.name, p.ip]));
     };
-    return { cluster, prometheus, proxy, proxyPort, podRunner, podRunnerState, servedPods, stop };
+    return {
+      cluster,
+      prometheus,
+      proxy,
+      proxyPort,
+      adapterConfig,
+      podRunner,
+      podRunnerState,
+      servedPods,
+      stop,
+    };
   } catch (e) {
     await stop();
     throw e;
