@@ -181,8 +181,8 @@ const key = (...parts: string[]) => JSON.stringify(parts);
 
 /** The pieces every item shares, and the warnings gathered on the way. */
 class Answer {
-  readonly req: ResourceMetricsRequest;
-  readonly rules: CompiledResourceRules;
+  private readonly req: ResourceMetricsRequest;
+  private readonly rules: CompiledResourceRules;
   readonly warnings: string[] = [];
   private readonly creationTimestamp: string;
   private readonly queries: string[] = [];

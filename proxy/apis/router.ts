@@ -45,10 +45,11 @@ export type Router = (req: ApiRequest) => Promise<ApiAnswer>;
 export function createRouter(
   backend: CustomMetricsBackend & ResourceMetricsBackend & ExternalMetricsBackend,
 ): Router {
-  const groups = SERVED_GROUPS.filter((g) => g.name !== RESOURCE_GROUP || backend.resourceRules);
   return async (req) => {
     if (req.method !== 'GET')
       throw new ApiError(405, `${req.method} is not allowed: the metrics APIs are read-only (use GET)`);
+    // Per request: a reloaded configuration can add or drop resourceRules.
+    const groups = SERVED_GROUPS.filter((g) => g.name !== RESOURCE_GROUP || backend.resourceRules);
     const segments = req.path.split('/').filter(Boolean).map(decodeSegment);
     const [root, group, version, ...rest] = segments;
     if (root === 'openapi') throw new ApiError(404, 'this server publishes no OpenAPI document');

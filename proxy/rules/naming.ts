@@ -148,10 +148,14 @@ export function buildExternalQuery(
   const valuesByName: Record<string, string> = {};
   if (namespace !== undefined && rule.rule.resources.namespaced !== false) {
     const nsLabel = rule.labelFor(NAMESPACES);
-    if (nsLabel) {
-      matchers.push(matcher(nsLabel, '=', namespace));
-      valuesByName[nsLabel] = namespace;
+    // Without a namespace label the query would read every namespace: refuse, as the adapter does.
+    if (!nsLabel) {
+      throw new QueryError(
+        `${rule.rule.origin.path} maps no label to namespaces; map one, or set resources.namespaced: false for a metric that ignores namespaces`,
+      );
     }
+    matchers.push(matcher(nsLabel, '=', namespace));
+    valuesByName[nsLabel] = namespace;
   }
   matchers.push(...selectorMatchers(metricSelector, valuesByName));
   return rule.query.execute(templateArgs(seriesName, matchers.join(','), valuesByName, []));

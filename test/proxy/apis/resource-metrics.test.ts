@@ -565,4 +565,18 @@ describe('metrics.k8s.io through the router', () => {
       ]);
     }
   });
+
+  it('follows a reloaded configuration that drops or adds resourceRules', async () => {
+    const b = { ...stubBackend(), ...backend([]) };
+    const router = createRouter(b);
+    const served = async () => {
+      const answer = await router({ method: 'GET', path: '/apis', query: new URLSearchParams() });
+      return (answer.body as { groups: { name: string }[] }).groups.some((g) => g.name === 'metrics.k8s.io');
+    };
+    expect(await served()).toBe(true);
+    b.resourceRules = undefined;
+    expect(await served()).toBe(false);
+    b.resourceRules = RULES;
+    expect(await served()).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExternalMetricRegistry } from '../../../proxy/rules/external-registry.ts';
-import { compileRule } from '../../../proxy/rules/naming.ts';
+import { buildExternalQuery, type CompiledRule, compileRule } from '../../../proxy/rules/naming.ts';
 import type { SeriesShape } from '../../../proxy/rules/registry.ts';
 import { mapper, rulesFrom } from './fixtures.ts';
 
@@ -63,5 +63,35 @@ describe('ExternalMetricRegistry', () => {
 
   it('is empty before the first relist', () => {
     expect(new ExternalMetricRegistry().names()).toEqual([]);
+  });
+});
+
+describe('ExternalMetricRegistry: metricName rules (cmetrics extension)', () => {
+  const withFixed = rulesFrom(
+    `externalRules:
+- metricName: queue_depth
+  resources: {namespaced: false}
+  metricsQuery: 'max(<<.Series>>{<<.LabelMatchers>>})'
+- seriesQuery: 'queue_depth'
+  name: {as: "queue_depth"}
+  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>})'
+`,
+    'externalRules',
+  ).map((r) => compileRule(r, mapper));
+  const fixed = withFixed[0] as CompiledRule;
+  const registry = ExternalMetricRegistry.build(withFixed, [[], [s('queue_depth')]]);
+
+  it('serves the metric without any series, with the metric name as the series, ahead of later rules', () => {
+    expect(registry.names()).toEqual(['queue_depth']);
+    const found = registry.find('queue_depth');
+    expect(found?.rule).toBe(fixed);
+    expect(found?.seriesName).toBe('queue_depth');
+    expect(buildExternalQuery(found?.rule as CompiledRule, 'queue_depth', 'prod', [])).toBe(
+      'max(queue_depth{})',
+    );
+  });
+
+  it('is listed before the first relist finds anything', () => {
+    expect(ExternalMetricRegistry.build([fixed], [[]]).names()).toEqual(['queue_depth']);
   });
 });

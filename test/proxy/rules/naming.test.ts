@@ -197,10 +197,11 @@ describe('buildExternalQuery: adapter metrics_query_test.go TestBuildExternalSel
     );
   });
 
-  it('a rule without a namespace label adds no namespace matcher', () => {
+  it('a namespaced rule without a namespace label is refused rather than read every namespace', () => {
+    // The adapter's LabelForResource fails the same way; the message says how to fix the rule.
     const rule = ruleFrom({ metricsQuery: '<<.Series>>{<<.LabelMatchers>>}' });
-    expect(buildExternalQuery(rule, 'queue_depth', 'default', parseSelector('queue=jobs'))).toBe(
-      'queue_depth{queue="jobs"}',
+    expect(() => buildExternalQuery(rule, 'queue_depth', 'default', parseSelector('queue=jobs'))).toThrow(
+      /maps no label to namespaces; map one, or set resources.namespaced: false/,
     );
   });
 });
