@@ -69,7 +69,11 @@ export class Relister {
         nowMs: now,
         retainMs: this.opts.maxAgeMs,
       });
-      this.externalRegistry = ExternalMetricRegistry.build(externalRules, externalRules.map(seriesOf));
+      this.externalRegistry = ExternalMetricRegistry.build(externalRules, externalRules.map(seriesOf), {
+        previous: this.externalRegistry,
+        nowMs: now,
+        retainMs: this.opts.maxAgeMs,
+      });
       this.lastSuccessMs = now;
       this.lastError = undefined;
       this.opts.log.debug('relist done', {

@@ -2,26 +2,30 @@
 // Kubernetes object, so a name is all a request needs to find its series and rule.
 import { closest } from '../../shared/text.ts';
 import type { CompiledRule } from './naming.ts';
-import type { SeriesShape } from './registry.ts';
+import { type Carry, carryOver, type SeriesShape } from './registry.ts';
 
 export interface ExternalMetric {
   metric: string;
   seriesName: string;
   rule: CompiledRule;
+  lastSeenMs: number;
 }
 
 export class ExternalMetricRegistry {
-  private readonly entries = new Map<string, ExternalMetric>();
+  readonly entries = new Map<string, ExternalMetric>();
 
-  /** `seriesByRule[i]` holds the series that rule i's seriesQuery returned. */
+  /** `seriesByRule[i]` holds the series that rule i's seriesQuery returned; see carryOver. */
   static build(
     rules: readonly CompiledRule[],
     seriesByRule: readonly (readonly SeriesShape[])[],
+    carry: Carry<ExternalMetricRegistry> | undefined = undefined,
   ): ExternalMetricRegistry {
     const registry = new ExternalMetricRegistry();
+    const lastSeenMs = carry?.nowMs ?? Date.now();
     // First rule wins, so answers do not depend on the order series arrive in.
     const add = (metric: string, seriesName: string, rule: CompiledRule) => {
-      if (!registry.entries.has(metric)) registry.entries.set(metric, { metric, seriesName, rule });
+      if (!registry.entries.has(metric))
+        registry.entries.set(metric, { metric, seriesName, rule, lastSeenMs });
     };
     rules.forEach((rule, i) => {
       // A metricName rule (no discovery) always serves its one metric, which is also `.Series`.
@@ -30,6 +34,7 @@ export class ExternalMetricRegistry {
         if (rule.keepsSeries(series.name)) add(rule.metricName(series.name), series.name, rule);
       }
     });
+    if (carry) carryOver(registry.entries, carry.previous.entries, rules, carry);
     return registry;
   }
 

@@ -23,21 +23,41 @@ export interface SeriesShape {
   labels: readonly string[];
 }
 
+export interface Carry<R> {
+  previous: R;
+  nowMs: number;
+  retainMs: number;
+}
+
+/**
+ * Keeps entries of the previous relist that this one did not find, until `retainMs` after they were
+ * last seen, so a short gap in the data (a restart, a slow scrape) does not make metrics flicker
+ * (adapter #64, #229). Entries of rules that are gone (a reloaded config) go with them.
+ */
+export function carryOver<E extends { rule: CompiledRule; lastSeenMs: number }>(
+  next: Map<string, E>,
+  previous: ReadonlyMap<string, E>,
+  liveRules: readonly CompiledRule[],
+  carry: { nowMs: number; retainMs: number },
+): void {
+  const live = new Set(liveRules);
+  for (const [key, old] of previous) {
+    if (next.has(key) || !live.has(old.rule)) continue;
+    if (carry.nowMs - old.lastSeenMs <= carry.retainMs) next.set(key, old);
+  }
+}
+
 const keyOf = (resource: GroupResource, namespaced: boolean, metric: string) =>
   `${groupResourceString(resource)}|${namespaced ? 'ns' : 'cluster'}|${metric}`;
 
 export class MetricRegistry {
-  private readonly entries = new Map<string, RegisteredMetric>();
+  readonly entries = new Map<string, RegisteredMetric>();
 
-  /**
-   * `seriesByRule[i]` holds the series that rule i's seriesQuery returned. Metrics of `previous`
-   * that this relist did not find stay listed until `retainMs` after they were last seen, so a
-   * short gap in the data (a restart, a slow scrape) does not make them flicker (adapter #64, #229).
-   */
+  /** `seriesByRule[i]` holds the series that rule i's seriesQuery returned; see carryOver. */
   static build(
     rules: readonly CompiledRule[],
     seriesByRule: readonly (readonly SeriesShape[])[],
-    carry: { previous: MetricRegistry; nowMs: number; retainMs: number } | undefined = undefined,
+    carry: Carry<MetricRegistry> | undefined = undefined,
   ): MetricRegistry {
     const registry = new MetricRegistry();
     const lastSeenMs = carry?.nowMs ?? Date.now();
@@ -59,14 +79,7 @@ export class MetricRegistry {
         }
       }
     });
-    if (carry) {
-      const live = new Set(rules);
-      for (const [key, old] of carry.previous.entries) {
-        // Rules that are gone (a reloaded config) take their metrics with them.
-        if (registry.entries.has(key) || !live.has(old.rule)) continue;
-        if (carry.nowMs - old.lastSeenMs <= carry.retainMs) registry.entries.set(key, old);
-      }
-    }
+    if (carry) carryOver(registry.entries, carry.previous.entries, rules, carry);
     return registry;
   }
 

@@ -95,3 +95,31 @@ describe('ExternalMetricRegistry: metricName rules (cmetrics extension)', () => 
     expect(ExternalMetricRegistry.build([fixed], [[]]).names()).toEqual(['queue_depth']);
   });
 });
+
+describe('ExternalMetricRegistry across relists (no flicker)', () => {
+  const rules = rulesFrom(
+    `externalRules:
+- seriesQuery: 'queue_depth'
+  resources: {namespaced: false}
+  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>})'
+`,
+    'externalRules',
+  ).map((r) => compileRule(r, mapper));
+  const first = ExternalMetricRegistry.build(rules, [[s('queue_depth')]], {
+    previous: new ExternalMetricRegistry(),
+    nowMs: 1_000_000,
+    retainMs: 60_000,
+  });
+
+  it.each([
+    [30_000, ['queue_depth']],
+    [60_001, []],
+  ])('a metric missing %i ms after it was seen is listed as %j', (laterMs, names) => {
+    const next = ExternalMetricRegistry.build(rules, [[]], {
+      previous: first,
+      nowMs: 1_000_000 + laterMs,
+      retainMs: 60_000,
+    });
+    expect(next.names()).toEqual(names);
+  });
+});
