@@ -27,11 +27,18 @@ export async function startPrometheus(
   // Debian's Prometheus is built without Kubernetes service discovery, so the pod runner (which
   // knows every served pod, its loopback IP and labels) writes file_sd targets instead.
   const config = {
-    global: { scrape_interval: interval, evaluation_interval: interval },
+    // The query log lets tests see the PromQL the proxy sends (its size, above all).
+    global: {
+      scrape_interval: interval,
+      evaluation_interval: interval,
+      query_log_file: join(dir, 'queries.log'),
+    },
     scrape_configs: [
       {
         job_name: 'kubernetes-pods',
-        file_sd_configs: [{ files: [opts.fileSd], refresh_interval: '5s' }],
+        // `extra` holds targets tests add; they export namespace and pod labels of their own.
+        file_sd_configs: [{ files: [opts.fileSd, `${opts.fileSd}.extra.json`], refresh_interval: '5s' }],
+        honor_labels: true,
         relabel_configs: [
           // Only loopback addresses are ever scraped: nothing here may dial another address.
           { source_labels: ['__address__'], regex: '127\\..+', action: 'keep' },

@@ -57,6 +57,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const logs = join(cluster.workDir, 'logs');
     const fileSd = join(cluster.workDir, 'file-sd.json');
     writeFileSync(fileSd, '[]');
+    writeFileSync(`${fileSd}.extra.json`, '[]');
     prometheus = await startPrometheus(cluster, { fileSd });
 
     const podRunnerState = join(cluster.workDir, 'pod-runner.json');
@@ -118,12 +119,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       apiServicesManifest(proxyPort, readFileSync(cluster.pki.servingCa.cert)),
     );
     // A request to a pod before the first scrape of its target is folded into the first sample and
-    // never shows in a rate: the stack is up once every target has been scraped.
+    // never shows in a rate: the stack is up once every target was scraped, 2 s ago at least, so that
+    // the proxy's queries (evaluated at the last settled second) see that scrape too.
     const prometheusUrl = prometheus.url;
     await waitFor(
       'Prometheus scraped the sample app and every node',
       async () => {
-        const up = await promQuery(prometheusUrl, 'count by (job) (up == 1)');
+        const up = await promQuery(prometheusUrl, 'count by (job) (up == 1)', Date.now() / 1000 - 2);
         const count = (job: string) => Number(up.find((r) => r.metric.job === job)?.value[1] ?? 0);
         return count('kubernetes-pods') > 0 && count('kubelet-resource') === cluster.nodeNames.length
           ? true
