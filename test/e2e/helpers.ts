@@ -131,8 +131,8 @@ export async function hit(ip: string, path: string, times = 1): Promise<void> {
   }
 }
 
-/** Sends `perSecond` requests a second, spread over the pods `targets()` returns, until stopped or `maxMs` passes. */
-export function startLoad(targets: () => string[], perSecond: number, maxMs: number) {
+/** Sends `perSecond` requests a second to `path`, spread over the pods `targets()` returns, until stopped or `maxMs` passes. */
+export function startLoad(targets: () => string[], perSecond: number, maxMs: number, path = '/') {
   let stopped = false;
   const deadline = Date.now() + maxMs;
   let sent = 0;
@@ -144,7 +144,7 @@ export function startLoad(targets: () => string[], perSecond: number, maxMs: num
         Array.from({ length: perSecond }, (_, i) => {
           const ip = ips[i % Math.max(1, ips.length)];
           sent++;
-          return ip ? hit(ip, '/').catch(() => undefined) : undefined;
+          return ip ? hit(ip, path).catch(() => undefined) : undefined;
         }),
       );
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../harness/stack.ts';
-import { deploymentReplicas, eventually, kubectl, servedPods, startLoad } from './helpers.ts';
+import { deploymentReplicas, eventually, getRaw, kubectl, servedPods, startLoad } from './helpers.ts';
 
 interface Hpa {
   status: {
@@ -82,4 +82,134 @@ describe('HorizontalPodAutoscaler on cmetrics custom metrics', () => {
     expect(events).toMatch(/SuccessfulRescale:New size: \d+; reason: pods metric qps above target/);
     expect(events).toMatch(/SuccessfulRescale:New size: 1; reason: All metrics below target/);
   }, 330_000);
+});
+
+interface HpaScenario {
+  name: string;
+  metrics: unknown[];
+  loadPath: string;
+  /** The reason the controller gives when it scales up. */
+  upReason: RegExp;
+  /** Whether the metric has series before the load starts (a label set nobody called yet has none). */
+  validWhileIdle: boolean;
+}
+
+/** Runs one HPA on the sample app: idle at 1, up under load, back to 1 after; returns its status at the peak. */
+async function scaleUpAndDown(s: HpaScenario) {
+  const get = (): Hpa => JSON.parse(kubectl(['get', 'hpa', s.name, '-o', 'json']));
+  kubectl(['delete', 'hpa', '--all', '--ignore-not-found']);
+  kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: s.name, namespace: 'default' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'custom-metrics-app' },
+        minReplicas: 1,
+        maxReplicas: 6,
+        metrics: s.metrics,
+        behavior: {
+          scaleUp: {
+            stabilizationWindowSeconds: 0,
+            policies: [{ type: 'Percent', value: 900, periodSeconds: 1 }],
+          },
+          scaleDown: {
+            stabilizationWindowSeconds: 5,
+            policies: [{ type: 'Percent', value: 100, periodSeconds: 1 }],
+          },
+        },
+      },
+    }),
+  );
+  try {
+    await eventually(
+      'idle at 1',
+      () => {
+        const active = get().status.conditions?.find((c) => c.type === 'ScalingActive');
+        // Without series yet the controller computes nothing, so there is no desired count to check.
+        const settled = s.validWhileIdle
+          ? active?.status === 'True' && get().status.desiredReplicas === 1
+          : true;
+        return settled && replicas() === 1 ? true : undefined;
+      },
+      120_000,
+      1000,
+    );
+    const load = startLoad(() => Object.values(servedPods()), 4, 150_000, s.loadPath);
+    let peak: Hpa['status'];
+    try {
+      peak = await eventually('scale-up', () => (replicas() > 1 ? get().status : undefined), 120_000, 1000);
+    } finally {
+      await load.stop();
+    }
+    await eventually('scale-down to 1', () => (replicas() === 1 ? true : undefined), 180_000, 1000);
+    const events = kubectl([
+      'get',
+      'events',
+      '--field-selector',
+      `involvedObject.name=${s.name}`,
+      '-o',
+      'jsonpath={range .items[*]}{.message}{"\\n"}{end}',
+    ]);
+    expect(events).toMatch(s.upReason);
+    expect(events).toMatch(/New size: 1; reason: All metrics below target/);
+    return peak;
+  } finally {
+    kubectl(['delete', 'hpa', s.name, '--ignore-not-found']);
+  }
+}
+
+describe('HPA on the other custom-metric kinds', () => {
+  it('scales on an Object metric of the Service (seed 003)', async () => {
+    const peak = await scaleUpAndDown({
+      name: 'sample-object',
+      loadPath: '/',
+      upReason: /reason: Service metric http_requests above target/,
+      validWhileIdle: true,
+      metrics: [
+        {
+          type: 'Object',
+          object: {
+            describedObject: { apiVersion: 'v1', kind: 'Service', name: 'custom-metrics-app' },
+            metric: { name: 'http_requests' },
+            target: { type: 'Value', value: '1' },
+          },
+        },
+      ],
+    });
+    expect(peak.desiredReplicas).toBeGreaterThan(1);
+  }, 480_000);
+
+  it('scales on a Pods metric narrowed by a metric selector, and only on the selected series', async () => {
+    const selected = { matchLabels: { api: 'cpuTempUp' } };
+    const peak = await scaleUpAndDown({
+      name: 'sample-selector',
+      loadPath: '/cpuTempUp',
+      upReason: /reason: pods metric qps above target/,
+      validWhileIdle: false,
+      metrics: [
+        {
+          type: 'Pods',
+          pods: {
+            metric: { name: 'qps', selector: selected },
+            target: { type: 'AverageValue', averageValue: '500m' },
+          },
+        },
+      ],
+    });
+    expect(peak.desiredReplicas).toBeGreaterThan(1);
+    // What the controller asked for, through the aggregator: the selector reaches the query.
+    const name = Object.keys(servedPods())[0] as string;
+    const narrowed = getRaw<{ items: { metric: { selector: unknown } }[] }>(
+      `/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/${name}/qps?metricLabelSelector=${encodeURIComponent('api=cpuTempUp')}`,
+    );
+    expect(narrowed.ok && narrowed.body.items[0]?.metric.selector).toEqual(selected);
+    // Nobody called /cpuTempDown: the same metric narrowed to it has no series at all.
+    const other = getRaw(
+      `/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/${name}/qps?metricLabelSelector=${encodeURIComponent('api=cpuTempDown')}`,
+    );
+    expect(other.ok).toBe(false);
+    expect((other as { stderr: string }).stderr).toMatch(/Prometheus has no qps for pods "/);
+  }, 480_000);
 });

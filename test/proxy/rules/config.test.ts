@@ -376,11 +376,14 @@ describe('the seed config (test/fixtures/seed-002-adapter.yaml)', () => {
 
   it('the harness config (a superset) loads and compiles too', () => {
     const harness = parseAdapterConfig(readFileSync(join(FIXTURES, 'harness-adapter.yaml'), 'utf8'));
-    expect(harness.rules.map((r) => compileRule(r, mapper).labelFor(gr('services')))).toEqual([
-      undefined,
-      undefined,
-      'service',
-    ]);
+    // Only the Object-metric rule (seed 003) maps a label to services.
+    const withServices = harness.rules.filter(
+      (r) => compileRule(r, mapper).labelFor(gr('services')) === 'service',
+    );
+    expect(withServices.map((r) => r.name.as)).toEqual(['http_requests']);
+    expect(harness.externalRules.map((r) => compileRule(r, mapper).rule.name.as)).toContain(
+      'external_requests_per_second',
+    );
   });
 });
 

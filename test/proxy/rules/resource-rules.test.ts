@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type AdapterConfig, ConfigError, parseAdapterConfig } from '../../../proxy/rules/config.ts';
 import {
@@ -12,6 +14,8 @@ function resourceRules(yaml: string): NonNullable<AdapterConfig['resourceRules']
   if (!rules) throw new Error('fixture has no resourceRules');
   return rules;
 }
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures');
 
 const defaults = () => compileResourceRules(resourceRules(adapterDefaultConfig('')), mapper);
 
@@ -87,6 +91,20 @@ describe('compileResourceRules: adapter DefaultConfig (provider_test.go)', () =>
     ],
   ])('%s', (_name, build, want) => {
     expect(build(defaults())).toBe(want);
+  });
+});
+
+describe('compileResourceRules: the harness config (test/fixtures/harness-adapter.yaml)', () => {
+  it('compiles, with the labels kwok and Prometheus give and a 30 s window', () => {
+    const yaml = readFileSync(join(FIXTURES, 'harness-adapter.yaml'), 'utf8');
+    const rules = compileResourceRules(resourceRules(yaml), mapper);
+    expect(rules.windowMs).toBe(30_000);
+    expect(buildContainerQuery(rules.cpu, 'default', ['web-1'])).toBe(
+      'sum(rate(container_cpu_usage_seconds_total{namespace="default",pod="web-1",container!=""}[30s])) by (pod,container)',
+    );
+    expect(buildNodeQuery(rules.memory, ['kwok-node-0'])).toBe(
+      'sum(node_memory_working_set_bytes{node="kwok-node-0"}) by (node)',
+    );
   });
 });
 
