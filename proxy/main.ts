@@ -16,6 +16,7 @@ import { Relister } from './prometheus/relist.ts';
 import { NODES, PODS, type ResourceMapper } from './rules/resources.ts';
 import { type RequestHeaderConfig, requestHeaderConfigFrom } from './server/front-proxy.ts';
 import { createServer } from './server/https.ts';
+import { createProxyMetrics } from './server/metrics.ts';
 
 export interface ProxyFlags {
   prometheusUrl: string;
@@ -152,6 +153,10 @@ export async function runProxy(
     key: readFileSync(flags.tlsPrivateKeyFile, 'utf8'),
     router: createRouter(backend),
     requestHeader: () => requestHeader,
+    metrics: createProxyMetrics({
+      reloads: () => live.status,
+      metricsListed: () => ({ custom: relister.current().size, external: relister.external().size }),
+    }),
     readiness: [
       {
         name: 'prometheus',

@@ -14,6 +14,7 @@ import {
   type UserInfo,
   userFromHeaders,
 } from './front-proxy.ts';
+import type { ProxyMetrics } from './metrics.ts';
 
 export interface HealthCheck {
   name: string;
@@ -26,6 +27,7 @@ export interface ServerOptions {
   router: Router;
   requestHeader: () => RequestHeaderConfig | undefined;
   readiness: HealthCheck[];
+  metrics: ProxyMetrics;
   log: Logger;
 }
 
@@ -92,6 +94,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
     send(res, 401, statusBody(401, `Unauthorized: ${auth.rejection}`));
     return;
   }
+  if (url.pathname === '/metrics') {
+    const text = await opts.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': opts.metrics.registry.contentType }).end(text);
+    return;
+  }
+  const done = opts.metrics.startRequest(url.pathname);
   let code: number;
   try {
     const answer = await opts.router({
@@ -107,6 +115,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
     code = status;
     send(res, status, statusBody(status, message));
   }
+  done(code);
   opts.log.debug('request', {
     method: req.method,
     path: url.pathname,

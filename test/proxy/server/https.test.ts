@@ -10,6 +10,7 @@ import type { Logger } from '../../../proxy/log.ts';
 import { PrometheusError } from '../../../proxy/prometheus/client.ts';
 import { type RequestHeaderConfig, requestHeaderConfigFrom } from '../../../proxy/server/front-proxy.ts';
 import { createServer, type RunningServer } from '../../../proxy/server/https.ts';
+import { createProxyMetrics } from '../../../proxy/server/metrics.ts';
 import { type CertPair, createPki } from '../../harness/pki.ts';
 
 const SERVER_NAME = 'cmetrics.cmetrics.svc';
@@ -85,6 +86,10 @@ beforeAll(async () => {
       { name: 'prometheus', check: async () => ready.prometheus },
       { name: 'cache', check: async () => ready.cache },
     ],
+    metrics: createProxyMetrics({
+      reloads: () => ({ loadedAtMs: 0, lastError: 'rules[0]: bad', reloads: 2, failures: 1 }),
+      metricsListed: () => ({ custom: 7, external: 3 }),
+    }),
     log,
   });
   await new Promise<void>((resolve, reject) => {
@@ -283,5 +288,22 @@ describe('answers', () => {
     routerAnswer = async () => ({ code: 200, body: {}, warnings: [] });
     const res = await get(API_PATH, frontProxy, asUser);
     expect(res.headers.warning).toBeUndefined();
+  });
+
+  it('/metrics needs the same authentication as the APIs', async () => {
+    expect((await get('/metrics', anonymous)).status).toBe(401);
+  });
+
+  it('/metrics counts answered requests by group and code, and reports reloads and relists', async () => {
+    await get(API_PATH, frontProxy, asUser);
+    const res = await get('/metrics', frontProxy, asUser);
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(
+      /cmetrics_proxy_request_duration_seconds_count\{group="custom.metrics.k8s.io",code="200"\} [1-9]/,
+    );
+    expect(res.text).toContain('cmetrics_proxy_config_reloads_total{result="success"} 2');
+    expect(res.text).toContain('cmetrics_proxy_config_reloads_total{result="failure"} 1');
+    expect(res.text).toContain('cmetrics_proxy_config_last_reload_successful 0');
+    expect(res.text).toContain('cmetrics_proxy_metrics_listed{api="custom"} 7');
   });
 });
