@@ -79,11 +79,20 @@ export async function startPrometheusWithData(
     dir,
     { global: { scrape_interval: '15s' }, scrape_configs: [] },
     webConfig,
+    // Retention counts back from the newest block's end, not from now: backfilled data reaching hours
+    // ahead would otherwise delete the blocks that hold "now".
+    '30d',
   );
   return { url, proc, stop: () => stopProcess(proc) };
 }
 
-async function launchPrometheus(dir: string, logs: string, config: object, webConfig?: object) {
+async function launchPrometheus(
+  dir: string,
+  logs: string,
+  config: object,
+  webConfig?: object,
+  retention = '2h',
+) {
   const port = await freePort();
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, stringify(config));
@@ -91,7 +100,7 @@ async function launchPrometheus(dir: string, logs: string, config: object, webCo
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
-    '--storage.tsdb.retention.time=2h',
+    `--storage.tsdb.retention.time=${retention}`,
   ];
   if (webConfig) {
     const webFile = join(dir, 'web.yml');

@@ -55,6 +55,7 @@ rules:
 externalRules:
 - metricName: emails_waiting
   backend: tenant-a
+  resources: {namespaced: false}
   metricsQuery: 'sum(jobs_waiting{queue="emails"})'
 `,
       'backends.yaml',
