@@ -4,9 +4,13 @@ export class CliError extends Error {}
 
 /** Several lines (yargs' messages, some servers' Status texts) joined into one. */
 export function oneLine(text: string): string {
-  return text
+  const lines = text
     .trim()
     .split(/\s*\n\s*/)
-    .filter(Boolean)
-    .join('; ');
+    .filter(Boolean);
+  // "Invalid values:" introduces the next line rather than ending a sentence.
+  return lines.reduce(
+    (joined, line) => (joined ? `${joined}${joined.endsWith(':') ? ' ' : '; '}${line}` : line),
+    '',
+  );
 }

@@ -31,19 +31,18 @@ const raw = (path: string) => {
     return `{"error": ${JSON.stringify((e as { stderr?: string }).stderr?.trim() ?? String(e))}}`;
   }
 };
-// A little load for the first minute, so the HPA has something to do.
+// Load for the first minute, so the HPA scales up, then back down once it stops.
 const loadUntil = Date.now() + 60_000;
 const tick = async () => {
   if (stopping) return;
   const pods = Object.values(stack.servedPods());
-  if (Date.now() < loadUntil) {
+  if (Date.now() < loadUntil && pods.length) {
+    // 5 requests every 5 s across the pods: 1 req/s against a 500m-per-pod target wants 2 replicas.
     await Promise.all(
-      pods.flatMap((ip) =>
-        Array.from({ length: 2 }, () =>
-          request(`http://${ip}:3000/`)
-            .then((r) => r.body.text())
-            .catch(() => ''),
-        ),
+      Array.from({ length: 5 }, (_, i) =>
+        request(`http://${pods[i % pods.length]}:3000/`)
+          .then((r) => r.body.text())
+          .catch(() => ''),
       ),
     );
   }

@@ -86,13 +86,20 @@ export class Discovery {
     if (found) return found;
     const servedFor = [...new Set(all.filter((m) => m.metric === metric).map((m) => m.resource))].sort();
     if (servedFor.length) {
-      const hint = closest(resource, servedFor);
+      // `service` for `services`, `deployment` for `deployments.apps`: the usual slips.
+      const meant = servedFor.filter((r) => r.startsWith(resource));
       throw new CliError(
-        `metric "${metric}" is served for ${servedFor.join(', ')}, not for ${resource}${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}; see: kubectl cmetrics list ${metric}`,
+        `metric "${metric}" is served for ${servedFor.join(', ')}, not for ${resource}${meant.length ? ` (did you mean ${meant.join(', ')}?)` : ''}; see: kubectl cmetrics list ${metric}`,
       );
     }
     const names = all.filter((m) => m.resource === resource).map((m) => m.metric);
-    throw new CliError(unknownMetric(metric, `for ${resource} by ${CUSTOM_GROUP}`, names.length ? names : all.map((m) => m.metric)));
+    throw new CliError(
+      unknownMetric(
+        metric,
+        `for ${resource} by ${CUSTOM_GROUP}`,
+        names.length ? names : all.map((m) => m.metric),
+      ),
+    );
   }
 
   async requireExternalMetric(metric: string): Promise<void> {

@@ -6,34 +6,33 @@ import { CliError, oneLine } from '../errors.ts';
 import type { KubeApi } from './api.ts';
 import { RequestFailed } from './api.ts';
 
-function availableCondition(s: { status?: { conditions?: { type: string; status: string }[] } }) {
-  return s.status?.conditions?.find((c) => c.type === 'Available');
-}
-
 /**
  * Why `group` cannot be used: an APIService that is not Available (with its reason and message), or no
  * APIService at all. Reading APIServices may itself be forbidden; then only the hint is left.
  */
 export async function groupProblem(api: KubeApi, group: string): Promise<string> {
+  const check = `kubectl get apiservices | grep ${group}`;
   const services = await api.apiServices().then(
     (list) => list.items.filter((s) => s.spec.group === group),
     () => undefined,
   );
-  for (const s of services ?? []) {
-    const condition = availableCondition(s) as
-      | { status: string; reason?: string; message?: string }
-      | undefined;
+  if (services === undefined) return `${group} is not served by this cluster; see why with: ${check}`;
+  for (const s of services) {
+    const condition = s.status?.conditions?.find((c) => c.type === 'Available');
     if (condition?.status === 'True') continue;
     const why = condition
       ? `${condition.reason ?? 'NotAvailable'}: ${condition.message ?? 'no message'}`
       : 'no Available condition yet';
-    const backend = s.spec.service ? `service ${s.spec.service.namespace}/${s.spec.service.name}` : 'its server';
+    const backend = s.spec.service
+      ? `service ${s.spec.service.namespace}/${s.spec.service.name}`
+      : 'its server';
     return `APIService ${s.metadata.name} is not available (${oneLine(why)}); fix ${backend}, then check: kubectl get apiservice ${s.metadata.name}`;
   }
-  const installer = group === RESOURCE_GROUP ? 'cmetrics-proxy or metrics-server' : 'cmetrics-proxy or an adapter';
-  return services?.length
-    ? `${group} is registered but the API server does not list it yet; check: kubectl get apiservices | grep ${group}`
-    : `${group} is not served by this cluster: no APIService registers it; install ${installer}, then check: kubectl get apiservices | grep ${group}`;
+  if (services.length)
+    return `${group} is registered but the API server does not list it yet; check: ${check}`;
+  const installer =
+    group === RESOURCE_GROUP ? 'cmetrics-proxy or metrics-server' : 'cmetrics-proxy or an adapter';
+  return `${group} is not served by this cluster: no APIService registers it; install ${installer}, then check: ${check}`;
 }
 
 // apiserver's forbidden message (endpoints/handlers/responsewriters/errors.go).

@@ -3,8 +3,9 @@
 // every cell followed by a tab, so rows here are lists of cells that each end in one.
 //
 // This is Go's elastic-tabstop algorithm, not "widest cell per column": a column's width is set per
-// block of consecutive lines that have a cell in that column, so a short line (kubectl's --sum rows)
-// starts a new block for the columns it lacks.
+// block of consecutive lines that have a cell in that column, so a short line (a node without a
+// percentage, kubectl's --sum rows) starts a new block for the columns it lacks. With RememberWidths
+// (kubectl sets it) a later block is at least as wide as the earlier ones in the same column.
 
 const MIN_WIDTH = 6;
 const PADDING = 3;
@@ -24,6 +25,7 @@ export function tabwrite(rows: readonly (readonly string[])[]): string {
   // Go keeps, after each line's tab-terminated cells, the (here always empty) text before the newline.
   const lines = rows.map((row) => [...row, '']);
   const widths: number[] = [];
+  const maxWidths: number[] = [];
   let out = '';
 
   const writeLines = (from: number, to: number) => {
@@ -51,6 +53,11 @@ export function tabwrite(rows: readonly (readonly string[])[]): string {
         if (column >= line.length - 1) break;
         width = Math.max(width, runeCount(line[column] as string) + PADDING);
       }
+      // RememberWidths, as liggitt/tabwriter does it.
+      if (maxWidths.length < widths.length) maxWidths.push(...widths.slice(maxWidths.length));
+      if (maxWidths.length === widths.length) maxWidths.push(width);
+      else width = Math.max(width, maxWidths[column] as number);
+      maxWidths[column] = width;
       widths.push(width);
       format(line0, at);
       widths.pop();

@@ -69,6 +69,16 @@ export interface TopNodesOptions extends ExtraColumns {
 }
 
 const MEASURED: readonly MeasuredResource[] = ['cpu', 'memory'];
+
+/** The CPU and memory of a wire ResourceList (usage, requests, limits, allocatable). */
+export function parseResources(list: Readonly<Record<string, string>> | undefined): Resources {
+  const out: Resources = {};
+  for (const r of MEASURED) {
+    const q = list?.[r];
+    if (q !== undefined) out[r] = parseQuantity(q);
+  }
+  return out;
+}
 const ZERO = parseQuantity('0');
 const MEBIBYTE = 1024n * 1024n;
 const UNKNOWN = '<unknown>';

@@ -1,0 +1,362 @@
+// The plugin's commands, flags and examples, declared once: main.ts builds the yargs parser from it
+// and complete.ts answers shell completion from it. Command code is imported only when it runs, so
+// `-h` and completion of static words load neither the Kubernetes client nor the printers.
+import type { Options } from 'yargs';
+import type { RunContext } from './commands/present.ts';
+
+/** Where completion finds values for an argument (commands/completions.ts). */
+export type CompletionSource =
+  | 'file'
+  | 'contexts'
+  | 'namespaces'
+  | 'pods'
+  | 'nodes'
+  | 'resource-names'
+  | 'pod-metrics'
+  | 'node-metrics'
+  | 'custom-targets'
+  | 'custom-target-metrics'
+  | 'external-metrics'
+  | 'all-metrics';
+
+export interface OptionSpec extends Options {
+  complete?: CompletionSource;
+}
+
+export interface PositionalSpec {
+  name: string;
+  describe: string;
+  optional?: boolean;
+  choices?: string[];
+  complete?: CompletionSource;
+}
+
+export interface CommandSpec {
+  name: string;
+  aliases?: string[];
+  describe: string;
+  hidden?: boolean;
+  positionals?: PositionalSpec[];
+  options?: Record<string, OptionSpec>;
+  examples?: [string, string][];
+  subcommands?: CommandSpec[];
+  /** Runs the command with yargs' parsed arguments (camelCase keys included); returns the exit code. */
+  run?: (args: Record<string, unknown>, ctx: RunContext) => Promise<number>;
+}
+
+const SELECTOR: OptionSpec = {
+  alias: 'l',
+  type: 'string',
+  describe:
+    "Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin' (e.g. -l key1=value1,key2=value2,key3 in (value3))",
+};
+const SORT_BY: OptionSpec = {
+  choices: ['cpu', 'memory'],
+  describe: "If non-empty, sort the list by this field, largest first: 'cpu' or 'memory'",
+};
+const NO_HEADERS: OptionSpec = {
+  type: 'boolean',
+  default: false,
+  describe: 'If present, print output without headers',
+};
+const metricOption = (resource: string, complete: CompletionSource): OptionSpec => ({
+  type: 'string',
+  array: true,
+  nargs: 1,
+  default: [],
+  complete,
+  describe: `Add a column with this custom metric of the same ${resource} (custom.metrics.k8s.io); repeatable`,
+});
+const TOP_OUTPUT: OptionSpec = {
+  alias: 'o',
+  choices: ['json', 'yaml', 'wide'],
+  describe: 'Output format: json or yaml (the rows, in numbers), or wide (more columns)',
+};
+const API_OUTPUT: OptionSpec = {
+  alias: 'o',
+  choices: ['json', 'yaml'],
+  describe: "Print the API's own object as json or yaml instead of the table",
+};
+const WATCH: Record<string, OptionSpec> = {
+  watch: {
+    alias: 'w',
+    type: 'boolean',
+    default: false,
+    describe: 'Redraw the table every --interval until Ctrl-C',
+  },
+  interval: { type: 'string', default: '5s', describe: 'Time between two reads with --watch' },
+};
+
+/** Loads a command module when the command runs. */
+const lazy =
+  <M>(
+    load: () => Promise<M>,
+    run: (m: M, args: Record<string, unknown>, ctx: RunContext) => Promise<number>,
+  ) =>
+  async (args: Record<string, unknown>, ctx: RunContext) =>
+    run(await load(), args, ctx);
+
+const present = () => import('./commands/present.ts');
+
+const topPods: CommandSpec = {
+  name: 'pods',
+  aliases: ['pod', 'po'],
+  describe: 'Display resource (CPU/memory) usage of pods, as kubectl top pod does, and more',
+  positionals: [{ name: 'name', describe: 'One pod', optional: true, complete: 'pods' }],
+  options: {
+    'all-namespaces': {
+      alias: 'A',
+      type: 'boolean',
+      default: false,
+      describe: 'If present, list the pods across all namespaces',
+    },
+    selector: SELECTOR,
+    'field-selector': {
+      type: 'string',
+      describe: "Selector (field query) on the pods, supports '=', '==', and '!=' (e.g. spec.nodeName=n1)",
+    },
+    containers: {
+      type: 'boolean',
+      default: false,
+      describe: 'If present, print usage of containers within a pod',
+    },
+    'sort-by': SORT_BY,
+    'no-headers': NO_HEADERS,
+    sum: { type: 'boolean', default: false, describe: 'Print the sum of the resource usage' },
+    metric: metricOption('pods', 'pod-metrics'),
+    requests: {
+      type: 'boolean',
+      default: false,
+      describe: "Add the usage as a percentage of the containers' requests",
+    },
+    limits: {
+      type: 'boolean',
+      default: false,
+      describe: "Add the usage as a percentage of the containers' limits",
+    },
+    output: TOP_OUTPUT,
+    ...WATCH,
+  },
+  examples: [
+    ['$0 top pods', 'Usage of the pods in the current namespace'],
+    ['$0 top pods -A --sort-by memory', 'All pods, largest memory first'],
+    ['$0 top pods web-1 --containers', 'One pod, container by container'],
+    [
+      '$0 top pods -l app=web --metric http_requests --requests',
+      'With a custom metric and usage vs requests',
+    ],
+    ['$0 top pods -A --field-selector spec.nodeName=n1 --sum', 'The pods on one node, and their total'],
+    ['$0 top pods -w --interval 10s', 'Redraw every 10 seconds until Ctrl-C'],
+  ],
+  run: lazy(
+    () => Promise.all([present(), import('./commands/top-pods.ts')]),
+    ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderTopPods(s, args as never)),
+  ),
+};
+
+const topNodes: CommandSpec = {
+  name: 'nodes',
+  aliases: ['node', 'no'],
+  describe: 'Display resource (CPU/memory) usage of nodes, as kubectl top node does, and more',
+  positionals: [{ name: 'name', describe: 'One node', optional: true, complete: 'nodes' }],
+  options: {
+    selector: SELECTOR,
+    'sort-by': SORT_BY,
+    'no-headers': NO_HEADERS,
+    'show-capacity': {
+      type: 'boolean',
+      default: false,
+      describe: 'Print node resources based on Capacity instead of Allocatable (the default)',
+    },
+    metric: metricOption('nodes', 'node-metrics'),
+    output: TOP_OUTPUT,
+    ...WATCH,
+  },
+  examples: [
+    ['$0 top nodes', 'Usage of all nodes, in % of allocatable'],
+    ['$0 top nodes n1', 'One node'],
+    ['$0 top nodes --show-capacity -o wide', 'In % of capacity, with the capacity shown'],
+    ['$0 top nodes -o json', 'The same rows as JSON'],
+  ],
+  run: lazy(
+    () => Promise.all([present(), import('./commands/top-nodes.ts')]),
+    ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderTopNodes(s, args as never)),
+  ),
+};
+
+const getCustom: CommandSpec = {
+  name: 'custom',
+  describe: 'Values of a custom.metrics.k8s.io metric for one object, or for the pods matching -l',
+  positionals: [
+    {
+      name: 'target',
+      describe: 'RESOURCE/NAME (services/web, deployments.apps/api, nodes/n1, namespaces/prod) or pods/*',
+      complete: 'custom-targets',
+    },
+    { name: 'metric', describe: 'The metric name', complete: 'custom-target-metrics' },
+  ],
+  options: {
+    selector: { ...SELECTOR, describe: 'With RESOURCE/*: which objects (label query)' },
+    'metric-selector': {
+      type: 'string',
+      describe: "Which series of the metric (label query on the metric's labels)",
+    },
+    output: API_OUTPUT,
+  },
+  examples: [
+    ["$0 get custom 'pods/*' http_requests -l app=web", 'Every pod of the app'],
+    ['$0 get custom services/web http_requests', 'One Service'],
+    ['$0 get custom deployments.apps/api queue_length -o yaml', "The API's MetricValueList"],
+    ['$0 get custom nodes/n1 node_load', 'A cluster-scoped object'],
+  ],
+  run: lazy(
+    () => Promise.all([present(), import('./commands/get.ts')]),
+    ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderGetCustom(s, args as never)),
+  ),
+};
+
+const getExternal: CommandSpec = {
+  name: 'external',
+  describe: 'Values of an external.metrics.k8s.io metric in the namespace',
+  positionals: [{ name: 'metric', describe: 'The metric name', complete: 'external-metrics' }],
+  options: {
+    selector: { ...SELECTOR, describe: "Which series (label query on the metric's labels)" },
+    output: API_OUTPUT,
+  },
+  examples: [
+    ['$0 get external queue_depth', 'Every series of the metric in the current namespace'],
+    ['$0 get external queue_depth -l queue=jobs -n prod -o json', "One series, the API's object"],
+  ],
+  run: lazy(
+    () => Promise.all([present(), import('./commands/get.ts')]),
+    ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderGetExternal(s, args as never)),
+  ),
+};
+
+const getResource: CommandSpec = {
+  name: 'resource',
+  describe: 'Values of metrics.k8s.io (CPU and memory) for pods, container by container, or nodes',
+  positionals: [
+    { name: 'kind', describe: 'pods or nodes', choices: ['pods', 'nodes'] },
+    { name: 'name', describe: 'One pod or node', optional: true, complete: 'resource-names' },
+  ],
+  options: {
+    'all-namespaces': {
+      alias: 'A',
+      type: 'boolean',
+      default: false,
+      describe: 'With pods: across all namespaces',
+    },
+    selector: SELECTOR,
+    output: API_OUTPUT,
+  },
+  examples: [
+    ['$0 get resource pods', 'Every container of every pod in the namespace'],
+    ['$0 get resource nodes n1 -o yaml', "The API's NodeMetrics"],
+  ],
+  run: lazy(
+    () => Promise.all([present(), import('./commands/get.ts')]),
+    ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderGetResource(s, args as never)),
+  ),
+};
+
+export const PLUGIN: CommandSpec = {
+  name: 'kubectl cmetrics',
+  describe: 'Kubernetes metrics APIs, read the way kubectl reads them',
+  options: {
+    kubeconfig: {
+      type: 'string',
+      complete: 'file',
+      describe: 'Path to the kubeconfig file to use for CLI requests',
+    },
+    context: { type: 'string', complete: 'contexts', describe: 'The name of the kubeconfig context to use' },
+    namespace: {
+      alias: 'n',
+      type: 'string',
+      complete: 'namespaces',
+      describe: "If present, the namespace scope for this CLI request (default: the context's)",
+    },
+    'request-timeout': {
+      type: 'string',
+      default: '0',
+      describe:
+        "The length of time to wait before giving up on a single server request (e.g. 1s, 2m, 3h); 0 means don't time out",
+    },
+  },
+  examples: [
+    ['$0 top pods -A', 'Like kubectl top pods -A'],
+    ['$0 list', 'The custom and external metrics the cluster serves'],
+    ["$0 get custom 'pods/*' http_requests -l app=web", 'Raw values of a custom metric'],
+  ],
+  subcommands: [
+    {
+      name: 'top',
+      describe: 'Display resource (CPU/memory) usage of pods or nodes',
+      subcommands: [topPods, topNodes],
+      examples: [
+        ['$0 top pods', 'Pods in the current namespace'],
+        ['$0 top nodes', 'All nodes'],
+      ],
+    },
+    {
+      name: 'get',
+      describe: 'Print the raw values of the custom, external or resource metrics APIs',
+      subcommands: [getCustom, getExternal, getResource],
+      examples: [
+        ["$0 get custom 'pods/*' http_requests", 'A custom metric of every pod'],
+        ['$0 get external queue_depth', 'An external metric'],
+        ['$0 get resource pods', 'CPU and memory, container by container'],
+      ],
+    },
+    {
+      name: 'list',
+      describe:
+        'List the metrics the custom and external metrics APIs serve, with the resources they describe',
+      positionals: [
+        {
+          name: 'filter',
+          describe: 'Only metrics whose name contains this',
+          optional: true,
+          complete: 'all-metrics',
+        },
+      ],
+      options: {
+        api: { choices: ['custom', 'external'], describe: 'Only the metrics of this API' },
+      },
+      examples: [
+        ['$0 list', 'Every metric'],
+        ['$0 list requests --api custom', 'Custom metrics whose name contains "requests"'],
+      ],
+      run: lazy(
+        () => Promise.all([present(), import('./commands/list.ts')]),
+        ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderList(s, args as never)),
+      ),
+    },
+    {
+      name: 'completion',
+      describe:
+        "Print a shell completion script: bash, zsh or fish for kubectl-cmetrics, or kubectl for kubectl's plugin completion",
+      positionals: [
+        {
+          name: 'shell',
+          describe: 'bash, zsh, fish or kubectl',
+          choices: ['bash', 'zsh', 'fish', 'kubectl'],
+        },
+      ],
+      examples: [
+        ['source <(kubectl-cmetrics completion bash)', 'Complete kubectl-cmetrics in bash'],
+        [
+          'kubectl cmetrics completion kubectl > ~/bin/kubectl_complete-cmetrics && chmod +x ~/bin/kubectl_complete-cmetrics',
+          'Complete `kubectl cmetrics …` (kubectl ≥ 1.26 runs kubectl_complete-cmetrics from PATH)',
+        ],
+      ],
+      run: lazy(
+        () => import('./completion-scripts.ts'),
+        async (m, args, ctx) => {
+          ctx.io.out(m.completionScript(args.shell as never));
+          return 0;
+        },
+      ),
+    },
+  ],
+};

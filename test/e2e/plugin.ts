@@ -1,0 +1,47 @@
+// The plugin as users run it: the bundle `npm run build` makes, found by the real kubectl on PATH as
+// kubectl-cmetrics (with kubectl_complete-cmetrics beside it), against the harness's cluster.
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { build, COMPLETION_HELPER } from '../../scripts/build.ts';
+
+export interface Installed {
+  /** The directory on PATH with kubectl-cmetrics and kubectl_complete-cmetrics. */
+  dir: string;
+  /** PATH: that directory and the harness's kubectl, nothing else; KUBECONFIG: the harness's. */
+  env: NodeJS.ProcessEnv;
+}
+
+export async function installPlugin(): Promise<Installed> {
+  const dist = mkdtempSync(join(tmpdir(), 'cmetrics-plugin-dist-'));
+  await build(dist);
+  const dir = mkdtempSync(join(tmpdir(), 'cmetrics-plugin-path-'));
+  // The bundle's shebang asks PATH for node; this PATH has none, so the launcher names this node (24).
+  writeFileSync(
+    join(dir, 'kubectl-cmetrics'),
+    `#!/bin/sh\nexec "${process.execPath}" "${join(dist, 'kubectl-cmetrics.js')}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  copyFileSync(join(dist, COMPLETION_HELPER), join(dir, COMPLETION_HELPER));
+  chmodSync(join(dir, COMPLETION_HELPER), 0o755);
+  return { dir, env: { PATH: `${dir}:${inject('binDir')}`, KUBECONFIG: inject('kubeconfig'), HOME: dir } };
+}
+
+/** The real kubectl with that PATH: `kubectl top …`, `kubectl cmetrics …`, `kubectl plugin list`. */
+export function kubectlOnPath(
+  plugin: Installed,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(join(inject('binDir'), 'kubectl'), args, {
+    encoding: 'utf8',
+    env: { ...plugin.env, ...env },
+    timeout: 60_000,
+  });
+}
+
+export function cmetrics(plugin: Installed, args: string[], env: NodeJS.ProcessEnv = {}) {
+  return kubectlOnPath(plugin, ['cmetrics', ...args], env);
+}

@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { openSession, requestTimeoutMs } from '../../../plugin/commands/session.ts';
+
+const KUBECONFIG = join(mkdtempSync(join(tmpdir(), 'cmetrics-session-')), 'config');
+writeFileSync(
+  KUBECONFIG,
+  stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443' } }],
+    users: [{ name: 'u', user: { token: 't' } }],
+    contexts: [
+      { name: 'prod', context: { cluster: 'c', user: 'u', namespace: 'shop' } },
+      { name: 'dev', context: { cluster: 'c', user: 'u' } },
+    ],
+    'current-context': 'prod',
+  }),
+);
+
+describe('openSession', () => {
+  it.each<[string, Parameters<typeof openSession>[0], string]>([
+    ["the current context's namespace", { kubeconfig: KUBECONFIG }, 'shop'],
+    ['default when the context sets none', { kubeconfig: KUBECONFIG, context: 'dev' }, 'default'],
+    ['-n over both', { kubeconfig: KUBECONFIG, namespace: 'other' }, 'other'],
+  ])('namespace: %s', (_name, flags, namespace) => {
+    expect(openSession(flags).namespace).toBe(namespace);
+  });
+
+  it('names the contexts that are close to an unknown one', () => {
+    expect(() => openSession({ kubeconfig: KUBECONFIG, context: 'prd' })).toThrow(
+      'context "prd" is not in the kubeconfig (did you mean prod?); list them with: kubectl config get-contexts',
+    );
+  });
+
+  it('says which kubeconfig it cannot read', () => {
+    expect(() => openSession({ kubeconfig: '/nonexistent/config' })).toThrow(
+      'cannot load the kubeconfig /nonexistent/config: ENOENT',
+    );
+  });
+});
+
+describe('requestTimeoutMs (kubectl --request-timeout)', () => {
+  it.each<[string, number]>([
+    ['30s', 30_000],
+    ['2m', 120_000],
+    ['5', 5000],
+    ['0', 2 ** 31 - 1],
+  ])('%s', (text, ms) => {
+    expect(requestTimeoutMs(text)).toBe(ms);
+  });
+
+  it('refuses what is not a duration', () => {
+    expect(() => requestTimeoutMs('soon')).toThrow('invalid --request-timeout "soon"');
+  });
+});
