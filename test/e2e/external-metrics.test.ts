@@ -9,8 +9,10 @@ import {
   deploymentReplicas,
   eventually,
   expectSameAsPrometheus,
+  FAST_BEHAVIOR,
   getRaw,
   hit,
+  hpaEvents,
   kubectl,
   prometheus,
   scrapedPods,
@@ -155,17 +157,7 @@ const hpaManifest = {
         },
       },
     ],
-    // Short windows, as in test/fixtures/hpa.yaml, so the test sees both directions.
-    behavior: {
-      scaleUp: {
-        stabilizationWindowSeconds: 0,
-        policies: [{ type: 'Percent', value: 900, periodSeconds: 1 }],
-      },
-      scaleDown: {
-        stabilizationWindowSeconds: 5,
-        policies: [{ type: 'Percent', value: 100, periodSeconds: 1 }],
-      },
-    },
+    behavior: FAST_BEHAVIOR,
   },
 };
 
@@ -240,14 +232,7 @@ describe('HorizontalPodAutoscaler on a cmetrics External metric', () => {
       1000,
     );
 
-    const events = kubectl([
-      'get',
-      'events',
-      '--field-selector',
-      `involvedObject.name=${HPA}`,
-      '-o',
-      'jsonpath={range .items[*]}{.reason}:{.message}{"\\n"}{end}',
-    ]);
+    const events = hpaEvents(HPA);
     expect(events).toMatch(
       new RegExp(`SuccessfulRescale:New size: \\d+; reason: external metric ${METRIC}\\(.*\\) above target`),
     );

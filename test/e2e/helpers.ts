@@ -158,3 +158,21 @@ export function startLoad(targets: () => string[], perSecond: number, maxMs: num
     },
   };
 }
+
+/** The HPA's events as `Reason:message` lines. */
+export function hpaEvents(name: string): string {
+  return kubectl([
+    'get',
+    'events',
+    '--field-selector',
+    `involvedObject.name=${name}`,
+    '-o',
+    'jsonpath={range .items[*]}{.reason}:{.message}{"\\n"}{end}',
+  ]);
+}
+
+/** HPA behavior with the windows shortened (as in test/fixtures/hpa.yaml), so a test sees both directions. */
+export const FAST_BEHAVIOR = {
+  scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 900, periodSeconds: 1 }] },
+  scaleDown: { stabilizationWindowSeconds: 5, policies: [{ type: 'Percent', value: 100, periodSeconds: 1 }] },
+};

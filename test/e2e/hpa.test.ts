@@ -3,7 +3,16 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from '../harness/stack.ts';
-import { deploymentReplicas, eventually, getRaw, kubectl, servedPods, startLoad } from './helpers.ts';
+import {
+  deploymentReplicas,
+  eventually,
+  FAST_BEHAVIOR,
+  getRaw,
+  hpaEvents,
+  kubectl,
+  servedPods,
+  startLoad,
+} from './helpers.ts';
 
 interface Hpa {
   status: {
@@ -71,14 +80,7 @@ describe('HorizontalPodAutoscaler on cmetrics custom metrics', () => {
 
     await eventually('scale-down to minReplicas', () => (replicas() === 1 ? true : undefined), 180_000, 1000);
     expect(hpa().status.desiredReplicas).toBe(1);
-    const events = kubectl([
-      'get',
-      'events',
-      '--field-selector',
-      'involvedObject.name=sample-httpserver',
-      '-o',
-      'jsonpath={range .items[*]}{.reason}:{.message}{"\\n"}{end}',
-    ]);
+    const events = hpaEvents('sample-httpserver');
     expect(events).toMatch(/SuccessfulRescale:New size: \d+; reason: pods metric qps above target/);
     expect(events).toMatch(/SuccessfulRescale:New size: 1; reason: All metrics below target/);
   }, 330_000);
@@ -109,16 +111,7 @@ async function scaleUpAndDown(s: HpaScenario) {
         minReplicas: 1,
         maxReplicas: 6,
         metrics: s.metrics,
-        behavior: {
-          scaleUp: {
-            stabilizationWindowSeconds: 0,
-            policies: [{ type: 'Percent', value: 900, periodSeconds: 1 }],
-          },
-          scaleDown: {
-            stabilizationWindowSeconds: 5,
-            policies: [{ type: 'Percent', value: 100, periodSeconds: 1 }],
-          },
-        },
+        behavior: FAST_BEHAVIOR,
       },
     }),
   );
@@ -144,14 +137,7 @@ async function scaleUpAndDown(s: HpaScenario) {
       await load.stop();
     }
     await eventually('scale-down to 1', () => (replicas() === 1 ? true : undefined), 180_000, 1000);
-    const events = kubectl([
-      'get',
-      'events',
-      '--field-selector',
-      `involvedObject.name=${s.name}`,
-      '-o',
-      'jsonpath={range .items[*]}{.message}{"\\n"}{end}',
-    ]);
+    const events = hpaEvents(s.name);
     expect(events).toMatch(s.upReason);
     expect(events).toMatch(/New size: 1; reason: All metrics below target/);
     return peak;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { eventually, kubectl } from './helpers.ts';
-import { cmetrics, type Installed, installPlugin, kubectlOnPath } from './plugin.ts';
+import { cmetrics, type Installed, installPlugin, kubectlOnPath, sameAsKubectlTop } from './plugin.ts';
 
 const NS = 'cmetrics-plugin-e2e';
 
@@ -80,27 +80,6 @@ const SETTLED = [
 
 let plugin: Installed;
 
-/**
- * `kubectl top ARGS` and `kubectl cmetrics top ARGS`, until both succeed with the same stdout (a pod of
- * the sample app may come or go between the two, or a value move at a rounding edge): that stdout.
- */
-async function sameAsKubectlTop(args: string[]): Promise<string> {
-  return eventually(
-    `kubectl cmetrics top ${args.join(' ')} equals kubectl top ${args.join(' ')}`,
-    () => {
-      const real = kubectlOnPath(plugin, ['top', ...args]);
-      const ours = cmetrics(plugin, ['top', ...args]);
-      if (real.status !== 0 || ours.status !== 0 || real.stdout !== ours.stdout) {
-        throw new Error(`kubectl: ${real.stdout}${real.stderr}\ncmetrics: ${ours.stdout}${ours.stderr}`);
-      }
-      expect(ours.stderr).toBe(real.stderr);
-      return ours.stdout;
-    },
-    30_000,
-    1000,
-  );
-}
-
 beforeAll(async () => {
   plugin = await installPlugin();
   kubectl(['apply', '-f', '-'], manifest());
@@ -138,12 +117,12 @@ describe('kubectl cmetrics top pods prints what kubectl top pods prints', () => 
     [['pods', '-A', '--field-selector', 'metadata.namespace!=default']],
     [['pods', 'beta', '-n', NS, '--containers']],
   ])('top %j', async (args) => {
-    const out = await sameAsKubectlTop(args);
+    const out = await sameAsKubectlTop(plugin, args);
     expect(out).not.toBe('');
   });
 
   it('the table for the test pods is the one their usage annotations give', async () => {
-    expect(await sameAsKubectlTop(['pods', '-n', NS, '--containers'])).toBe(SETTLED);
+    expect(await sameAsKubectlTop(plugin, ['pods', '-n', NS, '--containers'])).toBe(SETTLED);
   });
 });
 
@@ -155,7 +134,7 @@ describe('kubectl cmetrics top nodes prints what kubectl top nodes prints', () =
     [['nodes', '--show-capacity']],
     [['nodes', 'kwok-node-0']],
   ])('top %j', async (args) => {
-    expect(await sameAsKubectlTop(args)).toMatch(
+    expect(await sameAsKubectlTop(plugin, args)).toMatch(
       /^(NAME +CPU\(cores\) +CPU\(%\) +MEMORY\(bytes\) +MEMORY\(%\) +\n)?kwok-node-/,
     );
   });

@@ -4,8 +4,9 @@ import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { build, COMPLETION_HELPER } from '../../scripts/build.ts';
+import { eventually } from './helpers.ts';
 
 export interface Installed {
   /** The directory on PATH with kubectl-cmetrics and kubectl_complete-cmetrics. */
@@ -44,4 +45,25 @@ export function kubectlOnPath(
 
 export function cmetrics(plugin: Installed, args: string[], env: NodeJS.ProcessEnv = {}) {
   return kubectlOnPath(plugin, ['cmetrics', ...args], env);
+}
+
+/**
+ * `kubectl top ARGS` and `kubectl cmetrics top ARGS`, until both succeed with the same stdout (a pod of
+ * the sample app may come or go between the two, or a value move at a rounding edge): that stdout.
+ */
+export function sameAsKubectlTop(plugin: Installed, args: string[]): Promise<string> {
+  return eventually(
+    `kubectl cmetrics top ${args.join(' ')} equals kubectl top ${args.join(' ')}`,
+    () => {
+      const real = kubectlOnPath(plugin, ['top', ...args]);
+      const ours = cmetrics(plugin, ['top', ...args]);
+      if (real.status !== 0 || ours.status !== 0 || real.stdout !== ours.stdout) {
+        throw new Error(`kubectl: ${real.stdout}${real.stderr}\ncmetrics: ${ours.stdout}${ours.stderr}`);
+      }
+      expect(ours.stderr).toBe(real.stderr);
+      return ours.stdout;
+    },
+    30_000,
+    1000,
+  );
 }

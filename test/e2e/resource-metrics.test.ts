@@ -18,6 +18,7 @@ import {
   deploymentReplicas,
   eventually,
   getRaw,
+  hpaEvents,
   kubectl,
   prometheus,
 } from './helpers.ts';
@@ -301,14 +302,7 @@ describe('HorizontalPodAutoscaler on cmetrics resource metrics (cpu Utilization)
       120_000,
       1000,
     );
-    const events = kubectl([
-      'get',
-      'events',
-      '--field-selector',
-      `involvedObject.name=${HPA}`,
-      '-o',
-      'jsonpath={range .items[*]}{.reason}:{.message}{"\\n"}{end}',
-    ]);
+    const events = hpaEvents(HPA);
     expect(events).toMatch(
       /SuccessfulRescale:New size: 3; reason: cpu resource utilization \(percentage of request\) above target/,
     );

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the local control plane from Go modules, once: kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl (one Kubernetes version), the etcd that version pins, and kwok.
+# kube-scheduler, kubectl (one Kubernetes version), the etcd that version pins, kwok, and krew (the
+# plugin manager, for the plugin's install test).
 # Output goes to $CMETRICS_BIN (default ~/.cache/cmetrics/bin/k8s-$K8S_VERSION); a binary that is
 # already there is not rebuilt. GOCACHE and GOMODCACHE keep their Go defaults, outside the repo.
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-v1.37.2}"
 KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
+KREW_VERSION="${KREW_VERSION:-v0.5.0}"
 PROM_ADAPTER_VERSION="${PROM_ADAPTER_VERSION:-v0.12.0}"
 CACHE_ROOT="${CMETRICS_CACHE:-$HOME/.cache/cmetrics}"
 BIN="${CMETRICS_BIN:-$CACHE_ROOT/bin/k8s-$K8S_VERSION}"
@@ -57,6 +59,16 @@ fi
 if ! have kwok; then
   log "building kwok $KWOK_VERSION"
   GOBIN="$BIN" go install -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+fi
+
+if ! have krew; then
+  log "building krew $KREW_VERSION"
+  # In a wrapper module: `go install krew@version` wants the module's version list, which the proxy may not serve.
+  mkdir -p "$CACHE_ROOT/wrapper/krew-$KREW_VERSION" && cd "$CACHE_ROOT/wrapper/krew-$KREW_VERSION"
+  [ -f go.mod ] || go mod init cmetrics.local/krew >/dev/null 2>&1
+  go get "sigs.k8s.io/krew@$KREW_VERSION" >&2
+  GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w -X sigs.k8s.io/krew/internal/version.gitTag=$KREW_VERSION" \
+    -o "$BIN/krew" sigs.k8s.io/krew/cmd/krew
 fi
 
 if [ "${WITH_PROMETHEUS_ADAPTER:-0}" = 1 ] && ! have prometheus-adapter; then

@@ -27,6 +27,27 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/** A new P-256 key and a certificate request for `subject`. */
+export function newKeyAndCsr(dir: string, key: string, csr: string, subject: string): void {
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      csr,
+      '-subj',
+      subject,
+    ],
+    dir,
+  );
+}
+
 function makeCa(dir: string, name: string, cn: string): CertPair {
   const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   openssl(
@@ -64,23 +85,7 @@ function signLeaf(dir: string, ca: CertPair, name: string, subject: string, exte
     ext,
     `${['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', ...extensions].join('\n')}\n`,
   );
-  openssl(
-    [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      pair.key,
-      '-out',
-      csr,
-      '-subj',
-      subject,
-    ],
-    dir,
-  );
+  newKeyAndCsr(dir, pair.key, csr, subject);
   openssl(
     [
       'x509',

@@ -11,7 +11,7 @@ import {
   splitPemBundle,
   userFromHeaders,
 } from '../../../proxy/server/front-proxy.ts';
-import { type CertPair, createPki, type Pki } from '../../harness/pki.ts';
+import { type CertPair, createPki, newKeyAndCsr, type Pki } from '../../harness/pki.ts';
 
 interface LeafOptions {
   ca: CertPair;
@@ -52,20 +52,7 @@ function signLeaf(dir: string, name: string, o: LeafOptions): CertPair {
   );
   const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   const csr = join(dir, `${name}.csr`);
-  run([
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    pair.key,
-    '-out',
-    csr,
-    '-subj',
-    `/CN=${o.cn}`,
-  ]);
+  newKeyAndCsr(dir, pair.key, csr, `/CN=${o.cn}`);
   run([
     'ca',
     '-batch',
