@@ -120,10 +120,15 @@ export async function runProxy(
   const caches = new WatchCaches(kc, rest, log);
 
   let requestHeader: RequestHeaderConfig | undefined;
+  let requestHeaderSource = '';
   const loadRequestHeader = async () => {
     const cm = await rest.get<{ data?: Record<string, string> }>(
       '/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication',
     );
+    // Kept as is while unchanged, so per-connection verdicts stay cached.
+    const source = JSON.stringify(cm.data ?? {});
+    if (source === requestHeaderSource) return;
+    requestHeaderSource = source;
     requestHeader = requestHeaderConfigFrom(cm.data ?? {});
   };
   await loadRequestHeader();

@@ -125,12 +125,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
   });
 }
 
-function authenticate(
-  req: IncomingMessage,
-  config: RequestHeaderConfig | undefined,
-): { user: UserInfo } | { rejection: string } {
-  if (!config) return { rejection: 'the requestheader CA is not known yet' };
-  const socket = req.socket as TLSSocket;
+/** A connection's certificate never changes: its verdict is kept for a minute (expiry) per CA config. */
+const peerVerdicts = new WeakMap<
+  TLSSocket,
+  { config: RequestHeaderConfig; atMs: number; rejection: string | undefined }
+>();
+
+function peerRejection(socket: TLSSocket, config: RequestHeaderConfig): string | undefined {
+  const now = Date.now();
+  const cached = peerVerdicts.get(socket);
+  if (cached && cached.config === config && now - cached.atMs < 60_000) return cached.rejection;
   const chain: X509Certificate[] = [];
   let peer = socket.getPeerCertificate(true);
   // The peer certificate, then any intermediates it sent (a self-issued root points at itself).
@@ -139,7 +143,17 @@ function authenticate(
     if (!peer.issuerCertificate || peer.issuerCertificate === peer) break;
     peer = peer.issuerCertificate;
   }
-  const rejection = frontProxyRejection(chain, socket.authorized, config);
+  const rejection = frontProxyRejection(chain, socket.authorized, config, now);
+  peerVerdicts.set(socket, { config, atMs: now, rejection });
+  return rejection;
+}
+
+function authenticate(
+  req: IncomingMessage,
+  config: RequestHeaderConfig | undefined,
+): { user: UserInfo } | { rejection: string } {
+  if (!config) return { rejection: 'the requestheader CA is not known yet' };
+  const rejection = peerRejection(req.socket as TLSSocket, config);
   if (rejection)
     return { rejection: `${rejection} (only the API server's front proxy may call this server)` };
   const user = userFromHeaders(req.headersDistinct as Record<string, string[]>, config);
