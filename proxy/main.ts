@@ -14,7 +14,13 @@ import { discoverResources } from './kube/discovery.ts';
 import { createLogger, type Level, type Logger } from './log.ts';
 import { Relister } from './prometheus/relist.ts';
 import { NODES, PODS, type ResourceMapper } from './rules/resources.ts';
-import { type RequestHeaderConfig, requestHeaderConfigFrom } from './server/front-proxy.ts';
+import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator } from './server/delegated.ts';
+import {
+  type ClientCaConfig,
+  clientCaConfigFrom,
+  type RequestHeaderConfig,
+  requestHeaderConfigFrom,
+} from './server/front-proxy.ts';
 import { createServer } from './server/https.ts';
 import { createProxyMetrics } from './server/metrics.ts';
 
@@ -120,6 +126,7 @@ export async function runProxy(
   const caches = new WatchCaches(kc, rest, log);
 
   let requestHeader: RequestHeaderConfig | undefined;
+  let clientCa: ClientCaConfig | undefined;
   let requestHeaderSource = '';
   const loadRequestHeader = async () => {
     const cm = await rest.get<{ data?: Record<string, string> }>(
@@ -130,6 +137,7 @@ export async function runProxy(
     if (source === requestHeaderSource) return;
     requestHeaderSource = source;
     requestHeader = requestHeaderConfigFrom(cm.data ?? {});
+    clientCa = clientCaConfigFrom(cm.data ?? {});
   };
   await loadRequestHeader();
   if (!requestHeader)
@@ -158,6 +166,9 @@ export async function runProxy(
     key: readFileSync(flags.tlsPrivateKeyFile, 'utf8'),
     router: createRouter(backend),
     requestHeader: () => requestHeader,
+    clientCa: () => clientCa,
+    authenticateToken: tokenReviewAuthenticator((path, body) => rest.post(path, body)),
+    authorize: subjectAccessReviewAuthorizer((path, body) => rest.post(path, body)),
     metrics: createProxyMetrics({
       reloads: () => live.status,
       metricsListed: () => ({ custom: relister.current().size, external: relister.external().size }),
@@ -201,11 +212,11 @@ export async function runProxy(
   // The front-proxy CA and the cluster's resources can change while we run (CA rotation, new CRDs).
   const refresh = setInterval(async () => {
     try {
-      const before = requestHeader?.caPem;
+      const before = [requestHeader?.caPem, clientCa?.caPem];
       await loadRequestHeader();
-      if (requestHeader?.caPem !== before) {
+      if (requestHeader?.caPem !== before[0] || clientCa?.caPem !== before[1]) {
         server.refreshClientCAs();
-        log.info('requestheader CA changed; reloaded');
+        log.info('client CAs changed; reloaded');
       }
       mapper = await discoverResources(rest);
     } catch (e) {

@@ -59,21 +59,64 @@ export function frontProxyRejection(
   config: RequestHeaderConfig,
   nowMs = Date.now(),
 ): string | undefined {
+  const rejection = clientCertRejection(chain, tlsVerified, config.cas, 'the requestheader CA', nowMs);
+  if (rejection) return rejection;
+  const cn = subjectField(chain[0] as X509Certificate, 'CN')[0] ?? '';
+  if (config.allowedNames.length && !config.allowedNames.includes(cn)) {
+    return `client certificate CN "${cn}" is not in requestheader-allowed-names`;
+  }
+  return undefined;
+}
+
+/** Why the peer's certificate does not authenticate it against `cas` (named `caName` in the reason), or undefined. */
+function clientCertRejection(
+  chain: readonly X509Certificate[],
+  tlsVerified: boolean,
+  cas: readonly X509Certificate[],
+  caName: string,
+  nowMs: number,
+): string | undefined {
   const peer = chain[0];
   if (!peer) return 'no client certificate';
   if (!tlsVerified) return 'the client certificate does not verify';
-  if (!chainsTo(chain, config.cas)) return 'the client certificate is not signed by the requestheader CA';
+  if (!chainsTo(chain, cas)) return `the client certificate is not signed by ${caName}`;
   if (nowMs < Date.parse(peer.validFrom) || nowMs > Date.parse(peer.validTo)) {
     return 'the client certificate has expired or is not yet valid';
   }
   const eku = peer.keyUsage;
   if (eku && !eku.includes(CLIENT_AUTH) && !eku.includes(ANY_EKU))
     return 'the client certificate does not allow client auth';
-  const cn = /(?:^|\n)CN=([^\n]*)/.exec(peer.subject)?.[1] ?? '';
-  if (config.allowedNames.length && !config.allowedNames.includes(cn)) {
-    return `client certificate CN "${cn}" is not in requestheader-allowed-names`;
-  }
   return undefined;
+}
+
+function subjectField(cert: X509Certificate, field: 'CN' | 'O'): string[] {
+  return [...cert.subject.matchAll(new RegExp(`(?:^|\\n)${field}=([^\\n]*)`, 'g'))].map((m) => m[1] ?? '');
+}
+
+/** client-ca-file from the same ConfigMap: the CAs of ordinary x509 users. */
+export interface ClientCaConfig {
+  cas: X509Certificate[];
+  caPem: string;
+}
+
+export function clientCaConfigFrom(data: Record<string, string>): ClientCaConfig | undefined {
+  const caPem = data['client-ca-file'];
+  return caPem ? { cas: splitPemBundle(caPem), caPem } : undefined;
+}
+
+/** The x509 user (CN, groups from O) of a certificate chaining to client-ca-file, or why there is none. */
+export function clientCertUser(
+  chain: readonly X509Certificate[],
+  tlsVerified: boolean,
+  config: ClientCaConfig,
+  nowMs = Date.now(),
+): { user: UserInfo } | { rejection: string } {
+  const rejection = clientCertRejection(chain, tlsVerified, config.cas, 'client-ca-file', nowMs);
+  if (rejection) return { rejection };
+  const peer = chain[0] as X509Certificate;
+  const name = subjectField(peer, 'CN')[0] ?? '';
+  if (!name) return { rejection: 'the client certificate has no CN' };
+  return { user: { name, uid: '', groups: subjectField(peer, 'O'), extra: {} } };
 }
 
 const issuedBy = (cert: X509Certificate, issuer: X509Certificate) =>

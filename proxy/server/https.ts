@@ -1,5 +1,6 @@
 // The HTTPS front door: TLS that asks for (but does not demand) client certificates, health paths,
-// front-proxy authentication, then the router; every error leaves as a Status document.
+// authentication (front proxy, x509, bearer token), authorization, then the router; every error
+// leaves as a Status document.
 import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -8,13 +9,17 @@ import type { Router } from '../apis/router.ts';
 import { ApiError, statusBody } from '../apis/status.ts';
 import type { Logger } from '../log.ts';
 import { PrometheusError } from '../prometheus/client.ts';
+import type { Decision, TokenVerdict } from './delegated.ts';
 import {
+  type ClientCaConfig,
+  clientCertUser,
   frontProxyRejection,
   type RequestHeaderConfig,
   type UserInfo,
   userFromHeaders,
 } from './front-proxy.ts';
 import type { ProxyMetrics } from './metrics.ts';
+import { forbiddenMessage, type RequestAttributes, requestAttributes } from './request-info.ts';
 
 export interface HealthCheck {
   name: string;
@@ -26,6 +31,9 @@ export interface ServerOptions {
   key: string;
   router: Router;
   requestHeader: () => RequestHeaderConfig | undefined;
+  clientCa: () => ClientCaConfig | undefined;
+  authenticateToken: (token: string) => Promise<TokenVerdict>;
+  authorize: (user: UserInfo, attributes: RequestAttributes) => Promise<Decision>;
   readiness: HealthCheck[];
   metrics: ProxyMetrics;
   log: Logger;
@@ -33,21 +41,24 @@ export interface ServerOptions {
 
 export interface RunningServer {
   server: https.Server;
-  /** Re-reads the CA bundle used to ask for client certificates (after a rotation). */
+  /** Re-reads the CA bundles used to ask for client certificates (after a rotation). */
   refreshClientCAs(): void;
   close(): Promise<void>;
 }
 
 export function createServer(opts: ServerOptions): RunningServer {
-  const tlsOptions = () => ({
-    cert: opts.cert,
-    key: opts.key,
-    minVersion: 'TLSv1.2' as const,
-    // Clients pick a certificate by the CA names we send, so the requestheader CA must be among them.
-    ...(opts.requestHeader()?.caPem ? { ca: opts.requestHeader()?.caPem } : {}),
-    requestCert: true,
-    rejectUnauthorized: false,
-  });
+  const tlsOptions = () => {
+    // Clients pick a certificate by the CA names we send, so both client CAs must be among them.
+    const cas = [opts.requestHeader()?.caPem, opts.clientCa()?.caPem].filter((pem) => pem !== undefined);
+    return {
+      cert: opts.cert,
+      key: opts.key,
+      minVersion: 'TLSv1.2' as const,
+      ...(cas.length ? { ca: cas } : {}),
+      requestCert: true,
+      rejectUnauthorized: false,
+    };
+  };
   const server = https.createServer(tlsOptions(), (req, res) => {
     handle(req, res, opts).catch((e) => {
       opts.log.error('request failed', { path: req.url, error: String(e) });
@@ -88,10 +99,28 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
       .end(`${text}\nreadyz check ${ok ? 'passed' : 'failed'}\n`);
     return;
   }
-  const auth = authenticate(req, opts.requestHeader());
+  const auth = await authenticate(req, opts);
   if ('rejection' in auth) {
     opts.log.debug('unauthenticated request', { path: url.pathname, reason: auth.rejection });
     send(res, 401, statusBody(401, `Unauthorized: ${auth.rejection}`));
+    return;
+  }
+  const attributes = requestAttributes(req.method ?? 'GET', url.pathname, url.searchParams);
+  let decision: Decision;
+  try {
+    decision = await opts.authorize(auth.user, attributes);
+  } catch (e) {
+    opts.log.warn('authorization failed', { path: url.pathname, error: (e as Error).message });
+    send(res, 500, statusBody(500, `authorization failed: ${(e as Error).message}`));
+    return;
+  }
+  if (!decision.allowed) {
+    opts.log.debug('forbidden request', {
+      path: url.pathname,
+      user: auth.user.name,
+      reason: decision.reason,
+    });
+    send(res, 403, statusBody(403, forbiddenMessage(auth.user.name, attributes, decision.reason)));
     return;
   }
   if (url.pathname === '/metrics') {
@@ -125,16 +154,37 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
   });
 }
 
+interface PeerVerdict {
+  /** Why the peer may not speak for users, or undefined if it is the front proxy. */
+  frontProxy: string | undefined;
+  x509: { user: UserInfo } | { rejection: string };
+}
+
 /** A connection's certificate never changes: its verdict is kept for a minute (expiry) per CA config. */
 const peerVerdicts = new WeakMap<
   TLSSocket,
-  { config: RequestHeaderConfig; atMs: number; rejection: string | undefined }
+  {
+    requestHeader: RequestHeaderConfig | undefined;
+    clientCa: ClientCaConfig | undefined;
+    atMs: number;
+    verdict: PeerVerdict;
+  }
 >();
 
-function peerRejection(socket: TLSSocket, config: RequestHeaderConfig): string | undefined {
+function peerVerdict(
+  socket: TLSSocket,
+  requestHeader: RequestHeaderConfig | undefined,
+  clientCa: ClientCaConfig | undefined,
+): PeerVerdict {
   const now = Date.now();
   const cached = peerVerdicts.get(socket);
-  if (cached && cached.config === config && now - cached.atMs < 60_000) return cached.rejection;
+  if (
+    cached &&
+    cached.requestHeader === requestHeader &&
+    cached.clientCa === clientCa &&
+    now - cached.atMs < 60_000
+  )
+    return cached.verdict;
   const chain: X509Certificate[] = [];
   let peer = socket.getPeerCertificate(true);
   // The peer certificate, then any intermediates it sent (a self-issued root points at itself).
@@ -143,22 +193,52 @@ function peerRejection(socket: TLSSocket, config: RequestHeaderConfig): string |
     if (!peer.issuerCertificate || peer.issuerCertificate === peer) break;
     peer = peer.issuerCertificate;
   }
-  const rejection = frontProxyRejection(chain, socket.authorized, config, now);
-  peerVerdicts.set(socket, { config, atMs: now, rejection });
-  return rejection;
+  const verdict: PeerVerdict = {
+    frontProxy: requestHeader
+      ? frontProxyRejection(chain, socket.authorized, requestHeader, now)
+      : 'the requestheader CA is not known yet',
+    x509: clientCa
+      ? clientCertUser(chain, socket.authorized, clientCa, now)
+      : { rejection: 'client-ca-file is not known yet' },
+  };
+  peerVerdicts.set(socket, { requestHeader, clientCa, atMs: now, verdict });
+  return verdict;
 }
 
-function authenticate(
+/** Kubernetes' order (apiserver authenticatorfactory/delegating.go): front proxy, x509, bearer token. */
+async function authenticate(
   req: IncomingMessage,
-  config: RequestHeaderConfig | undefined,
-): { user: UserInfo } | { rejection: string } {
-  if (!config) return { rejection: 'the requestheader CA is not known yet' };
-  const rejection = peerRejection(req.socket as TLSSocket, config);
-  if (rejection)
-    return { rejection: `${rejection} (only the API server's front proxy may call this server)` };
-  const user = userFromHeaders(req.headersDistinct as Record<string, string[]>, config);
-  if (!user) return { rejection: 'the front proxy named no user' };
-  return { user };
+  opts: ServerOptions,
+): Promise<{ user: UserInfo } | { rejection: string }> {
+  const requestHeader = opts.requestHeader();
+  const peer = peerVerdict(req.socket as TLSSocket, requestHeader, opts.clientCa());
+  let frontProxy = peer.frontProxy;
+  if (!frontProxy && requestHeader) {
+    const user = userFromHeaders(req.headersDistinct as Record<string, string[]>, requestHeader);
+    if (user) return { user: withAuthenticatedGroup(user) };
+    frontProxy = 'the front proxy named no user';
+  }
+  if ('user' in peer.x509) return { user: withAuthenticatedGroup(peer.x509.user) };
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+  let bearer = 'no bearer token';
+  if (token) {
+    try {
+      const verdict = await opts.authenticateToken(token);
+      if ('user' in verdict) return { user: withAuthenticatedGroup(verdict.user) };
+      bearer = verdict.rejection;
+    } catch (e) {
+      bearer = `the token could not be reviewed: ${(e as Error).message}`;
+    }
+  }
+  return {
+    rejection: `front proxy: ${frontProxy}; client certificate: ${peer.x509.rejection}; bearer token: ${bearer}`,
+  };
+}
+
+function withAuthenticatedGroup(user: UserInfo): UserInfo {
+  return user.groups.includes('system:authenticated')
+    ? user
+    : { ...user, groups: [...user.groups, 'system:authenticated'] };
 }
 
 function toStatus(e: unknown): { status: number; message: string } {

@@ -14,6 +14,8 @@ declare module 'vitest' {
     adapterConfig: string;
     proxyPort: number;
     servingCa: string;
+    /** The cluster CA (client-ca-file): tests sign x509 users with it. */
+    clusterCa: { cert: string; key: string };
     harnessGroups: number[];
     startMs: number;
   }
@@ -33,6 +35,7 @@ export default async function setup(project: TestProject) {
   project.provide('adapterConfig', stack.adapterConfig);
   project.provide('proxyPort', stack.proxyPort);
   project.provide('servingCa', stack.cluster.pki.servingCa.cert);
+  project.provide('clusterCa', stack.cluster.pki.ca);
   project.provide(
     'harnessGroups',
     runningProcesses().map((p) => p.pid),

@@ -16,11 +16,14 @@ export function kubectl(args: string[], input?: string): string {
   });
 }
 
-/** `kubectl get --raw PATH`: the parsed body, or the exit code and stderr when it fails. */
-export function getRaw<T>(path: string): { ok: true; body: T } | { ok: false; stderr: string } {
+/** `kubectl get --raw PATH [ARGS]`: the parsed body, or the exit code and stderr when it fails. */
+export function getRaw<T>(
+  path: string,
+  args: string[] = [],
+): { ok: true; body: T } | { ok: false; stderr: string } {
   const r = spawnSync(
     join(inject('binDir'), 'kubectl'),
-    [`--kubeconfig=${inject('kubeconfig')}`, 'get', '--raw', path],
+    [`--kubeconfig=${inject('kubeconfig')}`, 'get', '--raw', path, ...args],
     {
       encoding: 'utf8',
     },

@@ -109,15 +109,25 @@ function signLeaf(dir: string, ca: CertPair, name: string, subject: string, exte
   return pair;
 }
 
+/** A client certificate from `ca`: Kubernetes reads the user from CN and the groups from O. */
+export function clientCert(
+  dir: string,
+  ca: CertPair,
+  name: string,
+  cn: string,
+  orgs: string[] = [],
+): CertPair {
+  return signLeaf(dir, ca, name, `/CN=${cn}${orgs.map((o) => `/O=${o}`).join('')}`, [
+    'extendedKeyUsage=clientAuth',
+  ]);
+}
+
 export function createPki(dir: string): Pki {
   mkdirSync(dir, { recursive: true });
   const ca = makeCa(dir, 'ca', 'cmetrics-harness-ca');
   const frontProxyCa = makeCa(dir, 'front-proxy-ca', 'cmetrics-harness-front-proxy-ca');
   const servingCa = makeCa(dir, 'serving-ca', 'cmetrics-harness-serving-ca');
-  const client = (name: string, cn: string, orgs: string[] = []) =>
-    signLeaf(dir, ca, name, `/CN=${cn}${orgs.map((o) => `/O=${o}`).join('')}`, [
-      'extendedKeyUsage=clientAuth',
-    ]);
+  const client = (name: string, cn: string, orgs: string[] = []) => clientCert(dir, ca, name, cn, orgs);
   const serving = (name: string, dnsNames: string[], ips: string[] = ['127.0.0.1']) =>
     signLeaf(dir, servingCa, name, `/CN=${dnsNames[0] ?? name}`, [
       'extendedKeyUsage=serverAuth',

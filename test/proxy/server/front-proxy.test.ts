@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  clientCaConfigFrom,
+  clientCertUser,
   frontProxyRejection,
   type RequestHeaderConfig,
   requestHeaderConfigFrom,
@@ -112,6 +114,10 @@ beforeAll(() => {
   certs.frontProxyClient = new X509Certificate(pem(pki.frontProxyClient.cert));
   certs.frontProxyCa = new X509Certificate(pem(pki.frontProxyCa.cert));
   certs.clusterClient = new X509Certificate(pem(pki.client('alice', 'front-proxy-client').cert));
+  certs.clusterUser = new X509Certificate(pem(pki.client('carol', 'carol', ['devs', 'system:masters']).cert));
+  certs.clusterServerAuth = new X509Certificate(
+    pem(signLeaf(dir, 'clusterServerAuth', { ca: pki.ca, cn: 'carol', eku: 'serverAuth' }).cert),
+  );
   certs.clusterCa = new X509Certificate(pem(pki.ca.cert));
 });
 
@@ -301,6 +307,48 @@ describe('frontProxyRejection', () => {
   ])('judges validity at the time given: %s', (_what, at, want) => {
     const c = cert('frontProxyClient');
     expect(frontProxyRejection([c], true, config(), at(c))).toBe(want);
+  });
+});
+
+describe('clientCertUser', () => {
+  const clientCa = () => clientCaConfigFrom({ 'client-ca-file': pem(pki.ca.cert) });
+
+  it('is undefined without client-ca-file', () => {
+    expect(
+      clientCaConfigFrom({ 'requestheader-client-ca-file': pem(pki.frontProxyCa.cert) }),
+    ).toBeUndefined();
+  });
+
+  it.each<[string, () => X509Certificate[], boolean, ReturnType<typeof clientCertUser>]>([
+    [
+      'a cluster-CA certificate: CN is the user, every O a group',
+      () => [cert('clusterUser')],
+      true,
+      { user: { name: 'carol', uid: '', groups: ['devs', 'system:masters'], extra: {} } },
+    ],
+    ['no certificate', () => [], false, { rejection: 'no client certificate' }],
+    [
+      'a chain TLS did not verify',
+      () => [cert('clusterUser')],
+      false,
+      { rejection: 'the client certificate does not verify' },
+    ],
+    [
+      'a front-proxy certificate',
+      () => [cert('frontProxyClient')],
+      true,
+      { rejection: 'the client certificate is not signed by client-ca-file' },
+    ],
+    [
+      'a certificate without clientAuth',
+      () => [cert('clusterServerAuth')],
+      true,
+      { rejection: 'the client certificate does not allow client auth' },
+    ],
+  ])('%s', (_what, chain, tlsVerified, want) => {
+    const config = clientCa();
+    if (!config) throw new Error('no client CA');
+    expect(clientCertUser(chain(), tlsVerified, config)).toEqual(want);
   });
 });
 

@@ -8,9 +8,17 @@ import type { ApiAnswer, ApiRequest } from '../../../proxy/apis/router.ts';
 import { ApiError } from '../../../proxy/apis/status.ts';
 import type { Logger } from '../../../proxy/log.ts';
 import { PrometheusError } from '../../../proxy/prometheus/client.ts';
-import { type RequestHeaderConfig, requestHeaderConfigFrom } from '../../../proxy/server/front-proxy.ts';
+import type { Decision, TokenVerdict } from '../../../proxy/server/delegated.ts';
+import {
+  type ClientCaConfig,
+  clientCaConfigFrom,
+  type RequestHeaderConfig,
+  requestHeaderConfigFrom,
+  type UserInfo,
+} from '../../../proxy/server/front-proxy.ts';
 import { createServer, type RunningServer } from '../../../proxy/server/https.ts';
 import { createProxyMetrics } from '../../../proxy/server/metrics.ts';
+import type { RequestAttributes } from '../../../proxy/server/request-info.ts';
 import { type CertPair, createPki } from '../../harness/pki.ts';
 
 const SERVER_NAME = 'cmetrics.cmetrics.svc';
@@ -25,6 +33,13 @@ let anonymous: Agent;
 let frontProxy: Agent;
 let clusterClient: Agent;
 let requestHeader: RequestHeaderConfig | undefined;
+let clientCa: ClientCaConfig | undefined;
+let x509User: Agent;
+
+/** The stub TokenReview and SubjectAccessReview, and whom they were asked about. */
+const tokens: Record<string, TokenVerdict> = {};
+let decide: (user: UserInfo, a: RequestAttributes) => Decision;
+const authorized: { user: UserInfo; attributes: RequestAttributes }[] = [];
 
 /** What the stub router does next, and what it was asked. */
 let routerAnswer: () => Promise<ApiAnswer>;
@@ -74,9 +89,20 @@ beforeAll(async () => {
     'requestheader-group-headers': '["X-Remote-Group"]',
     'requestheader-extra-headers-prefix': '["X-Remote-Extra-"]',
   });
+  clientCa = clientCaConfigFrom({ 'client-ca-file': readFileSync(pki.ca.cert, 'utf8') });
   server = createServer({
     cert: readFileSync(serving.cert, 'utf8'),
     key: readFileSync(serving.key, 'utf8'),
+    clientCa: () => clientCa,
+    authenticateToken: async (token) => {
+      const verdict = tokens[token];
+      if (!verdict) throw new Error('TokenReview unreachable');
+      return verdict;
+    },
+    authorize: async (user, attributes) => {
+      authorized.push({ user, attributes });
+      return decide(user, attributes);
+    },
     router: async (req) => {
       routed.push(req);
       return routerAnswer();
@@ -101,6 +127,11 @@ beforeAll(async () => {
   frontProxy = agent(pki.frontProxyClient);
   // Same CN as the front proxy, but from the cluster CA: it may not speak for users.
   clusterClient = agent(pki.client('impostor', 'front-proxy-client'));
+  x509User = agent(pki.client('alice', 'alice', ['devs', 'ops']));
+  tokens['good-token'] = {
+    user: { name: 'system:serviceaccount:ns:sa', uid: 'u1', groups: ['system:serviceaccounts'], extra: {} },
+  };
+  tokens['bad-token'] = { rejection: 'the token was not accepted: token expired' };
 });
 
 afterAll(async () => {
@@ -111,6 +142,8 @@ afterAll(async () => {
 
 beforeEach(() => {
   routed.length = 0;
+  authorized.length = 0;
+  decide = () => ({ allowed: true, reason: '' });
   logged.length = 0;
   ready.prometheus = { ok: true, detail: '' };
   ready.cache = { ok: true, detail: '' };
@@ -143,10 +176,16 @@ describe('authentication', () => {
   it.each<[string, () => Agent, Record<string, string>, string]>([
     ['no client certificate', () => anonymous, { 'X-Remote-User': 'alice' }, 'no client certificate'],
     [
-      'a cluster-CA client certificate',
-      () => clusterClient,
-      { 'X-Remote-User': 'alice' },
-      'the client certificate does not verify',
+      'a rejected bearer token',
+      () => anonymous,
+      { authorization: 'Bearer bad-token' },
+      'bearer token: the token was not accepted: token expired',
+    ],
+    [
+      'a bearer token TokenReview cannot check',
+      () => anonymous,
+      { authorization: 'Bearer other' },
+      'the token could not be reviewed: TokenReview unreachable',
     ],
     ['the front proxy naming no user', () => frontProxy, {}, 'the front proxy named no user'],
   ])('%s → 401 Status', async (_what, dispatcher, headers, reason) => {
@@ -164,6 +203,41 @@ describe('authentication', () => {
     });
     expect(body.message).toContain(reason);
     expect(routed).toEqual([]);
+  });
+
+  it.each<[string, () => Agent, Record<string, string>, Omit<UserInfo, 'extra'>]>([
+    [
+      'a client certificate from client-ca-file is the user CN in the groups O',
+      () => x509User,
+      {},
+      { name: 'alice', uid: '', groups: ['devs', 'ops', 'system:authenticated'] },
+    ],
+    [
+      'a cluster-CA certificate cannot speak for others through the headers',
+      () => clusterClient,
+      { 'X-Remote-User': 'admin', 'X-Remote-Group': 'system:masters' },
+      { name: 'front-proxy-client', uid: '', groups: ['system:authenticated'] },
+    ],
+    [
+      'a bearer token is the user TokenReview names',
+      () => anonymous,
+      { authorization: 'Bearer good-token' },
+      {
+        name: 'system:serviceaccount:ns:sa',
+        uid: 'u1',
+        groups: ['system:serviceaccounts', 'system:authenticated'],
+      },
+    ],
+    [
+      'the front proxy comes before the certificate and token',
+      () => frontProxy,
+      { 'X-Remote-User': 'bob', authorization: 'Bearer good-token' },
+      { name: 'bob', uid: '', groups: ['system:authenticated'] },
+    ],
+  ])('%s', async (_what, dispatcher, headers, user) => {
+    const res = await get(API_PATH, dispatcher(), headers);
+    expect(res.status).toBe(200);
+    expect(authorized.map((a) => a.user)).toEqual([{ ...user, extra: {} }]);
   });
 
   it('is 401 while the requestheader CA is unknown', async () => {
@@ -198,6 +272,63 @@ describe('authentication', () => {
       user: 'system:serviceaccount:kube-system:horizontal-pod-autoscaler',
       code: 200,
     });
+  });
+});
+
+describe('authorization', () => {
+  it('asks with the request attributes and answers 403 naming the user and what was denied', async () => {
+    decide = () => ({ allowed: false, reason: 'no RBAC policy matched' });
+    const res = await get('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods', frontProxy, {
+      'X-Remote-User': 'alice',
+    });
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.text)).toMatchObject({
+      kind: 'Status',
+      reason: 'Forbidden',
+      code: 403,
+      message:
+        'pods.metrics.k8s.io is forbidden: User "alice" cannot list resource "pods" in API group "metrics.k8s.io" in the namespace "default": no RBAC policy matched',
+    });
+    expect(authorized.map((a) => a.attributes)).toEqual([
+      {
+        kind: 'resource',
+        verb: 'list',
+        group: 'metrics.k8s.io',
+        version: 'v1beta1',
+        resource: 'pods',
+        subresource: '',
+        name: '',
+        namespace: 'default',
+      },
+    ]);
+    expect(routed).toEqual([]);
+  });
+
+  it('/metrics is a non-resource path', async () => {
+    decide = () => ({ allowed: false, reason: '' });
+    const res = await get('/metrics', x509User);
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.text).message).toBe('forbidden: User "alice" cannot get path "/metrics"');
+    expect(authorized.map((a) => a.attributes)).toEqual([
+      { kind: 'nonResource', verb: 'get', path: '/metrics' },
+    ]);
+  });
+
+  it('is 500 when SubjectAccessReview cannot be asked', async () => {
+    decide = () => {
+      throw new Error('connect ECONNREFUSED');
+    };
+    const res = await get(API_PATH, frontProxy, { 'X-Remote-User': 'alice' });
+    expect(res.status).toBe(500);
+    expect(JSON.parse(res.text).message).toBe('authorization failed: connect ECONNREFUSED');
+    expect(routed).toEqual([]);
+  });
+
+  it('health paths are never authorized', async () => {
+    decide = () => ({ allowed: false, reason: '' });
+    for (const path of ['/healthz', '/livez', '/readyz'])
+      expect((await get(path, anonymous)).status).toBe(200);
+    expect(authorized).toEqual([]);
   });
 });
 
