@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local control plane from Go modules, once: kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl (one Kubernetes version), the etcd that version pins, kwok, and krew (the
-# plugin manager, for the plugin's install test).
+# kube-scheduler, kubectl (one Kubernetes version), the etcd that version pins, kwok, krew (the
+# plugin manager, for the plugin's install test) and helm (to render the chart in deploy/helm).
 # Output goes to $CMETRICS_BIN (default ~/.cache/cmetrics/bin/k8s-$K8S_VERSION); a binary that is
 # already there is not rebuilt. GOCACHE and GOMODCACHE keep their Go defaults, outside the repo.
 set -euo pipefail
@@ -9,6 +9,7 @@ set -euo pipefail
 K8S_VERSION="${K8S_VERSION:-v1.37.2}"
 KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
 KREW_VERSION="${KREW_VERSION:-v0.5.0}"
+HELM_VERSION="${HELM_VERSION:-v3.19.5}"
 PROM_ADAPTER_VERSION="${PROM_ADAPTER_VERSION:-v0.12.0}"
 CACHE_ROOT="${CMETRICS_CACHE:-$HOME/.cache/cmetrics}"
 BIN="${CMETRICS_BIN:-$CACHE_ROOT/bin/k8s-$K8S_VERSION}"
@@ -69,6 +70,16 @@ if ! have krew; then
   go get "sigs.k8s.io/krew@$KREW_VERSION" >&2
   GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w -X sigs.k8s.io/krew/internal/version.gitTag=$KREW_VERSION" \
     -o "$BIN/krew" sigs.k8s.io/krew/cmd/krew
+fi
+
+if ! have helm; then
+  log "building helm $HELM_VERSION"
+  # A wrapper module, as for krew.
+  mkdir -p "$CACHE_ROOT/wrapper/helm-$HELM_VERSION" && cd "$CACHE_ROOT/wrapper/helm-$HELM_VERSION"
+  [ -f go.mod ] || go mod init cmetrics.local/helm >/dev/null 2>&1
+  go get "helm.sh/helm/v3@$HELM_VERSION" >&2
+  GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+    -o "$BIN/helm" helm.sh/helm/v3/cmd/helm
 fi
 
 if [ "${WITH_PROMETHEUS_ADAPTER:-0}" = 1 ] && ! have prometheus-adapter; then
