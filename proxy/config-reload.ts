@@ -10,6 +10,7 @@ import { type AdapterConfig, type Backend, parseAdapterConfig } from './rules/co
 import { type CompiledRule, compileRule } from './rules/naming.ts';
 import { type CompiledResourceRules, compileResourceRules } from './rules/resource-rules.ts';
 import type { ResourceMapper } from './rules/resources.ts';
+import type { PrometheusObserver } from './server/metrics.ts';
 
 export interface CompiledConfig {
   rules: CompiledRule[];
@@ -23,6 +24,8 @@ export interface CompiledConfig {
 export interface DefaultBackend {
   url: string;
   timeoutMs: number;
+  /** Told about every request to any backend (the proxy's own metrics). */
+  observer?: PrometheusObserver;
 }
 
 export function compileConfig(
@@ -34,8 +37,14 @@ export function compileConfig(
   const externalRules = config.externalRules.map((r) => compileRule(r, mapper));
   const resourceRules = config.resourceRules && compileResourceRules(config.resourceRules, mapper);
   const clients = new Map<string, PrometheusClient>([
-    ['', new PrometheusClient(defaults.url, { timeoutMs: defaults.timeoutMs })],
-    ...config.backends.map((b) => [b.name, clientFor(b, defaults.timeoutMs)] as const),
+    [
+      '',
+      new PrometheusClient(defaults.url, {
+        timeoutMs: defaults.timeoutMs,
+        ...(defaults.observer ? { observer: defaults.observer } : {}),
+      }),
+    ],
+    ...config.backends.map((b) => [b.name, clientFor(b, defaults)] as const),
   ]);
   return {
     rules,
@@ -46,9 +55,10 @@ export function compileConfig(
   };
 }
 
-function clientFor(b: Backend, defaultTimeoutMs: number): PrometheusClient {
+function clientFor(b: Backend, defaults: DefaultBackend): PrometheusClient {
   return new PrometheusClient(b.url, {
-    timeoutMs: b.timeout ? parseDuration(b.timeout) : defaultTimeoutMs,
+    timeoutMs: b.timeout ? parseDuration(b.timeout) : defaults.timeoutMs,
+    ...(defaults.observer ? { observer: defaults.observer } : {}),
     headers: b.headers,
     ...(b.bearerTokenFile ? { bearerTokenFile: b.bearerTokenFile } : {}),
     ...(b.basicAuth ? { basicAuth: b.basicAuth } : {}),

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import yargs from 'yargs';
+import { EXTERNAL_GROUP, RESOURCE_GROUP } from '../shared/api-types.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { KubeRest } from '../shared/kube.ts';
 import type { CustomMetricsBackend } from './apis/custom-metrics.ts';
@@ -119,9 +120,30 @@ export async function runProxy(
   const rest = new KubeRest(kc);
 
   let mapper: ResourceMapper = await discoverResources(rest);
-  const defaults = { url: flags.prometheusUrl, timeoutMs: parseDuration(flags.prometheusTimeout) };
+  // Sources are read at scrape time: everything they name is created just below.
+  const metrics = createProxyMetrics({
+    reloads: () => live.status,
+    metricsListed: () => ({ custom: relister.current().size, external: relister.external().size }),
+    cacheObjects: () => caches.objectCounts(),
+    knownResource: (group, resource) =>
+      group === RESOURCE_GROUP
+        ? resource === 'pods' || resource === 'nodes'
+        : group === EXTERNAL_GROUP
+          ? relister.external().names().includes(resource)
+          : resource === 'metrics' || mapper.parse(resource) !== undefined,
+  });
+  const defaults = {
+    url: flags.prometheusUrl,
+    timeoutMs: parseDuration(flags.prometheusTimeout),
+    observer: metrics.prometheus,
+  };
   const live = new LiveConfig(flags.config, (config) => compileConfig(config, mapper, defaults), log);
-  const relister = new Relister(() => live.current, { intervalMs: relistMs, maxAgeMs, log });
+  const relister = new Relister(() => live.current, {
+    intervalMs: relistMs,
+    maxAgeMs,
+    log,
+    observe: metrics.relisted,
+  });
   live.onChange(() => void relister.relist());
   const caches = new WatchCaches(kc, rest, log);
 
@@ -169,10 +191,7 @@ export async function runProxy(
     clientCa: () => clientCa,
     authenticateToken: tokenReviewAuthenticator((path, body) => rest.post(path, body)),
     authorize: subjectAccessReviewAuthorizer((path, body) => rest.post(path, body)),
-    metrics: createProxyMetrics({
-      reloads: () => live.status,
-      metricsListed: () => ({ custom: relister.current().size, external: relister.external().size }),
-    }),
+    metrics,
     readiness: [
       {
         name: 'prometheus',

@@ -11,6 +11,8 @@ type Informer = ReturnType<typeof makeInformer<KubernetesObject>>;
 
 export class WatchCaches implements ObjectSource {
   private readonly informers = new Map<string, Promise<Informer>>();
+  /** The caches that finished their first list, by resource (`pods`, `deployments.apps`). */
+  private readonly synced = new Map<string, Informer>();
   private readonly kc: KubeConfig;
   private readonly rest: KubeRest;
   private readonly log: Logger;
@@ -28,6 +30,11 @@ export class WatchCaches implements ObjectSource {
 
   get size(): number {
     return this.informers.size;
+  }
+
+  /** Objects held in each synced cache, by resource. */
+  objectCounts(): Map<string, number> {
+    return new Map([...this.synced].map(([key, inf]) => [key, inf.list().length]));
   }
 
   async names(resource: ApiResource, namespace: string | undefined, selector: readonly Requirement[]) {
@@ -56,6 +63,7 @@ export class WatchCaches implements ObjectSource {
 
   async stop(): Promise<void> {
     for (const p of this.informers.values()) await (await p).stop();
+    this.synced.clear();
   }
 
   private informer(resource: ApiResource): Promise<Informer> {
@@ -64,7 +72,10 @@ export class WatchCaches implements ObjectSource {
     if (!p) {
       p = this.start(resource);
       this.informers.set(key, p);
-      p.catch(() => this.informers.delete(key));
+      p.then(
+        (inf) => this.synced.set(key, inf),
+        () => this.informers.delete(key),
+      );
     }
     return p;
   }

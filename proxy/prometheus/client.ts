@@ -3,6 +3,7 @@
 // so long selectors never hit URL length limits.
 import { readFileSync, statSync } from 'node:fs';
 import { Pool } from 'undici';
+import type { PrometheusObserver } from '../server/metrics.ts';
 import { SeriesScanner } from './series-stream.ts';
 
 export interface Sample {
@@ -12,6 +13,11 @@ export interface Sample {
   timestampMs: number;
 }
 
+/**
+ * A failed Prometheus request. `errorType` is Prometheus' own (bad_data, execution, timeout, …) or
+ * ours: `unreachable` (no connection), `timeout` (no complete answer within the deadline),
+ * `bad_response` (an answer that is not the API's JSON).
+ */
 export class PrometheusError extends Error {
   readonly status: number;
   readonly errorType: string;
@@ -36,6 +42,8 @@ export interface PrometheusOptions {
     insecureSkipVerify?: boolean;
     serverName?: string;
   };
+  /** Told the duration and outcome of every request (the proxy's own metrics). */
+  observer?: PrometheusObserver;
 }
 
 /** A file's content, read again only when its modification time changes. */
@@ -67,6 +75,7 @@ export class PrometheusClient {
   private readonly token: WatchedFile | undefined;
   private readonly password: WatchedFile | undefined;
   private readonly username: string;
+  private readonly observer: PrometheusObserver | undefined;
   /** Identical queries in flight share one request (the HPA and a person can ask at the same second). */
   private readonly inFlight = new Map<string, Promise<Sample[]>>();
 
@@ -79,6 +88,7 @@ export class PrometheusClient {
     this.token = opts.bearerTokenFile ? new WatchedFile(opts.bearerTokenFile) : undefined;
     this.password = opts.basicAuth ? new WatchedFile(opts.basicAuth.passwordFile) : undefined;
     this.username = opts.basicAuth?.username ?? '';
+    this.observer = opts.observer;
     const tls = opts.tls ?? {};
     this.pool = new Pool(u.origin, {
       connections: 32,
@@ -110,7 +120,9 @@ export class PrometheusClient {
     const key = `${timeMs}\u0000${expr}`;
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.runQuery(expr, timeMs).finally(() => this.inFlight.delete(key));
+      pending = this.observed('query', () => this.runQuery(expr, timeMs)).finally(() =>
+        this.inFlight.delete(key),
+      );
       this.inFlight.set(key, pending);
     }
     return pending;
@@ -121,17 +133,32 @@ export class PrometheusClient {
       ['query', expr],
       ['time', (timeMs / 1000).toFixed(3)],
     ])) as { resultType: string; result: unknown };
-    if (data.resultType === 'vector') {
-      return (data.result as { metric: Record<string, string>; value: [number, string] }[]).map((r) => ({
-        labels: r.metric,
-        value: parseFloat(r.value[1]),
-        timestampMs: Math.round(r.value[0] * 1000),
-      }));
+    if (data.resultType === 'vector' && Array.isArray(data.result)) {
+      return (data.result as unknown[]).map((r) => {
+        const { metric, value } = (r ?? {}) as { metric?: unknown; value?: unknown };
+        if (typeof metric !== 'object' || metric === null || !isSampleValue(value))
+          throw this.badResponse(
+            200,
+            `a vector sample that is not {metric, value}: ${JSON.stringify(r).slice(0, 200)}`,
+          );
+        return {
+          labels: metric as Record<string, string>,
+          value: parseFloat(value[1]),
+          timestampMs: Math.round(value[0] * 1000),
+        };
+      });
     }
     if (data.resultType === 'scalar') {
-      const [ts, v] = data.result as [number, string];
+      if (!isSampleValue(data.result))
+        throw this.badResponse(
+          200,
+          `a scalar that is not [time, value]: ${JSON.stringify(data.result).slice(0, 200)}`,
+        );
+      const [ts, v] = data.result;
       return [{ labels: {}, value: parseFloat(v), timestampMs: Math.round(ts * 1000) }];
     }
+    if (data.resultType !== 'matrix' && data.resultType !== 'string')
+      throw this.badResponse(200, `an unknown result type: ${JSON.stringify(data).slice(0, 200)}`);
     throw new PrometheusError(
       `query returned a ${data.resultType}, not an instant vector or scalar: ${expr}`,
       422,
@@ -150,36 +177,65 @@ export class PrometheusClient {
     endMs: number,
     visit: (labels: Record<string, string>) => void,
   ): Promise<number> {
-    const res = await this.send('/api/v1/series', [
-      ['match[]', match],
-      ['start', (startMs / 1000).toFixed(3)],
-      ['end', (endMs / 1000).toFixed(3)],
-    ]);
-    const scanner = new SeriesScanner(visit);
-    const decoder = new TextDecoder();
-    for await (const chunk of res.body) scanner.push(decoder.decode(chunk as Buffer, { stream: true }));
-    scanner.push(decoder.decode());
-    const answer = scanner.end();
-    if (answer.status !== 'success') {
-      throw new PrometheusError(
-        `Prometheus rejected the series request (${res.statusCode} ${answer.errorType ?? ''}): ${answer.error ?? 'no error message'}`,
-        res.statusCode,
-        answer.errorType ?? 'error',
-      );
-    }
-    return answer.count;
+    return this.observed('series', async () => {
+      const res = await this.send('/api/v1/series', [
+        ['match[]', match],
+        ['start', (startMs / 1000).toFixed(3)],
+        ['end', (endMs / 1000).toFixed(3)],
+      ]);
+      const scanner = new SeriesScanner(visit);
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of res.body) scanner.push(decoder.decode(chunk as Buffer, { stream: true }));
+        scanner.push(decoder.decode());
+      } catch (e) {
+        if (e instanceof SyntaxError)
+          throw this.badResponse(res.statusCode, `a series that is not JSON: ${e.message}`);
+        throw this.failure(e, `the series answer of Prometheus at ${this.url}`);
+      }
+      const answer = scanner.end();
+      if (answer.status !== 'success' && answer.errorType) {
+        throw new PrometheusError(
+          `Prometheus rejected the series request (${res.statusCode} ${answer.errorType}): ${answer.error ?? 'no error message'}`,
+          res.statusCode,
+          answer.errorType,
+        );
+      }
+      if (answer.status !== 'success' || !answer.complete) {
+        throw new PrometheusError(
+          `Prometheus at ${this.url} answered ${res.statusCode} to a series request with a body that is not the API's JSON`,
+          502,
+          'bad_response',
+        );
+      }
+      return answer.count;
+    });
   }
 
   async ready(): Promise<{ ok: boolean; detail: string }> {
     try {
-      const res = await this.pool.request({
-        method: 'GET',
-        path: `${this.basePath}/-/ready`,
-        headers: this.headers(),
-        signal: AbortSignal.timeout(this.timeoutMs),
+      return await this.observed('ready', async () => {
+        let res: Awaited<ReturnType<Pool['request']>>;
+        let text: string;
+        try {
+          res = await this.pool.request({
+            method: 'GET',
+            path: `${this.basePath}/-/ready`,
+            headers: this.headers(),
+            signal: AbortSignal.timeout(this.timeoutMs),
+          });
+          text = await res.body.text();
+        } catch (e) {
+          throw this.failure(e, `Prometheus at ${this.url}`);
+        }
+        if (res.statusCode !== 200)
+          throw new PrometheusError(
+            `${res.statusCode} ${text.trim().slice(0, 200)}`,
+            res.statusCode,
+            'not_ready',
+          );
+        return { ok: true, detail: `${res.statusCode} ${text.trim()}` };
       });
-      const text = await res.body.text();
-      return { ok: res.statusCode === 200, detail: `${res.statusCode} ${text.trim()}` };
     } catch (e) {
       return { ok: false, detail: (e as Error).message };
     }
@@ -187,6 +243,33 @@ export class PrometheusClient {
 
   async close(): Promise<void> {
     await this.pool.close();
+  }
+
+  /** Times `run` and reports it, with the error type when it fails. */
+  private async observed<T>(endpoint: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const value = await run();
+      this.observer?.observe(endpoint, (performance.now() - started) / 1000);
+      return value;
+    } catch (e) {
+      const reason = e instanceof PrometheusError ? boundedReason(e.errorType) : 'error';
+      this.observer?.observe(endpoint, (performance.now() - started) / 1000, reason);
+      throw e;
+    }
+  }
+
+  /** A transport failure as the error a caller can act on: no answer in time, or no connection. */
+  private failure(e: unknown, what: string): PrometheusError {
+    const err = e as Error & { code?: string };
+    const timedOut =
+      err.name === 'TimeoutError' ||
+      err.name === 'AbortError' ||
+      err.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      err.code === 'UND_ERR_BODY_TIMEOUT';
+    if (timedOut)
+      return new PrometheusError(`${what} did not answer within ${this.timeoutMs / 1000} s`, 504, 'timeout');
+    return new PrometheusError(`${what} is unreachable: ${err.message}`, 503, 'unreachable');
   }
 
   private async send(path: string, form: [string, string][]) {
@@ -199,34 +282,57 @@ export class PrometheusClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
-      throw new PrometheusError(
-        `Prometheus at ${this.url} is unreachable: ${(e as Error).message}`,
-        503,
-        'unreachable',
-      );
+      throw this.failure(e, `Prometheus at ${this.url}`);
     }
   }
 
   private async post(path: string, form: [string, string][]): Promise<unknown> {
     const res = await this.send(path, form);
-    const text = await res.body.text();
-    let body: { status?: string; data?: unknown; errorType?: string; error?: string };
+    let text: string;
     try {
-      body = JSON.parse(text);
+      text = await res.body.text();
+    } catch (e) {
+      throw this.failure(e, `the answer of Prometheus at ${this.url}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
     } catch {
+      throw this.badResponse(res.statusCode, `a body that is not JSON: ${text.slice(0, 200)}`);
+    }
+    const body = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
+      status?: unknown;
+      data?: unknown;
+      errorType?: unknown;
+      error?: unknown;
+    };
+    if (body.status === 'error' && typeof body.errorType === 'string') {
       throw new PrometheusError(
-        `Prometheus at ${this.url} answered ${res.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`,
-        502,
-        'bad_response',
+        `Prometheus rejected the request (${res.statusCode} ${body.errorType}): ${typeof body.error === 'string' ? body.error : text.slice(0, 200)}`,
+        res.statusCode,
+        body.errorType,
       );
     }
-    if (body.status !== 'success') {
-      throw new PrometheusError(
-        `Prometheus rejected the request (${res.statusCode} ${body.errorType ?? ''}): ${body.error ?? text.slice(0, 200)}`,
-        res.statusCode,
-        body.errorType ?? 'error',
-      );
+    if (body.status !== 'success' || typeof body.data !== 'object' || body.data === null) {
+      throw this.badResponse(res.statusCode, `JSON that is not an API answer: ${text.slice(0, 200)}`);
     }
     return body.data;
   }
+
+  private badResponse(status: number, what: string): PrometheusError {
+    return new PrometheusError(
+      `Prometheus at ${this.url} answered ${status} with ${what}`,
+      502,
+      'bad_response',
+    );
+  }
+}
+
+/** Prometheus' errorType as a label value: its own short words, anything else as `other`. */
+function boundedReason(errorType: string): string {
+  return /^[a-z_]{1,32}$/.test(errorType) ? errorType : 'other';
+}
+
+function isSampleValue(v: unknown): v is [number, string] {
+  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'string';
 }

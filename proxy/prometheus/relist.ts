@@ -15,6 +15,14 @@ export interface RuleSets {
   client(backend: string): PrometheusClient;
 }
 
+export interface RelistOptions {
+  intervalMs: number;
+  maxAgeMs: number;
+  log: Logger;
+  /** Told how long each relist took and whether it succeeded (the proxy's own metrics). */
+  observe?: (seconds: number, ok: boolean) => void;
+}
+
 export class Relister {
   private registry = new MetricRegistry();
   private externalRegistry = new ExternalMetricRegistry();
@@ -23,9 +31,9 @@ export class Relister {
   lastError: string | undefined;
 
   private readonly rules: () => RuleSets;
-  private readonly opts: { intervalMs: number; maxAgeMs: number; log: Logger };
+  private readonly opts: RelistOptions;
 
-  constructor(rules: () => RuleSets, opts: { intervalMs: number; maxAgeMs: number; log: Logger }) {
+  constructor(rules: () => RuleSets, opts: RelistOptions) {
     this.rules = rules;
     this.opts = opts;
   }
@@ -82,7 +90,9 @@ export class Relister {
         queries: queries.length,
         ms: Math.round(performance.now() - started),
       });
+      this.opts.observe?.((performance.now() - started) / 1000, true);
     } catch (e) {
+      this.opts.observe?.((performance.now() - started) / 1000, false);
       this.lastError = (e as Error).message;
       this.opts.log.warn('relist failed; keeping the previous metric list', { error: this.lastError });
     }

@@ -6,6 +6,8 @@ export interface SeriesAnswer {
   errorType?: string;
   error?: string;
   count: number;
+  /** Whether the text ended where the JSON document does (not cut off or corrupted mid-way). */
+  complete: boolean;
 }
 
 /** Incremental scanner over the JSON text `{"status":…,"data":[{…},{…}]}`. */
@@ -68,6 +70,7 @@ export class SeriesScanner {
       ...(field('errorType') ? { errorType: unquote(field('errorType')) as string } : {}),
       ...(field('error') ? { error: unquote(field('error')) as string } : {}),
       count: this.count,
+      complete: this.depth === 0 && !this.inString && this.head.trimEnd().length > 0,
     };
   }
 

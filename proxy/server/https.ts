@@ -99,59 +99,61 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
       .end(`${text}\nreadyz check ${ok ? 'passed' : 'failed'}\n`);
     return;
   }
-  const auth = await authenticate(req, opts);
-  if ('rejection' in auth) {
-    opts.log.debug('unauthenticated request', { path: url.pathname, reason: auth.rejection });
-    send(res, 401, statusBody(401, `Unauthorized: ${auth.rejection}`));
-    return;
-  }
   const attributes = requestAttributes(req.method ?? 'GET', url.pathname, url.searchParams);
-  let decision: Decision;
+  const done = opts.metrics.startRequest(attributes);
+  let code = 500;
+  let user = '';
   try {
-    decision = await opts.authorize(auth.user, attributes);
-  } catch (e) {
-    opts.log.warn('authorization failed', { path: url.pathname, error: (e as Error).message });
-    send(res, 500, statusBody(500, `authorization failed: ${(e as Error).message}`));
-    return;
-  }
-  if (!decision.allowed) {
-    opts.log.debug('forbidden request', {
+    const auth = await authenticate(req, opts);
+    if ('rejection' in auth) {
+      opts.log.debug('unauthenticated request', { path: url.pathname, reason: auth.rejection });
+      code = send(res, 401, statusBody(401, `Unauthorized: ${auth.rejection}`));
+      return;
+    }
+    user = auth.user.name;
+    let decision: Decision;
+    try {
+      decision = await opts.authorize(auth.user, attributes);
+    } catch (e) {
+      opts.log.warn('authorization failed', { path: url.pathname, error: (e as Error).message });
+      code = send(res, 500, statusBody(500, `authorization failed: ${(e as Error).message}`));
+      return;
+    }
+    if (!decision.allowed) {
+      opts.log.debug('forbidden request', { path: url.pathname, user, reason: decision.reason });
+      code = send(res, 403, statusBody(403, forbiddenMessage(user, attributes, decision.reason)));
+      return;
+    }
+    if (url.pathname === '/metrics') {
+      const text = await opts.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': opts.metrics.registry.contentType }).end(text);
+      code = 200;
+      return;
+    }
+    try {
+      const answer = await opts.router({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+      });
+      const headers = (answer.warnings ?? []).map((w) => `299 - ${JSON.stringify(w)}`);
+      code = send(res, answer.code, answer.body, headers.length ? { warning: headers } : {});
+    } catch (e) {
+      const { status, message, headers } = toStatus(e);
+      if (status >= 500)
+        opts.log.warn('request failed', { path: url.pathname, code: status, error: message });
+      code = send(res, status, statusBody(status, message), headers);
+    }
+    opts.log.debug('request', {
+      method: req.method,
       path: url.pathname,
-      user: auth.user.name,
-      reason: decision.reason,
+      user,
+      code,
+      ms: Math.round((performance.now() - started) * 100) / 100,
     });
-    send(res, 403, statusBody(403, forbiddenMessage(auth.user.name, attributes, decision.reason)));
-    return;
+  } finally {
+    done(code);
   }
-  if (url.pathname === '/metrics') {
-    const text = await opts.metrics.registry.metrics();
-    res.writeHead(200, { 'content-type': opts.metrics.registry.contentType }).end(text);
-    return;
-  }
-  const done = opts.metrics.startRequest(url.pathname);
-  let code: number;
-  try {
-    const answer = await opts.router({
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-    });
-    code = answer.code;
-    const headers = (answer.warnings ?? []).map((w) => `299 - ${JSON.stringify(w)}`);
-    send(res, code, answer.body, headers.length ? { warning: headers } : {});
-  } catch (e) {
-    const { status, message } = toStatus(e);
-    code = status;
-    send(res, status, statusBody(status, message));
-  }
-  done(code);
-  opts.log.debug('request', {
-    method: req.method,
-    path: url.pathname,
-    user: auth.user.name,
-    code,
-    ms: Math.round((performance.now() - started) * 100) / 100,
-  });
 }
 
 interface PeerVerdict {
@@ -241,20 +243,34 @@ function withAuthenticatedGroup(user: UserInfo): UserInfo {
     : { ...user, groups: [...user.groups, 'system:authenticated'] };
 }
 
-function toStatus(e: unknown): { status: number; message: string } {
-  if (e instanceof ApiError) return { status: e.code, message: e.message };
+/**
+ * An error as the Status a client can act on. Prometheus failures: no connection 503 (retry later),
+ * no answer within the deadline 504, an answer that is not the API's or a 5xx 502; a query Prometheus
+ * refuses is the rule's fault, 500.
+ */
+export function toStatus(e: unknown): { status: number; message: string; headers?: Record<string, string> } {
+  if (e instanceof ApiError) return { status: e.code, message: e.message, ...allowHeader(e.code) };
   if (e instanceof PrometheusError) {
-    return { status: e.errorType === 'unreachable' ? 503 : 500, message: e.message };
+    if (e.errorType === 'unreachable')
+      return { status: 503, message: e.message, headers: { 'retry-after': '1' } };
+    if (e.errorType === 'timeout') return { status: 504, message: e.message };
+    if (e.errorType === 'bad_response' || e.status >= 500) return { status: 502, message: e.message };
+    return { status: 500, message: e.message };
   }
   return { status: 500, message: `internal error: ${(e as Error).message}` };
 }
 
+function allowHeader(code: number): { headers?: Record<string, string> } {
+  return code === 405 ? { headers: { allow: 'GET' } } : {};
+}
+
+/** Writes `body` as JSON; returns the code, for the caller to count. */
 function send(
   res: ServerResponse,
   code: number,
   body: unknown,
   headers: Record<string, string | string[]> = {},
-): void {
+): number {
   const text = JSON.stringify(body);
   res.writeHead(code, {
     'content-type': 'application/json',
@@ -262,4 +278,5 @@ function send(
     ...headers,
   });
   res.end(text);
+  return code;
 }

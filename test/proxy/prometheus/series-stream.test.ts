@@ -19,7 +19,7 @@ describe('SeriesScanner', () => {
   it('reads every series of a whole answer', () => {
     const { seen, answer } = scan([success]);
     expect(seen).toEqual(series);
-    expect(answer).toEqual({ status: 'success', count: 3 });
+    expect(answer).toEqual({ status: 'success', count: 3, complete: true });
   });
 
   it.each(Array.from({ length: success.length - 1 }, (_, i) => i + 1))(
@@ -36,18 +36,30 @@ describe('SeriesScanner', () => {
   });
 
   it.each([
-    ['an empty answer', JSON.stringify({ status: 'success', data: [] }), { status: 'success', count: 0 }],
+    [
+      'an empty answer',
+      JSON.stringify({ status: 'success', data: [] }),
+      { status: 'success', count: 0, complete: true },
+    ],
     [
       'warnings beside the data',
       JSON.stringify({ status: 'success', data: [], warnings: ['a { b'] }),
-      { status: 'success', count: 0 },
+      { status: 'success', count: 0, complete: true },
     ],
     [
       'an error',
       JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'parse error: unexpected "}"' }),
-      { status: 'error', errorType: 'bad_data', error: 'parse error: unexpected "}"', count: 0 },
+      {
+        status: 'error',
+        errorType: 'bad_data',
+        error: 'parse error: unexpected "}"',
+        count: 0,
+        complete: true,
+      },
     ],
-    ['no JSON at all', 'Service Unavailable', { status: 'unknown', count: 0 }],
+    ['no JSON at all', 'Service Unavailable', { status: 'unknown', count: 0, complete: true }],
+    ['an answer cut off', success.slice(0, -20), { status: 'success', count: 2, complete: false }],
+    ['nothing', '', { status: 'unknown', count: 0, complete: false }],
   ])('reports the status of %s', (_what, body, want) => {
     expect(scan([body]).answer).toEqual(want);
   });

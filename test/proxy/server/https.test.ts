@@ -425,12 +425,18 @@ describe('answers', () => {
     expect((await get('/metrics', anonymous)).status).toBe(401);
   });
 
-  it('/metrics counts answered requests by group and code, and reports reloads and relists', async () => {
+  it('/metrics counts answered requests by group, resource and code, and reports reloads and relists', async () => {
+    routerAnswer = async () => ({ code: 200, body: {} });
     await get(API_PATH, frontProxy, asUser);
+    await get(API_PATH, anonymous);
     const res = await get('/metrics', frontProxy, asUser);
     expect(res.status).toBe(200);
+    // The test's server knows no resources: every resource is counted as unknown.
     expect(res.text).toMatch(
-      /cmetrics_proxy_request_duration_seconds_count\{group="custom.metrics.k8s.io",code="200"\} [1-9]/,
+      /cmetrics_proxy_request_duration_seconds_count\{group="custom.metrics.k8s.io",resource="unknown",code="200"\} [1-9]/,
+    );
+    expect(res.text).toMatch(
+      /cmetrics_proxy_requests_total\{group="custom.metrics.k8s.io",resource="unknown",code="401"\} [1-9]/,
     );
     expect(res.text).toContain('cmetrics_proxy_config_reloads_total{result="success"} 2');
     expect(res.text).toContain('cmetrics_proxy_config_reloads_total{result="failure"} 1');
