@@ -84,9 +84,11 @@ fi
 
 if [ "${WITH_PROMETHEUS_ADAPTER:-0}" = 1 ] && ! have prometheus-adapter; then
   log "building prometheus-adapter $PROM_ADAPTER_VERSION"
-  tmp=$(mktemp -d)
-  GOBIN="$tmp" go install -ldflags "-s -w" "sigs.k8s.io/prometheus-adapter/cmd/adapter@$PROM_ADAPTER_VERSION"
-  mv "$tmp/adapter" "$BIN/prometheus-adapter"; rmdir "$tmp"
+  # A wrapper module, as for krew: `go install adapter@version` asks the proxy for the version list.
+  mkdir -p "$CACHE_ROOT/wrapper/prometheus-adapter-$PROM_ADAPTER_VERSION" && cd "$CACHE_ROOT/wrapper/prometheus-adapter-$PROM_ADAPTER_VERSION"
+  [ -f go.mod ] || go mod init cmetrics.local/prometheus-adapter >/dev/null 2>&1
+  go get "sigs.k8s.io/prometheus-adapter@$PROM_ADAPTER_VERSION" >&2
+  GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w" -o "$BIN/prometheus-adapter" sigs.k8s.io/prometheus-adapter/cmd/adapter
 fi
 
 echo "$BIN"
