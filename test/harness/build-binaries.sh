@@ -78,7 +78,12 @@ if ! have helm; then
   mkdir -p "$CACHE_ROOT/wrapper/helm-$HELM_VERSION" && cd "$CACHE_ROOT/wrapper/helm-$HELM_VERSION"
   [ -f go.mod ] || go mod init cmetrics.local/helm >/dev/null 2>&1
   go get "helm.sh/helm/v3@$HELM_VERSION" >&2
-  GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+  # As helm's Makefile: the Kubernetes version `helm template` assumes follows its client-go (v0.34 -> 1.34).
+  client_go=$(GOFLAGS="$GOFLAGS -mod=mod" go list -f '{{.Version}}' -m k8s.io/client-go)
+  client_go_minor=$(echo "$client_go" | cut -d. -f2)
+  GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION \
+    -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$client_go_minor \
+    -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$client_go_minor" \
     -o "$BIN/helm" helm.sh/helm/v3/cmd/helm
 fi
 
