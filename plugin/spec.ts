@@ -260,6 +260,36 @@ const getResource: CommandSpec = {
   ),
 };
 
+const doctor: CommandSpec = {
+  name: 'doctor',
+  describe:
+    'Check that the metrics APIs are served, answer from Prometheus, and may be read by the HPA controller and by you',
+  options: {
+    'proxy-url': {
+      type: 'string',
+      describe:
+        "cmetrics-proxy's own address (e.g. https://127.0.0.1:8443 after kubectl port-forward) to read its /readyz detail",
+    },
+    'controller-user': {
+      type: 'string',
+      default: 'system:serviceaccount:kube-system:horizontal-pod-autoscaler',
+      describe:
+        'The user the HPA controller runs as (system:kube-controller-manager without --use-service-account-credentials)',
+    },
+  },
+  examples: [
+    ['$0 doctor', 'Every check, with the fix for each that fails'],
+    [
+      '$0 doctor --proxy-url https://127.0.0.1:8443',
+      "With the proxy's /readyz (kubectl -n cmetrics port-forward svc/cmetrics 8443:443)",
+    ],
+  ],
+  run: lazy(
+    () => import('./commands/doctor.ts'),
+    (m, args, ctx) => m.runDoctor(ctx, args as never),
+  ),
+};
+
 export const PLUGIN: CommandSpec = {
   name: 'kubectl cmetrics',
   describe: 'Kubernetes metrics APIs, read the way kubectl reads them',
@@ -332,6 +362,7 @@ export const PLUGIN: CommandSpec = {
         ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderList(s, args as never)),
       ),
     },
+    doctor,
     {
       name: 'completion',
       describe:

@@ -19,6 +19,7 @@ export type Query = Record<string, string | undefined>;
 
 export interface RestClient {
   get<T>(path: string, query?: Query): Promise<T>;
+  post<T>(path: string, body: unknown): Promise<T>;
 }
 
 /** A failed request, with the path it was for (errors.ts explains it from both). */
@@ -44,7 +45,7 @@ export interface Container {
 }
 
 export interface Pod {
-  metadata: { name: string; namespace: string; creationTimestamp: string };
+  metadata: { name: string; namespace: string; creationTimestamp: string; labels?: Record<string, string> };
   spec: { nodeName?: string; containers: Container[] };
 }
 
@@ -55,12 +56,80 @@ export interface Node {
 
 export interface APIService {
   metadata: { name: string };
-  spec: { group: string; version: string; service?: { namespace: string; name: string } | null };
+  spec: {
+    group: string;
+    version: string;
+    service?: { namespace: string; name: string; port?: number } | null;
+    caBundle?: string;
+    insecureSkipTLSVerify?: boolean;
+  };
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
-interface ItemList<T> {
+export interface ItemList<T> {
   items: T[];
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  labels?: Record<string, string>;
+}
+
+/** The autoscaling/v2 fields the plugin reads to know which calls the controller makes. */
+export interface HorizontalPodAutoscaler {
+  metadata: ObjectMeta;
+  spec: {
+    scaleTargetRef: CrossVersionObjectReference;
+    metrics?: MetricSpec[];
+  };
+}
+
+export interface CrossVersionObjectReference {
+  apiVersion?: string;
+  kind: string;
+  name: string;
+}
+
+type MetricSelector = { matchLabels?: Record<string, string>; matchExpressions?: unknown[] } | null;
+
+export interface MetricSpec {
+  type: string;
+  resource?: { name: string };
+  containerResource?: { name: string; container: string };
+  pods?: { metric: { name: string; selector?: MetricSelector } };
+  object?: {
+    describedObject: CrossVersionObjectReference;
+    metric: { name: string; selector?: MetricSelector };
+  };
+  external?: { metric: { name: string; selector?: MetricSelector } };
+}
+
+/** autoscaling/v1 Scale, the subresource the controller reads. */
+export interface Scale {
+  spec?: { replicas?: number };
+  status?: { replicas?: number; selector?: string };
+}
+
+/** A SelfSubjectAccessReview or SubjectAccessReview: `user` only in the latter. */
+export interface AccessReviewSpec {
+  user?: string;
+  resourceAttributes: {
+    namespace?: string;
+    verb: string;
+    group: string;
+    resource: string;
+    subresource?: string;
+    name?: string;
+  };
+}
+
+export interface AccessReviewStatus {
+  allowed: boolean;
+  denied?: boolean;
+  reason?: string;
+  evaluationError?: string;
 }
 
 export interface PodSelection {
@@ -83,21 +152,26 @@ export interface CustomMetricTarget {
 }
 
 const segment = encodeURIComponent;
+const HPA_BASE = '/apis/autoscaling/v2';
 const inNamespace = (namespace: string | undefined) =>
   namespace === undefined ? '' : `/namespaces/${segment(namespace)}`;
 
 export class KubeApi {
-  private readonly rest: RestClient;
+  readonly rest: RestClient;
 
   constructor(rest: RestClient) {
     this.rest = rest;
   }
 
-  private async get<T>(path: string, query?: Query): Promise<T> {
+  private get<T>(path: string, query?: Query): Promise<T> {
     // An empty selector is no selector: leave the parameter out, as client-go does.
     const params = query && Object.fromEntries(Object.entries(query).filter(([, v]) => v));
+    return this.send(path, () => this.rest.get<T>(path, params));
+  }
+
+  private async send<T>(path: string, call: () => Promise<T>): Promise<T> {
     try {
-      return await this.rest.get<T>(path, params);
+      return await call();
     } catch (e) {
       if (e instanceof KubeApiError) throw new RequestFailed(path, e);
       throw e;
@@ -108,8 +182,13 @@ export class KubeApi {
     return this.get('/apis');
   }
 
+  /** The resources of a group version; `v1` is the core group. */
   resourceList(groupVersion: string): Promise<APIResourceList> {
-    return this.get(`/apis/${groupVersion}`);
+    return this.get(groupVersion.includes('/') ? `/apis/${groupVersion}` : `/api/${groupVersion}`);
+  }
+
+  serverVersion(): Promise<{ gitVersion?: string }> {
+    return this.get('/version');
   }
 
   apiServices(): Promise<ItemList<APIService>> {
@@ -136,13 +215,13 @@ export class KubeApi {
     return this.get<NodeMetrics>(`/apis/${RESOURCE_GROUP}/${version}/nodes/${segment(name)}`);
   }
 
-  async listPods(selection: PodSelection): Promise<Pod[]> {
+  podList(selection: PodSelection): Promise<ItemList<Pod>> {
     const { namespace, labelSelector, fieldSelector } = selection;
-    const list = await this.get<ItemList<Pod>>(`/api/v1${inNamespace(namespace)}/pods`, {
-      labelSelector,
-      fieldSelector,
-    });
-    return list.items;
+    return this.get(`/api/v1${inNamespace(namespace)}/pods`, { labelSelector, fieldSelector });
+  }
+
+  async listPods(selection: PodSelection): Promise<Pod[]> {
+    return (await this.podList(selection)).items;
   }
 
   getPod(namespace: string, name: string): Promise<Pod> {
@@ -160,6 +239,34 @@ export class KubeApi {
   async namespaceNames(): Promise<string[]> {
     const list = await this.get<ItemList<{ metadata: { name: string } }>>('/api/v1/namespaces');
     return list.items.map((n) => n.metadata.name);
+  }
+
+  hpa(namespace: string, name: string): Promise<HorizontalPodAutoscaler> {
+    return this.get(`${HPA_BASE}${inNamespace(namespace)}/horizontalpodautoscalers/${segment(name)}`);
+  }
+
+  hpas(namespace: string): Promise<ItemList<HorizontalPodAutoscaler>> {
+    return this.get(`${HPA_BASE}${inNamespace(namespace)}/horizontalpodautoscalers`);
+  }
+
+  /** The scale subresource of `resource` (plural, as discovery names it) in `groupVersion`. */
+  scale(groupVersion: string, resource: string, namespace: string, name: string): Promise<Scale> {
+    const base = groupVersion.includes('/') ? `/apis/${groupVersion}` : `/api/${groupVersion}`;
+    return this.get(`${base}${inNamespace(namespace)}/${segment(resource)}/${segment(name)}/scale`);
+  }
+
+  events(namespace: string, fieldSelector: string): Promise<ItemList<unknown>> {
+    return this.get(`/api/v1${inNamespace(namespace)}/events`, { fieldSelector });
+  }
+
+  /** Whether `spec.user` (or, without it, the caller) may do what `spec` says. */
+  async accessReview(spec: AccessReviewSpec): Promise<AccessReviewStatus> {
+    const kind = spec.user ? 'SubjectAccessReview' : 'SelfSubjectAccessReview';
+    const path = `/apis/authorization.k8s.io/v1/${kind.toLowerCase()}s`;
+    const review = await this.send<{ status?: AccessReviewStatus }>(path, () =>
+      this.rest.post(path, { apiVersion: 'authorization.k8s.io/v1', kind, spec }),
+    );
+    return review.status ?? { allowed: false };
   }
 
   customMetric(version: string, t: CustomMetricTarget): Promise<MetricValueList> {

@@ -2,6 +2,7 @@
 // and external groups advertise (metrics-apis.md §4.6, §5, §6). Each document is read once per run.
 import {
   type APIGroupList,
+  type APIResourceList,
   CUSTOM_GROUP,
   CUSTOM_VERSIONS,
   EXTERNAL_GROUP,
@@ -59,13 +60,7 @@ export class Discovery {
   /** Every (resource, metric) pair custom.metrics.k8s.io advertises. */
   customMetrics(): Promise<CustomMetricInfo[]> {
     this.custom ??= this.version(CUSTOM_GROUP).then(async (version) => {
-      const list = await this.api.resourceList(`${CUSTOM_GROUP}/${version}`);
-      return list.resources.flatMap((r) => {
-        const slash = r.name.indexOf('/');
-        return slash < 0
-          ? []
-          : [{ resource: r.name.slice(0, slash), metric: r.name.slice(slash + 1), namespaced: r.namespaced }];
-      });
+      return customMetricsOf(await this.api.resourceList(`${CUSTOM_GROUP}/${version}`));
     });
     return this.custom;
   }
@@ -84,28 +79,49 @@ export class Discovery {
     const all = await this.customMetrics();
     const found = all.find((m) => m.resource === resource && m.metric === metric);
     if (found) return found;
-    const servedFor = [...new Set(all.filter((m) => m.metric === metric).map((m) => m.resource))].sort();
-    if (servedFor.length) {
-      // `service` for `services`, `deployment` for `deployments.apps`: the usual slips.
-      const meant = servedFor.filter((r) => r.startsWith(resource));
-      throw new CliError(
-        `metric "${metric}" is served for ${servedFor.join(', ')}, not for ${resource}${meant.length ? ` (did you mean ${meant.join(', ')}?)` : ''}; see: kubectl cmetrics list ${metric}`,
-      );
-    }
-    const names = all.filter((m) => m.resource === resource).map((m) => m.metric);
-    throw new CliError(
-      unknownMetric(
-        metric,
-        `for ${resource} by ${CUSTOM_GROUP}`,
-        names.length ? names : all.map((m) => m.metric),
-      ),
-    );
+    throw new CliError(customMetricProblem(all, resource, metric) as string);
   }
 
   async requireExternalMetric(metric: string): Promise<void> {
-    const all = await this.externalMetrics();
-    if (!all.includes(metric)) throw new CliError(unknownMetric(metric, `by ${EXTERNAL_GROUP}`, all));
+    const problem = externalMetricProblem(await this.externalMetrics(), metric);
+    if (problem) throw new CliError(problem);
   }
+}
+
+/** The (resource, metric) pairs of a custom.metrics.k8s.io discovery document. */
+export function customMetricsOf(list: APIResourceList): CustomMetricInfo[] {
+  return list.resources.flatMap((r) => {
+    const slash = r.name.indexOf('/');
+    return slash < 0
+      ? []
+      : [{ resource: r.name.slice(0, slash), metric: r.name.slice(slash + 1), namespaced: r.namespaced }];
+  });
+}
+
+/** Why `metric` of `resource` is not in `all`, with the closest names; undefined when it is. */
+export function customMetricProblem(
+  all: readonly CustomMetricInfo[],
+  resource: string,
+  metric: string,
+): string | undefined {
+  if (all.some((m) => m.resource === resource && m.metric === metric)) return undefined;
+  const servedFor = [...new Set(all.filter((m) => m.metric === metric).map((m) => m.resource))].sort();
+  if (servedFor.length) {
+    // `service` for `services`, `deployment` for `deployments.apps`: the usual slips.
+    const meant = servedFor.filter((r) => r.startsWith(resource));
+    return `metric "${metric}" is served for ${servedFor.join(', ')}, not for ${resource}${meant.length ? ` (did you mean ${meant.join(', ')}?)` : ''}; see: kubectl cmetrics list ${metric}`;
+  }
+  const names = all.filter((m) => m.resource === resource).map((m) => m.metric);
+  return unknownMetric(
+    metric,
+    `for ${resource} by ${CUSTOM_GROUP}`,
+    names.length ? names : all.map((m) => m.metric),
+  );
+}
+
+/** Why external `metric` is not in `all`, with the closest names; undefined when it is. */
+export function externalMetricProblem(all: readonly string[], metric: string): string | undefined {
+  return all.includes(metric) ? undefined : unknownMetric(metric, `by ${EXTERNAL_GROUP}`, all);
 }
 
 function unknownMetric(metric: string, where: string, candidates: readonly string[]): string {

@@ -3,7 +3,7 @@
 // verb and resource to ask for), the credentials were refused, or the server could not be reached.
 import { RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { CliError, oneLine } from '../errors.ts';
-import type { KubeApi } from './api.ts';
+import type { APIService, KubeApi } from './api.ts';
 import { RequestFailed } from './api.ts';
 
 /**
@@ -11,22 +11,21 @@ import { RequestFailed } from './api.ts';
  * APIService at all. Reading APIServices may itself be forbidden; then only the hint is left.
  */
 export async function groupProblem(api: KubeApi, group: string): Promise<string> {
-  const check = `kubectl get apiservices | grep ${group}`;
   const services = await api.apiServices().then(
-    (list) => list.items.filter((s) => s.spec.group === group),
+    (list) => list.items,
     () => undefined,
   );
-  if (services === undefined) return `${group} is not served by this cluster; see why with: ${check}`;
+  return apiServiceProblem(services, group);
+}
+
+/** groupProblem from the APIServices already read (undefined: they could not be read). */
+export function apiServiceProblem(all: readonly APIService[] | undefined, group: string): string {
+  const check = `kubectl get apiservices | grep ${group}`;
+  if (all === undefined) return `${group} is not served by this cluster; see why with: ${check}`;
+  const services = all.filter((s) => s.spec.group === group);
   for (const s of services) {
-    const condition = s.status?.conditions?.find((c) => c.type === 'Available');
-    if (condition?.status === 'True') continue;
-    const why = condition
-      ? `${condition.reason ?? 'NotAvailable'}: ${condition.message ?? 'no message'}`
-      : 'no Available condition yet';
-    const backend = s.spec.service
-      ? `service ${s.spec.service.namespace}/${s.spec.service.name}`
-      : 'its server';
-    return `APIService ${s.metadata.name} is not available (${oneLine(why)}); fix ${backend}, then check: kubectl get apiservice ${s.metadata.name}`;
+    const problem = unavailable(s);
+    if (problem) return problem;
   }
   if (services.length)
     return `${group} is registered but the API server does not list it yet; check: ${check}`;
@@ -35,11 +34,37 @@ export async function groupProblem(api: KubeApi, group: string): Promise<string>
   return `${group} is not served by this cluster: no APIService registers it; install ${installer}, then check: ${check}`;
 }
 
+/** Why an APIService is not Available (its condition's reason and message); undefined when it is. */
+export function unavailableReason(s: APIService): string | undefined {
+  const condition = s.status?.conditions?.find((c) => c.type === 'Available');
+  if (condition?.status === 'True') return undefined;
+  return oneLine(
+    condition
+      ? `${condition.reason ?? 'NotAvailable'}: ${condition.message ?? 'no message'}`
+      : 'no Available condition yet',
+  );
+}
+
+/** What to do about an APIService that is not Available. */
+export function apiServiceFix(s: APIService): string {
+  const backend = s.spec.service
+    ? `service ${s.spec.service.namespace}/${s.spec.service.name}`
+    : 'its server';
+  return `fix ${backend}, then check: kubectl get apiservice ${s.metadata.name}`;
+}
+
+/** What is wrong with an APIService that is not Available, and what to do; undefined when it is. */
+export function unavailable(s: APIService): string | undefined {
+  const why = unavailableReason(s);
+  return why && `APIService ${s.metadata.name} is not available (${why}); ${apiServiceFix(s)}`;
+}
+
 // apiserver's forbidden message (endpoints/handlers/responsewriters/errors.go).
 const FORBIDDEN_RE =
   /User "([^"]*)" cannot (\S+) resource "([^"/]+)(?:\/([^"]+))?" in API group "([^"]*)"(?: in the namespace "([^"]+)")?/;
 
-function forbidden(message: string): string {
+/** A 403's message as who may not do what, and how to check. */
+export function forbidden(message: string): string {
   const m = FORBIDDEN_RE.exec(message);
   if (!m) return `${message}; ask a cluster administrator for access`;
   const [, user, verb, resource, subresource, group, namespace] = m;

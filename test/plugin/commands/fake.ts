@@ -25,6 +25,17 @@ export class FakeRest implements RestClient {
     if (answer === undefined) throw status(404, `the server could not find the requested resource (${key})`);
     return structuredClone(answer) as T;
   }
+
+  /** Answers from the route `POST path`: a body, an error, or a function of the request body. */
+  async post<T>(path: string, body: unknown): Promise<T> {
+    const key = `POST ${path}`;
+    this.requests.push(key);
+    const route = this.routes[key];
+    const answer = typeof route === 'function' ? route(body) : route;
+    if (answer instanceof KubeApiError) throw answer;
+    if (answer === undefined) throw status(404, `the server could not find the requested resource (${key})`);
+    return structuredClone(answer) as T;
+  }
 }
 
 export function status(code: number, message: string): KubeApiError {
