@@ -31,6 +31,7 @@ describe('kubectl cmetrics', () => {
     ['get', 'external'],
     ['get', 'resource'],
     ['list'],
+    ['doctor'],
     ['completion'],
   ])('%s -h has examples', async (...words) => {
     const { code, out } = await run(...words, '-h');
