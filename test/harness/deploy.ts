@@ -1,0 +1,126 @@
+// The shipped manifests (deploy/kustomize, deploy/helm) as the harness and the tests use them:
+// rendered by the real kubectl kustomize and helm, and the proxy's own ServiceAccount and RBAC taken
+// from them, so that the proxy the harness runs has exactly the permissions an install grants.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments, stringify } from 'yaml';
+import { type Cluster, writeKubeconfig } from './cluster.ts';
+import { waitFor } from './processes.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const KUSTOMIZE_BASE = join(root, 'deploy', 'kustomize', 'base');
+export const KUSTOMIZE_COMPONENTS = ['cert-manager', 'service-monitor'].map((c) =>
+  join(root, 'deploy', 'kustomize', 'components', c),
+);
+export const HELM_CHART = join(root, 'deploy', 'helm', 'cmetrics');
+
+/** Where the shipped manifests put the proxy, and its ServiceAccount. */
+export const SHIPPED = { namespace: 'cmetrics', service: 'cmetrics', serviceAccount: 'cmetrics' };
+export const PROXY_USER = `system:serviceaccount:${SHIPPED.namespace}:${SHIPPED.serviceAccount}`;
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+export function parseManifests(text: string): K8sObject[] {
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null);
+}
+
+/** `kubectl kustomize` of the base, with the given components (through a throwaway overlay). */
+export function renderKustomize(binDir: string, components: readonly string[] = []): K8sObject[] {
+  if (!components.length) return parseManifests(kubectlKustomize(binDir, KUSTOMIZE_BASE));
+  const overlay = mkdtempSync(join(tmpdir(), 'cmetrics-overlay-'));
+  try {
+    // kustomize takes relative paths only.
+    writeFileSync(
+      join(overlay, 'kustomization.yaml'),
+      stringify({
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        resources: [relative(overlay, KUSTOMIZE_BASE)],
+        components: components.map((c) => relative(overlay, c)),
+      }),
+    );
+    return parseManifests(kubectlKustomize(binDir, overlay));
+  } finally {
+    rmSync(overlay, { recursive: true, force: true });
+  }
+}
+
+function kubectlKustomize(binDir: string, dir: string): string {
+  return execFileSync(join(binDir, 'kubectl'), ['kustomize', dir], { encoding: 'utf8' });
+}
+
+/** `helm template` of the chart as release `cmetrics` in namespace `cmetrics`, with `--set` values. */
+export function renderHelm(binDir: string, set: readonly string[] = []): K8sObject[] {
+  return parseManifests(
+    execFileSync(
+      join(binDir, 'helm'),
+      [
+        'template',
+        'cmetrics',
+        HELM_CHART,
+        `--namespace=${SHIPPED.namespace}`,
+        ...set.flatMap((s) => ['--set', s]),
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+  );
+}
+
+const IDENTITY_KINDS = new Set([
+  'ServiceAccount',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+]);
+
+/** The base's ServiceAccount and RBAC objects: who the proxy is and what it (and its readers) may do. */
+export function shippedIdentity(binDir: string): K8sObject[] {
+  return renderKustomize(binDir).filter((o) => IDENTITY_KINDS.has(o.kind));
+}
+
+/**
+ * Applies the shipped ServiceAccount and RBAC and writes a kubeconfig holding a token of that
+ * ServiceAccount (a week long: the demo runs for as long as one likes), once RBAC lets it read
+ * what the proxy reads at start.
+ */
+export async function shippedProxyKubeconfig(cluster: Cluster): Promise<string> {
+  cluster.kubectl(
+    ['apply', '-f', '-'],
+    stringify({ apiVersion: 'v1', kind: 'List', items: shippedIdentity(cluster.binDir) }),
+  );
+  const asProxy = (args: string[]) =>
+    cluster.kubectl(['auth', 'can-i', ...args, `--as=${PROXY_USER}`]).trim() === 'yes';
+  // can-i exits 1 for "no"; waitFor retries until every answer is yes.
+  await waitFor(
+    'RBAC of the shipped manifests in force',
+    async () =>
+      asProxy(['create', 'subjectaccessreviews.authorization.k8s.io']) &&
+      asProxy(['get', 'configmap/extension-apiserver-authentication', '-n', 'kube-system']) &&
+      asProxy(['watch', 'pods', '--all-namespaces'])
+        ? true
+        : undefined,
+    { timeoutMs: 30_000 },
+  );
+  const token = cluster
+    .kubectl(['create', 'token', SHIPPED.serviceAccount, '-n', SHIPPED.namespace, '--duration=168h'])
+    .trim();
+  return writeKubeconfig(
+    join(cluster.workDir, 'cmetrics-proxy-sa.kubeconfig'),
+    cluster.apiserverUrl,
+    cluster.pki.ca.cert,
+    {
+      token,
+    },
+  );
+}
