@@ -68,14 +68,27 @@ export function ensureBinaries(): string {
   return binDir();
 }
 
-export function writeKubeconfig(path: string, server: string, caFile: string, user: CertPair): string {
+export function writeKubeconfig(
+  path: string,
+  server: string,
+  caFile: string,
+  user: CertPair | { token: string },
+): string {
   writeFileSync(
     path,
     stringify({
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [{ name: 'cmetrics', cluster: { server, 'certificate-authority': caFile } }],
-      users: [{ name: 'user', user: { 'client-certificate': user.cert, 'client-key': user.key } }],
+      users: [
+        {
+          name: 'user',
+          user:
+            'token' in user
+              ? { token: user.token }
+              : { 'client-certificate': user.cert, 'client-key': user.key },
+        },
+      ],
       contexts: [{ name: 'cmetrics', context: { cluster: 'cmetrics', user: 'user', namespace: 'default' } }],
       'current-context': 'cmetrics',
     }),
