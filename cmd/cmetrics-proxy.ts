@@ -6,9 +6,16 @@ const flags = parseFlags(process.argv.slice(2));
 const log = createLogger(flags.logLevel);
 try {
   const stop = await runProxy(flags, log);
+  // The first signal drains requests under way (bounded by --shutdown-timeout); a second one is fatal.
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
-    void stop().then(() => process.exit(0));
+    stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error('shutdown failed', { error: (e as Error).message });
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

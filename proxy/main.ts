@@ -1,5 +1,4 @@
 // cmetrics-proxy: flags (prometheus-adapter's names where they exist), then wiring of the layers.
-import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import yargs from 'yargs';
 import { EXTERNAL_GROUP, RESOURCE_GROUP } from '../shared/api-types.ts';
@@ -22,8 +21,10 @@ import {
   type RequestHeaderConfig,
   requestHeaderConfigFrom,
 } from './server/front-proxy.ts';
-import { createServer } from './server/https.ts';
+import { createServer, type ShutdownResult } from './server/https.ts';
 import { createProxyMetrics } from './server/metrics.ts';
+import { serviceNames } from './server/self-signed.ts';
+import { ServingCertificateFiles, type ServingPair, selfSignedServingPair } from './server/serving-cert.ts';
 
 export interface ProxyFlags {
   prometheusUrl: string;
@@ -34,8 +35,13 @@ export interface ProxyFlags {
   bindAddress: string;
   tlsCertFile: string | undefined;
   tlsPrivateKeyFile: string | undefined;
+  certDir: string | undefined;
+  serviceName: string;
+  serviceNamespace: string;
   kubeconfig: string | undefined;
   prometheusTimeout: string;
+  shutdownDelayDuration: string;
+  shutdownTimeout: string;
   logLevel: Level;
 }
 
@@ -66,13 +72,41 @@ export function parseFlags(argv: string[]): ProxyFlags {
     })
     .option('secure-port', { type: 'number', default: 6443 })
     .option('bind-address', { type: 'string', default: '0.0.0.0' })
-    .option('tls-cert-file', { type: 'string', describe: 'serving certificate (PEM)' })
+    .option('tls-cert-file', {
+      type: 'string',
+      describe: 'serving certificate (PEM, with its chain), re-read when it changes',
+    })
     .option('tls-private-key-file', { type: 'string', describe: 'serving key (PEM)' })
+    .option('cert-dir', {
+      type: 'string',
+      describe:
+        'without --tls-cert-file: where the self-signed certificate is kept (apiserver.crt, apiserver.key)',
+    })
+    .option('service-name', {
+      type: 'string',
+      default: 'cmetrics',
+      describe: "the Service in front of the proxy: the self-signed certificate's DNS names",
+    })
+    .option('service-namespace', {
+      type: 'string',
+      default: process.env.POD_NAMESPACE || 'cmetrics',
+      describe: "the Service's namespace ($POD_NAMESPACE when set)",
+    })
     .option('kubeconfig', {
       type: 'string',
       describe: 'kubeconfig for out-of-cluster use (in-cluster by default)',
     })
     .option('prometheus-timeout', { type: 'string', default: '10s' })
+    .option('shutdown-delay-duration', {
+      type: 'string',
+      default: '0s',
+      describe: 'on SIGTERM, how long to keep serving with /readyz failing before the listener closes',
+    })
+    .option('shutdown-timeout', {
+      type: 'string',
+      default: '20s',
+      describe: 'on SIGTERM, how long requests under way may take to finish',
+    })
     .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as Level })
     .strict()
     .version(false)
@@ -87,8 +121,13 @@ export function parseFlags(argv: string[]): ProxyFlags {
     bindAddress: a['bind-address'],
     tlsCertFile: a['tls-cert-file'],
     tlsPrivateKeyFile: a['tls-private-key-file'],
+    certDir: a['cert-dir'],
+    serviceName: a['service-name'],
+    serviceNamespace: a['service-namespace'],
     kubeconfig: a.kubeconfig,
     prometheusTimeout: a['prometheus-timeout'],
+    shutdownDelayDuration: a['shutdown-delay-duration'],
+    shutdownTimeout: a['shutdown-timeout'],
     logLevel: a['log-level'],
   };
 }
@@ -105,15 +144,21 @@ export function evaluationTime(nowMs = Date.now()): number {
 export async function runProxy(
   flags: ProxyFlags,
   log: Logger = createLogger(flags.logLevel),
-): Promise<() => Promise<void>> {
+): Promise<() => Promise<ShutdownResult>> {
   const relistMs = parseDuration(flags.metricsRelistInterval);
   const maxAgeMs = flags.metricsMaxAge ? parseDuration(flags.metricsMaxAge) : relistMs;
   if (maxAgeMs < relistMs) throw new Error('--metrics-max-age must be at least --metrics-relist-interval');
-  if (!flags.tlsCertFile || !flags.tlsPrivateKeyFile) {
-    throw new Error(
-      '--tls-cert-file and --tls-private-key-file are required: the aggregator verifies the serving certificate',
-    );
-  }
+  if (!flags.tlsCertFile !== !flags.tlsPrivateKeyFile)
+    throw new Error('--tls-cert-file and --tls-private-key-file go together: give both or neither');
+  const shutdownDelayMs = parseDuration(flags.shutdownDelayDuration);
+  const shutdownTimeoutMs = parseDuration(flags.shutdownTimeout);
+  const servingFiles =
+    flags.tlsCertFile && flags.tlsPrivateKeyFile
+      ? new ServingCertificateFiles(flags.tlsCertFile, flags.tlsPrivateKeyFile, log)
+      : undefined;
+  const selfSigned = servingFiles
+    ? undefined
+    : selfSignedServingPair(serviceNames(flags.serviceName, flags.serviceNamespace), flags.certDir, log);
   const kc = new KubeConfig();
   if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
   else kc.loadFromCluster();
@@ -184,8 +229,7 @@ export async function runProxy(
     now: evaluationTime,
   };
   const server = createServer({
-    cert: readFileSync(flags.tlsCertFile, 'utf8'),
-    key: readFileSync(flags.tlsPrivateKeyFile, 'utf8'),
+    serving: () => servingFiles?.current ?? (selfSigned as ServingPair),
     router: createRouter(backend),
     requestHeader: () => requestHeader,
     clientCa: () => clientCa,
@@ -214,6 +258,11 @@ export async function runProxy(
         }),
       },
       {
+        // Objects keep being served from the caches while a watch restarts (kube-apiserver away).
+        name: 'caches',
+        check: async () => caches.status(),
+      },
+      {
         name: 'metric-discovery',
         check: async () => ({
           ok: relister.synced,
@@ -234,7 +283,7 @@ export async function runProxy(
       const before = [requestHeader?.caPem, clientCa?.caPem];
       await loadRequestHeader();
       if (requestHeader?.caPem !== before[0] || clientCa?.caPem !== before[1]) {
-        server.refreshClientCAs();
+        server.refreshSecureContext();
         log.info('client CAs changed; reloaded');
       }
       mapper = await discoverResources(rest);
@@ -243,6 +292,8 @@ export async function runProxy(
     }
   }, 30_000);
   refresh.unref();
+  servingFiles?.onChange(() => server.refreshSecureContext());
+  const stopWatchingServing = servingFiles?.watch();
 
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
@@ -258,12 +309,15 @@ export async function runProxy(
   });
 
   return async () => {
+    // Requests under way still need the caches and Prometheus clients: those stop after the server.
+    const result = await server.shutdown({ delayMs: shutdownDelayMs, timeoutMs: shutdownTimeoutMs });
     clearInterval(refresh);
+    stopWatchingServing?.();
     relister.stop();
     stopWatching();
-    await server.close();
     await caches.stop();
     await Promise.all(live.current.clients().map((c) => c.close()));
     await rest.close();
+    return result;
   };
 }

@@ -13,6 +13,8 @@ export class WatchCaches implements ObjectSource {
   private readonly informers = new Map<string, Promise<Informer>>();
   /** The caches that finished their first list, by resource (`pods`, `deployments.apps`). */
   private readonly synced = new Map<string, Informer>();
+  /** Watches that failed and are being restarted: since when, and why. */
+  private readonly down = new Map<string, { sinceMs: number; error: string }>();
   private readonly kc: KubeConfig;
   private readonly rest: KubeRest;
   private readonly log: Logger;
@@ -35,6 +37,22 @@ export class WatchCaches implements ObjectSource {
   /** Objects held in each synced cache, by resource. */
   objectCounts(): Map<string, number> {
     return new Map([...this.synced].map(([key, inf]) => [key, inf.list().length]));
+  }
+
+  /** For /readyz: every cache synced, with its size, and any watch being restarted. */
+  status(): { ok: boolean; detail: string } {
+    const syncing = [...this.informers.keys()].filter((k) => !this.synced.has(k));
+    const sizes = [...this.objectCounts()].map(([key, n]) => `${key} ${n}`);
+    const down = [...this.down].map(
+      ([key, d]) =>
+        `${key}: watch down since ${new Date(d.sinceMs).toISOString()}, serving the last known objects (${d.error})`,
+    );
+    const parts = [
+      ...(syncing.length ? [`not synced yet: ${syncing.join(', ')}`] : []),
+      ...(sizes.length ? [`synced: ${sizes.join(', ')}`] : []),
+      ...down,
+    ];
+    return { ok: !syncing.length, detail: parts.join('; ') };
   }
 
   async names(resource: ApiResource, namespace: string | undefined, selector: readonly Requirement[]) {
@@ -81,18 +99,36 @@ export class WatchCaches implements ObjectSource {
   }
 
   private async start(resource: ApiResource): Promise<Informer> {
+    const key = groupResourceString(resource);
     const path = `${resource.group ? `/apis/${resource.group}` : '/api'}/${resource.version}/${resource.resource}`;
     const inf = makeInformer<KubernetesObject>(this.kc, path, () => this.rest.get(path));
+    let failures = 0;
+    let lastError = '';
+    let discarded = false;
     inf.on('error', (err: unknown) => {
-      this.log.warn('watch failed; restarting', {
-        resource: groupResourceString(resource),
-        error: String(err),
-      });
-      setTimeout(() => void inf.start().catch(() => undefined), 1000).unref();
+      failures++;
+      lastError = String(err);
+      if (discarded) return;
+      const seen = failures;
+      if (!this.down.has(key)) this.down.set(key, { sinceMs: Date.now(), error: lastError });
+      this.log.warn('watch failed; restarting', { resource: key, error: lastError });
+      setTimeout(async () => {
+        if (discarded) return;
+        await inf.start().catch(() => undefined);
+        // A start that raised no new error listed or re-watched: the cache follows the cluster again.
+        if (failures === seen && this.down.delete(key)) this.log.info('watch resumed', { resource: key });
+      }, 1000).unref();
     });
     await inf.start();
+    if (failures) {
+      // The first list failed: no cache rather than an empty one; the next request tries again.
+      discarded = true;
+      this.down.delete(key);
+      await inf.stop();
+      throw new Error(`cannot list ${key}: ${lastError}`);
+    }
     this.log.info('watch cache synced', {
-      resource: groupResourceString(resource),
+      resource: key,
       objects: inf.list().length,
     });
     return inf;

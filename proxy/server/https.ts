@@ -20,6 +20,7 @@ import {
 } from './front-proxy.ts';
 import type { ProxyMetrics } from './metrics.ts';
 import { forbiddenMessage, type RequestAttributes, requestAttributes } from './request-info.ts';
+import { type ServingPair, TLS_SETTINGS } from './serving-cert.ts';
 
 export interface HealthCheck {
   name: string;
@@ -27,8 +28,8 @@ export interface HealthCheck {
 }
 
 export interface ServerOptions {
-  cert: string;
-  key: string;
+  /** The serving certificate and key in force (read at each secure-context refresh). */
+  serving: () => ServingPair;
   router: Router;
   requestHeader: () => RequestHeaderConfig | undefined;
   clientCa: () => ClientCaConfig | undefined;
@@ -39,10 +40,25 @@ export interface ServerOptions {
   log: Logger;
 }
 
+export interface ShutdownResult {
+  /** Requests the server took, over its life. */
+  accepted: number;
+  /** Requests whose answer was handed over in full. */
+  answered: number;
+  /** Requests still unanswered when the wait ran out (their connections were then closed). */
+  unfinished: number;
+}
+
 export interface RunningServer {
   server: https.Server;
-  /** Re-reads the CA bundles used to ask for client certificates (after a rotation). */
-  refreshClientCAs(): void;
+  /** Rebuilds the TLS context from the serving pair and client CAs in force (after a rotation). */
+  refreshSecureContext(): void;
+  /**
+   * Graceful stop: /readyz fails at once, new connections are still taken for `delayMs` (so load
+   * balancers see the failing readiness first), then the listener closes, idle connections close and
+   * answers carry `Connection: close`; requests under way get up to `timeoutMs` to finish.
+   */
+  shutdown(opts: { delayMs: number; timeoutMs: number }): Promise<ShutdownResult>;
   close(): Promise<void>;
 }
 
@@ -50,29 +66,83 @@ export function createServer(opts: ServerOptions): RunningServer {
   const tlsOptions = () => {
     // Clients pick a certificate by the CA names we send, so both client CAs must be among them.
     const cas = [opts.requestHeader()?.caPem, opts.clientCa()?.caPem].filter((pem) => pem !== undefined);
+    const { cert, key } = opts.serving();
     return {
-      cert: opts.cert,
-      key: opts.key,
-      minVersion: 'TLSv1.2' as const,
+      cert,
+      key,
+      ...TLS_SETTINGS,
       ...(cas.length ? { ca: cas } : {}),
       requestCert: true,
       rejectUnauthorized: false,
     };
   };
+  let shuttingDown = false;
+  const counts = { accepted: 0, answered: 0, aborted: 0 };
+  let settled: (() => void) | undefined;
+  const handled: ServerOptions = {
+    ...opts,
+    readiness: [
+      ...opts.readiness,
+      {
+        name: 'shutdown',
+        check: async () => ({ ok: !shuttingDown, detail: shuttingDown ? 'shutting down' : '' }),
+      },
+    ],
+  };
+  const open = new Set<ServerResponse>();
+  let closing = false;
   const server = https.createServer(tlsOptions(), (req, res) => {
-    handle(req, res, opts).catch((e) => {
+    counts.accepted++;
+    open.add(res);
+    res.once('close', () => {
+      open.delete(res);
+      if (res.writableFinished) counts.answered++;
+      else counts.aborted++;
+      if (counts.accepted === counts.answered + counts.aborted) settled?.();
+    });
+    // Keep-alive connections would outlive the listener: each answer from now on closes its connection.
+    if (closing) res.setHeader('connection', 'close');
+    handle(req, res, handled).catch((e) => {
       opts.log.error('request failed', { path: req.url, error: String(e) });
       if (!res.headersSent) send(res, 500, statusBody(500, 'internal error'));
     });
   });
+  const inFlight = () => counts.accepted - counts.answered - counts.aborted;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      closing = true;
+      for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
   return {
     server,
-    refreshClientCAs: () => server.setSecureContext(tlsOptions()),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    refreshSecureContext: () => server.setSecureContext(tlsOptions()),
+    shutdown: async ({ delayMs, timeoutMs }) => {
+      shuttingDown = true;
+      opts.log.info('shutting down: readiness fails now', { delayMs, timeoutMs, inFlight: inFlight() });
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      const closed = close();
+      const drained = new Promise<void>((resolve) => {
+        settled = resolve;
+        if (!inFlight()) resolve();
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      const outcome = await Promise.race([drained, timedOut]);
+      clearTimeout(timer);
+      const unfinished = inFlight();
+      if (outcome === 'timeout')
+        opts.log.warn('shutdown wait ran out; closing connections with requests under way', { unfinished });
+      server.closeAllConnections();
+      await closed;
+      const result = { accepted: counts.accepted, answered: counts.answered, unfinished };
+      opts.log.info('server stopped', result);
+      return result;
+    },
+    close,
   };
 }
 

@@ -91,8 +91,7 @@ beforeAll(async () => {
   });
   clientCa = clientCaConfigFrom({ 'client-ca-file': readFileSync(pki.ca.cert, 'utf8') });
   server = createServer({
-    cert: readFileSync(serving.cert, 'utf8'),
-    key: readFileSync(serving.key, 'utf8'),
+    serving: () => ({ cert: readFileSync(serving.cert, 'utf8'), key: readFileSync(serving.key, 'utf8') }),
     clientCa: () => clientCa,
     authenticateToken: async (token) => {
       const verdict = tokens[token];
@@ -161,14 +160,16 @@ describe('health paths', () => {
   it('/readyz is 200 when every check passes', async () => {
     const res = await get('/readyz', anonymous);
     expect(res.status).toBe(200);
-    expect(res.text).toBe('[+]prometheus ok\n[+]cache ok\nreadyz check passed\n');
+    expect(res.text).toBe('[+]prometheus ok\n[+]cache ok\n[+]shutdown ok\nreadyz check passed\n');
   });
 
   it('/readyz is 503 with the failing check and its detail', async () => {
     ready.cache = { ok: false, detail: 'pods not synced yet' };
     const res = await get('/readyz', anonymous);
     expect(res.status).toBe(503);
-    expect(res.text).toBe('[+]prometheus ok\n[-]cache failed: pods not synced yet\nreadyz check failed\n');
+    expect(res.text).toBe(
+      '[+]prometheus ok\n[-]cache failed: pods not synced yet\n[+]shutdown ok\nreadyz check failed\n',
+    );
   });
 });
 
