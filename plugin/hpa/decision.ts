@@ -2,7 +2,37 @@
 // Pure: no I/O, no clock ("now" is snapshot.takenAt). Metric values are milli-units in bigint, as the
 // controller's int64 MilliValue() arithmetic; ratios are float64 numbers, as in Go.
 
+import { parseSelector } from '../../shared/labels.ts';
 import { formatQuantity } from '../../shared/quantity.ts';
+import { periodStartRange, type Range, rescaleToCurrentWithin } from './history.ts';
+import { computeMetric, type MetricContext } from './metric.ts';
+import {
+  CONTROLLER_CONSTANTS,
+  type ControllerConstants,
+  clampWithRules,
+  type Outcome,
+  type PeriodStart,
+  periodStartFromEvents,
+  type Recommendation,
+  rateLimitWithBehavior,
+  type ScaleChange,
+  STABILIZATION_MESSAGES,
+  stabilizeWithBehavior,
+  stabilizeWithoutBehavior,
+} from './normalize.ts';
+import {
+  goTime,
+  type Hpa,
+  InvalidObject,
+  type Pod,
+  type RescaleEvent,
+  readHpa,
+  readPods,
+  readRescaleEvents,
+  readScale,
+  type Scale,
+} from './objects.ts';
+import type { Tolerances } from './replicas.ts';
 import type { HPASnapshot } from './snapshot.ts';
 
 /** A value in thousandths (Quantity.MilliValue()): 1500n is "1500m" = 1.5. Format with formatMilli. */
@@ -32,8 +62,8 @@ export type MetricFailureCause =
   | { kind: 'NoReadyPodMetrics'; unready: string[]; ignored: string[] }
   /** Utilization needs requests: these pods' containers set none for the resource. */
   | { kind: 'MissingRequests'; resource: string; pods: { pod: string; containers: string[] }[] }
-  /** No running, ready pod to multiply a ratio by ("no pods returned by selector while calculating replica count"). */
-  | { kind: 'NoReadyPods' }
+  /** The selector matches no pod ("no pods returned by selector while calculating replica count"). */
+  | { kind: 'NoPods' }
   /** The HPA spec or an answer cannot be read (bad quantity, unknown type, missing field). */
   | { kind: 'Invalid'; message: string };
 
@@ -102,7 +132,8 @@ export interface Threshold {
 export interface MetricDecision {
   /** Position in hpa.spec.metrics (after defaulting: the default CPU metric is index 0). */
   index: number;
-  type: MetricSourceType;
+  /** 'Unknown' for a type the controller does not know (InvalidMetricSourceType). */
+  type: MetricSourceType | 'Unknown';
   /** The metric as the controller names it in messages: "cpu resource utilization (percentage of request)", "pods metric qps", "Service metric rps", "external metric queue(&LabelSelector{…})". */
   label: string;
   /** Metric name (resource name for Resource/ContainerResource). */
@@ -264,7 +295,567 @@ export function formatMilli(m: Milli): string {
   return formatQuantity({ unscaled: m, scale: -3, format: 'DecimalSI' });
 }
 
-/** Recomputes the controller's decision from the snapshot alone. */
+/**
+ * The controller's in-memory state for this HPA, when known exactly (tests; a recorder that watched
+ * the controller). Outside it, decide() reads what it can from events and reports bounds.
+ */
+export interface ControllerMemory {
+  /** Unstabilized recommendations; undefined: none yet, so this pass stores `current` first (a new or restarted controller). */
+  recommendations?: Recommendation[];
+  /** Remembered scale-ups and scale-downs (only kept when spec.behavior is set). */
+  scaleUpEvents: ScaleChange[];
+  scaleDownEvents: ScaleChange[];
+}
+
+/** Recomputes the controller's decision from the snapshot alone; the unknown memory gives bounds. */
 export function decide(snapshot: HPASnapshot): Decision {
-  throw new SnapshotUnusable(`decide() is being written (snapshot of ${snapshot.takenAt})`);
+  return explain(snapshot, undefined, CONTROLLER_CONSTANTS);
+}
+
+/** The decision given the controller's memory exactly (and, for tests, its non-flag constants). */
+export function decideWithMemory(
+  snapshot: HPASnapshot,
+  memory: ControllerMemory,
+  constants: ControllerConstants = CONTROLLER_CONSTANTS,
+): Decision {
+  return explain(snapshot, memory, constants);
+}
+
+/** "v1.34.2" → 34; undefined when unknown. */
+function serverMinor(version: string | undefined): number | undefined {
+  const match = /^v?1\.(\d+)/.exec(version ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+const SUCCEEDED_GET_SCALE: ExpectedCondition = {
+  type: 'AbleToScale',
+  status: 'True',
+  reason: 'SucceededGetScale',
+  message: "the HPA controller was able to get the target's current scale",
+};
+
+function readSnapshotHpa(snapshot: HPASnapshot): Hpa {
+  const { hpa } = snapshot;
+  if (hpa.error || hpa.body === undefined) {
+    const error = hpa.error ?? { code: 0, message: 'no answer' };
+    throw new SnapshotUnusable(
+      `the snapshot has no HPA (GET ${hpa.path} answered ${error.code}: ${error.message}); take the snapshot again once the HPA can be read`,
+    );
+  }
+  try {
+    return readHpa(hpa.body, snapshot.controller.downscaleStabilizationSeconds);
+  } catch (e) {
+    if (e instanceof InvalidObject) {
+      throw new SnapshotUnusable(
+        `the snapshot's HPA cannot be read: ${e.message}; fix the HPA object in the snapshot`,
+      );
+    }
+    throw e;
+  }
+}
+
+function tolerancesFor(hpa: Hpa, snapshot: HPASnapshot): Tolerances {
+  const flag = snapshot.controller.tolerance;
+  const t = { down: flag, up: flag };
+  if (hpa.behavior && snapshot.controller.configurableTolerance) {
+    t.down = hpa.behavior.scaleDown.tolerance ?? flag;
+    t.up = hpa.behavior.scaleUp.tolerance ?? flag;
+  }
+  return t;
+}
+
+function conditionStatus(hpa: Hpa, type: string): HpaConditionView | undefined {
+  return hpa.status.conditions.find((c) => c.type === type);
+}
+
+type HpaConditionView = Hpa['status']['conditions'][number];
+
+function explain(
+  snapshot: HPASnapshot,
+  memory: ControllerMemory | undefined,
+  constants: ControllerConstants,
+): Decision {
+  const now = Date.parse(snapshot.takenAt);
+  if (Number.isNaN(now)) {
+    throw new SnapshotUnusable(
+      `the snapshot's takenAt ${JSON.stringify(snapshot.takenAt)} is not a time; set it to RFC 3339`,
+    );
+  }
+  const hpa = readSnapshotHpa(snapshot);
+  const settings = snapshot.controller;
+  const minor = serverMinor(snapshot.serverVersion);
+  const notes: string[] = [];
+  const events = snapshot.events?.body !== undefined ? readRescaleEvents(snapshot.events.body) : undefined;
+  const decision: Decision = {
+    namespace: hpa.namespace,
+    name: hpa.name,
+    target: `${hpa.target.kind}/${hpa.target.name}`,
+    now: new Date(now).toISOString(),
+    branch: 'FailedGetScale',
+    currentReplicas: 0,
+    minReplicas: hpa.minReplicas,
+    maxReplicas: hpa.maxReplicas,
+    status: statusOf(hpa),
+    metrics: [],
+    heldByFailures: false,
+    normalization: [],
+    withBehavior: hpa.behavior !== undefined,
+    desiredReplicas: hpa.status.desiredReplicas ?? 0,
+    precision: { kind: 'exact', because: 'no history is involved' },
+    rescale: false,
+    scaleEvents: (events ?? []).map((e) => ({
+      time: new Date(e.last).toISOString(),
+      newSize: e.newSize,
+      reason: e.reason,
+      count: e.count,
+    })),
+    conditions: [],
+    notes,
+  };
+  if (hpa.defaultedMetrics)
+    notes.push('spec.metrics is empty: the default CPU utilization target of 80% applies');
+
+  const scaleAnswer = snapshot.scale;
+  if (!scaleAnswer || scaleAnswer.error || scaleAnswer.body === undefined) {
+    const message = scaleAnswer?.error?.message ?? 'the snapshot holds no scale subresource';
+    decision.conditions.push({
+      type: 'AbleToScale',
+      status: 'False',
+      reason: 'FailedGetScale',
+      message: `the HPA controller was unable to get the target's current scale: ${message}`,
+    });
+    decision.precision = { kind: 'exact', because: 'nothing changes while the scale cannot be read' };
+    return finish(decision);
+  }
+  const scale = readScale(scaleAnswer.body);
+  const current = scale.specReplicas;
+  decision.currentReplicas = current;
+  decision.desiredReplicas = current;
+  const ableToScale: ExpectedCondition = SUCCEEDED_GET_SCALE;
+  decision.conditions.push(ableToScale);
+
+  // §2 and §9: which branch this pass takes.
+  const hasObjectOrExternal = hpa.metrics.some((m) => m.type === 'Object' || m.type === 'External');
+  const legacyZero = minor !== undefined && minor < 37;
+  const scaleToZeroGate = settings.scaleToZero ?? true;
+  const scaledToZero = scaleToZeroGate && conditionStatus(hpa, 'ScaledToZero')?.status === 'True';
+  let computeMetrics = true;
+  if (current === 0) {
+    const fromZero = legacyZero
+      ? hpa.minReplicas === 0
+      : (hpa.minReplicas !== 0 && scaledToZero) || (scaledToZero && hasObjectOrExternal);
+    if (!fromZero) {
+      decision.branch = 'ScalingDisabled';
+      decision.conditions.push({
+        type: 'ScalingActive',
+        status: 'False',
+        reason: 'ScalingDisabled',
+        message: 'scaling is disabled since the replica count of the target is zero',
+      });
+      return finish(decision);
+    }
+  } else if (current > hpa.maxReplicas) {
+    decision.branch = 'AboveMaxReplicas';
+    decision.rescaleReason = 'Current number of replicas above Spec.MaxReplicas';
+    decision.desiredReplicas = hpa.maxReplicas;
+    computeMetrics = false;
+  } else if (current < hpa.minReplicas) {
+    decision.branch = 'BelowMinReplicas';
+    decision.rescaleReason = 'Current number of replicas below Spec.MinReplicas';
+    decision.desiredReplicas = hpa.minReplicas;
+    computeMetrics = false;
+  }
+  if (computeMetrics) {
+    decision.branch = 'Metrics';
+    const proposal = computeReplicas(decision, hpa, scale, snapshot, now);
+    if (proposal === undefined) return finish(decision);
+    let desired = 0;
+    let rescaleMetric = '';
+    if (proposal.replicas > desired) {
+      desired = proposal.replicas;
+      rescaleMetric = proposal.label;
+    }
+    if (desired > current) decision.rescaleReason = `${rescaleMetric} above target`;
+    if (desired < current) decision.rescaleReason = 'All metrics below target';
+    normalizeInto(
+      decision,
+      hpa,
+      desired,
+      now,
+      memory,
+      constants,
+      events,
+      settings.downscaleStabilizationSeconds,
+    );
+    if (
+      current === 0 &&
+      hpa.minReplicas !== 0 &&
+      scaledToZero &&
+      decision.desiredReplicas < hpa.minReplicas
+    ) {
+      decision.desiredReplicas = hpa.minReplicas;
+      decision.rescaleReason ??= 'Current number of replicas below Spec.MinReplicas';
+    }
+  }
+  decision.rescale = decision.desiredReplicas !== current;
+  if (decision.rescale) {
+    const index = decision.conditions.findIndex((c) => c.type === 'AbleToScale');
+    decision.conditions[index] = {
+      type: 'AbleToScale',
+      status: 'True',
+      reason: 'SucceededRescale',
+      message: `the HPA controller was able to update the target scale to ${decision.desiredReplicas}`,
+    };
+  } else delete decision.rescaleReason;
+  return finish(decision);
+}
+
+function statusOf(hpa: Hpa): Decision['status'] {
+  const status: Decision['status'] = {};
+  if (hpa.status.currentReplicas !== undefined) status.currentReplicas = hpa.status.currentReplicas;
+  if (hpa.status.desiredReplicas !== undefined) status.desiredReplicas = hpa.status.desiredReplicas;
+  if (hpa.status.lastScaleTime !== undefined) status.lastScaleTime = hpa.status.lastScaleTime;
+  return status;
+}
+
+function finish(decision: Decision): Decision {
+  const { desiredReplicas } = decision.status;
+  if (desiredReplicas !== undefined) {
+    const range =
+      decision.precision.kind === 'bounded'
+        ? decision.precision
+        : { min: decision.desiredReplicas, max: decision.desiredReplicas };
+    decision.agreesWithStatus = desiredReplicas >= range.min && desiredReplicas <= range.max;
+  }
+  return decision;
+}
+
+function setCondition(decision: Decision, condition: ExpectedCondition): void {
+  const index = decision.conditions.findIndex((c) => c.type === condition.type);
+  if (index >= 0) decision.conditions[index] = condition;
+  else decision.conditions.push(condition);
+}
+
+/** §5: selector checks, every metric, the maximum; undefined when the pass stops on failures. */
+function computeReplicas(
+  decision: Decision,
+  hpa: Hpa,
+  scale: Scale,
+  snapshot: HPASnapshot,
+  now: number,
+): { replicas: number; label: string } | undefined {
+  const stop = (reason: 'InvalidSelector' | 'AmbiguousSelector', message: string) => {
+    decision.selectorProblem = { reason, message };
+    decision.heldByFailures = true;
+    setCondition(decision, { type: 'ScalingActive', status: 'False', reason, message });
+    return undefined;
+  };
+  if (scale.selector === '') return stop('InvalidSelector', "the HPA target's scale is missing a selector");
+  try {
+    parseSelector(scale.selector);
+  } catch (e) {
+    return stop(
+      'InvalidSelector',
+      `couldn't convert selector into a corresponding internal selector object: ${(e as Error).message}`,
+    );
+  }
+  const others = snapshot.conflictingHPAs ?? [];
+  if (others.length > 0) {
+    const keys = [
+      `${hpa.namespace}/${hpa.name}`,
+      ...others.map((o) => (o.includes('/') ? o : `${hpa.namespace}/${o}`)),
+    ];
+    return stop(
+      'AmbiguousSelector',
+      `pods by selector ${scale.selector} are controlled by more than one HPA (e.g. [${keys.slice(0, 2).join(' ')}])`,
+    );
+  }
+
+  const settings = snapshot.controller;
+  const minor = serverMinor(snapshot.serverVersion);
+  let pods: Pod[] | { error: string };
+  if (snapshot.pods?.body !== undefined) {
+    try {
+      pods = readPods(snapshot.pods.body);
+    } catch (e) {
+      if (!(e instanceof InvalidObject)) throw e;
+      pods = { error: e.message };
+    }
+  } else pods = { error: snapshot.pods?.error?.message ?? 'the snapshot holds no pod list' };
+  const ctx: MetricContext = {
+    namespace: hpa.namespace,
+    specReplicas: scale.specReplicas,
+    statusReplicas: scale.statusReplicas,
+    pods,
+    tolerances: tolerancesFor(hpa, snapshot),
+    readiness: {
+      now,
+      cpuInitializationPeriodMs: settings.cpuInitializationPeriodSeconds * 1000,
+      initialReadinessDelayMs: settings.initialReadinessDelaySeconds * 1000,
+    },
+    podLevelResources: settings.podLevelResources ?? (minor === undefined || minor >= 34),
+  };
+  decision.metrics = hpa.metrics.map((spec, i) => computeMetric(spec, i, snapshot.metrics[i], ctx));
+
+  let replicas = 0;
+  let label = '';
+  let decidingMetric: number | undefined;
+  const failures = decision.metrics.filter((m) => m.failure);
+  for (const m of decision.metrics) {
+    if (m.proposal === undefined) continue;
+    // As computeReplicasForMetrics: a later proposal wins ties only while the maximum is 0.
+    if (replicas === 0 || m.proposal > replicas) {
+      replicas = m.proposal;
+      label = m.label;
+      decidingMetric = m.index;
+    }
+  }
+  const first = failures[0]?.failure;
+  if (first && (failures.length >= decision.metrics.length || replicas < scale.specReplicas)) {
+    decision.heldByFailures = true;
+    setCondition(decision, {
+      type: 'ScalingActive',
+      status: 'False',
+      reason: first.reason,
+      message: first.message,
+    });
+    return undefined;
+  }
+  decision.proposal = replicas;
+  if (decidingMetric !== undefined) decision.decidingMetric = decidingMetric;
+  setCondition(decision, {
+    type: 'ScalingActive',
+    status: 'True',
+    reason: 'ValidMetricFound',
+    message: `the HPA was able to successfully calculate a replica count from ${label}`,
+  });
+  return { replicas, label };
+}
+
+interface Normalized {
+  stabilized: Outcome<AbleToScaleReason>;
+  limited: Outcome<ScalingLimitedReason>;
+  limitDetail: string;
+}
+
+/** §6 and §7 for one assumed history: the stabilized value and the clamp/rate limit applied to it. */
+function normalizeOnce(
+  hpa: Hpa,
+  current: number,
+  stabilize: () => Outcome<AbleToScaleReason>,
+  periodStart: PeriodStart,
+  constants: ControllerConstants,
+): Normalized {
+  const stabilized = stabilize();
+  if (!hpa.behavior) {
+    const limited = clampWithRules(current, stabilized.replicas, hpa.minReplicas, hpa.maxReplicas, constants);
+    const limit = Math.trunc(Math.max(constants.scaleUpLimitFactor * current, constants.scaleUpLimitMinimum));
+    return {
+      stabilized,
+      limited,
+      limitDetail: `between minReplicas ${hpa.minReplicas} and min(maxReplicas ${hpa.maxReplicas}, scale-up limit max(${constants.scaleUpLimitFactor}×${current}, ${constants.scaleUpLimitMinimum}) = ${limit})`,
+    };
+  }
+  const limited = rateLimitWithBehavior(
+    current,
+    stabilized.replicas,
+    hpa.minReplicas,
+    hpa.maxReplicas,
+    hpa.behavior,
+    periodStart,
+  );
+  const direction = stabilized.replicas > current ? 'scaleUp' : 'scaleDown';
+  const policies = hpa.behavior[direction].policies
+    .map((p) => `${p.type} ${p.value} per ${p.periodSeconds}s (from ${periodStart(p.periodSeconds)})`)
+    .join(', ');
+  return {
+    stabilized,
+    limited,
+    limitDetail:
+      stabilized.replicas === current
+        ? 'no change, no rate limit applies'
+        : `${direction} policies (selectPolicy ${hpa.behavior[direction].selectPolicy}): ${policies}${limited.limit !== undefined ? ` → limit ${limited.limit}` : ''}; minReplicas ${hpa.minReplicas}, maxReplicas ${hpa.maxReplicas}`,
+  };
+}
+
+/** The stabilization window's unknown recommendations, as the range they can move the value in. */
+function stabilizationRange(
+  hpa: Hpa,
+  current: number,
+  desired: number,
+  now: number,
+  windowSecondsWithout: number,
+  events: RescaleEvent[] | undefined,
+): { range: Range; because: string } {
+  const exact = (replicas: number, because: string) => ({ range: { min: replicas, max: replicas }, because });
+  if (!hpa.behavior) {
+    if (windowSecondsWithout === 0) return exact(desired, 'the downscale stabilization window is 0');
+    const limitedBefore = hpa.status.conditions.some(
+      (c) => c.type === 'ScalingLimited' && c.status === 'True' && c.reason === 'ScaleUpLimit',
+    );
+    const highest = limitedBefore ? Math.max(hpa.maxReplicas, current) : current;
+    if (desired >= highest) {
+      return exact(
+        desired,
+        'recommendations of the window are at most the current count (no limited scale-up in the status)',
+      );
+    }
+    return {
+      range: { min: desired, max: highest },
+      because: `the highest recommendation of the last ${windowSecondsWithout}s is in the controller's memory only${limitedBefore ? ' (the last pass was held by the scale-up limit)' : ''}`,
+    };
+  }
+  if (desired === current) return exact(desired, 'the proposal equals the current count');
+  const up = desired > current;
+  const windowSeconds = up
+    ? hpa.behavior.scaleUp.stabilizationWindowSeconds
+    : hpa.behavior.scaleDown.stabilizationWindowSeconds;
+  const name = up ? 'scaleUp' : 'scaleDown';
+  if (windowSeconds === 0) return exact(desired, `behavior.${name}.stabilizationWindowSeconds is 0`);
+  const evidence = rescaleToCurrentWithin(events, current, now, windowSeconds, up ? 'down' : 'up');
+  if (evidence) {
+    return exact(
+      current,
+      `the ${up ? 'scale-down' : 'scale-up'} to ${current} at ${new Date(evidence.last).toISOString()} stored a recommendation that holds the count for behavior.${name}.stabilizationWindowSeconds (${windowSeconds}s)`,
+    );
+  }
+  return {
+    range: { min: Math.min(desired, current), max: Math.max(desired, current) },
+    because: `the ${up ? 'lowest' : 'highest'} recommendation of the last ${windowSeconds}s (behavior.${name}.stabilizationWindowSeconds) is in the controller's memory only`,
+  };
+}
+
+function normalizeInto(
+  decision: Decision,
+  hpa: Hpa,
+  desired: number,
+  now: number,
+  memory: ControllerMemory | undefined,
+  constants: ControllerConstants,
+  events: RescaleEvent[] | undefined,
+  withoutWindowSeconds: number,
+): void {
+  const current = decision.currentReplicas;
+
+  let low: Normalized;
+  let high: Normalized;
+  let stabilizeBecause: string | undefined;
+  let rateBecause: string | undefined;
+  let exactBecause = 'the controller memory was given';
+  if (memory) {
+    const recommendations = memory.recommendations ?? [{ replicas: current, at: now }];
+    const stabilize = () =>
+      hpa.behavior
+        ? stabilizeWithBehavior(current, desired, recommendations, now, hpa.behavior)
+        : stabilizeWithoutBehavior(desired, recommendations, now, withoutWindowSeconds * 1000);
+    const start = periodStartFromEvents(current, now, memory.scaleUpEvents, memory.scaleDownEvents);
+    low = normalizeOnce(hpa, current, stabilize, start, constants);
+    high = low;
+  } else {
+    const { range, because } = stabilizationRange(hpa, current, desired, now, withoutWindowSeconds, events);
+    if (range.min !== range.max) stabilizeBecause = because;
+    exactBecause = hpa.behavior ? `${because}; rate limits start from the scale events read back` : because;
+    const lastScaleTime =
+      hpa.status.lastScaleTime !== undefined ? goTime(hpa.status.lastScaleTime) : undefined;
+    const widest = { min: Math.min(hpa.minReplicas, current), max: Math.max(hpa.maxReplicas, current) };
+    const starts = new Map<number, Range>();
+    const startRange = (periodSeconds: number): Range => {
+      let r = starts.get(periodSeconds);
+      if (!r) {
+        r = periodStartRange(periodSeconds, now, current, lastScaleTime, events, widest);
+        starts.set(periodSeconds, r);
+      }
+      return r;
+    };
+    const outcome = (replicas: number): Outcome<AbleToScaleReason> => {
+      const reason: AbleToScaleReason =
+        replicas === desired
+          ? 'ReadyForNewScale'
+          : desired >= current
+            ? 'ScaleUpStabilized'
+            : 'ScaleDownStabilized';
+      return {
+        replicas,
+        reason,
+        message: STABILIZATION_MESSAGES[reason as keyof typeof STABILIZATION_MESSAGES],
+      };
+    };
+    low = normalizeOnce(
+      hpa,
+      current,
+      () => outcome(range.min),
+      (p) => startRange(p).min,
+      constants,
+    );
+    high = normalizeOnce(
+      hpa,
+      current,
+      () => outcome(range.max),
+      (p) => startRange(p).max,
+      constants,
+    );
+    if (hpa.behavior && [...starts.values()].some((r) => r.min !== r.max)) {
+      rateBecause = `scale events within the policy periods cannot all be read back from the events (status.lastScaleTime ${hpa.status.lastScaleTime})`;
+    }
+  }
+  // The end nearest the current count: what the controller does while its history holds it back.
+  const chosen =
+    Math.abs(high.limited.replicas - current) < Math.abs(low.limited.replicas - current) ? high : low;
+  const other = chosen === low ? high : low;
+  const stabilizeStep: NormalizationStep = {
+    step: 'Stabilize',
+    input: desired,
+    output: chosen.stabilized.replicas,
+    reason: chosen.stabilized.reason,
+    detail: hpa.behavior
+      ? `scaleUp window ${hpa.behavior.scaleUp.stabilizationWindowSeconds}s, scaleDown window ${hpa.behavior.scaleDown.stabilizationWindowSeconds}s`
+      : `downscale stabilization window ${withoutWindowSeconds}s (controller flag)`,
+  };
+  if (stabilizeBecause) {
+    stabilizeStep.bounded = {
+      min: Math.min(low.stabilized.replicas, high.stabilized.replicas),
+      max: Math.max(low.stabilized.replicas, high.stabilized.replicas),
+      because: stabilizeBecause,
+    };
+  }
+  const limitStep: NormalizationStep = {
+    step: hpa.behavior ? 'RateLimit' : 'Clamp',
+    input: chosen.stabilized.replicas,
+    output: chosen.limited.replicas,
+    reason: chosen.limited.reason,
+    detail: chosen.limitDetail,
+  };
+  if (rateBecause) {
+    limitStep.bounded = {
+      min: Math.min(low.limited.replicas, high.limited.replicas),
+      max: Math.max(low.limited.replicas, high.limited.replicas),
+      because: rateBecause,
+    };
+  }
+  decision.normalization = [stabilizeStep, limitStep];
+  decision.desiredReplicas = chosen.limited.replicas;
+  const min = Math.min(chosen.limited.replicas, other.limited.replicas);
+  const max = Math.max(chosen.limited.replicas, other.limited.replicas);
+  if (min !== max) {
+    decision.precision = {
+      kind: 'bounded',
+      min,
+      max,
+      because: [stabilizeBecause, rateBecause].filter(Boolean).join('; '),
+    };
+  } else {
+    decision.precision = { kind: 'exact', because: exactBecause };
+  }
+  setCondition(decision, {
+    type: 'AbleToScale',
+    status: 'True',
+    reason: chosen.stabilized.reason,
+    message: chosen.stabilized.message,
+  });
+  setCondition(decision, {
+    type: 'ScalingLimited',
+    status: chosen.limited.replicas === chosen.stabilized.replicas ? 'False' : 'True',
+    reason: chosen.limited.reason,
+    message: chosen.limited.message,
+  });
 }

@@ -40,6 +40,10 @@ export interface ControllerSettings {
   syncPeriodSeconds: number;
   /** HPAConfigurableTolerance gate: behavior.scaleUp/scaleDown.tolerance are honoured (on since 1.35). */
   configurableTolerance: boolean;
+  /** PodLevelResources gate: pod-level requests stand in for containers' (absent: on from 1.34, by serverVersion). */
+  podLevelResources?: boolean;
+  /** HPAScaleToZero gate (1.37 controller; absent: on from 1.37, by serverVersion). */
+  scaleToZero?: boolean;
 }
 
 export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
