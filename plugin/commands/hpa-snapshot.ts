@@ -1,0 +1,441 @@
+// What `explain hpa` reads for one HPA, as the HPA controller reads it: the HPA, its target's scale
+// subresource, the pods the scale selects, and for each metric the very call the controller makes
+// (metrics/client.go), into an HPASnapshot (docs/hpa-snapshot.md). A failed call is recorded as the
+// controller would have seen it, never thrown: failures are part of the explanation. Snapshots are
+// saved and loaded here too, so that `--from-snapshot` explains offline.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
+import { parseDuration } from '../../shared/duration.ts';
+import { KubeApiError } from '../../shared/kube.ts';
+import { formatSelector, matches, parseSelector, selectorFromLabelSelector } from '../../shared/labels.ts';
+import { closest } from '../../shared/text.ts';
+import { CliError } from '../errors.ts';
+import {
+  type ControllerSettings,
+  type Fetched,
+  type HPASnapshot,
+  SNAPSHOT_API_VERSION,
+  SNAPSHOT_KIND,
+} from '../hpa/snapshot.ts';
+import {
+  type CrossVersionObjectReference,
+  type HorizontalPodAutoscaler,
+  type ItemList,
+  KubeApi,
+  type MetricSpec,
+  type Pod,
+  type Query,
+  RequestFailed,
+  type Scale,
+} from './api.ts';
+import type { Session } from './session.ts';
+
+/**
+ * What `explain hpa` saves beyond the decision's inputs: the documents its failure diagnosis reads
+ * (docs/hpa-snapshot.md), fetched only when a metric call failed.
+ */
+export interface ExplainSnapshot extends HPASnapshot {
+  diagnosis?: {
+    /** GET /apis/apiregistration.k8s.io/v1/apiservices, the metrics groups' items only. */
+    apiServices?: Fetched<unknown>;
+    /** The discovery document (APIResourceList) of each metrics group version a failed call used. */
+    discovery?: Record<string, Fetched<unknown>>;
+  };
+}
+
+/** The controller flags a client cannot read, as the user gave them (undefined: not given). */
+export interface ControllerFlags {
+  tolerance?: number | undefined;
+  cpuInitializationPeriod?: string | undefined;
+  initialReadinessDelay?: string | undefined;
+  downscaleStabilization?: string | undefined;
+  syncPeriod?: string | undefined;
+}
+
+/** The resource metrics version the controller asks for, whatever the cluster prefers. */
+const CONTROLLER_RESOURCE_VERSION = 'v1beta1';
+const FALLBACK_VERSION: Record<string, string> = { [CUSTOM_GROUP]: 'v1beta2', [EXTERNAL_GROUP]: 'v1beta1' };
+
+function seconds(flag: string, text: string): number {
+  let ms = Number.NaN;
+  try {
+    ms = parseDuration(text);
+  } catch {
+    // reported below
+  }
+  if (!(ms >= 0)) throw new CliError(`invalid --${flag} "${text}": use a duration such as 30s or 5m`);
+  return ms / 1000;
+}
+
+/** `base` with the flags the user gave laid over it. */
+export function controllerSettings(base: ControllerSettings, flags: ControllerFlags): ControllerSettings {
+  const s = { ...base };
+  if (flags.tolerance !== undefined) {
+    if (!(flags.tolerance >= 0 && flags.tolerance < 1))
+      throw new CliError(
+        `invalid --tolerance ${flags.tolerance}: use a fraction such as 0.1 (from 0 to below 1)`,
+      );
+    s.tolerance = flags.tolerance;
+  }
+  if (flags.cpuInitializationPeriod !== undefined)
+    s.cpuInitializationPeriodSeconds = seconds('cpu-initialization-period', flags.cpuInitializationPeriod);
+  if (flags.initialReadinessDelay !== undefined)
+    s.initialReadinessDelaySeconds = seconds('initial-readiness-delay', flags.initialReadinessDelay);
+  if (flags.downscaleStabilization !== undefined)
+    s.downscaleStabilizationSeconds = seconds('downscale-stabilization', flags.downscaleStabilization);
+  if (flags.syncPeriod !== undefined) s.syncPeriodSeconds = seconds('sync-period', flags.syncPeriod);
+  return s;
+}
+
+/** The path with its query string, encoded as the REST client sends it. */
+function withQuery(path: string, query: Query | undefined): string {
+  const entries = Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
+  return entries.length ? `${path}?${new URLSearchParams(entries).toString()}` : path;
+}
+
+/** The API's objects without metadata.managedFields, which only bloat a snapshot. */
+function withoutManagedFields<T>(doc: T): T {
+  const strip = (o: unknown) => {
+    const meta = (o as { metadata?: Record<string, unknown> } | null)?.metadata;
+    if (meta && typeof meta === 'object') delete meta.managedFields;
+  };
+  strip(doc);
+  const items = (doc as { items?: unknown } | null)?.items;
+  if (Array.isArray(items)) items.forEach(strip);
+  return doc;
+}
+
+/** One call through `api`, recorded with its path and query: the body, or the error it failed with. */
+async function record<T>(api: KubeApi, call: (api: KubeApi) => Promise<T>): Promise<Fetched<T>> {
+  let path = '';
+  const recording = new KubeApi({
+    get: (p, q) => {
+      path = withQuery(p, q);
+      return api.rest.get(p, q);
+    },
+    post: (p, body) => api.rest.post(p, body),
+  });
+  try {
+    const body = withoutManagedFields(await call(recording));
+    return { path, body };
+  } catch (e) {
+    if (!(e instanceof RequestFailed)) throw e;
+    return { path, error: { code: e.code, message: e.status?.message ?? e.message } };
+  }
+}
+
+/** A call that could not be made because resolving its URL failed: that failure, at the path that failed. */
+class Unresolved extends Error {
+  readonly fetched: Fetched<never>;
+  constructor(fetched: Fetched<never>) {
+    super(fetched.error?.message);
+    this.fetched = fetched;
+  }
+}
+
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
+
+/** Kind → resource, through discovery of the reference's group version (the controller's RESTMapper). */
+class Resources {
+  private readonly lists = new Map<
+    string,
+    ReturnType<typeof record<{ resources: { name: string; kind: string }[] }>>
+  >();
+  private readonly api: KubeApi;
+
+  constructor(api: KubeApi) {
+    this.api = api;
+  }
+
+  async resolve(ref: CrossVersionObjectReference): Promise<{ groupVersion: string; resource: string }> {
+    const groupVersion = ref.apiVersion || 'v1';
+    let list = this.lists.get(groupVersion);
+    if (!list) {
+      list = record(this.api, (a) => a.resourceList(groupVersion));
+      this.lists.set(groupVersion, list);
+    }
+    const fetched = await list;
+    if (!fetched.body) throw new Unresolved(fetched as Fetched<never>);
+    const found = fetched.body.resources.find((r) => r.kind === ref.kind && !r.name.includes('/'));
+    if (!found) {
+      throw new Unresolved({
+        path: fetched.path,
+        error: { code: 404, message: `the server has no resource of kind ${ref.kind} in ${groupVersion}` },
+      });
+    }
+    return { groupVersion, resource: found.name };
+  }
+}
+
+/** The canonical string of a metric's selector; undefined when it is invalid (the controller then asks nothing). */
+function metricSelectorOf(metric: MetricSpec): string | undefined {
+  const selector = (metric.pods ?? metric.object ?? metric.external)?.metric.selector;
+  try {
+    return formatSelector(selectorFromLabelSelector(selector as never));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The call the controller makes for one metric of the HPA (metrics/client.go); null when it makes none. */
+async function fetchMetric(
+  s: Session,
+  resources: Resources,
+  namespace: string,
+  metric: MetricSpec,
+  podSelector: string,
+): Promise<Fetched<unknown> | null> {
+  const version = async (group: string) =>
+    (await s.discovery.servedVersion(group).catch(() => undefined)) ?? (FALLBACK_VERSION[group] as string);
+  const metricSelector = metricSelectorOf(metric);
+  if (metricSelector === undefined) return null;
+  switch (metric.type) {
+    case 'Resource':
+    case 'ContainerResource':
+      return record(s.api, (a) => a.listPodMetrics(CONTROLLER_RESOURCE_VERSION, namespace, podSelector));
+    case 'Pods': {
+      const spec = metric.pods?.metric;
+      if (!spec) return null;
+      const v = await version(CUSTOM_GROUP);
+      return record(s.api, (a) =>
+        a.customMetric(v, {
+          namespace,
+          resource: 'pods',
+          name: '*',
+          metric: spec.name,
+          labelSelector: podSelector,
+          metricSelector,
+        }),
+      );
+    }
+    case 'Object': {
+      const spec = metric.object;
+      if (!spec) return null;
+      const ref = spec.describedObject;
+      const v = await version(CUSTOM_GROUP);
+      // The controller asks about its own namespace for a Namespace, whatever name the reference gives.
+      if (ref.kind === 'Namespace' && (ref.apiVersion ?? 'v1') === 'v1') {
+        return record(s.api, (a) =>
+          a.customMetric(v, {
+            namespace: undefined,
+            resource: 'namespaces',
+            name: namespace,
+            metric: spec.metric.name,
+            metricSelector,
+          }),
+        );
+      }
+      try {
+        const { groupVersion, resource } = await resources.resolve(ref);
+        const group = groupOf(groupVersion);
+        return await record(s.api, (a) =>
+          a.customMetric(v, {
+            namespace,
+            resource: group ? `${resource}.${group}` : resource,
+            name: ref.name,
+            metric: spec.metric.name,
+            metricSelector,
+          }),
+        );
+      } catch (e) {
+        if (e instanceof Unresolved) return e.fetched;
+        throw e;
+      }
+    }
+    case 'External': {
+      const spec = metric.external?.metric;
+      if (!spec) return null;
+      const v = await version(EXTERNAL_GROUP);
+      return record(s.api, (a) => a.externalMetric(v, namespace, spec.name, metricSelector));
+    }
+    default:
+      return null;
+  }
+}
+
+/** The canonical form of the scale's selector (labels.Parse then String()), undefined when it has none or it is invalid. */
+function podSelectorOf(scale: Scale | undefined): string | undefined {
+  const text = scale?.status?.selector;
+  if (!text) return undefined;
+  try {
+    return formatSelector(parseSelector(text));
+  } catch {
+    return undefined;
+  }
+}
+
+async function readScale(
+  api: KubeApi,
+  resources: Resources,
+  namespace: string,
+  ref: CrossVersionObjectReference,
+) {
+  try {
+    const { groupVersion, resource } = await resources.resolve(ref);
+    return await record(api, (a) => a.scale(groupVersion, resource, namespace, ref.name));
+  } catch (e) {
+    if (e instanceof Unresolved) return e.fetched as Fetched<Scale>;
+    throw e;
+  }
+}
+
+/** Other HPAs in the namespace whose target's selector selects one of these pods (AmbiguousSelector). */
+async function conflictingHPAs(
+  api: KubeApi,
+  resources: Resources,
+  hpa: HorizontalPodAutoscaler,
+  podLabels: Record<string, string>[],
+): Promise<string[]> {
+  const namespace = hpa.metadata.namespace as string;
+  const others = (await api.hpas(namespace).catch(() => ({ items: [] }))).items.filter(
+    (h) => h.metadata.name !== hpa.metadata.name,
+  );
+  const conflicting = await Promise.all(
+    others.map(async (other) => {
+      const scale = await readScale(api, resources, namespace, other.spec.scaleTargetRef);
+      const selector = podSelectorOf(scale.body);
+      if (selector === undefined) return undefined;
+      const reqs = parseSelector(selector);
+      return podLabels.some((labels) => matches(reqs, labels)) ? other.metadata.name : undefined;
+    }),
+  );
+  return conflicting.filter((n): n is string => n !== undefined).sort();
+}
+
+/** Everything `explain hpa` reads for one HPA, as an HPASnapshot. */
+export async function fetchSnapshot(
+  s: Session,
+  name: string,
+  controller: ControllerSettings,
+  clock: () => Date = () => new Date(),
+): Promise<ExplainSnapshot> {
+  const namespace = s.namespace;
+  const hpa = await record(s.api, (a) => a.hpa(namespace, name));
+  if (!hpa.body) throw await hpaProblem(s, name, hpa);
+  const spec = hpa.body.spec;
+  const resources = new Resources(s.api);
+  const uid = hpa.body.metadata.uid;
+  const [serverVersion, scale, events] = await Promise.all([
+    s.api.serverVersion().then(
+      (v) => v.gitVersion,
+      () => undefined,
+    ),
+    readScale(s.api, resources, namespace, spec.scaleTargetRef),
+    record(s.api, (a) =>
+      a.events(
+        namespace,
+        `involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=${name}${uid ? `,involvedObject.uid=${uid}` : ''}`,
+      ),
+    ),
+  ]);
+  const podSelector = podSelectorOf(scale.body);
+  // An HPA without metrics has the API's default: CPU at 80% utilization (autoscaling/v2 defaults.go).
+  const metrics: MetricSpec[] = spec.metrics?.length
+    ? spec.metrics
+    : [{ type: 'Resource', resource: { name: 'cpu' } }];
+  let pods: Fetched<ItemList<Pod>> | undefined;
+  let fetchedMetrics: (Fetched<unknown> | null)[] = metrics.map(() => null);
+  let conflicting: string[] | undefined;
+  if (podSelector !== undefined) {
+    const [podList, answers] = await Promise.all([
+      record(s.api, (a) => a.podList({ namespace, labelSelector: podSelector })),
+      Promise.all(metrics.map((m) => fetchMetric(s, resources, namespace, m, podSelector))),
+    ]);
+    pods = podList;
+    fetchedMetrics = answers;
+    const labels = (podList.body?.items ?? []).map((p) => p.metadata.labels ?? {});
+    conflicting = await conflictingHPAs(s.api, resources, hpa.body, labels);
+  }
+  const snapshot: ExplainSnapshot = {
+    apiVersion: SNAPSHOT_API_VERSION,
+    kind: SNAPSHOT_KIND,
+    takenAt: clock().toISOString(),
+    ...(serverVersion ? { serverVersion } : {}),
+    controller,
+    hpa,
+    scale,
+    ...(pods ? { pods } : {}),
+    metrics: fetchedMetrics,
+    events,
+    ...(conflicting ? { conflictingHPAs: conflicting } : {}),
+  };
+  const diagnosis = await fetchDiagnosis(s, fetchedMetrics);
+  return diagnosis ? { ...snapshot, diagnosis } : snapshot;
+}
+
+const METRICS_GROUPS = [RESOURCE_GROUP, CUSTOM_GROUP, EXTERNAL_GROUP];
+
+/** For failed metric calls: the APIServices of the metrics groups and the discovery of each group version used. */
+async function fetchDiagnosis(
+  s: Session,
+  metrics: readonly (Fetched<unknown> | null)[],
+): Promise<ExplainSnapshot['diagnosis']> {
+  const failed = metrics.filter((m): m is Fetched<unknown> => !!m?.error);
+  if (!failed.length) return undefined;
+  const groupVersions = [
+    ...new Set(
+      failed.flatMap((m) => {
+        const gv = /^\/apis\/([^/]+\/[^/]+)\//.exec(m.path)?.[1];
+        return gv && METRICS_GROUPS.includes(gv.split('/')[0] as string) ? [gv] : [];
+      }),
+    ),
+  ].sort();
+  const [apiServices, ...lists] = await Promise.all([
+    record(s.api, async (a) => {
+      const list = await a.apiServices();
+      return { ...list, items: list.items.filter((i) => METRICS_GROUPS.includes(i.spec.group)) };
+    }),
+    ...groupVersions.map((gv) => record(s.api, (a) => a.resourceList(gv))),
+  ]);
+  return {
+    apiServices,
+    discovery: Object.fromEntries(groupVersions.map((gv, i) => [gv, lists[i] as Fetched<unknown>])),
+  };
+}
+
+/** The HPA could not be read: one line, with the closest names when it does not exist. */
+async function hpaProblem(s: Session, name: string, hpa: Fetched<unknown>): Promise<Error> {
+  const error = hpa.error as { code: number; message: string };
+  if (error.code !== 404) return new RequestFailed(hpa.path, new KubeApiError(error.message, error.code));
+  const names = await s.api.hpas(s.namespace).then(
+    (l) => l.items.map((h) => h.metadata.name),
+    () => [],
+  );
+  const hint = closest(name, names);
+  return new CliError(
+    `no HorizontalPodAutoscaler "${name}" in namespace ${s.namespace}${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}; list them with: kubectl get hpa -n ${s.namespace}`,
+  );
+}
+
+export function saveSnapshot(file: string, snapshot: ExplainSnapshot): void {
+  try {
+    writeFileSync(file, `${JSON.stringify(snapshot, null, 2)}\n`);
+  } catch (e) {
+    throw new CliError(
+      `cannot write the snapshot to ${file}: ${(e as Error).message}; choose another --save-snapshot FILE`,
+    );
+  }
+}
+
+export function loadSnapshot(file: string): ExplainSnapshot {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CliError(
+      `cannot read the snapshot ${file}: ${(e as Error).message}; pass the file --save-snapshot wrote`,
+    );
+  }
+  let doc: ExplainSnapshot;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`${file} is not JSON (${(e as Error).message}); pass the file --save-snapshot wrote`);
+  }
+  if (doc?.apiVersion !== SNAPSHOT_API_VERSION || doc.kind !== SNAPSHOT_KIND) {
+    throw new CliError(
+      `${file} is not an HPA snapshot (want apiVersion ${SNAPSHOT_API_VERSION}, kind ${SNAPSHOT_KIND}); pass the file --save-snapshot wrote`,
+    );
+  }
+  return doc;
+}

@@ -1,0 +1,346 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  controllerSettings,
+  fetchSnapshot,
+  loadSnapshot,
+  saveSnapshot,
+} from '../../../plugin/commands/hpa-snapshot.ts';
+import { CliError } from '../../../plugin/errors.ts';
+import { DEFAULT_CONTROLLER_SETTINGS } from '../../../plugin/hpa/snapshot.ts';
+import { ALL_GROUPS, fakeSession, type Routes, resourceList, status } from './fake.ts';
+
+const NOW = new Date('2026-07-01T10:00:00.000Z');
+const HPA_PATH = '/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers';
+const q = (path: string, query: Record<string, string>) => `${path}?${new URLSearchParams(query)}`;
+
+function hpa(name: string, target: string, metrics: unknown[] = []) {
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name, namespace: 'shop', uid: `uid-${name}`, managedFields: [{ manager: 'kubectl' }] },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target },
+      minReplicas: 1,
+      maxReplicas: 10,
+      metrics,
+    },
+    status: { currentReplicas: 2, desiredReplicas: 2 },
+  };
+}
+
+const METRICS = [
+  { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
+  {
+    type: 'Pods',
+    pods: {
+      metric: { name: 'qps', selector: { matchLabels: { api: 'root' } } },
+      target: { type: 'AverageValue', averageValue: '500m' },
+    },
+  },
+  {
+    type: 'Object',
+    object: {
+      describedObject: { apiVersion: 'v1', kind: 'Service', name: 'web' },
+      metric: { name: 'http_requests' },
+      target: { type: 'Value', value: '10' },
+    },
+  },
+  {
+    type: 'Object',
+    object: {
+      describedObject: { apiVersion: 'v1', kind: 'Namespace', name: 'ignored' },
+      metric: { name: 'temp' },
+      target: { type: 'Value', value: '80' },
+    },
+  },
+  {
+    type: 'External',
+    external: {
+      metric: { name: 'queue_depth', selector: { matchLabels: { queue: 'jobs' } } },
+      target: { type: 'AverageValue', averageValue: '30' },
+    },
+  },
+  {
+    type: 'Object',
+    object: {
+      describedObject: { apiVersion: 'example.com/v1', kind: 'Queue', name: 'jobs' },
+      metric: { name: 'depth' },
+      target: { type: 'Value', value: '1' },
+    },
+  },
+];
+
+const pod = (name: string, app: string) => ({
+  metadata: { name, namespace: 'shop', labels: { app }, managedFields: [{ manager: 'kwok' }] },
+  spec: { containers: [{ name: 'app', resources: { requests: { cpu: '100m' } } }] },
+  status: { phase: 'Running' },
+});
+const scale = (selector: string, replicas = 2) => ({
+  kind: 'Scale',
+  apiVersion: 'autoscaling/v1',
+  spec: { replicas },
+  status: { replicas, selector },
+});
+const list = (kind: string, items: unknown[]) => ({ kind, apiVersion: 'v1', metadata: {}, items });
+const SELECTOR = { labelSelector: 'app=web' };
+
+/** A group version's discovery document: resource name → kind. */
+function kinds(groupVersion: string, resources: Record<string, string>): Routes {
+  const path = groupVersion.includes('/') ? `/apis/${groupVersion}` : `/api/${groupVersion}`;
+  return {
+    [path]: {
+      kind: 'APIResourceList',
+      groupVersion,
+      resources: Object.entries(resources).map(([name, kind]) => ({
+        name,
+        kind,
+        namespaced: true,
+        verbs: ['get'],
+      })),
+    },
+  };
+}
+const EXTERNAL_PATH = q('/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/queue_depth', {
+  labelSelector: 'queue=jobs',
+});
+
+const ROUTES: Routes = {
+  ...ALL_GROUPS,
+  '/version': { gitVersion: 'v1.37.2' },
+  [`${HPA_PATH}/web`]: hpa('web', 'web', METRICS),
+  [HPA_PATH]: {
+    items: [hpa('web', 'web', METRICS), hpa('shadow', 'shadow'), hpa('api', 'api'), hpa('broken', 'gone')],
+  },
+  ...kinds('apps/v1', { deployments: 'Deployment', 'deployments/scale': 'Scale' }),
+  ...kinds('v1', { pods: 'Pod', services: 'Service', namespaces: 'Namespace' }),
+  ...kinds('example.com/v1', { widgets: 'Widget' }),
+  '/apis/apps/v1/namespaces/shop/deployments/web/scale': scale('app=web'),
+  '/apis/apps/v1/namespaces/shop/deployments/shadow/scale': scale('app in (web,other)'),
+  '/apis/apps/v1/namespaces/shop/deployments/api/scale': scale('app=api'),
+  [q('/api/v1/namespaces/shop/events', {
+    fieldSelector:
+      'involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=web,involvedObject.uid=uid-web',
+  })]: list('EventList', [{ reason: 'SuccessfulRescale', message: 'New size: 2; reason: cpu above target' }]),
+  [q('/api/v1/namespaces/shop/pods', SELECTOR)]: list('PodList', [pod('web-1', 'web'), pod('web-2', 'web')]),
+  [q('/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods', SELECTOR)]: list('PodMetricsList', []),
+  [q('/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/pods/*/qps', {
+    ...SELECTOR,
+    metricLabelSelector: 'api=root',
+  })]: list('MetricValueList', [{ value: '1' }]),
+  '/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/services/web/http_requests': list('MetricValueList', [
+    { value: '12' },
+  ]),
+  '/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/metrics/temp': list('MetricValueList', [
+    { value: '70' },
+  ]),
+  [EXTERNAL_PATH]: status(404, 'Prometheus has no queue_depth matching labelSelector queue=jobs'),
+  '/apis/apiregistration.k8s.io/v1/apiservices': {
+    items: [
+      {
+        metadata: { name: 'v1beta1.external.metrics.k8s.io' },
+        spec: { group: 'external.metrics.k8s.io', version: 'v1beta1' },
+      },
+      { metadata: { name: 'v1.apps' }, spec: { group: 'apps', version: 'v1' } },
+    ],
+  },
+  ...resourceList('external.metrics.k8s.io/v1beta1', ['queue_lenght']),
+};
+
+describe('fetchSnapshot', () => {
+  it('records every call the controller makes for the HPA, failures included', async () => {
+    const { session } = fakeSession(ROUTES, 'shop');
+    const s = await fetchSnapshot(session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
+    expect(s).toMatchObject({
+      apiVersion: 'cmetrics.io/v1alpha1',
+      kind: 'HPASnapshot',
+      takenAt: '2026-07-01T10:00:00.000Z',
+      serverVersion: 'v1.37.2',
+      controller: DEFAULT_CONTROLLER_SETTINGS,
+      hpa: { path: `${HPA_PATH}/web` },
+      scale: { path: '/apis/apps/v1/namespaces/shop/deployments/web/scale', body: scale('app=web') },
+      pods: { path: q('/api/v1/namespaces/shop/pods', SELECTOR) },
+      events: { body: { items: [{ reason: 'SuccessfulRescale' }] } },
+      // shadow's selector also selects web's pods; api's does not; broken's target does not exist.
+      conflictingHPAs: ['shadow'],
+    });
+    expect(s.metrics.map((m) => [m?.path, m?.body ? 'body' : m?.error])).toEqual([
+      [q('/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods', SELECTOR), 'body'],
+      [
+        q('/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/pods/*/qps', {
+          ...SELECTOR,
+          metricLabelSelector: 'api=root',
+        }),
+        'body',
+      ],
+      ['/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/services/web/http_requests', 'body'],
+      // The controller asks about its own namespace, whatever name the reference gives.
+      ['/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/metrics/temp', 'body'],
+      [
+        EXTERNAL_PATH,
+        { code: 404, message: 'Prometheus has no queue_depth matching labelSelector queue=jobs' },
+      ],
+      [
+        '/apis/example.com/v1',
+        { code: 404, message: 'the server has no resource of kind Queue in example.com/v1' },
+      ],
+    ]);
+  });
+
+  it('leaves out managedFields, and keeps the rest as the API sent it', async () => {
+    const { session } = fakeSession(ROUTES, 'shop');
+    const s = await fetchSnapshot(session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
+    const text = JSON.stringify(s);
+    expect(text).not.toContain('managedFields');
+    expect((s.hpa.body as { metadata: { uid: string } }).metadata.uid).toBe('uid-web');
+    expect((s.pods?.body as { items: unknown[] } | undefined)?.items).toHaveLength(2);
+  });
+
+  it('reads what the diagnosis needs only when a metric call failed, for the groups of those calls', async () => {
+    const { session } = fakeSession(ROUTES, 'shop');
+    const s = await fetchSnapshot(session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
+    expect(Object.keys(s.diagnosis?.discovery ?? {})).toEqual(['external.metrics.k8s.io/v1beta1']);
+    const services =
+      (s.diagnosis?.apiServices?.body as { items: { metadata: { name: string } }[] } | undefined)?.items ??
+      [];
+    expect(services.map((i) => i.metadata.name)).toEqual(['v1beta1.external.metrics.k8s.io']);
+
+    const healthy = fakeSession(
+      {
+        ...ROUTES,
+        [EXTERNAL_PATH]: list('ExternalMetricValueList', []),
+        [`${HPA_PATH}/web`]: hpa('web', 'web', METRICS.slice(0, 5)),
+      },
+      'shop',
+    );
+    const ok = await fetchSnapshot(healthy.session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
+    expect(ok.diagnosis).toBeUndefined();
+    expect(healthy.rest.requests).not.toContain('/apis/apiregistration.k8s.io/v1/apiservices');
+  });
+
+  it("asks for CPU usage when the HPA has no metrics: the API's default", async () => {
+    const { session } = fakeSession({ ...ROUTES, [`${HPA_PATH}/web`]: hpa('web', 'web', []) }, 'shop');
+    const s = await fetchSnapshot(session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
+    expect(s.metrics.map((m) => m?.path)).toEqual([
+      q('/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods', SELECTOR),
+    ]);
+  });
+
+  it('asks nothing for a metric whose selector is invalid, as the controller', async () => {
+    const bad = { ...METRICS[1], pods: { metric: { name: 'qps', selector: { matchLabels: { api: '/' } } } } };
+    const { session } = fakeSession({ ...ROUTES, [`${HPA_PATH}/web`]: hpa('web', 'web', [bad]) }, 'shop');
+    const s = await fetchSnapshot(session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
+    expect(s.metrics).toEqual([null]);
+  });
+
+  it('without a selector on the scale, requests neither pods nor metrics', async () => {
+    const { session } = fakeSession(
+      { ...ROUTES, '/apis/apps/v1/namespaces/shop/deployments/web/scale': scale('') },
+      'shop',
+    );
+    const s = await fetchSnapshot(session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
+    expect(s.pods).toBeUndefined();
+    expect(s.metrics).toEqual(METRICS.map(() => null));
+    expect(s.conflictingHPAs).toBeUndefined();
+  });
+
+  it('records a scale it may not read', async () => {
+    const forbidden = status(
+      403,
+      'deployments.apps "web" is forbidden: User "jane" cannot get resource "deployments/scale" in API group "apps" in the namespace "shop"',
+    );
+    const { session } = fakeSession(
+      { ...ROUTES, '/apis/apps/v1/namespaces/shop/deployments/web/scale': forbidden },
+      'shop',
+    );
+    const s = await fetchSnapshot(session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
+    expect(s.scale).toEqual({
+      path: '/apis/apps/v1/namespaces/shop/deployments/web/scale',
+      error: { code: 403, message: forbidden.message },
+    });
+  });
+
+  it.each<[string, Routes, string]>([
+    [
+      'a name that does not exist, with the closest ones',
+      {},
+      'no HorizontalPodAutoscaler "wbe" in namespace shop (did you mean web?); list them with: kubectl get hpa -n shop',
+    ],
+  ])('%s', async (_what, override, message) => {
+    const { session } = fakeSession({ ...ROUTES, ...override }, 'shop');
+    await expect(fetchSnapshot(session, 'wbe', DEFAULT_CONTROLLER_SETTINGS)).rejects.toThrow(
+      new CliError(message),
+    );
+  });
+});
+
+describe('controllerSettings', () => {
+  it.each<[string, Parameters<typeof controllerSettings>[1], Partial<typeof DEFAULT_CONTROLLER_SETTINGS>]>([
+    ['no flags: the defaults', {}, DEFAULT_CONTROLLER_SETTINGS],
+    ['tolerance', { tolerance: 0.05 }, { tolerance: 0.05 }],
+    [
+      'durations in seconds',
+      {
+        cpuInitializationPeriod: '2m',
+        initialReadinessDelay: '10s',
+        downscaleStabilization: '1m30s',
+        syncPeriod: '2s',
+      },
+      {
+        cpuInitializationPeriodSeconds: 120,
+        initialReadinessDelaySeconds: 10,
+        downscaleStabilizationSeconds: 90,
+        syncPeriodSeconds: 2,
+      },
+    ],
+  ])('%s', (_what, flags, want) => {
+    expect(controllerSettings(DEFAULT_CONTROLLER_SETTINGS, flags)).toEqual({
+      ...DEFAULT_CONTROLLER_SETTINGS,
+      ...want,
+    });
+  });
+
+  it.each<[Parameters<typeof controllerSettings>[1], string]>([
+    [{ tolerance: 1.5 }, 'invalid --tolerance 1.5: use a fraction such as 0.1 (from 0 to below 1)'],
+    [
+      { downscaleStabilization: 'soon' },
+      'invalid --downscale-stabilization "soon": use a duration such as 30s or 5m',
+    ],
+  ])('refuses %j', (flags, message) => {
+    expect(() => controllerSettings(DEFAULT_CONTROLLER_SETTINGS, flags)).toThrow(new CliError(message));
+  });
+});
+
+describe('snapshot files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cmetrics-snapshot-'));
+
+  it('loads what it saved', async () => {
+    const { session } = fakeSession(ROUTES, 'shop');
+    const s = await fetchSnapshot(session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
+    const file = join(dir, 'web.json');
+    saveSnapshot(file, s);
+    expect(loadSnapshot(file)).toEqual(s);
+    expect(readFileSync(file, 'utf8').endsWith('}\n')).toBe(true);
+  });
+
+  it.each<[string, string, string]>([
+    ['not JSON', '{', 'is not JSON'],
+    [
+      'another document',
+      '{"kind":"Pod","apiVersion":"v1"}',
+      'is not an HPA snapshot (want apiVersion cmetrics.io/v1alpha1, kind HPASnapshot)',
+    ],
+  ])('refuses %s', (_what, text, message) => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, text);
+    expect(() => loadSnapshot(file)).toThrow(message);
+  });
+
+  it('says which file it cannot read', () => {
+    expect(() => loadSnapshot(join(dir, 'none.json'))).toThrow(
+      /^cannot read the snapshot .*none\.json: .*; pass the file --save-snapshot wrote$/,
+    );
+  });
+});
