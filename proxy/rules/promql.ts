@@ -7,9 +7,13 @@ export function isLabelName(name: string): boolean {
   return LABEL_NAME.test(name);
 }
 
-/** A PromQL double-quoted string literal; JSON's escapes are a subset of the ones PromQL accepts. */
+/**
+ * A PromQL double-quoted string literal; JSON's escapes are a subset of the ones PromQL accepts. A
+ * lone surrogate (no UTF-8 form, so no Prometheus label value) becomes U+FFFD, as Go would make it,
+ * rather than a `\udXXX` escape Prometheus refuses.
+ */
 export function quote(value: string): string {
-  return JSON.stringify(value);
+  return JSON.stringify(value.toWellFormed());
 }
 
 /** Escapes RE2 metacharacters so that `value` matches only itself inside `=~`. */
