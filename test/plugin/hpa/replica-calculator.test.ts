@@ -104,10 +104,12 @@ function fakeResourceMetrics(f: CalcScenario) {
     },
     timestamp: ZERO_TIME,
     window: '1m0s',
-    containers: Array.from({ length: NUM_CONTAINERS_PER_POD }, (_, j) =>
-      j < containers.length
-        ? { name: `container${j + 1}`, usage: { cpu: milli(containers[j] as number) } }
-        : { name: '', usage: {} },
+    containers: Array.from(
+      { length: NUM_CONTAINERS_PER_POD },
+      (_, j): { name: string; usage: Record<string, string> } =>
+        j < containers.length
+          ? { name: `container${j + 1}`, usage: { cpu: milli(containers[j] as number) } }
+          : { name: '', usage: {} },
     ),
   }));
   return list;
