@@ -66,6 +66,9 @@ class WatchedFile {
   }
 }
 
+/** Distinct queries of one evaluation second kept (each HPA metric is one; `top pods -A` one per namespace). */
+const MAX_ANSWERS_KEPT = 10_000;
+
 export class PrometheusClient {
   readonly url: string;
   private readonly pool: Pool;
@@ -76,8 +79,14 @@ export class PrometheusClient {
   private readonly password: WatchedFile | undefined;
   private readonly username: string;
   private readonly observer: PrometheusObserver | undefined;
-  /** Identical queries in flight share one request (the HPA and a person can ask at the same second). */
-  private readonly inFlight = new Map<string, Promise<Sample[]>>();
+  /**
+   * Answers of the newest evaluation time asked, by query, in flight or done. The proxy evaluates at
+   * a settled past second (evaluationTime in proxy/main.ts), where a query always has the same
+   * answer: every request within that second shares one Prometheus call, and the answer is exact,
+   * not stale. Dropped as soon as a newer time is asked; failures are not kept.
+   */
+  private answers = new Map<string, Promise<Sample[]>>();
+  private answersTimeMs = Number.NEGATIVE_INFINITY;
 
   constructor(url: string, opts: PrometheusOptions = {}) {
     const u = new URL(url);
@@ -115,15 +124,26 @@ export class PrometheusClient {
     return this.fixedHeaders;
   }
 
-  /** Instant query; a scalar result comes back as one sample without labels. */
+  /**
+   * Instant query; a scalar result comes back as one sample without labels. The samples may be
+   * shared with other callers of the same query and time: read them, never change them.
+   */
   query(expr: string, timeMs: number): Promise<Sample[]> {
-    const key = `${timeMs}\u0000${expr}`;
-    let pending = this.inFlight.get(key);
+    if (timeMs > this.answersTimeMs) {
+      this.answers = new Map();
+      this.answersTimeMs = timeMs;
+    }
+    const run = () => this.observed('query', () => this.runQuery(expr, timeMs));
+    // A straggler from an older second is answered, not kept.
+    if (timeMs < this.answersTimeMs) return run();
+    const answers = this.answers;
+    let pending = answers.get(expr);
     if (!pending) {
-      pending = this.observed('query', () => this.runQuery(expr, timeMs)).finally(() =>
-        this.inFlight.delete(key),
-      );
-      this.inFlight.set(key, pending);
+      pending = run();
+      if (answers.size < MAX_ANSWERS_KEPT) {
+        answers.set(expr, pending);
+        pending.catch(() => answers.delete(expr));
+      }
     }
     return pending;
   }

@@ -28,10 +28,11 @@ function openmetrics(): string {
 async function queryRequestsServed(url: string, dispatcher?: import('undici').Dispatcher): Promise<number> {
   const res = await request(`${url}/metrics`, dispatcher ? { dispatcher } : {});
   const text = await res.body.text();
-  const line = text
+  // One line per status code: their sum.
+  return text
     .split('\n')
-    .find((l) => l.startsWith('prometheus_http_requests_total{') && l.includes('handler="/api/v1/query"'));
-  return line ? Number(line.split(' ').pop()) : 0;
+    .filter((l) => l.startsWith('prometheus_http_requests_total{') && l.includes('handler="/api/v1/query"'))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
 describe('PrometheusClient with the real Prometheus', () => {
@@ -98,19 +99,44 @@ describe('PrometheusClient with the real Prometheus', () => {
     await client.close();
   });
 
-  it('sends identical concurrent queries once, distinct ones each', async () => {
+  it('sends the queries of one evaluation time once, concurrent or later', async () => {
     const client = new PrometheusClient(plain.url);
     const before = await queryRequestsServed(plain.url);
     const same = await Promise.all(
       Array.from({ length: 20 }, () => client.query('sum(load_series)', nowS * 1000)),
     );
+    for (let i = 0; i < 5; i++) same.push(await client.query('sum(load_series)', nowS * 1000));
     expect(new Set(same.map((s) => s[0]?.value)).size).toBe(1);
     const afterSame = await queryRequestsServed(plain.url);
     expect(afterSame - before).toBe(1);
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) => client.query('sum(load_series)', (nowS - i) * 1000)),
+      Array.from({ length: 20 }, (_, i) => client.query(`sum(load_series) + ${i}`, nowS * 1000)),
     );
     expect((await queryRequestsServed(plain.url)) - afterSame).toBe(20);
+    await client.close();
+  });
+
+  it('asks again for a newer time, and every time for an older one', async () => {
+    const client = new PrometheusClient(plain.url);
+    await client.query('sum(load_series)', nowS * 1000);
+    const before = await queryRequestsServed(plain.url);
+    await client.query('sum(load_series)', (nowS + 1) * 1000);
+    await client.query('sum(load_series)', (nowS + 1) * 1000);
+    expect((await queryRequestsServed(plain.url)) - before).toBe(1);
+    await client.query('sum(load_series)', nowS * 1000);
+    await client.query('sum(load_series)', nowS * 1000);
+    expect((await queryRequestsServed(plain.url)) - before).toBe(3);
+    await client.close();
+  });
+
+  it('keeps no failed answer', async () => {
+    const client = new PrometheusClient(plain.url);
+    const before = await queryRequestsServed(plain.url);
+    for (let i = 0; i < 2; i++) {
+      const err = await client.query('sum(', nowS * 1000).catch((e: unknown) => e);
+      expect((err as PrometheusError).errorType).toBe('bad_data');
+    }
+    expect((await queryRequestsServed(plain.url)) - before).toBe(2);
     await client.close();
   });
 
