@@ -8,6 +8,7 @@ const REASONS: Record<number, string> = {
   404: 'NotFound',
   405: 'MethodNotAllowed',
   406: 'NotAcceptable',
+  408: 'Timeout',
   500: 'InternalError',
   502: 'InternalError',
   503: 'ServiceUnavailable',

@@ -2,8 +2,9 @@
 // authentication (front proxy, x509, bearer token), authorization, then the router; every error
 // leaves as a Status document.
 import { X509Certificate } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import https from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Router } from '../apis/router.ts';
 import { ApiError, statusBody } from '../apis/status.ts';
@@ -107,6 +108,7 @@ export function createServer(opts: ServerOptions): RunningServer {
       if (!res.headersSent) send(res, 500, statusBody(500, 'internal error'));
     });
   });
+  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => answerMalformed(err, socket));
   const inFlight = () => counts.accepted - counts.answered - counts.aborted;
   const close = () =>
     new Promise<void>((resolve) => {
@@ -332,6 +334,30 @@ export function toStatus(e: unknown): { status: number; message: string; headers
 
 function allowHeader(code: number): { headers?: Record<string, string> } {
   return code === 405 ? { headers: { allow: 'GET' } } : {};
+}
+
+/**
+ * A request Node's HTTP parser refused (headers too large, a method or header it cannot read) gets a
+ * Status like any other error, not Node's bare status line; the connection then closes.
+ */
+function answerMalformed(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'the request line and headers exceed the 16 KiB this server reads: send a shorter URL or fewer headers',
+        ]
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request was not received in time']
+        : [400, `malformed HTTP request (${err.code ?? err.message}): send a well-formed HTTP/1.1 GET`];
+  const text = JSON.stringify(statusBody(code, message));
+  socket.end(
+    `HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+  );
 }
 
 /** Writes `body` as JSON; returns the code, for the caller to count. */

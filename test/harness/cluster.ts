@@ -45,6 +45,8 @@ export interface Cluster {
   kubeconfigFor(name: string, cn: string, orgs?: string[]): string;
   kubectl(args: string[], input?: string): string;
   processes: Proc[];
+  /** Stops kube-apiserver (SIGTERM) and starts it again with the same flags; resolves once it is ready. */
+  restartApiserver(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -145,36 +147,34 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     );
 
     const apiserverUrl = `https://127.0.0.1:${apiPort}`;
-    const apiserver = startProcess(
-      'kube-apiserver',
-      join(bin, 'kube-apiserver'),
-      [
-        `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${apiPort}`,
-        `--cert-dir=${join(workDir, 'apiserver-certs')}`,
-        `--tls-cert-file=${pki.apiserver.cert}`,
-        `--tls-private-key-file=${pki.apiserver.key}`,
-        `--client-ca-file=${pki.ca.cert}`,
-        `--service-cluster-ip-range=${SERVICE_CIDR}`,
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${pki.serviceAccountPub}`,
-        `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-        '--authorization-mode=Node,RBAC',
-        '--allow-privileged=true',
-        // The default reconciler would publish 127.0.0.1 as the kubernetes Service's endpoint, which validation rejects.
-        '--endpoint-reconciler-type=none',
-        `--requestheader-client-ca-file=${pki.frontProxyCa.cert}`,
-        '--requestheader-allowed-names=front-proxy-client',
-        '--requestheader-username-headers=X-Remote-User',
-        '--requestheader-group-headers=X-Remote-Group',
-        '--requestheader-extra-headers-prefix=X-Remote-Extra-',
-        `--proxy-client-cert-file=${pki.frontProxyClient.cert}`,
-        `--proxy-client-key-file=${pki.frontProxyClient.key}`,
-      ],
-      logs,
-    );
+    const apiserverArgs = [
+      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${apiPort}`,
+      `--cert-dir=${join(workDir, 'apiserver-certs')}`,
+      `--tls-cert-file=${pki.apiserver.cert}`,
+      `--tls-private-key-file=${pki.apiserver.key}`,
+      `--client-ca-file=${pki.ca.cert}`,
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${pki.serviceAccountPub}`,
+      `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+      '--authorization-mode=Node,RBAC',
+      '--allow-privileged=true',
+      // The default reconciler would publish 127.0.0.1 as the kubernetes Service's endpoint, which validation rejects.
+      '--endpoint-reconciler-type=none',
+      `--requestheader-client-ca-file=${pki.frontProxyCa.cert}`,
+      '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      `--proxy-client-cert-file=${pki.frontProxyClient.cert}`,
+      `--proxy-client-key-file=${pki.frontProxyClient.key}`,
+    ];
+    const launchApiserver = () =>
+      startProcess('kube-apiserver', join(bin, 'kube-apiserver'), apiserverArgs, logs);
+    let apiserver = launchApiserver();
     processes.push(apiserver);
 
     const kubeconfigFor = (name: string, cn: string, orgs: string[] = []) =>
@@ -186,22 +186,29 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       );
     const kubeconfig = kubeconfigFor('admin', 'cmetrics-admin', ['system:masters']);
     const admin = pki.client('admin-probe', 'cmetrics-admin', ['system:masters']);
-    const agent = new Agent({
-      connect: {
-        ca: readFileSync(pki.ca.cert),
-        cert: readFileSync(admin.cert),
-        key: readFileSync(admin.key),
-      },
-    });
-    await waitFor(
-      'kube-apiserver ready',
-      async () => {
-        const res = await request(`${apiserverUrl}/readyz`, { dispatcher: agent });
-        const text = await res.body.text();
-        return res.statusCode === 200 ? text : undefined;
-      },
-      { proc: apiserver, timeoutMs: 90_000 },
-    );
+    const apiserverReady = async (proc: Proc) => {
+      const agent = new Agent({
+        connect: {
+          ca: readFileSync(pki.ca.cert),
+          cert: readFileSync(admin.cert),
+          key: readFileSync(admin.key),
+        },
+      });
+      try {
+        await waitFor(
+          'kube-apiserver ready',
+          async () => {
+            const res = await request(`${apiserverUrl}/readyz`, { dispatcher: agent });
+            const text = await res.body.text();
+            return res.statusCode === 200 ? text : undefined;
+          },
+          { proc, timeoutMs: 90_000 },
+        );
+      } finally {
+        await agent.close();
+      }
+    };
+    await apiserverReady(apiserver);
 
     const kubectl = (args: string[], input?: string) =>
       execFileSync(join(bin, 'kubectl'), [`--kubeconfig=${kubeconfig}`, ...args], {
@@ -310,7 +317,6 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
           : undefined,
       { timeoutMs: 60_000 },
     );
-    await agent.close();
 
     return {
       workDir,
@@ -324,6 +330,14 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       kubeconfigFor,
       kubectl,
       processes,
+      restartApiserver: async () => {
+        // Same flags, same etcd: clients see the API server go away and come back with their objects.
+        await stopProcess(apiserver);
+        const next = launchApiserver();
+        processes.splice(processes.indexOf(apiserver), 1, next);
+        apiserver = next;
+        await apiserverReady(next);
+      },
       stop: stopAll,
     };
   } catch (e) {

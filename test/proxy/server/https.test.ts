@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiAnswer, ApiRequest } from '../../../proxy/apis/router.ts';
@@ -373,6 +374,27 @@ describe('answers', () => {
       'parse error',
     ],
     [
+      'a Prometheus that did not answer in time',
+      () => Promise.reject(new PrometheusError('did not answer within 2 s', 504, 'timeout')),
+      504,
+      'Timeout',
+      'did not answer within 2 s',
+    ],
+    [
+      'a Prometheus answer that is not its JSON',
+      () => Promise.reject(new PrometheusError('a body that is not JSON', 502, 'bad_response')),
+      502,
+      'InternalError',
+      'a body that is not JSON',
+    ],
+    [
+      'a Prometheus failing with 503',
+      () => Promise.reject(new PrometheusError('unavailable', 503, 'unavailable')),
+      502,
+      'InternalError',
+      'unavailable',
+    ],
+    [
       'any other error',
       () => Promise.reject(new Error('boom')),
       500,
@@ -443,5 +465,44 @@ describe('answers', () => {
     expect(res.text).toContain('cmetrics_proxy_config_reloads_total{result="failure"} 1');
     expect(res.text).toContain('cmetrics_proxy_config_last_reload_successful 0');
     expect(res.text).toContain('cmetrics_proxy_metrics_listed{api="custom"} 7');
+  });
+});
+
+describe('requests Node cannot parse', () => {
+  /** Raw bytes over TLS: what comes back, whole. */
+  const raw = (bytes: string) =>
+    new Promise<string>((resolve, reject) => {
+      const { port } = server.server.address() as AddressInfo;
+      const socket = tls.connect({ host: '127.0.0.1', port, ca: servingCa, servername: SERVER_NAME }, () =>
+        socket.end(bytes),
+      );
+      let text = '';
+      socket.on('data', (d) => {
+        text += d;
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+
+  it.each<[string, string, number, string]>([
+    [
+      'headers beyond 16 KiB',
+      `GET /apis HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+      'exceed the 16 KiB',
+    ],
+    ['a method that does not exist', 'FROB /apis HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'malformed HTTP request'],
+    [
+      'a header without a colon',
+      'GET /apis HTTP/1.1\r\nHost: x\r\nbroken\r\n\r\n',
+      400,
+      'malformed HTTP request',
+    ],
+  ])('%s → %i Status', async (_what, bytes, code, message) => {
+    const answer = await raw(bytes);
+    expect(answer).toMatch(new RegExp(`^HTTP/1.1 ${code} `));
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    expect(body).toMatchObject({ kind: 'Status', code });
+    expect(body.message).toContain(message);
   });
 });
