@@ -17,7 +17,8 @@ export type CompletionSource =
   | 'custom-targets'
   | 'custom-target-metrics'
   | 'external-metrics'
-  | 'all-metrics';
+  | 'all-metrics'
+  | 'hpas';
 
 export interface OptionSpec extends Options {
   complete?: CompletionSource;
@@ -260,6 +261,69 @@ const getResource: CommandSpec = {
   ),
 };
 
+const explainHpa: CommandSpec = {
+  name: 'hpa',
+  aliases: ['hpas', 'horizontalpodautoscaler'],
+  describe:
+    "Recompute a HorizontalPodAutoscaler's decision from the metric values the controller reads, and show every step",
+  positionals: [
+    {
+      name: 'name',
+      describe: 'The HPA (optional with --from-snapshot)',
+      optional: true,
+      complete: 'hpas',
+    },
+  ],
+  options: {
+    output: {
+      alias: 'o',
+      choices: ['json', 'yaml'],
+      describe: 'Print the decision as json or yaml (docs/plugin.md) instead of the explanation',
+    },
+    'save-snapshot': {
+      type: 'string',
+      complete: 'file',
+      describe: 'Also write everything read from the cluster to FILE (docs/hpa-snapshot.md)',
+    },
+    'from-snapshot': {
+      type: 'string',
+      complete: 'file',
+      describe: 'Explain a snapshot --save-snapshot wrote, without a cluster',
+    },
+    tolerance: {
+      type: 'number',
+      describe: "The controller's --horizontal-pod-autoscaler-tolerance (default 0.1)",
+    },
+    'cpu-initialization-period': {
+      type: 'string',
+      describe: "The controller's --horizontal-pod-autoscaler-cpu-initialization-period (default 5m)",
+    },
+    'initial-readiness-delay': {
+      type: 'string',
+      describe: "The controller's --horizontal-pod-autoscaler-initial-readiness-delay (default 30s)",
+    },
+    'downscale-stabilization': {
+      type: 'string',
+      describe: "The controller's --horizontal-pod-autoscaler-downscale-stabilization (default 5m)",
+    },
+    'sync-period': {
+      type: 'string',
+      describe: "The controller's --horizontal-pod-autoscaler-sync-period (default 15s)",
+    },
+  },
+  examples: [
+    ['$0 explain hpa web -n shop', 'Why web has the replicas it has, metric by metric'],
+    ['$0 explain hpa web -o json', 'The recomputed decision for scripts'],
+    ['$0 explain hpa web --save-snapshot web.json', 'Explain, and keep what was read'],
+    ['$0 explain hpa --from-snapshot web.json', 'The same explanation later, offline'],
+    ['$0 explain hpa web --tolerance 0.05', 'With the controller flags your cluster sets'],
+  ],
+  run: lazy(
+    () => import('./commands/explain-hpa.ts'),
+    (m, args, ctx) => m.runExplainHpa(ctx, args as never),
+  ),
+};
+
 const doctor: CommandSpec = {
   name: 'doctor',
   describe:
@@ -316,6 +380,7 @@ export const PLUGIN: CommandSpec = {
   examples: [
     ['$0 top pods -A', 'Like kubectl top pods -A'],
     ['$0 list', 'The custom and external metrics the cluster serves'],
+    ['$0 explain hpa web', 'Why the HPA web has the replicas it has'],
     ["$0 get custom 'pods/*' http_requests -l app=web", 'Raw values of a custom metric'],
   ],
   subcommands: [
@@ -361,6 +426,12 @@ export const PLUGIN: CommandSpec = {
         () => Promise.all([present(), import('./commands/list.ts')]),
         ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderList(s, args as never)),
       ),
+    },
+    {
+      name: 'explain',
+      describe: 'Explain how an object uses the metrics APIs: hpa',
+      subcommands: [explainHpa],
+      examples: [['$0 explain hpa web', "Recompute web's scaling decision step by step"]],
     },
     doctor,
     {

@@ -32,6 +32,8 @@ async function values(s: Session, source: CompletionSource, w: Walked): Promise<
       return customFor(w.positionals[0]?.split('/')[0]);
     case 'external-metrics':
       return s.discovery.externalMetrics();
+    case 'hpas':
+      return names((await s.api.hpas(s.namespace)).items);
     case 'all-metrics': {
       // Either group may be missing; complete from the other.
       const [custom, external] = await Promise.all([

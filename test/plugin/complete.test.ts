@@ -10,6 +10,7 @@ const sources: Sources = async (source, w) => {
     'pod-metrics': ['qps', 'cpuTemperature'],
     'custom-target-metrics': ['http_requests'],
     pods: ['web-1', 'web-2'],
+    hpas: ['web', 'api'],
   };
   return values[source] ?? [];
 };
@@ -22,7 +23,7 @@ async function candidates(...words: string[]) {
 
 describe('complete', () => {
   it.each<[string, string[], string[], string]>([
-    ['commands, hidden ones left out', [''], ['top', 'get', 'list', 'doctor', 'completion'], ':4'],
+    ['commands, hidden ones left out', [''], ['top', 'get', 'list', 'explain', 'doctor', 'completion'], ':4'],
     ['a command by prefix', ['t'], ['top'], ':4'],
     ['subcommands', ['top', ''], ['pods', 'nodes'], ':4'],
     ['after an alias', ['top', 'po', '--sort'], ['--sort-by'], ':4'],
@@ -32,6 +33,8 @@ describe('complete', () => {
     ['custom metrics of pods for --metric', ['top', 'pods', '--metric', ''], ['qps', 'cpuTemperature'], ':4'],
     ['a positional from the cluster', ['top', 'pods', ''], ['web-1', 'web-2'], ':4'],
     ['positional choices', ['get', 'resource', ''], ['pods', 'nodes'], ':4'],
+    ['HPA names from the cluster', ['explain', 'hpa', ''], ['web', 'api'], ':4'],
+    ['snapshot files', ['explain', 'hpa', '--from-snapshot', ''], [], ':0'],
     ['file names for --kubeconfig', ['top', '--kubeconfig', ''], [], ':0'],
     ['short flags with one dash', ['top', 'nodes', '-o'], ['-o'], ':4'],
     ['nothing after an unknown command', ['nope', ''], [], ':4'],

@@ -31,6 +31,8 @@ describe('kubectl cmetrics', () => {
     ['get', 'external'],
     ['get', 'resource'],
     ['list'],
+    ['explain'],
+    ['explain', 'hpa'],
     ['doctor'],
     ['completion'],
   ])('%s -h has examples', async (...words) => {
