@@ -1,6 +1,7 @@
 // One stack for the whole end-to-end suite: built binaries, control plane, Prometheus, sample app
 // pods and cmetrics-proxy registered as APIServices.
 import type { TestProject } from 'vitest/node';
+import { startHarnessControl } from '../harness/control.ts';
 import { runningProcesses } from '../harness/processes.ts';
 import { startStack } from '../harness/stack.ts';
 
@@ -18,6 +19,8 @@ declare module 'vitest' {
     clusterCa: { cert: string; key: string };
     harnessGroups: number[];
     startMs: number;
+    /** test/harness/control.ts: restarts kube-apiserver on request. */
+    harnessControl: string;
   }
 }
 
@@ -41,7 +44,10 @@ export default async function setup(project: TestProject) {
     runningProcesses().map((p) => p.pid),
   );
   project.provide('startMs', t0);
+  const control = await startHarnessControl(stack);
+  project.provide('harnessControl', control.url);
   return async () => {
+    await control.close();
     await stack.stop();
   };
 }

@@ -1,0 +1,120 @@
+// A cmetrics-proxy of a test's own, beside the stack's: same cluster, a Prometheus URL of the test's
+// choosing (a fault proxy in front of the real one), the self-signed serving certificate in its
+// --cert-dir, and requests sent straight to it as the aggregator sends them (front-proxy client
+// certificate and X-Remote-* headers).
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { inject } from 'vitest';
+import { parse } from 'yaml';
+import { writeKubeconfig } from '../harness/cluster.ts';
+import { type CertPair, clientCert } from '../harness/pki.ts';
+import { freePort, type Proc, startProcess, stopProcess, waitFor } from '../harness/processes.ts';
+import { FIXTURES } from '../harness/stack.ts';
+
+const SERVICE = 'cmetrics';
+
+/** An agent that presents `client` and trusts `ca` for `servername`. */
+export function tlsAgent(ca: string, servername: string, client?: CertPair): Agent {
+  return new Agent({
+    connect: {
+      ca,
+      servername,
+      ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
+    },
+  });
+}
+
+/** The aggregator's client certificate (CN front-proxy-client from the front-proxy CA), made in `dir`. */
+export function frontProxyClient(dir: string): CertPair {
+  return clientCert(dir, inject('frontProxyCa'), 'e2e-front-proxy-client', 'front-proxy-client');
+}
+
+/** Headers the aggregator sends for a cluster admin. */
+export const AS_ADMIN = { 'x-remote-user': 'e2e-admin', 'x-remote-group': 'system:masters' };
+
+export interface ProxyInstance {
+  port: number;
+  proc: Proc;
+  /** The serving CA from the self-signed pair the instance made in its --cert-dir. */
+  ca: string;
+  servername: string;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export async function startProxyInstance(
+  name: string,
+  dir: string,
+  opts: { prometheusUrl: string; args?: string[] },
+): Promise<ProxyInstance> {
+  mkdirSync(dir, { recursive: true });
+  const admin = parse(readFileSync(inject('kubeconfig'), 'utf8')) as {
+    clusters: { cluster: { server: string; 'certificate-authority': string } }[];
+  };
+  const cluster = admin.clusters[0]?.cluster as { server: string; 'certificate-authority': string };
+  // Its own identity: an admin, so its reviews and watches do not depend on the shipped RBAC.
+  const kubeconfig = writeKubeconfig(
+    join(dir, `${name}.kubeconfig`),
+    cluster.server,
+    cluster['certificate-authority'],
+    clientCert(dir, inject('clusterCa'), name, name, ['system:masters']),
+  );
+  const config = join(dir, 'adapter.yaml');
+  copyFileSync(join(FIXTURES, 'harness-adapter.yaml'), config);
+  const port = await freePort();
+  const certDir = join(dir, 'certs');
+  const proc = startProcess(
+    name,
+    process.execPath,
+    [
+      join(FIXTURES, '..', '..', 'cmd', 'cmetrics-proxy.ts'),
+      `--prometheus-url=${opts.prometheusUrl}`,
+      `--config=${config}`,
+      '--metrics-relist-interval=5s',
+      '--bind-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--cert-dir=${certDir}`,
+      `--service-name=${SERVICE}`,
+      `--service-namespace=${name}`,
+      `--kubeconfig=${kubeconfig}`,
+      '--log-level=debug',
+      ...(opts.args ?? []),
+    ],
+    dir,
+  );
+  await waitFor(
+    `${name} listening`,
+    async () => (readFileSync(proc.log, 'utf8').includes('"msg":"serving"') ? true : undefined),
+    { proc, timeoutMs: 60_000 },
+  );
+  // apiserver.crt is the serving certificate followed by its CA.
+  const pems = readFileSync(join(certDir, 'apiserver.crt'), 'utf8').split(/(?<=-----END CERTIFICATE-----\n)/);
+  return {
+    port,
+    proc,
+    ca: pems.at(-1) as string,
+    servername: `${SERVICE}.${name}.svc`,
+    log: () => readFileSync(proc.log, 'utf8'),
+    stop: () => stopProcess(proc),
+  };
+}
+
+/** A GET (or `method`) to `port`: status, headers and the body, parsed when it is JSON. */
+export async function send(
+  port: number,
+  path: string,
+  dispatcher: Agent,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+) {
+  const res = await request(`https://127.0.0.1:${port}${path}`, {
+    dispatcher,
+    method: (opts.method ?? 'GET') as 'GET',
+    headers: opts.headers ?? {},
+    ...(opts.body !== undefined ? { body: opts.body } : {}),
+  });
+  const text = await res.body.text();
+  let body: unknown = text;
+  if (String(res.headers['content-type']).startsWith('application/json')) body = JSON.parse(text);
+  return { status: res.statusCode, headers: res.headers, body, text };
+}
