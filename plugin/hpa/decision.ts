@@ -199,10 +199,13 @@ export type ScalingLimitedReason =
   | 'ScaleUpLimit'
   | 'ScaleDownLimit';
 
+export type ScaledToZeroReason = 'ScaledToZero' | 'NotScaledToZero';
+
 export interface ExpectedCondition {
-  type: 'AbleToScale' | 'ScalingActive' | 'ScalingLimited';
+  /** ScaledToZero is written on every rescale while the HPAScaleToZero gate is on (1.37). */
+  type: 'AbleToScale' | 'ScalingActive' | 'ScalingLimited' | 'ScaledToZero';
   status: 'True' | 'False';
-  reason: AbleToScaleReason | ScalingActiveReason | ScalingLimitedReason;
+  reason: AbleToScaleReason | ScalingActiveReason | ScalingLimitedReason | ScaledToZeroReason;
   message: string;
 }
 
@@ -290,9 +293,12 @@ export class SnapshotUnusable extends Error {
   override name = 'SnapshotUnusable';
 }
 
-/** Milli → the canonical quantity string, as the HPA status shows it: 812n → "812m", 2000n → "2", 1500000n → "1500". */
-export function formatMilli(m: Milli): string {
-  return formatQuantity({ unscaled: m, scale: -3, format: 'DecimalSI' });
+/**
+ * Milli → the canonical quantity string, as the HPA status shows it (buildQuantity): 812n → "812m",
+ * 2000n → "2"; memory is BinarySI, as metrics-server serves it (1073741824000n → "1Gi").
+ */
+export function formatMilli(m: Milli, resource?: string): string {
+  return formatQuantity({ unscaled: m, scale: -3, format: resource === 'memory' ? 'BinarySI' : 'DecimalSI' });
 }
 
 /**
@@ -431,8 +437,7 @@ function explain(
   const current = scale.specReplicas;
   decision.currentReplicas = current;
   decision.desiredReplicas = current;
-  const ableToScale: ExpectedCondition = SUCCEEDED_GET_SCALE;
-  decision.conditions.push(ableToScale);
+  decision.conditions.push(SUCCEEDED_GET_SCALE);
 
   // §2 and §9: which branch this pass takes.
   const hasObjectOrExternal = hpa.metrics.some((m) => m.type === 'Object' || m.type === 'External');
@@ -499,13 +504,32 @@ function explain(
   }
   decision.rescale = decision.desiredReplicas !== current;
   if (decision.rescale) {
-    const index = decision.conditions.findIndex((c) => c.type === 'AbleToScale');
-    decision.conditions[index] = {
+    setCondition(decision, {
       type: 'AbleToScale',
       status: 'True',
       reason: 'SucceededRescale',
       message: `the HPA controller was able to update the target scale to ${decision.desiredReplicas}`,
-    };
+    });
+    if (scaleToZeroGate && !legacyZero) {
+      const toZero =
+        current > 0 && decision.desiredReplicas === 0 && hpa.minReplicas === 0 && hasObjectOrExternal;
+      setCondition(
+        decision,
+        toZero
+          ? {
+              type: 'ScaledToZero',
+              status: 'True',
+              reason: 'ScaledToZero',
+              message: 'the HPA controller scaled the workload to zero',
+            }
+          : {
+              type: 'ScaledToZero',
+              status: 'False',
+              reason: 'NotScaledToZero',
+              message: 'the HPA controller did not scale the workload to zero',
+            },
+      );
+    }
   } else delete decision.rescaleReason;
   return finish(decision);
 }

@@ -10,6 +10,7 @@ import {
   SNAPSHOT_API_VERSION,
   SNAPSHOT_KIND,
 } from '../../../plugin/hpa/snapshot.ts';
+import { milliValue, parseQuantity } from '../../../shared/quantity.ts';
 
 /** "now" of every case (the Go tests use time.Now()). */
 export const NOW = Date.parse('2026-07-01T12:00:00Z');
@@ -211,3 +212,175 @@ export function rescaleEvent(newSize: number, reason: string, at: number, count 
 }
 
 export const eventList = (items: unknown[]) => ({ kind: 'EventList', apiVersion: 'v1', items });
+
+/** horizontalScenario / testCase of horizontal_test.go. */
+export interface HorizontalFixture {
+  minReplicas: number;
+  maxReplicas: number;
+  specReplicas: number;
+  statusReplicas: number;
+  CPUTarget?: number;
+  metricsTarget?: Record<string, unknown>[];
+  reportedLevels?: number[];
+  reportedCPURequests?: string[];
+  reportedPodReadiness?: ('True' | 'False')[];
+  reportedPodStartTime?: string[];
+  reportedPodPhase?: string[];
+  reportedPodDeletionTimestamp?: boolean[];
+  scaleUpRules?: Record<string, unknown>;
+  scaleDownRules?: Record<string, unknown>;
+  lastScaleTime?: string;
+  initialConditions?: { type: string; status: string; reason: string }[];
+  resource?: { kind: string; name: string; apiVersion: string };
+  /** Answers the fake metrics clients fail with ("something went wrong"), by API. */
+  failing?: ('resource' | 'custom' | 'external')[];
+  selector?: string;
+  conflictingHPAs?: string[];
+  scaleFails?: boolean;
+  hpaScaleToZero?: boolean;
+  configurableTolerance?: boolean;
+}
+
+const RC = { kind: 'ReplicationController', name: 'test-rc', apiVersion: 'v1' };
+
+/** generateScalingRules(pods, podsPeriod, percent, percentPeriod, stabilizationWindow). */
+export function scalingRules(
+  pods: number,
+  podsPeriod: number,
+  percent: number,
+  percentPeriod: number,
+  window: number,
+) {
+  const policies = [
+    ...(pods !== 0 ? [{ type: 'Pods', value: pods, periodSeconds: podsPeriod }] : []),
+    ...(percent !== 0 ? [{ type: 'Percent', value: percent, periodSeconds: percentPeriod }] : []),
+  ];
+  return {
+    stabilizationWindowSeconds: window,
+    selectPolicy: 'Max',
+    ...(policies.length > 0 ? { policies } : {}),
+  };
+}
+
+/** The metric specs buildHPA puts in the HPA: CPUTarget first, then metricsTarget, else a bare CPU metric. */
+function horizontalMetrics(f: HorizontalFixture): Record<string, unknown>[] {
+  const metrics: Record<string, unknown>[] = [];
+  if ((f.CPUTarget ?? 0) > 0) {
+    metrics.push({
+      type: 'Resource',
+      resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: f.CPUTarget } },
+    });
+  }
+  metrics.push(...(f.metricsTarget ?? []));
+  // buildHPA's own "defaulting" adds a CPU metric without a target.
+  return metrics.length > 0 ? metrics : [{ type: 'Resource', resource: { name: 'cpu' } }];
+}
+
+const failed = (path: string): Fetched<unknown> => ({
+  path,
+  error: { code: 500, message: 'something went wrong' },
+});
+
+/** The answer the fake clients give for one metric spec (reportedLevels, timestamps now, window 1m). */
+function horizontalAnswer(f: HorizontalFixture, spec: Record<string, unknown>): Fetched<unknown> | null {
+  const levels = f.reportedLevels ?? [];
+  const now = iso(NOW);
+  switch (spec.type) {
+    case 'Resource':
+    case 'ContainerResource':
+      if (f.failing?.includes('resource')) return failed(RESOURCE_PATH);
+      return ok(
+        RESOURCE_PATH,
+        podMetricsList(
+          levels.map((cpu, i) => ({
+            name: `test-pod-${i}`,
+            containers: [Math.trunc(cpu / 2), Math.trunc(cpu / 2)],
+            timestamp: now,
+            window: '1m0s',
+          })),
+        ),
+      );
+    case 'Pods':
+      return f.failing?.includes('custom') ? failed(PODS_PATH) : ok(PODS_PATH, podsMetricList(levels, now));
+    case 'Object': {
+      if (f.failing?.includes('custom')) return failed(OBJECT_PATH);
+      const object = (spec.object as { describedObject: { kind: string; name: string; apiVersion: string } })
+        .describedObject;
+      return ok(OBJECT_PATH, objectMetricList(levels[0] ?? 0, object, now));
+    }
+    case 'External':
+      return f.failing?.includes('external')
+        ? failed(EXTERNAL_PATH)
+        : ok(EXTERNAL_PATH, externalMetricList(levels, now));
+    default:
+      return null;
+  }
+}
+
+/** AddListPodsReactor: one pod per request (or per status replica), requests split over two containers. */
+function horizontalPods(f: HorizontalFixture): PodFixture[] {
+  const count = f.reportedCPURequests ? f.reportedCPURequests.length : f.statusReplicas;
+  return Array.from({ length: count }, (_, i) => {
+    const request = f.reportedCPURequests?.[i] ?? '1.0';
+    const half = { cpu: milli(milliOf(request) / 2n) };
+    const start = f.reportedPodStartTime?.[i] ?? ZERO_TIME;
+    return {
+      name: `test-pod-${i}`,
+      phase: f.reportedPodPhase?.[i] ?? 'Running',
+      ready: f.reportedPodReadiness?.[i] ?? 'True',
+      readyTransition: start,
+      startTime: start,
+      deleted: f.reportedPodDeletionTimestamp?.[i] ?? false,
+      containers: [
+        { name: 'container1', requests: half },
+        { name: 'container2', requests: half },
+      ],
+    };
+  });
+}
+
+function milliOf(q: string): bigint {
+  return milliValue(parseQuantity(q));
+}
+
+export function horizontalSnapshot(f: HorizontalFixture): HPASnapshot {
+  const behavior =
+    f.scaleUpRules || f.scaleDownRules
+      ? {
+          behavior: {
+            ...(f.scaleUpRules ? { scaleUp: f.scaleUpRules } : {}),
+            ...(f.scaleDownRules ? { scaleDown: f.scaleDownRules } : {}),
+          },
+        }
+      : {};
+  const metrics = horizontalMetrics(f);
+  const s = snapshot({
+    hpa: {
+      spec: {
+        scaleTargetRef: f.resource ?? RC,
+        minReplicas: f.minReplicas,
+        maxReplicas: f.maxReplicas,
+        metrics,
+        ...behavior,
+      },
+      status: {
+        currentReplicas: f.specReplicas,
+        desiredReplicas: f.specReplicas,
+        ...(f.lastScaleTime ? { lastScaleTime: f.lastScaleTime } : {}),
+        ...(f.initialConditions ? { conditions: f.initialConditions } : {}),
+      },
+    },
+    spec: f.specReplicas,
+    status: f.statusReplicas,
+    selector: f.selector ?? SELECTOR,
+    pods: horizontalPods(f),
+    metrics: metrics.map((m) => horizontalAnswer(f, m)),
+    controller: {
+      scaleToZero: f.hpaScaleToZero ?? true,
+      configurableTolerance: f.configurableTolerance ?? true,
+    },
+  });
+  if (f.scaleFails) s.scale = failed(s.scale?.path ?? '');
+  if (f.conflictingHPAs) s.conflictingHPAs = f.conflictingHPAs;
+  return s;
+}
