@@ -1,0 +1,435 @@
+// The benchmark itself, on any harness cluster (a stack of its own for `npm run bench`, the e2e
+// stack for the smoke test): both servers side by side under one load generator, their answers
+// compared, the PromQL they send timed bare against Prometheus, discovery at scale, and the plugin
+// against kubectl.
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  createWriteStream,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Agent, Pool } from 'undici';
+import { stopProcess } from '../harness/processes.ts';
+import { startPrometheusWithData } from '../harness/prometheus.ts';
+import { RELIST_PREFIX, writeBenchConfig, writeRelistConfig } from './config.ts';
+import { compareAnswers, type Difference } from './conformance.ts';
+import { httpGet, type LoadResult, percentiles, runLoad, type Target } from './load.ts';
+import { cpuMs, type Memory, memory } from './procstat.ts';
+import { type AnswerKind, conformanceOnly, loadScenarios } from './scenarios.ts';
+import {
+  type BenchEnv,
+  benchAgent,
+  FRONT_PROXY_HEADERS,
+  fetchJson,
+  type MeasuredServer,
+  type ServerName,
+  startAdapter,
+  startCmetrics,
+  waitServing,
+} from './servers.ts';
+import { buildWorld, type WorldSize } from './world.ts';
+
+export interface BenchOptions extends WorldSize {
+  /** The cmetrics bundle directory (npm run build's output). */
+  dist: string;
+  concurrency: number;
+  durationMs: number;
+  /** Sequential requests on fresh evaluation seconds, for the overhead over the bare query. */
+  overheadSamples: number;
+  /** Series counts of the discovery runs. */
+  relistSeries: number[];
+  /** Metric names the relist series are spread over. */
+  relistMetrics: number;
+  /** Relist interval of the discovery runs; memory is read after two relists. */
+  relistIntervalSeconds: number;
+  pluginRuns: number;
+  coldStartRuns: number;
+  log(line: string): void;
+}
+
+export interface RunMeasurement extends LoadResult {
+  cpuMs?: number;
+  memory?: Memory;
+}
+
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  /** PromQL per request, as Prometheus' query log shows it. */
+  queries: Record<ServerName, string[]>;
+  runs: Record<ServerName | 'cmetricsBare' | 'adapterBare', RunMeasurement>;
+}
+
+export interface OverheadResult {
+  id: string;
+  /** Median latency at concurrency 1, every request on a fresh evaluation second (no cached answer). */
+  p50Ms: Record<ServerName | 'cmetricsBare' | 'adapterBare', number>;
+}
+
+export interface RelistResult {
+  series: number;
+  metrics: number;
+  /** From process start until discovery lists every metric. */
+  discoveryMs: Record<ServerName, number>;
+  memory: Record<ServerName, Memory>;
+}
+
+export interface PluginResult {
+  pods: number;
+  topMs: { cmetrics: number; kubectl: number };
+  sameOutput: boolean;
+  /** The first line that differed, when the outputs did. */
+  firstDifference?: string;
+  coldStartMs: { plugin: number; node: number };
+}
+
+export interface BenchResult {
+  date: string;
+  loadavg: string;
+  options: Omit<BenchOptions, 'log' | 'dist'>;
+  scenarios: ScenarioResult[];
+  overhead: OverheadResult[];
+  idle: Record<ServerName, Memory>;
+  conformance: { request: string; kind: AnswerKind; differences: Difference[] }[];
+  relist: RelistResult[];
+  plugin: PluginResult;
+}
+
+export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<BenchResult> {
+  const loadavg = readFileSync('/proc/loadavg', 'utf8').trim();
+  opts.log(`building the world: ${opts.benchPods} pods in bench, ${opts.totalPods} in all`);
+  const world = await buildWorld(env, opts);
+  const agent = benchAgent(env, opts.concurrency);
+  const servers: MeasuredServer[] = [];
+  try {
+    const config = writeBenchConfig(join(env.workDir, 'bench-adapter.yaml'));
+    const serverOpts = { config, prometheusUrl: env.prometheusUrl, relistInterval: '1m' };
+    servers.push(
+      await startCmetrics(env, join(opts.dist, 'cmetrics-proxy.js'), serverOpts),
+      await startAdapter(env, serverOpts),
+    );
+    const scenarios = loadScenarios(opts.benchPods);
+    const expected: Record<string, (n: number) => boolean> = {
+      'custom-pods': (n) => n === opts.benchPods,
+      'resource-pods': (n) => n >= opts.totalPods,
+    };
+    for (const server of servers) {
+      for (const s of scenarios) {
+        const enough = expected[s.id] ?? ((n: number) => n > 0);
+        await waitServing(server, agent, s.path, (body) => enough(itemCount(body)), 240_000, 1000);
+      }
+      opts.log(`${server.name} serves every scenario`);
+    }
+    const idle = Object.fromEntries(servers.map((s) => [s.name, memory(s.proc.pid)])) as Record<
+      ServerName,
+      Memory
+    >;
+
+    opts.log('conformance');
+    const conformance = [];
+    const queries = new Map<string, Record<ServerName, string[]>>();
+    for (const r of [...scenarios, ...conformanceOnly()]) {
+      const answers = {} as Record<ServerName, unknown>;
+      const sent = {} as Record<ServerName, string[]>;
+      // A fresh evaluation second: cmetrics' answer cache cannot answer, so its queries show in the log.
+      await nextSecond();
+      for (const server of servers) {
+        const mark = statSync(env.queryLog).size;
+        const { code, body } = await fetchJson(server, agent, r.path);
+        if (code !== 200)
+          throw new Error(`${server.name} answered ${code} to ${r.path}: ${JSON.stringify(body)}`);
+        answers[server.name] = body;
+        // Prometheus logs a query before it answers it.
+        sent[server.name] = queriesSince(env.queryLog, mark);
+      }
+      queries.set(r.id, sent);
+      conformance.push({
+        request: r.title,
+        kind: r.kind,
+        differences: compareAnswers(r.kind, answers.cmetrics, answers.adapter),
+      });
+    }
+
+    const bare = new Pool(env.prometheusUrl, { connections: opts.concurrency });
+    const results: ScenarioResult[] = [];
+    for (const s of scenarios) {
+      const sent = queries.get(s.id) as Record<ServerName, string[]>;
+      opts.log(`load: ${s.title}`);
+      const runs = {} as ScenarioResult['runs'];
+      for (const server of servers) {
+        runs[server.name] = await measure(
+          server,
+          httpGet(`${server.origin}${s.path}`, FRONT_PROXY_HEADERS, agent),
+          opts,
+        );
+        runs[`${server.name}Bare`] = await runLoad(bareTarget(bare, sent[server.name], server.name), opts);
+      }
+      results.push({ id: s.id, title: s.title, queries: sent, runs });
+    }
+
+    opts.log('overhead over the bare query (concurrency 1, fresh evaluation seconds)');
+    const overhead: OverheadResult[] = [];
+    for (const s of scenarios.filter((x) => x.kind !== 'pods')) {
+      const sent = queries.get(s.id) as Record<ServerName, string[]>;
+      const samples: Record<keyof OverheadResult['p50Ms'], number[]> = {
+        cmetrics: [],
+        adapter: [],
+        cmetricsBare: [],
+        adapterBare: [],
+      };
+      for (let i = 0; i < opts.overheadSamples; i++) {
+        await nextSecond();
+        for (const server of servers) {
+          samples[server.name].push(
+            await timed(httpGet(`${server.origin}${s.path}`, FRONT_PROXY_HEADERS, agent)),
+          );
+          samples[`${server.name}Bare`].push(await timed(bareTarget(bare, sent[server.name], server.name)));
+        }
+      }
+      overhead.push({
+        id: s.id,
+        p50Ms: Object.fromEntries(
+          Object.entries(samples).map(([k, v]) => [k, percentiles(v).p50]),
+        ) as OverheadResult['p50Ms'],
+      });
+    }
+    await bare.close();
+
+    opts.log('plugin: top pods -A and cold start');
+    const plugin = pluginRuns(env, opts);
+    for (const s of servers) await stopProcess(s.proc);
+    servers.length = 0;
+
+    const relist: RelistResult[] = [];
+    for (const series of opts.relistSeries) {
+      opts.log(`discovery at ${series.toLocaleString('en')} series`);
+      relist.push(await relistRun(env, opts, agent, series));
+    }
+    return {
+      date: new Date().toISOString(),
+      loadavg,
+      options: strip(opts),
+      scenarios: results,
+      overhead,
+      idle,
+      conformance,
+      relist,
+      plugin,
+    };
+  } finally {
+    for (const s of servers) await stopProcess(s.proc);
+    await agent.close();
+    await world.stop();
+  }
+}
+
+function strip(opts: BenchOptions): BenchResult['options'] {
+  const { log: _, dist: __, ...rest } = opts;
+  return rest;
+}
+
+function itemCount(body: unknown): number {
+  return ((body as { items?: unknown[] }).items ?? []).length;
+}
+
+/** Sleeps into the next whole second (plus 50 ms), where the proxy evaluates at a new time. */
+async function nextSecond(): Promise<void> {
+  await sleep(1050 - (Date.now() % 1000));
+}
+
+async function timed(target: Target): Promise<number> {
+  const t0 = performance.now();
+  await target();
+  return performance.now() - t0;
+}
+
+async function measure(server: MeasuredServer, target: Target, opts: BenchOptions): Promise<RunMeasurement> {
+  const cpu0 = cpuMs(server.proc.pid);
+  const result = await runLoad(target, opts);
+  return { ...result, cpuMs: cpuMs(server.proc.pid) - cpu0, memory: memory(server.proc.pid) };
+}
+
+/** The PromQL logged since byte `offset` of Prometheus' query log. */
+export function queriesSince(queryLog: string, offset: number): string[] {
+  const size = statSync(queryLog).size;
+  const buf = Buffer.alloc(size - offset);
+  const fd = openSync(queryLog, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+  return buf
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { params: { query: string } }).params.query);
+}
+
+/**
+ * The queries one request of `server` sends, sent together straight to Prometheus, evaluated where
+ * that server evaluates: cmetrics at the last whole second at least one second old, the adapter now.
+ */
+function bareTarget(pool: Pool, queries: string[], server: ServerName): Target {
+  return async () => {
+    const nowMs = Date.now();
+    const time = server === 'cmetrics' ? String(Math.floor(nowMs / 1000) - 1) : (nowMs / 1000).toFixed(3);
+    const sizes = await Promise.all(
+      queries.map(async (query) => {
+        const res = await pool.request({
+          method: 'POST',
+          path: '/api/v1/query',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ query, time }).toString(),
+        });
+        const text = await res.body.text();
+        if (res.statusCode !== 200)
+          throw new Error(`Prometheus answered ${res.statusCode}: ${text.slice(0, 200)}`);
+        return text.length;
+      }),
+    );
+    return sizes.reduce((a, b) => a + b, 0);
+  };
+}
+
+function pluginRuns(env: BenchEnv, opts: BenchOptions): PluginResult {
+  // kubectl finds kubectl-cmetrics on PATH, as users run it.
+  const dir = join(env.workDir, 'bench-plugin');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'kubectl-cmetrics'),
+    `#!/bin/sh\nexec "${process.execPath}" "${join(opts.dist, 'kubectl-cmetrics.js')}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  const kubectlEnv = { PATH: `${dir}:${env.binDir}`, KUBECONFIG: env.kubeconfig, HOME: dir };
+  const run = (args: string[]) => {
+    const t0 = performance.now();
+    const r = spawnSync(join(env.binDir, 'kubectl'), args, {
+      encoding: 'utf8',
+      env: kubectlEnv,
+      maxBuffer: 1 << 26,
+    });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr}`);
+    return { ms, stdout: r.stdout };
+  };
+  const top = { cmetrics: [] as number[], kubectl: [] as number[] };
+  let firstDifference: string | undefined;
+  // One run each first, to warm kubectl's discovery cache and the page cache for both.
+  run(['top', 'pods', '-A']);
+  run(['cmetrics', 'top', 'pods', '-A']);
+  for (let i = 0; i < opts.pluginRuns; i++) {
+    const k = run(['top', 'pods', '-A']);
+    const c = run(['cmetrics', 'top', 'pods', '-A']);
+    top.kubectl.push(k.ms);
+    top.cmetrics.push(c.ms);
+    if (k.stdout !== c.stdout && firstDifference === undefined) {
+      const theirs = k.stdout.split('\n');
+      const ours = c.stdout.split('\n');
+      const at = theirs.findIndex((line, n) => line !== ours[n]);
+      firstDifference = `line ${at + 1}: kubectl "${theirs[at]}", cmetrics "${ours[at]}"`;
+    }
+  }
+  const cold = { plugin: [] as number[], node: [] as number[] };
+  const time = (args: string[]) => {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { HOME: dir } });
+    if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${r.stderr}`);
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < opts.coldStartRuns; i++) {
+    cold.node.push(time(['-e', '0']));
+    cold.plugin.push(time([join(opts.dist, 'kubectl-cmetrics.js'), '--help']));
+  }
+  const median = (v: number[]) => percentiles(v).p50;
+  return {
+    pods: opts.totalPods,
+    topMs: { cmetrics: median(top.cmetrics), kubectl: median(top.kubectl) },
+    sameOutput: firstDifference === undefined,
+    ...(firstDifference ? { firstDifference } : {}),
+    coldStartMs: { plugin: median(cold.plugin), node: median(cold.node) },
+  };
+}
+
+/** OpenMetrics for promtool: `series` series over `metrics` names, each with namespace and pod labels. */
+async function writeRelistData(
+  file: string,
+  series: number,
+  metrics: number,
+  atSeconds: number,
+): Promise<void> {
+  const out = createWriteStream(file);
+  for (let m = 0; m < metrics; m++) {
+    out.write(`# TYPE ${RELIST_PREFIX}m${m} gauge\n`);
+    for (let i = m; i < series; i += metrics) {
+      const line = `${RELIST_PREFIX}m${m}{namespace="ns-${i % 100}",pod="pod-${i}",container="app",instance="10.0.${i % 250}.${i % 200}:8080"} ${i % 97} ${atSeconds}\n`;
+      if (!out.write(line)) await new Promise((r) => out.once('drain', r));
+    }
+  }
+  out.end('# EOF\n');
+  await finished(out);
+}
+
+async function relistRun(
+  env: BenchEnv,
+  opts: BenchOptions,
+  agent: Agent,
+  series: number,
+): Promise<RelistResult> {
+  const dir = join(env.workDir, `relist-${series}`);
+  mkdirSync(dir, { recursive: true });
+  const metrics = Math.min(opts.relistMetrics, series);
+  const data = join(dir, 'data.om');
+  await writeRelistData(data, series, metrics, Math.floor(Date.now() / 1000) - 600);
+  const prometheus = await startPrometheusWithData(join(dir, 'prometheus'), readFileSync(data, 'utf8'));
+  const servers: MeasuredServer[] = [];
+  try {
+    const serverOpts = {
+      config: writeRelistConfig(join(dir, 'adapter.yaml')),
+      prometheusUrl: prometheus.url,
+      relistInterval: `${opts.relistIntervalSeconds}s`,
+      maxAge: '1h',
+    };
+    const discoveryMs = {} as RelistResult['discoveryMs'];
+    const mem = {} as RelistResult['memory'];
+    // One at a time: each has the machine (and Prometheus) to itself.
+    for (const start of [
+      () => startCmetrics(env, join(opts.dist, 'cmetrics-proxy.js'), serverOpts, `relist-${series}-cmetrics`),
+      () => startAdapter(env, serverOpts, `relist-${series}-adapter`),
+    ]) {
+      const t0 = performance.now();
+      const server = await start();
+      servers.push(server);
+      await waitServing(
+        server,
+        agent,
+        '/apis/custom.metrics.k8s.io/v1beta1',
+        (body) => metricNames(body) === metrics,
+        600_000,
+        200,
+      );
+      discoveryMs[server.name] = performance.now() - t0;
+      // Memory is read once a second relist has run too: the steady cycle, not the first fill.
+      await sleep(opts.relistIntervalSeconds * 1500);
+      mem[server.name] = memory(server.proc.pid);
+      await stopProcess(server.proc);
+    }
+    return { series, metrics, discoveryMs, memory: mem };
+  } finally {
+    for (const s of servers) await stopProcess(s.proc);
+    await prometheus.stop();
+  }
+}
+
+function metricNames(body: unknown): number {
+  const resources = (body as { resources?: { name: string }[] }).resources ?? [];
+  return new Set(resources.map((r) => r.name.split('/')[1])).size;
+}

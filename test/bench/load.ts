@@ -1,0 +1,86 @@
+// The one load generator of the benchmarks: a fixed number of workers, each sending its next request
+// as soon as the previous answer has been read, until a deadline or a request budget is spent. The
+// same code drives cmetrics-proxy, prometheus-adapter and Prometheus itself.
+import { Agent, type Dispatcher, request } from 'undici';
+
+/** One request: resolves to the bytes of the answer, rejects when it is not a success. */
+export type Target = () => Promise<number>;
+
+export interface LoadOptions {
+  concurrency: number;
+  durationMs: number;
+  /** Stops earlier once this many requests were sent. */
+  maxRequests?: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  /** The first error, for the report. */
+  firstError: string | undefined;
+  elapsedMs: number;
+  throughput: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  bytes: number;
+}
+
+/** Runs the load and returns what it measured; a rejected request counts as an error. */
+export async function runLoad(target: Target, opts: LoadOptions): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  let sent = 0;
+  let bytes = 0;
+  const started = performance.now();
+  const deadline = started + opts.durationMs;
+  const budget = opts.maxRequests ?? Number.POSITIVE_INFINITY;
+  const worker = async () => {
+    while (performance.now() < deadline && sent < budget) {
+      sent++;
+      const t0 = performance.now();
+      try {
+        bytes += await target();
+      } catch (e) {
+        errors++;
+        firstError ??= (e as Error).message;
+      }
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  const elapsedMs = performance.now() - started;
+  return {
+    requests: latencies.length,
+    errors,
+    firstError,
+    elapsedMs,
+    throughput: (latencies.length / elapsedMs) * 1000,
+    latencyMs: percentiles(latencies),
+    bytes,
+  };
+}
+
+/** Nearest-rank percentiles of a sample (0 for an empty one). */
+export function percentiles(values: readonly number[]): { p50: number; p99: number; max: number } {
+  if (!values.length) return { p50: 0, p99: 0, max: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+  return { p50: rank(50), p99: rank(99), max: sorted[sorted.length - 1] as number };
+}
+
+/** A GET answered 200, read whole but not parsed (parsing is the client's cost, not the server's). */
+export function httpGet(url: string, headers: Record<string, string>, dispatcher: Dispatcher): Target {
+  return async () => {
+    const res = await request(url, { headers, dispatcher });
+    let bytes = 0;
+    for await (const chunk of res.body) bytes += (chunk as Buffer).length;
+    if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode} from ${url.slice(0, 200)}`);
+    return bytes;
+  };
+}
+
+/** A TLS client with the front proxy's certificate: the identity kube-apiserver's aggregator uses. */
+export function frontProxyAgent(tls: { ca: string; cert: string; key: string }, connections: number): Agent {
+  return new Agent({ connections, connect: { ...tls, servername: 'localhost' }, keepAliveTimeout: 60_000 });
+}

@@ -1,0 +1,83 @@
+// npm run bench: cmetrics-proxy and prometheus-adapter v0.12.0 side by side on a stack of their own
+// (built binaries, control plane, Prometheus), and the plugin against kubectl. Prints the Markdown
+// report; --out DIR also keeps it with the raw results (JSON).
+//   npm run bench -- [--concurrency 8] [--duration 10] [--bench-pods 1000] [--total-pods 5000]
+//                    [--relist-series 100000,1000000] [--dist DIR] [--out DIR]
+// Needs nothing else running on the machine to give stable numbers; `cat /proc/loadavg` is recorded.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from '../../scripts/build.ts';
+import { startStack } from '../harness/stack.ts';
+import { runBench } from './bench.ts';
+import { markdown } from './report.ts';
+
+const { values } = parseArgs({
+  options: {
+    concurrency: { type: 'string', default: '8' },
+    duration: { type: 'string', default: '10' },
+    'bench-pods': { type: 'string', default: '1000' },
+    'total-pods': { type: 'string', default: '5000' },
+    'relist-series': { type: 'string', default: '100000,1000000' },
+    'relist-metrics': { type: 'string', default: '1000' },
+    'overhead-samples': { type: 'string', default: '15' },
+    out: { type: 'string' },
+    /** An existing `npm run build` output to measure, instead of building one. */
+    dist: { type: 'string' },
+  },
+});
+const int = (name: keyof typeof values) => {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} ${values[name]}: expected a whole number`);
+  return n;
+};
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+process.env.WITH_PROMETHEUS_ADAPTER = '1';
+let dist = values.dist;
+if (!dist) {
+  dist = mkdtempSync(join(tmpdir(), 'cmetrics-bench-dist-'));
+  await build(dist);
+}
+log('starting the stack');
+const stack = await startStack();
+try {
+  const { cluster } = stack;
+  const result = await runBench(
+    {
+      binDir: cluster.binDir,
+      kubeconfig: cluster.kubeconfig,
+      kubectl: cluster.kubectl,
+      nodeNames: cluster.nodeNames,
+      prometheusUrl: stack.prometheus.url,
+      fileSd: join(cluster.workDir, 'file-sd.json'),
+      queryLog: join(cluster.workDir, 'prometheus', 'queries.log'),
+      pkiDir: cluster.pki.dir,
+      workDir: cluster.workDir,
+    },
+    {
+      dist,
+      concurrency: int('concurrency'),
+      durationMs: int('duration') * 1000,
+      benchPods: int('bench-pods'),
+      totalPods: int('total-pods'),
+      overheadSamples: int('overhead-samples'),
+      relistSeries: (values['relist-series'] ?? '').split(',').filter(Boolean).map(Number),
+      relistMetrics: int('relist-metrics'),
+      relistIntervalSeconds: 30,
+      pluginRuns: 5,
+      coldStartRuns: 20,
+      log,
+    },
+  );
+  const report = markdown(result);
+  process.stdout.write(report);
+  if (values.out) {
+    mkdirSync(values.out, { recursive: true });
+    writeFileSync(join(values.out, 'bench.md'), report);
+    writeFileSync(join(values.out, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
+  }
+} finally {
+  await stack.stop();
+}

@@ -1,0 +1,116 @@
+// `npm run bench` in small, on the e2e stack, so the benchmark cannot rot: prometheus-adapter (built by
+// scripts/setup.sh) and the cmetrics-proxy bundle side by side, their answers compared, the PromQL
+// they send timed bare, discovery over backfilled series, and the plugin against kubectl top.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { build } from '../../scripts/build.ts';
+import { type BenchResult, runBench } from '../bench/bench.ts';
+import { markdown, targets } from '../bench/report.ts';
+import { ensureBinaries } from '../harness/cluster.ts';
+import { kubectl } from './helpers.ts';
+
+const BENCH_PODS = 12;
+const TOTAL_PODS = 30;
+
+describe('the benchmark in small', () => {
+  it('measures both servers, compares their answers, and times the plugin', async () => {
+    process.env.WITH_PROMETHEUS_ADAPTER = '1';
+    ensureBinaries();
+    const dist = mkdtempSync(join(tmpdir(), 'cmetrics-bench-smoke-'));
+    await build(dist);
+    const workDir = inject('workDir');
+    const result: BenchResult = await runBench(
+      {
+        binDir: inject('binDir'),
+        kubeconfig: inject('kubeconfig'),
+        kubectl,
+        nodeNames: kubectl([
+          'get',
+          'nodes',
+          '-l',
+          'type=kwok',
+          '-o',
+          'jsonpath={.items[*].metadata.name}',
+        ]).split(' '),
+        prometheusUrl: inject('prometheusUrl'),
+        fileSd: join(workDir, 'file-sd.json'),
+        queryLog: join(workDir, 'prometheus', 'queries.log'),
+        pkiDir: join(workDir, 'pki'),
+        workDir,
+      },
+      {
+        dist,
+        benchPods: BENCH_PODS,
+        totalPods: TOTAL_PODS,
+        concurrency: 2,
+        durationMs: 500,
+        overheadSamples: 2,
+        relistSeries: [2000],
+        relistMetrics: 10,
+        relistIntervalSeconds: 2,
+        pluginRuns: 1,
+        coldStartRuns: 2,
+        log: () => undefined,
+      },
+    );
+
+    expect(result.scenarios.map((s) => s.id)).toEqual([
+      'custom-pods',
+      'custom-object',
+      'external',
+      'resource-pods',
+    ]);
+    for (const s of result.scenarios) {
+      for (const [name, run] of Object.entries(s.runs)) {
+        expect(run.errors, `${s.id} ${name}: ${run.firstError}`).toBe(0);
+        expect(run.requests, `${s.id} ${name}`).toBeGreaterThan(0);
+        expect(run.latencyMs.p50).toBeGreaterThan(0);
+        expect(run.latencyMs.p99).toBeGreaterThanOrEqual(run.latencyMs.p50);
+      }
+      for (const server of ['cmetrics', 'adapter'] as const) {
+        expect(s.runs[server].cpuMs).toBeGreaterThan(0);
+        expect(s.runs[server].memory?.rssMiB).toBeGreaterThan(10);
+        expect(s.queries[server].length, `${s.id}: ${server}'s queries`).toBeGreaterThan(0);
+      }
+    }
+    // The adapter spells out every selected pod; cmetrics too below 100 pods.
+    const custom = result.scenarios[0];
+    expect(custom?.queries.adapter[0]).toContain('bench-0000|bench-0001');
+    expect(custom?.queries.cmetrics[0]).toContain('bench-0000|bench-0001');
+
+    expect(result.overhead.map((o) => o.id)).toEqual(['custom-pods', 'custom-object', 'external']);
+    for (const o of result.overhead) for (const ms of Object.values(o.p50Ms)) expect(ms).toBeGreaterThan(0);
+
+    // Every difference between the two answers has a known reason.
+    expect(result.conformance.length).toBe(9);
+    const unexplained = result.conformance.flatMap((c) =>
+      c.differences.filter((d) => d.class === 'unclassified').map((d) => ({ request: c.request, ...d })),
+    );
+    expect(unexplained).toEqual([]);
+    const timestamps = result.conformance.find((c) =>
+      c.request.startsWith('custom pods/* qps, labelSelector'),
+    );
+    expect(timestamps?.differences.map((d) => d.field)).toContain('timestamp');
+
+    expect(result.relist).toHaveLength(1);
+    const relist = result.relist[0];
+    expect(relist?.metrics).toBe(10);
+    for (const server of ['cmetrics', 'adapter'] as const) {
+      expect(relist?.discoveryMs[server]).toBeGreaterThan(0);
+      expect(relist?.memory[server].peakRssMiB).toBeGreaterThanOrEqual(relist?.memory[server].rssMiB ?? 0);
+    }
+
+    expect(result.plugin.firstDifference).toBeUndefined();
+    expect(result.plugin.sameOutput).toBe(true);
+    expect(result.plugin.topMs.kubectl).toBeGreaterThan(0);
+    expect(result.plugin.coldStartMs.node).toBeGreaterThan(0);
+
+    const report = markdown(result);
+    console.log(report);
+    for (const s of result.scenarios) expect(report).toContain(s.title);
+    expect(report).toContain('| target | goal | measured | met |');
+    expect(targets(result).length).toBeGreaterThanOrEqual(8);
+  }, 900_000);
+});
