@@ -68,6 +68,7 @@ import { describe, expect, it } from 'vitest';
 import { type Decision, decideWithMemory, formatMilli } from '../../../plugin/hpa/decision.ts';
 import {
   clampWithRules,
+  periodStartFromEvents,
   type Recommendation,
   rateLimitWithBehavior,
   type ScaleChange,
@@ -1666,12 +1667,12 @@ describe('TestNormalizeDesiredReplicas', () => {
 
 describe('TestScalingWithRules', () => {
   it.each(SCALING_WITH_RULES)('$name', (tc) => {
-    const start = (periodSeconds: number) => {
-      const cutoff = NOW - periodSeconds * 1000;
-      const sum = (events: ScaleChange[] = []) =>
-        events.filter((e) => e.at > cutoff).reduce((s, e) => s + e.change, 0);
-      return tc.currentReplicas - sum(tc.scaleUpEvents) + sum(tc.scaleDownEvents);
-    };
+    const start = periodStartFromEvents(
+      tc.currentReplicas,
+      NOW,
+      tc.scaleUpEvents ?? [],
+      tc.scaleDownEvents ?? [],
+    );
     const out = rateLimitWithBehavior(
       tc.currentReplicas,
       tc.prenormalizedDesiredReplicas,
@@ -1720,13 +1721,9 @@ describe('TestStoreScaleEvents: replica change within the last 60 s (getReplicas
     ],
   ])('%s', (_name, events, expectedChange) => {
     // Up: the period starts lower by the change; down: higher by it.
-    expect(10 - periodStartUp(events)(60)).toBe(expectedChange);
-    expect(periodStartDown(events)(60) - 10).toBe(expectedChange);
+    expect(10 - periodStartFromEvents(10, NOW, events, [])(60)).toBe(expectedChange);
+    expect(periodStartFromEvents(10, NOW, [], events)(60) - 10).toBe(expectedChange);
   });
-  const periodStartUp = (events: ScaleChange[]) => (p: number) =>
-    10 - events.filter((e) => e.at > NOW - p * 1000).reduce((s, e) => s + e.change, 0);
-  const periodStartDown = (events: ScaleChange[]) => (p: number) =>
-    10 + events.filter((e) => e.at > NOW - p * 1000).reduce((s, e) => s + e.change, 0);
 });
 
 describe('TestNormalizeDesiredReplicasWithBehavior', () => {
