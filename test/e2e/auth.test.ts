@@ -1,14 +1,14 @@
 // Delegated authentication and authorization against the real control plane: x509 users of the
 // cluster CA and ServiceAccount tokens calling the proxy directly, users through the aggregator, and
 // SubjectAccessReview following RBAC as it changes.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Status } from '../../shared/api-types.ts';
 import { clientCert } from '../harness/pki.ts';
-import { eventually, getRaw, kubectl } from './helpers.ts';
+import { direct, eventually, getRaw, kubectl, proxyAgent, routedRequests } from './helpers.ts';
 
 const NAMESPACE = 'e2e-auth';
 const CERT_USER = 'e2e-auth-carol';
@@ -22,32 +22,9 @@ let dir: string;
 const agents: Agent[] = [];
 
 function agent(client?: { cert: string; key: string }): Agent {
-  const a = new Agent({
-    connect: {
-      ca: readFileSync(inject('servingCa')),
-      servername: 'cmetrics.cmetrics.svc',
-      ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
-    },
-  });
+  const a = proxyAgent(client);
   agents.push(a);
   return a;
-}
-
-/** A GET sent straight to the proxy, not through the aggregator. */
-async function direct(path: string, dispatcher: Agent, headers: Record<string, string> = {}) {
-  const res = await request(`https://127.0.0.1:${inject('proxyPort')}${path}`, { dispatcher, headers });
-  return { status: res.statusCode, body: (await res.body.json()) as Status | { kind: string } };
-}
-
-/** The proxy's log lines for requests it routed (after authorization) as `user` to `path`. */
-function routedRequests(user: string, path: string): string[] {
-  const log = readFileSync(join(inject('workDir'), 'logs', 'cmetrics-proxy.log'), 'utf8');
-  return log
-    .split('\n')
-    .filter(
-      (l) =>
-        l.includes('"msg":"request"') && l.includes(`"path":"${path}"`) && l.includes(`"user":"${user}"`),
-    );
 }
 
 /** Grants `user` list on metrics.k8s.io pods in NAMESPACE. */
@@ -147,7 +124,7 @@ describe('through the aggregator', () => {
     );
     expect(allowed.kind).toBe('PodMetricsList');
     // The proxy routed it for that user (not system:masters), so its SubjectAccessReview allowed it.
-    expect(routedRequests(IMPERSONATED_USER, PODS).some((l) => l.includes('"code":200'))).toBe(true);
+    expect((await routedRequests(IMPERSONATED_USER, PODS)).some((l) => l.includes('"code":200'))).toBe(true);
   });
 
   it.each([
@@ -155,7 +132,7 @@ describe('through the aggregator', () => {
     '/apis/custom.metrics.k8s.io/v1beta1/namespaces/default/pods/%2A/qps',
     '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/external_requests_per_second',
     '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods',
-  ])('lets the HPA controller (bootstrap RBAC) read %s', (path) => {
+  ])('lets the HPA controller (bootstrap RBAC) read %s', async (path) => {
     const r = getRaw(`${path}?labelSelector=app%3Dcustom-metrics-app`, [
       `--as=${HPA_CONTROLLER}`,
       '--as-group=system:serviceaccounts',
@@ -163,6 +140,6 @@ describe('through the aggregator', () => {
     ]);
     // Whether the metric has data yet does not matter here, only that neither side refused.
     expect(r.ok ? '' : r.stderr).not.toContain('Forbidden');
-    expect(routedRequests(HPA_CONTROLLER, path)).not.toEqual([]);
+    expect(await routedRequests(HPA_CONTROLLER, path)).not.toEqual([]);
   });
 });

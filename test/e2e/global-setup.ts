@@ -17,6 +17,8 @@ declare module 'vitest' {
     servingCa: string;
     /** The cluster CA (client-ca-file): tests sign x509 users with it. */
     clusterCa: { cert: string; key: string };
+    /** The front-proxy CA (requestheader-client-ca-file): tests sign would-be aggregators with it. */
+    frontProxyCa: { cert: string; key: string };
     harnessGroups: number[];
     startMs: number;
     /** test/harness/control.ts: restarts kube-apiserver on request. */
@@ -39,6 +41,7 @@ export default async function setup(project: TestProject) {
   project.provide('proxyPort', stack.proxyPort);
   project.provide('servingCa', stack.cluster.pki.servingCa.cert);
   project.provide('clusterCa', stack.cluster.pki.ca);
+  project.provide('frontProxyCa', stack.cluster.pki.frontProxyCa);
   project.provide(
     'harnessGroups',
     runningProcesses().map((p) => p.pid),

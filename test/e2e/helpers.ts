@@ -1,10 +1,12 @@
 // What the end-to-end tests share: kubectl against the harness, raw API reads, bounded waits,
-// Prometheus queries (and comparisons with them) and a load generator that stops by itself.
+// Prometheus queries (and comparisons with them), a load generator that stops by itself, and calls
+// straight to the proxy.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { expect, inject } from 'vitest';
+import type { Status } from '../../shared/api-types.ts';
 import { parseQuantity, toNumber } from '../../shared/quantity.ts';
 import { promQuery } from '../harness/prometheus.ts';
 
@@ -179,3 +181,42 @@ export const FAST_BEHAVIOR = {
   scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 900, periodSeconds: 1 }] },
   scaleDown: { stabilizationWindowSeconds: 5, policies: [{ type: 'Percent', value: 100, periodSeconds: 1 }] },
 };
+
+/**
+ * A TLS agent for calling the proxy directly (not through the aggregator): it trusts the serving CA
+ * and presents `client`'s certificate, if given. Close it when done.
+ */
+export function proxyAgent(client?: { cert: string; key: string }): Agent {
+  return new Agent({
+    connect: {
+      ca: readFileSync(inject('servingCa')),
+      servername: 'cmetrics.cmetrics.svc',
+      ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
+    },
+  });
+}
+
+/** A GET sent straight to the proxy: the status code and the parsed body. */
+export async function direct(path: string, dispatcher: Agent, headers: Record<string, string> = {}) {
+  const res = await request(`https://127.0.0.1:${inject('proxyPort')}${path}`, { dispatcher, headers });
+  return { status: res.statusCode, body: (await res.body.json()) as Status | { kind: string } };
+}
+
+/**
+ * The proxy's log lines for requests it routed (after authorization) as `user` to `path`. The proxy
+ * writes the line just after the answer, so this waits up to 10 s for one to appear ([] if none).
+ */
+export async function routedRequests(user: string, path: string): Promise<string[]> {
+  const lines = () =>
+    readFileSync(join(inject('workDir'), 'logs', 'cmetrics-proxy.log'), 'utf8')
+      .split('\n')
+      .filter(
+        (l) =>
+          l.includes('"msg":"request"') && l.includes(`"path":"${path}"`) && l.includes(`"user":"${user}"`),
+      );
+  return eventually(
+    'the proxy logged the request',
+    () => (lines().length ? lines() : undefined),
+    10_000,
+  ).catch(() => []);
+}

@@ -59,18 +59,12 @@ function kubectlKustomize(binDir: string, dir: string): string {
   return execFileSync(join(binDir, 'kubectl'), ['kustomize', dir], { encoding: 'utf8' });
 }
 
-/** `helm template` of the chart as release `cmetrics` in namespace `cmetrics`, with `--set` values. */
-export function renderHelm(binDir: string, set: readonly string[] = []): K8sObject[] {
+/** `helm template` of the chart as release `cmetrics` in namespace `cmetrics`, with more helm arguments. */
+export function renderHelm(binDir: string, args: readonly string[] = []): K8sObject[] {
   return parseManifests(
     execFileSync(
       join(binDir, 'helm'),
-      [
-        'template',
-        'cmetrics',
-        HELM_CHART,
-        `--namespace=${SHIPPED.namespace}`,
-        ...set.flatMap((s) => ['--set', s]),
-      ],
+      ['template', 'cmetrics', HELM_CHART, `--namespace=${SHIPPED.namespace}`, ...args],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     ),
   );

@@ -7,14 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { type Cluster, startCluster } from './cluster.ts';
+import { SHIPPED, shippedProxyKubeconfig } from './deploy.ts';
 import { freePort, type Proc, startProcess, stopProcess, waitFor } from './processes.ts';
 import { type PrometheusServer, promQuery, startPrometheus } from './prometheus.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = join(root, 'test', 'fixtures');
 
-export const PROXY_NAMESPACE = 'cmetrics';
-export const PROXY_SERVICE = 'cmetrics';
+export const PROXY_NAMESPACE = SHIPPED.namespace;
+export const PROXY_SERVICE = SHIPPED.service;
 export const METRICS_APISERVICES = [
   { group: CUSTOM_GROUP, version: 'v1beta1', priority: 100 },
   { group: CUSTOM_GROUP, version: 'v1beta2', priority: 200 },
@@ -86,7 +87,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       `${PROXY_SERVICE}.${PROXY_NAMESPACE}.svc.cluster.local`,
       'localhost',
     ]);
-    cluster.kubectl(['apply', '-f', '-'], proxyRbacManifest());
+    // The proxy runs as the shipped ServiceAccount, with the shipped RBAC: every e2e test exercises it.
+    cluster.kubectl(
+      ['apply', '-f', '-'],
+      stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: PROXY_NAMESPACE } }),
+    );
+    const proxyKubeconfig = await shippedProxyKubeconfig(cluster);
     const proxy = startProcess(
       'cmetrics-proxy',
       process.execPath,
@@ -99,7 +105,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         `--secure-port=${proxyPort}`,
         `--tls-cert-file=${serving.cert}`,
         `--tls-private-key-file=${serving.key}`,
-        `--kubeconfig=${cluster.kubeconfigFor('cmetrics-proxy', 'cmetrics-proxy')}`,
+        `--kubeconfig=${proxyKubeconfig}`,
         '--log-level=debug',
       ],
       logs,
@@ -156,45 +162,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await stop();
     throw e;
   }
-}
-
-function proxyRbacManifest(): string {
-  const user = { kind: 'User', name: 'cmetrics-proxy', apiGroup: 'rbac.authorization.k8s.io' };
-  const items = [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: PROXY_NAMESPACE } },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name: 'cmetrics-proxy-reader' },
-      rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] }],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'cmetrics-proxy-reader' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cmetrics-proxy-reader' },
-      subjects: [user],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'cmetrics-proxy:system:auth-delegator' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
-      subjects: [user],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'cmetrics-proxy-auth-reader', namespace: 'kube-system' },
-      roleRef: {
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'Role',
-        name: 'extension-apiserver-authentication-reader',
-      },
-      subjects: [user],
-    },
-  ];
-  return stringify({ apiVersion: 'v1', kind: 'List', items });
 }
 
 /** The Service is an ExternalName to 127.0.0.1: the aggregator dials it with the APIService's port. */
