@@ -1,7 +1,7 @@
 // npm run bench: cmetrics-proxy and prometheus-adapter v0.12.0 side by side on a stack of their own
 // (built binaries, control plane, Prometheus), and the plugin against kubectl. Prints the Markdown
 // report; --out DIR also keeps it with the raw results (JSON).
-//   npm run bench -- [--concurrency 8] [--duration 10] [--bench-pods 1000] [--total-pods 5000]
+//   npm run bench -- [--concurrency 8] [--duration 10] [--bench-pods 1000] [--total-pods 5000] [--scrape-interval 10]
 //                    [--relist-series 100000,1000000] [--dist DIR] [--out DIR]
 // Needs nothing else running on the machine to give stable numbers; `cat /proc/loadavg` is recorded.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     'relist-series': { type: 'string', default: '100000,1000000' },
     'relist-metrics': { type: 'string', default: '1000' },
     'overhead-samples': { type: 'string', default: '15' },
+    /** Prometheus' scrape interval: kwok computes the usage of every pod on each scrape. */
+    'scrape-interval': { type: 'string', default: '10' },
     out: { type: 'string' },
     /** An existing `npm run build` output to measure, instead of building one. */
     dist: { type: 'string' },
@@ -41,7 +43,7 @@ if (!dist) {
   await build(dist);
 }
 log('starting the stack');
-const stack = await startStack();
+const stack = await startStack({ scrapeIntervalSeconds: int('scrape-interval') });
 try {
   const { cluster } = stack;
   const result = await runBench(
