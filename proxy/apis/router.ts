@@ -50,6 +50,8 @@ export function createRouter(
       throw new ApiError(405, `${req.method} is not allowed: the metrics APIs are read-only (use GET)`);
     // Per request: a reloaded configuration can add or drop resourceRules.
     const groups = SERVED_GROUPS.filter((g) => g.name !== RESOURCE_GROUP || backend.resourceRules);
+    // An empty segment (`/apis//g`) names nothing, as in Kubernetes; only a trailing slash is allowed.
+    if (req.path.replace(/\/$/, '').slice(1).split('/').includes('')) throw notFound(req.path);
     const segments = req.path.split('/').filter(Boolean).map(decodeSegment);
     const [root, group, version, ...rest] = segments;
     if (root === 'openapi') throw new ApiError(404, 'this server publishes no OpenAPI document');

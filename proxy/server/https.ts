@@ -355,6 +355,10 @@ function answerMalformed(err: Error & { code?: string }, socket: Duplex): void {
         ? [408, 'the request was not received in time']
         : [400, `malformed HTTP request (${err.code ?? err.message}): send a well-formed HTTP/1.1 GET`];
   const text = JSON.stringify(statusBody(code, message));
+  // Read (and drop) what the client is still sending, for a while: closing with unread data would
+  // reset the connection and lose the answer.
+  socket.resume();
+  setTimeout(() => socket.destroy(), 5000).unref();
   socket.end(
     `HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
   );

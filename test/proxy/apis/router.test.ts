@@ -211,6 +211,13 @@ describe('errors', () => {
     [`/apis/${GROUP}/v1beta2/namespaces/prod/widgets/w/m`, 404, 'the cluster serves no resource "widgets"'],
     [`/apis/${GROUP}/v1beta2/namespaces/prod/pods/%E0%A4%A/m`, 400, 'malformed percent-encoding in the path'],
     [`/apis/${GROUP}/v1beta2/namespaces/prod/pods/*/m?labelSelector=a%20in%20(`, 400, 'labelSelector:'],
+    [
+      `/apis//${GROUP}/v1beta2`,
+      404,
+      `the server could not find the requested resource /apis//${GROUP}/v1beta2`,
+    ],
+    [`//apis/${GROUP}/v1beta2`, 404, 'the server could not find the requested resource'],
+    [`/apis/${GROUP}/v1beta2/namespaces//pods/*/m`, 404, 'the server could not find the requested resource'],
   ])('GET %s → %i', async (path, code, message) => {
     const err = await apiErrorOf(get(path));
     expect(err.code).toBe(code);
