@@ -280,8 +280,9 @@ export interface Decision {
   /** The conditions this pass would write (last write wins, as the controller). */
   conditions: ExpectedCondition[];
   /**
-   * What the HPA status would read after this pass: desiredReplicas = desired on rescale, else current.
-   * Compared with status.desiredReplicas (undefined when the status has none).
+   * status.desiredReplicas (the controller's last pass) lies within what this pass computes
+   * (desiredReplicas, or the precision range); false means the metrics moved since, or the
+   * controller sees something the snapshot does not. Undefined when the status has none.
    */
   agreesWithStatus?: boolean;
   /** Notes on assumptions (controller flags, feature gates, unknown history). */

@@ -51,13 +51,33 @@ export function describeCause(cause: MetricFailureCause): string {
   }
 }
 
-function heldBy(d: Decision): string {
-  const steps = d.normalization.filter((s) => s.input !== s.output || s.bounded);
-  const reasons = steps.map((s) => {
-    if (s.step === 'Stabilize') return s.bounded ? `stabilization (${s.bounded.because})` : 'stabilization';
-    return s.reason === 'ScaleUpLimit' || s.reason === 'ScaleDownLimit' ? 'the scale rate limit' : s.reason;
-  });
-  return reasons.join(' and ');
+const LIMITS: Record<string, string> = {
+  ScaleUpLimit: 'the scale-up rate limit',
+  ScaleDownLimit: 'the scale-down rate limit',
+  TooManyReplicas: 'maxReplicas',
+  TooFewReplicas: 'minReplicas',
+};
+
+/** What moved the proposal: stabilization and/or the limit that bound it. */
+function heldBy(d: Decision, proposal: number): string {
+  const direction = proposal > d.currentReplicas ? 'scale-up' : 'scale-down';
+  const reasons: string[] = [];
+  for (const step of d.normalization) {
+    if (step.input === step.output) continue;
+    reasons.push(
+      step.step === 'Stabilize'
+        ? `the ${direction} stabilization window`
+        : (LIMITS[step.reason] ?? step.reason),
+    );
+  }
+  return reasons.join(' and ') || 'the controller';
+}
+
+/** ", or N if …" when the controller's memory leaves the result open. */
+function otherwise(d: Decision): string {
+  if (d.precision.kind !== 'bounded') return '';
+  const other = d.precision.min === d.desiredReplicas ? d.precision.max : d.precision.min;
+  return ` (or ${other}: ${d.precision.because})`;
 }
 
 /** The decision in one sentence. */
@@ -87,15 +107,15 @@ export function narrate(d: Decision): string {
   const deciding = d.metrics.find((m) => m.index === d.decidingMetric);
   const value = deciding ? describeMetricValue(deciding) : 'the metrics';
   const proposal = d.proposal ?? current;
-  const range = d.precision.kind === 'bounded' ? ` (between ${d.precision.min} and ${d.precision.max})` : '';
   if (d.desiredReplicas === current) {
     if (proposal === current) {
       return deciding?.path === 'WithinTolerance' || deciding?.path === 'FilledWithinTolerance'
         ? `stays at ${current} because ${value}, within the tolerance`
         : `stays at ${current} because ${value}`;
     }
-    return `stays at ${current}${range}: ${value}, which asks for ${proposal}, but ${heldBy(d)} holds it`;
+    return `stays at ${current}${otherwise(d)}: ${value}, which asks for ${proposal}, but ${heldBy(d, proposal)} holds it`;
   }
-  const limitedFrom = d.desiredReplicas !== proposal ? `, limited from ${proposal} by ${heldBy(d)}` : '';
-  return `scales to ${d.desiredReplicas}${range} because ${value}${limitedFrom}`;
+  const limitedFrom =
+    d.desiredReplicas !== proposal ? `, limited from ${proposal} by ${heldBy(d, proposal)}` : '';
+  return `scales to ${d.desiredReplicas}${otherwise(d)} because ${value}${limitedFrom}`;
 }

@@ -1,5 +1,5 @@
 // The HPA snapshot: everything `explain hpa` reads from the cluster, as one JSON document. The
-// decision is computed from it alone (decide.ts), so `--from-snapshot` explains offline with the same
+// decision is computed from it alone (decision.ts), so `--from-snapshot` explains offline with the same
 // output as the live command, and Kubernetes' own controller test cases can be written as snapshots.
 // Objects are kept as the API sent them (minus managedFields): the format follows Kubernetes, not us.
 // Documented for users in docs/hpa-snapshot.md.
