@@ -12,6 +12,7 @@ import type {
 } from './decision.ts';
 import {
   goLabelSelector,
+  InvalidObject,
   type MetricSpec,
   metricSelectorError,
   type Pod,
@@ -198,12 +199,15 @@ export function computeMetric(
       addThresholds(decision, statistic, decision.proposal, proposalAt);
     }
   } catch (e) {
-    if (!(e instanceof MetricStop || e instanceof CalcError)) throw e;
-    decision.failure = {
-      reason: failureReason(spec),
-      message: `${UNABLE}${e.message}`,
-      cause: e.cause as MetricFailureCause,
-    };
+    // An answer the API client could not have decoded (a bad quantity) fails the metric, as there.
+    const cause: MetricFailureCause | undefined =
+      e instanceof MetricStop || e instanceof CalcError
+        ? e.cause
+        : e instanceof InvalidObject
+          ? { kind: 'Invalid', message: e.message }
+          : undefined;
+    if (!cause) throw e;
+    decision.failure = { reason: failureReason(spec), message: `${UNABLE}${(e as Error).message}`, cause };
     delete decision.proposal;
   }
   return decision;

@@ -404,6 +404,19 @@ describe('failures a printer can turn into a fix', () => {
     expect(m.label).toBe('cpu container resource utilization (percentage of request)');
   });
 
+  it('an answer with a value that is not a quantity fails that metric only', () => {
+    const s = podsHpa([500, 500]);
+    s.metrics = [
+      ok(PODS_PATH, {
+        ...podsMetricList([500, 500]),
+        items: [{ describedObject: { name: 'test-pod-0' }, value: 'lots' }],
+      }),
+    ];
+    const m = decide(s).metrics[0] as MetricDecision;
+    expect(m.failure?.cause.kind).toBe('Invalid');
+    expect(m.failure?.message).toContain('value of test-pod-0: invalid quantity "lots"');
+  });
+
   it("an invalid metric selector is the metric's failure", () => {
     const s = podsHpa([500]);
     const spec = (s.hpa.body as { spec: { metrics: { pods: { metric: Record<string, unknown> } }[] } }).spec;

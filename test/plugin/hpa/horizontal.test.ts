@@ -50,7 +50,7 @@
 // | TestHPARescaleWithSuccessfulConflictRetry                      | 1        | 1 (e)  |
 // | TestReconciliationDurationIsRecorded(OnError), …TotalCount…    | 3        | 3 (e)  |
 // | TestBuildQuantity                                              | 7        | 7      |
-// | total                                                          | 191      | 187    |
+// | total                                                          | 185      | 181    |
 //
 // (a) The HPAOptimizedSelectorStore gate only changes how the controller finds overlapping HPAs; the
 //     snapshot carries the overlap (conflictingHPAs, found by the fetching side), so each test is one case.

@@ -15,12 +15,12 @@
 // | TestReplicaCalcObjectPerPodMetric                    | 4        | 4      |
 // | TestReplicaCalcExternalMetric                        | 5        | 5      |
 // | TestReplicaCalcResourceTolerance                     | 6        | 6      |
-// | TestReplicaCalcResourceMissingMetrics                | 16       | 16     |
+// | TestReplicaCalcResourceMissingMetrics                | 15       | 15     |
 // | TestReplicaCalcComputedToleranceAlgImplementation    | 2        | 2      |
 // | TestGroupPods                                        | 14       | 14     |
 // | TestCalculateRequests                                | 9        | 9      |
 // | TestCalculatePodRequestsFromContainers_NonExistent…  | 1        | 1      |
-// | total                                                | 101      | 101    |
+// | total                                                | 100      | 100    |
 //
 // Not portable: none. TestGroupPods, TestCalculateRequests and the non-existent container case test
 // internal functions; they run against groupPods / calculateRequests on pods read from pod JSON.
