@@ -371,12 +371,6 @@ function tolerancesFor(hpa: Hpa, snapshot: HPASnapshot): Tolerances {
   return t;
 }
 
-function conditionStatus(hpa: Hpa, type: string): HpaConditionView | undefined {
-  return hpa.status.conditions.find((c) => c.type === type);
-}
-
-type HpaConditionView = Hpa['status']['conditions'][number];
-
 function explain(
   snapshot: HPASnapshot,
   memory: ControllerMemory | undefined,
@@ -444,7 +438,8 @@ function explain(
   const hasObjectOrExternal = hpa.metrics.some((m) => m.type === 'Object' || m.type === 'External');
   const legacyZero = minor !== undefined && minor < 37;
   const scaleToZeroGate = settings.scaleToZero ?? true;
-  const scaledToZero = scaleToZeroGate && conditionStatus(hpa, 'ScaledToZero')?.status === 'True';
+  const scaledToZero =
+    scaleToZeroGate && hpa.status.conditions.find((c) => c.type === 'ScaledToZero')?.status === 'True';
   let computeMetrics = true;
   if (current === 0) {
     const fromZero = legacyZero
@@ -475,6 +470,7 @@ function explain(
     decision.branch = 'Metrics';
     const proposal = computeReplicas(decision, hpa, scale, snapshot, now);
     if (proposal === undefined) return finish(decision);
+    // As reconcileAutoscaler: a proposal of 0 (scale to zero) names no metric in the event.
     let desired = 0;
     let rescaleMetric = '';
     if (proposal.replicas > desired) {
