@@ -11,15 +11,15 @@ import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Status } from '../../shared/api-types.ts';
 import type { CertPair } from '../harness/pki.ts';
-import { eventually, kubectl } from './helpers.ts';
-import { AS_ADMIN, frontProxyClient, send, tlsAgent } from './proxy-instance.ts';
+import { eventually, kubectl, proxyAgent } from './helpers.ts';
+import { AS_ADMIN, frontProxyClient, send } from './proxy-instance.ts';
 
 const CUSTOM = '/apis/custom.metrics.k8s.io/v1beta2';
 const PODS_QPS = `${CUSTOM}/namespaces/default/pods/*/qps`;
 const EXTERNAL = '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/external_requests_per_second';
 const POD_METRICS = '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods';
-// The stack's serving certificate names localhost too: no dependence on the Service's namespace.
-const SERVERNAME = 'localhost';
+// The name proxyAgent() verifies, for the raw connections.
+const SERVERNAME = 'cmetrics.cmetrics.svc';
 
 interface Case {
   what: string;
@@ -372,8 +372,8 @@ function expectAnswer(c: Case, answer: { status: number; body: unknown }) {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cmetrics-e2e-bad-input-'));
   client = frontProxyClient(dir);
-  frontProxy = tlsAgent(servingCa(), SERVERNAME, client);
-  anonymous = tlsAgent(servingCa(), SERVERNAME);
+  frontProxy = proxyAgent(client);
+  anonymous = proxyAgent();
   writeFileSync(join(dir, 'body.json'), '{"kind":"Status"}');
   // Bad input is judged against a proxy that serves the good input: qps discovered, pods scraped.
   await eventually(

@@ -57,7 +57,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     for await (const c of req) chunks.push(c as Buffer);
     const active = faulted.test(path) ? fault : ({ kind: 'none' } as Fault);
     if (active.kind === 'status') {
-      res.writeHead(active.status, { 'content-type': active.contentType ?? 'application/json' }).end(active.body);
+      res
+        .writeHead(active.status, { 'content-type': active.contentType ?? 'application/json' })
+        .end(active.body);
       return;
     }
     if (active.kind === 'delay') {
@@ -67,7 +69,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const real = await forward(req, Buffer.concat(chunks));
     const body =
       active.kind === 'corrupt'
-        ? Buffer.concat([real.body.subarray(0, Math.floor(real.body.length / 2)), Buffer.from('\u0000<html>garbage')])
+        ? Buffer.concat([
+            real.body.subarray(0, Math.floor(real.body.length / 2)),
+            Buffer.from('\u0000<html>garbage'),
+          ])
         : real.body;
     res.writeHead(real.status, { ...real.headers, 'content-length': String(body.length) }).end(body);
   };
