@@ -1,7 +1,7 @@
 // What the end-to-end tests share: kubectl against the harness, raw API reads, bounded waits,
 // Prometheus queries (and comparisons with them), a load generator that stops by itself, and calls
 // straight to the proxy.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -15,6 +15,20 @@ export function kubectl(args: string[], input?: string): string {
     encoding: 'utf8',
     input,
     stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** kubectl without blocking the event loop, for scenarios that run side by side; rejects with its stderr. */
+export function kubectlAsync(args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      join(inject('binDir'), 'kubectl'),
+      [`--kubeconfig=${inject('kubeconfig')}`, ...args],
+      { encoding: 'utf8', maxBuffer: 64 << 20 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : resolve(stdout),
+    );
+    child.stdin?.end(input);
   });
 }
 

@@ -1,6 +1,6 @@
 // The plugin as users run it: the bundle `npm run build` makes, found by the real kubectl on PATH as
 // kubectl-cmetrics (with kubectl_complete-cmetrics beside it), against the harness's cluster.
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { execFile, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,22 @@ export function kubectlOnPath(
 
 export function cmetrics(plugin: Installed, args: string[], env: NodeJS.ProcessEnv = {}) {
   return kubectlOnPath(plugin, ['cmetrics', ...args], env);
+}
+
+/** `kubectl cmetrics ARGS` without blocking the event loop: its exit code and output. */
+export function cmetricsAsync(
+  plugin: Installed,
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      join(inject('binDir'), 'kubectl'),
+      ['cmetrics', ...args],
+      { encoding: 'utf8', env: plugin.env, timeout: 60_000, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) =>
+        resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
 }
 
 /**
