@@ -7,12 +7,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Agent } from 'undici';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import type { Status } from '../../shared/api-types.ts';
+import type { MetricValueList, Status } from '../../shared/api-types.ts';
 import {
   type K8sObject,
+  KUSTOMIZE_BASE,
   KUSTOMIZE_COMPONENTS,
   PROXY_USER,
   renderHelm,
@@ -20,6 +21,7 @@ import {
   SHIPPED,
 } from '../harness/deploy.ts';
 import { clientCert } from '../harness/pki.ts';
+import { freePort, type Proc, startProcess, stopProcess } from '../harness/processes.ts';
 import { apiServiceAvailable, direct, eventually, getRaw, kubectl, proxyAgent } from './helpers.ts';
 
 const NAMESPACE = 'e2e-deploy';
@@ -302,6 +304,99 @@ describe('the proxy the harness runs', () => {
       ),
     ) as { status: { allowed: boolean } };
     expect(review.status.allowed).toBe(true);
+  });
+});
+
+describe("the Deployment's container, run out of cluster as the shipped ServiceAccount", () => {
+  let proc: Proc | undefined;
+  let port = 0;
+  let dir: string;
+  let aggregatorAgent: Agent;
+  const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cmetrics-e2e-deploy-container-'));
+    const deployment = renderKustomize(binDir()).find((o) => o.kind === 'Deployment') as K8sObject & {
+      spec: { template: { spec: { containers: { args: string[] }[] } } };
+    };
+    const pki = join(inject('workDir'), 'pki');
+    port = await freePort();
+    // The shipped arguments, with the files and addresses of this machine; the rest as shipped.
+    const rewrite: Record<string, string> = {
+      '--config': join(KUSTOMIZE_BASE, 'config.yaml'),
+      '--prometheus-url': inject('prometheusUrl'),
+      '--tls-cert-file': join(pki, 'cmetrics-proxy-serving.crt'),
+      '--tls-private-key-file': join(pki, 'cmetrics-proxy-serving.key'),
+      '--secure-port': String(port),
+    };
+    const args = (deployment.spec.template.spec.containers[0]?.args ?? []).map((a) => {
+      const [flag = '', value] = a.split('=', 2);
+      return value !== undefined && flag in rewrite ? `${flag}=${rewrite[flag]}` : a;
+    });
+    expect(args.filter((a) => a.startsWith('--'))).toHaveLength(args.length);
+    proc = startProcess(
+      'cmetrics-proxy-shipped-args',
+      process.execPath,
+      [
+        join(KUSTOMIZE_BASE, '..', '..', '..', 'cmd', 'cmetrics-proxy.ts'),
+        ...args,
+        '--bind-address=127.0.0.1',
+        `--kubeconfig=${join(inject('workDir'), 'cmetrics-proxy-sa.kubeconfig')}`,
+      ],
+      dir,
+    );
+    aggregatorAgent = proxyAgent(clientCert(dir, inject('frontProxyCa'), 'aggregator', 'front-proxy-client'));
+  });
+
+  afterAll(async () => {
+    if (proc) await stopProcess(proc, 30_000);
+    await Promise.all([insecure.close(), aggregatorAgent?.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('passes its liveness and readiness probes (HTTPS, unverified, as the kubelet probes)', async () => {
+    const probe = async (path: string) => {
+      const res = await request(`https://127.0.0.1:${port}${path}`, { dispatcher: insecure });
+      return { status: res.statusCode, text: await res.body.text() };
+    };
+    const ready = await eventually(
+      'the proxy with the shipped arguments ready',
+      async () => {
+        const r = await probe('/readyz');
+        return r.status === 200 ? r.text : undefined;
+      },
+      90_000,
+    );
+    expect(ready).toContain('readyz check passed');
+    expect((await probe('/livez')).status).toBe(200);
+  });
+
+  it.each([
+    // Each needs a watch the shipped ClusterRole allows: namespaces, services, pods.
+    '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/metrics/total_req_num',
+    '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/services/custom-metrics-app/total_req_num',
+    '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/total_req_num',
+  ])('serves the shipped rules on the harness series: %s', async (path) => {
+    const res = await eventually(`${path} answered`, async () => {
+      const r = await direct(
+        path,
+        aggregatorAgent,
+        { 'x-remote-user': 'e2e-deploy-admin', 'x-remote-group': 'system:masters' },
+        port,
+      );
+      return r.status === 200 ? r : undefined;
+    });
+    expect(res.body.kind).toBe('MetricValueList');
+    expect((res.body as unknown as MetricValueList).items.length).toBeGreaterThan(0);
+  });
+
+  it('stops cleanly on SIGTERM, after the shipped shutdown delay', async () => {
+    const running = proc as Proc;
+    proc = undefined;
+    const started = Date.now();
+    await stopProcess(running, 30_000);
+    expect(await running.exited).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5000);
   });
 });
 

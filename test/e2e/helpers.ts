@@ -210,9 +210,14 @@ export function proxyAgent(client?: { cert: string; key: string }): Agent {
   });
 }
 
-/** A GET sent straight to the proxy: the status code and the parsed body. */
-export async function direct(path: string, dispatcher: Agent, headers: Record<string, string> = {}) {
-  const res = await request(`https://127.0.0.1:${inject('proxyPort')}${path}`, { dispatcher, headers });
+/** A GET sent straight to the proxy (the stack's, or the one on `port`): the status code and the parsed body. */
+export async function direct(
+  path: string,
+  dispatcher: Agent,
+  headers: Record<string, string> = {},
+  port = inject('proxyPort'),
+) {
+  const res = await request(`https://127.0.0.1:${port}${path}`, { dispatcher, headers });
   return { status: res.statusCode, body: (await res.body.json()) as Status | { kind: string } };
 }
 
