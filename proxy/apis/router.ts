@@ -66,6 +66,7 @@ export function createRouter(
         `${group} has no version ${version}; served versions: ${served.versions.join(', ')}`,
       );
     }
+    if (rest[0] === 'namespaces' && rest[1] !== undefined) checkNamespace(rest[1]);
     if (group === CUSTOM_GROUP) {
       const v = version as CustomVersion;
       if (!rest.length) return { code: 200, body: customMetricsResourceList(v, backend.registry().list()) };
@@ -100,6 +101,21 @@ function decodeSegment(segment: string): string {
   } catch {
     throw new ApiError(400, `malformed percent-encoding in the path: ${segment}`);
   }
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * A namespace is a DNS-1123 label: anything else names none, and is refused before it reaches a
+ * query (the adapter's `.LabelValuesByName` puts it in PromQL unquoted).
+ */
+function checkNamespace(namespace: string): void {
+  if (namespace.length <= 63 && DNS1123_LABEL.test(namespace)) return;
+  const shown = namespace.length > 70 ? `${namespace.slice(0, 70)}…` : namespace;
+  throw new ApiError(
+    400,
+    `namespace ${JSON.stringify(shown)} is not a valid namespace name: a lowercase RFC 1123 label of at most 63 characters must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name')`,
+  );
 }
 
 function notFound(path: string): ApiError {

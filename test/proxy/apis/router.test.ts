@@ -212,6 +212,14 @@ describe('errors', () => {
     [`/apis/${GROUP}/v1beta2/namespaces/prod/pods/%E0%A4%A/m`, 400, 'malformed percent-encoding in the path'],
     [`/apis/${GROUP}/v1beta2/namespaces/prod/pods/*/m?labelSelector=a%20in%20(`, 400, 'labelSelector:'],
     [
+      `/apis/${GROUP}/v1beta2/namespaces/a%22b/pods/*/m`,
+      400,
+      'namespace "a\\"b" is not a valid namespace name',
+    ],
+    [`/apis/${EXTERNAL}/v1beta1/namespaces/Prod/m`, 400, 'namespace "Prod" is not a valid namespace name'],
+    [`/apis/${EXTERNAL}/v1beta1/namespaces/${'a'.repeat(64)}/m`, 400, 'is not a valid namespace name'],
+    [`/apis/${GROUP}/v1beta2/namespaces/de%00fault/metrics/m`, 400, 'is not a valid namespace name'],
+    [
       `/apis//${GROUP}/v1beta2`,
       404,
       `the server could not find the requested resource /apis//${GROUP}/v1beta2`,
