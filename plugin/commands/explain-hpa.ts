@@ -7,6 +7,7 @@ import {
   EXTERNAL_GROUP,
   RESOURCE_GROUP,
 } from '../../shared/api-types.ts';
+import { KubeApiError } from '../../shared/kube.ts';
 import { CliError } from '../errors.ts';
 import { type Decision, decide, SnapshotUnusable } from '../hpa/decision.ts';
 import { narrate } from '../hpa/narrative.ts';
@@ -18,9 +19,9 @@ import {
   type StatusCondition,
 } from '../printers/explain-hpa.ts';
 import { type DocumentFormat, formatDocument } from '../printers/output.ts';
-import type { APIService, HorizontalPodAutoscaler, Scale } from './api.ts';
+import { type APIService, type HorizontalPodAutoscaler, RequestFailed, type Scale } from './api.ts';
 import { customMetricProblem, customMetricsOf, externalMetricProblem } from './discovery.ts';
-import { apiServiceProblem, forbidden, unavailable } from './explain.ts';
+import { apiServiceProblem, explain, forbidden, unavailable } from './explain.ts';
 import {
   type ControllerFlags,
   controllerSettings,
@@ -104,42 +105,32 @@ export function reproduce(c: MetricCall): string | undefined {
 
 const items = <T>(f: Fetched<unknown> | undefined) => (f?.body as { items?: T[] } | undefined)?.items;
 
-function fetchFailed(
+/** A failed metric call: explain.ts's line, with what only the snapshot can tell for 403, 404 and 5xx. */
+async function fetchFailed(
   snapshot: ExplainSnapshot,
   failure: { path: string; code: number; message: string },
-): string {
+): Promise<string> {
   const { path, code, message } = failure;
   const call = parseMetricPath(path);
-  const again = call && reproduce(call);
-  const tryAgain = again ? `; see for yourself: ${again}` : '';
-  switch (code) {
-    case 0:
-      return `${message}; check the cluster address, or raise --request-timeout if it timed out`;
-    case 401:
-      return `the API server did not accept the kubeconfig's credentials (${message}); renew them or choose another --context`;
-    case 403:
-      return `${forbidden(message)}; the controller has its own access: check it with kubectl cmetrics doctor`;
-    case 502:
-    case 503:
-    case 504: {
-      if (!call) return `${message} (HTTP ${code}); try again`;
-      const services = items<APIService>(snapshot.diagnosis?.apiServices);
-      const down = services
-        ?.filter((s) => s.spec.group === call.group)
-        .map(unavailable)
-        .find(Boolean);
-      if (down) return down;
-      if (services === undefined) return apiServiceProblem(undefined, call.group);
-      return `${message} (HTTP ${code}): the APIService is Available, so its server failed to answer; check it with kubectl cmetrics doctor${tryAgain}`;
-    }
-    case 404:
-      return (
-        notServed(snapshot, call, message) ??
-        `${message}${again ? `; see for yourself: ${again}` : '; check the names in the HPA spec'}`
-      );
-    default:
-      return `${message} (HTTP ${code})${tryAgain}`;
+  if (code === 403) {
+    return `${forbidden(message)}; the controller has its own access: check it with kubectl cmetrics doctor`;
   }
+  if (call && code >= 502 && code <= 504) {
+    const services = items<APIService>(snapshot.diagnosis?.apiServices);
+    const down = services
+      ?.filter((s) => s.spec.group === call.group)
+      .map(unavailable)
+      .find(Boolean);
+    if (down) return down;
+    if (services === undefined) return apiServiceProblem(undefined, call.group);
+    const again = reproduce(call);
+    return `${message} (HTTP ${code}): the APIService is Available, so its server failed to answer; check it with kubectl cmetrics doctor${again ? `; see for yourself: ${again}` : ''}`;
+  }
+  if (code === 404) {
+    const line = notServed(snapshot, call, message);
+    if (line) return line;
+  }
+  return explain(new RequestFailed(path, new KubeApiError(message, code)), undefined);
 }
 
 /** A 404: the metric is not advertised (with the closest names), or it is but has no value here. */
@@ -170,18 +161,19 @@ function podsCommand(d: Decision, snapshot: ExplainSnapshot): string {
 }
 
 /** For each failed metric (by index): what is wrong and what to do, one line. */
-export function diagnose(snapshot: ExplainSnapshot, d: Decision): Record<number, string> {
+export async function diagnose(snapshot: ExplainSnapshot, d: Decision): Promise<Record<number, string>> {
   const fixes: Record<number, string> = {};
   for (const m of d.metrics) {
     const cause = m.failure?.cause;
     if (!cause) continue;
     switch (cause.kind) {
       case 'FetchFailed':
-        fixes[m.index] = fetchFailed(snapshot, cause);
+        fixes[m.index] = await fetchFailed(snapshot, cause);
         break;
       case 'NotFetched':
-        fixes[m.index] =
-          `not requested: the target's scale has no usable selector; check: kubectl get --raw ${quote(snapshot.scale?.path ?? '')}`;
+        fixes[m.index] = (snapshot.scale?.body as Scale | undefined)?.status?.selector
+          ? `not requested: the metric's selector is invalid; correct the HPA's spec.metrics[${m.index}]`
+          : `not requested: the target's scale has no selector; check: kubectl get --raw ${quote(snapshot.scale?.path ?? '')}`;
         break;
       case 'NoValues': {
         const call = cause.path ? parseMetricPath(cause.path) : undefined;
@@ -223,7 +215,10 @@ function statusConditions(snapshot: ExplainSnapshot): StatusCondition[] {
 }
 
 /** The explanation of a snapshot: the same text (or document) whether fetched now or loaded from a file. */
-export function renderExplanation(snapshot: ExplainSnapshot, output: DocumentFormat | undefined): string {
+export async function renderExplanation(
+  snapshot: ExplainSnapshot,
+  output: DocumentFormat | undefined,
+): Promise<string> {
   let decision: Decision;
   try {
     decision = decide(snapshot);
@@ -235,7 +230,7 @@ export function renderExplanation(snapshot: ExplainSnapshot, output: DocumentFor
     decision,
     statusConditions: statusConditions(snapshot),
     narrative: narrate(decision),
-    fixes: diagnose(snapshot, decision),
+    fixes: await diagnose(snapshot, decision),
     controller: snapshot.controller,
   };
   return output ? formatDocument(explanationDocument(explanation), output) : explanationText(explanation);
@@ -263,6 +258,6 @@ export async function runExplainHpa(ctx: RunContext, a: ExplainHpaArgs): Promise
     snapshot = await fetchSnapshot(session, a.name, controllerSettings(DEFAULT_CONTROLLER_SETTINGS, a));
     if (a.saveSnapshot) saveSnapshot(a.saveSnapshot, snapshot);
   }
-  ctx.io.out(renderExplanation(snapshot, a.output));
+  ctx.io.out(await renderExplanation(snapshot, a.output));
   return 0;
 }

@@ -182,6 +182,29 @@ describe('diagnose', () => {
       'not found; see what is served: kubectl cmetrics list (repeat the call: kubectl cmetrics get external queue -n shop -l q=jobs)',
     ],
     [
+      'a server error keeps its code, as explain.ts says it',
+      { kind: 'FetchFailed', path: FAILED_PODS_PATH, code: 500, message: 'boom' },
+      undefined,
+      'boom (HTTP 500)',
+    ],
+    [
+      'a server that cannot be reached',
+      {
+        kind: 'FetchFailed',
+        path: FAILED_PODS_PATH,
+        code: 0,
+        message: 'cannot reach the Kubernetes API at https://k:6443: timeout',
+      },
+      undefined,
+      'cannot reach the Kubernetes API at https://k:6443: timeout; check the cluster address in the kubeconfig (--kubeconfig, --context), or raise --request-timeout if it timed out',
+    ],
+    [
+      'not requested although the scale has a selector: the metric selector is invalid',
+      { kind: 'NotFetched' },
+      undefined,
+      "not requested: the metric's selector is invalid; correct the HPA's spec.metrics[0]",
+    ],
+    [
       'containers without requests: which pods and containers',
       {
         kind: 'MissingRequests',
@@ -218,13 +241,13 @@ describe('diagnose', () => {
       undefined,
       "target.averageValue is not a quantity; correct the HPA's spec.metrics[0]",
     ],
-  ])('%s', (_what, cause, diagnosis, fix) => {
-    expect(diagnose(snapshotWith(diagnosis), failedWith(cause))).toEqual({ 0: fix });
+  ])('%s', async (_what, cause, diagnosis, fix) => {
+    expect(await diagnose(snapshotWith(diagnosis), failedWith(cause))).toEqual({ 0: fix });
   });
 
-  it('has nothing to say about metrics that did not fail', () => {
+  it('has nothing to say about metrics that did not fail', async () => {
     expect(
-      diagnose(snapshotWith(undefined), {
+      await diagnose(snapshotWith(undefined), {
         namespace: 'shop',
         metrics: [{ index: 0 }],
       } as unknown as Decision),
