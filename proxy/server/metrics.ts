@@ -1,6 +1,7 @@
 // The proxy's own metrics, served at /metrics in Prometheus' text format. Every label value is from
 // a bounded set: API groups, resources the cluster or the configuration knows, endpoints, reasons.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import type { ReloadStatus } from '../config-reload.ts';
 import type { RequestAttributes } from './request-info.ts';
 
@@ -44,7 +45,7 @@ export function requestLabels(
   return { group: a.group, resource: knownResource(a.group, a.resource) ? a.resource : 'unknown' };
 }
 
-const GROUPS = new Set(['metrics.k8s.io', 'custom.metrics.k8s.io', 'external.metrics.k8s.io']);
+const GROUPS = new Set([RESOURCE_GROUP, CUSTOM_GROUP, EXTERNAL_GROUP]);
 function knownGroup(group: string): boolean {
   return GROUPS.has(group);
 }

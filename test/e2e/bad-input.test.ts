@@ -36,17 +36,24 @@ const q = (path: string, params: Record<string, string>) => `${path}?${new URLSe
 const PATHS: Case[] = [
   { what: 'dot segments climbing out', path: `${PODS_QPS}/../../../../../../../etc/passwd`, want: [404] },
   { what: 'encoded dot segments', path: `${CUSTOM}/namespaces/%2e%2e/%2e%2e/pods/*/qps`, want: [404] },
-  // Namespaces are looked up by name, as kube-apiserver does: one that cannot exist has no pods.
-  { what: 'a NUL in the namespace', path: `${CUSTOM}/namespaces/de%00fault/pods/*/qps`, want: [404] },
+  // A namespace is a DNS-1123 label: anything else is refused before it can reach a query.
+  {
+    what: 'a NUL in the namespace',
+    path: `${CUSTOM}/namespaces/de%00fault/pods/*/qps`,
+    want: [400],
+    message: /is not a valid namespace name/,
+  },
   {
     what: 'an encoded slash in the namespace',
     path: `${CUSTOM}/namespaces/default%2Fkube-system/pods/*/qps`,
-    want: [404],
+    want: [400],
+    message: /is not a valid namespace name/,
   },
   {
     what: 'a namespace of 10,000 characters',
     path: `${CUSTOM}/namespaces/${'a'.repeat(10_000)}/pods/*/qps`,
-    want: [404],
+    want: [400],
+    message: /is not a valid namespace name/,
   },
   { what: 'a pod name of 2,000 characters', path: `${POD_METRICS}/${'p'.repeat(2000)}`, want: [404] },
   {
@@ -54,7 +61,12 @@ const PATHS: Case[] = [
     path: `${CUSTOM}/namespaces/default/pods/*/${'m'.repeat(5000)}`,
     want: [404],
   },
-  { what: 'a unicode namespace', path: `${CUSTOM}/namespaces/d%C3%A9fault/pods/*/qps`, want: [404] },
+  {
+    what: 'a unicode namespace',
+    path: `${CUSTOM}/namespaces/d%C3%A9fault/pods/*/qps`,
+    want: [400],
+    message: /is not a valid namespace name/,
+  },
   { what: 'an emoji metric', path: `${CUSTOM}/namespaces/default/pods/*/%F0%9F%94%A5`, want: [404] },
   { what: 'percent-encoding that is not UTF-8', path: `${CUSTOM}/namespaces/%C3%28/pods/*/qps`, want: [400] },
   { what: 'a malformed percent escape', path: `${CUSTOM}/namespaces/%zz/pods/*/qps`, want: [400] },
@@ -69,11 +81,10 @@ const PATHS: Case[] = [
     want: [404],
   },
   {
-    // Escaped into the query, which finds nothing: NotFound, naming the query sent.
     what: 'a quote in an external namespace',
     path: `/apis/external.metrics.k8s.io/v1beta1/namespaces/a%22b/external_requests_per_second`,
-    want: [404],
-    message: /namespace="a\\"b"/,
+    want: [400],
+    message: /is not a valid namespace name/,
   },
   {
     what: 'PromQL in an external metric name',
@@ -295,6 +306,15 @@ const VIA_AGGREGATOR: { what: string; args: string[]; reason: string }[] = [
     reason: 'BadRequest',
   },
   {
+    what: 'get --raw with an upper-case namespace',
+    args: [
+      'get',
+      '--raw',
+      `/apis/external.metrics.k8s.io/v1beta1/namespaces/Default/external_requests_per_second`,
+    ],
+    reason: 'BadRequest',
+  },
+  {
     what: 'get --raw of a missing metric',
     args: ['get', '--raw', `${CUSTOM}/namespaces/default/pods/*/no_such_metric`],
     reason: 'NotFound',
@@ -415,7 +435,7 @@ describe('hostile paths without credentials', () => {
     tried++;
     const answer = await send(port(), c.path, anonymous);
     // A path the server's URL parsing keeps outside /apis is still refused before anything else.
-    expectAnswer({ ...c, want: [401] }, answer);
+    expectAnswer({ ...c, want: [401], message: /^Unauthorized: / }, answer);
   });
 });
 

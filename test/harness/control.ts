@@ -2,6 +2,7 @@
 // which owns the control plane's processes): a small HTTP endpoint on loopback.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { runningProcesses } from './processes.ts';
 import type { Stack } from './stack.ts';
 
 export interface HarnessControl {
@@ -9,7 +10,10 @@ export interface HarnessControl {
   close(): Promise<void>;
 }
 
-/** `POST /kube-apiserver/restart`: answers 200 once the restarted kube-apiserver is ready. */
+/**
+ * `POST /kube-apiserver/restart`: answers 200 once the restarted kube-apiserver is ready.
+ * `GET /process-groups`: the harness's processes now (a restarted one has a new group), as JSON.
+ */
 export async function startHarnessControl(stack: Stack): Promise<HarnessControl> {
   const server = createServer((req, res) => {
     if (req.method === 'POST' && req.url === '/kube-apiserver/restart') {
@@ -19,7 +23,15 @@ export async function startHarnessControl(stack: Stack): Promise<HarnessControl>
       );
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('POST /kube-apiserver/restart\n');
+    if (req.method === 'GET' && req.url === '/process-groups') {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(runningProcesses().map((p) => p.pid)));
+      return;
+    }
+    res
+      .writeHead(404, { 'content-type': 'text/plain' })
+      .end('POST /kube-apiserver/restart, GET /process-groups\n');
   });
   // A restart takes longer than Node's default request timeouts allow for.
   server.requestTimeout = 0;
