@@ -73,11 +73,12 @@ try {
   }
   await agent.close();
   const rss = samples.map((s) => s.rssMiB);
-  // Growth over the second half: the first minutes include warm-up (JIT, caches, pools).
+  // Growth over the second half (the first includes warm-up: JIT, caches, pools), least squares.
   const half = samples.slice(Math.floor(samples.length / 2));
-  const first = half[0] as { minute: number; rssMiB: number };
-  const last = half.at(-1) as { minute: number; rssMiB: number };
-  const slope = last.minute > first.minute ? (last.rssMiB - first.rssMiB) / (last.minute - first.minute) : 0;
+  const meanX = half.reduce((a, s) => a + s.minute, 0) / half.length;
+  const meanY = half.reduce((a, s) => a + s.rssMiB, 0) / half.length;
+  const sxx = half.reduce((a, s) => a + (s.minute - meanX) ** 2, 0);
+  const slope = sxx ? half.reduce((a, s) => a + (s.minute - meanX) * (s.rssMiB - meanY), 0) / sxx : 0;
   console.log(
     `soak done: ${requests} requests, ${errors} errors; RSS first ${rss[0]?.toFixed(1)} MiB, last ${rss.at(-1)?.toFixed(1)} MiB, max ${Math.max(...rss).toFixed(1)} MiB, peak (VmHWM) ${memory(pid).peakRssMiB.toFixed(1)} MiB; second-half growth ${slope.toFixed(2)} MiB/min`,
   );
