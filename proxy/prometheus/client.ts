@@ -189,20 +189,27 @@ export class PrometheusClient {
   /**
    * Visits each series matching a selector seen between start and end (its labels, the name in
    * `__name__`) while the answer streams in, so memory does not grow with the number of series.
-   * Returns how many there were.
+   * Returns how many there were. `timeoutMs` bounds the whole answer, never below the query
+   * timeout: Prometheus gathers a million series for many seconds before it sends the first byte.
    */
   async series(
     match: string,
     startMs: number,
     endMs: number,
     visit: (labels: Record<string, string>) => void,
+    timeoutMs = 0,
   ): Promise<number> {
+    timeoutMs = Math.max(timeoutMs, this.timeoutMs);
     return this.observed('series', async () => {
-      const res = await this.send('/api/v1/series', [
-        ['match[]', match],
-        ['start', (startMs / 1000).toFixed(3)],
-        ['end', (endMs / 1000).toFixed(3)],
-      ]);
+      const res = await this.send(
+        '/api/v1/series',
+        [
+          ['match[]', match],
+          ['start', (startMs / 1000).toFixed(3)],
+          ['end', (endMs / 1000).toFixed(3)],
+        ],
+        timeoutMs,
+      );
       const scanner = new SeriesScanner(visit);
       const decoder = new TextDecoder();
       try {
@@ -211,7 +218,7 @@ export class PrometheusClient {
       } catch (e) {
         if (e instanceof SyntaxError)
           throw this.badResponse(res.statusCode, `a series that is not JSON: ${e.message}`);
-        throw this.failure(e, `the series answer of Prometheus at ${this.url}`);
+        throw this.failure(e, `the series answer of Prometheus at ${this.url}`, timeoutMs);
       }
       const answer = scanner.end();
       if (answer.status !== 'success' && answer.errorType) {
@@ -280,7 +287,7 @@ export class PrometheusClient {
   }
 
   /** A transport failure as the error a caller can act on: no answer in time, or no connection. */
-  private failure(e: unknown, what: string): PrometheusError {
+  private failure(e: unknown, what: string, timeoutMs = this.timeoutMs): PrometheusError {
     const err = e as Error & { code?: string };
     const timedOut =
       err.name === 'TimeoutError' ||
@@ -288,21 +295,23 @@ export class PrometheusClient {
       err.code === 'UND_ERR_HEADERS_TIMEOUT' ||
       err.code === 'UND_ERR_BODY_TIMEOUT';
     if (timedOut)
-      return new PrometheusError(`${what} did not answer within ${this.timeoutMs / 1000} s`, 504, 'timeout');
+      return new PrometheusError(`${what} did not answer within ${timeoutMs / 1000} s`, 504, 'timeout');
     return new PrometheusError(`${what} is unreachable: ${err.message}`, 503, 'unreachable');
   }
 
-  private async send(path: string, form: [string, string][]) {
+  private async send(path: string, form: [string, string][], timeoutMs = this.timeoutMs) {
     try {
       return await this.pool.request({
         method: 'POST',
         path: this.basePath + path,
         headers: { ...this.headers(), 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams(form).toString(),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
     } catch (e) {
-      throw this.failure(e, `Prometheus at ${this.url}`);
+      throw this.failure(e, `Prometheus at ${this.url}`, timeoutMs);
     }
   }
 

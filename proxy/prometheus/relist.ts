@@ -64,8 +64,14 @@ export class Relister {
         queries.map(async ([, rule]) => {
           const shapes = new SeriesShapes();
           const client = source.client(rule.backend);
-          await client.series(rule.seriesQuery, now - this.opts.maxAgeMs, now, (labels) =>
-            shapes.add(labels),
+          // A relist may take until the next one is due: at a million series Prometheus needs
+          // longer than a query's timeout to answer.
+          await client.series(
+            rule.seriesQuery,
+            now - this.opts.maxAgeMs,
+            now,
+            (labels) => shapes.add(labels),
+            this.opts.intervalMs,
           );
           return shapes.list();
         }),
