@@ -155,7 +155,16 @@ export interface APIResourceList {
   resources: APIResource[];
 }
 
+/** The last second formatted: every item of an answer usually carries the same timestamp. */
+let lastSecond = Number.NaN;
+let lastText = '';
+
 /** RFC 3339, UTC, whole seconds, as metav1.Time marshals. */
 export function formatTime(ms: number): string {
-  return `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = `${new Date(second * 1000).toISOString().slice(0, 19)}Z`;
+    lastSecond = second;
+  }
+  return lastText;
 }

@@ -73,8 +73,11 @@ function abs(v: bigint): bigint {
   return v < 0n ? -v : v;
 }
 
+/** Powers of ten that quantities of real values use, computed once: `10n ** x` is slow on hot paths. */
+const SMALL_POWERS_OF_TEN = Array.from({ length: 64 }, (_, i) => 10n ** BigInt(i));
+
 function pow10(n: number): bigint {
-  return 10n ** BigInt(n);
+  return SMALL_POWERS_OF_TEN[n] ?? 10n ** BigInt(n);
 }
 
 function digitCount(v: bigint): number {

@@ -378,7 +378,7 @@ async function writeRelistData(
   await finished(out);
 }
 
-async function relistRun(
+export async function relistRun(
   env: BenchEnv,
   opts: BenchOptions,
   agent: Agent,
