@@ -94,7 +94,7 @@ export function markdown(r: BenchResult): string {
   const o = r.options;
   const lines: string[] = [];
   lines.push(
-    `Run of ${r.date}; load average at the start: \`${r.loadavg}\`. Concurrency ${o.concurrency}, ${o.durationMs / 1000} s per run; ${o.benchPods.toLocaleString('en')} pods in the bench namespace, ${o.totalPods.toLocaleString('en')} Running pods in all.`,
+    `Run of ${r.date}; load average at the start: \`${r.loadavg}\`. Concurrency ${o.concurrency}, ${o.durationMs / 1000} s per run; ${o.benchPods.toLocaleString('en')} pods in the bench namespace, ${o.totalPods.toLocaleString('en')} Running pods in all; Prometheus scrapes every ${r.scrapeIntervalSeconds} s.`,
     '',
     '### Load',
     '',

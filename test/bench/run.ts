@@ -53,6 +53,7 @@ try {
       kubectl: cluster.kubectl,
       nodeNames: cluster.nodeNames,
       prometheusUrl: stack.prometheus.url,
+      scrapeIntervalSeconds: stack.prometheus.scrapeIntervalSeconds,
       fileSd: join(cluster.workDir, 'file-sd.json'),
       queryLog: join(cluster.workDir, 'prometheus', 'queries.log'),
       pkiDir: cluster.pki.dir,

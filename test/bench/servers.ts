@@ -16,6 +16,7 @@ export interface BenchEnv {
   kubectl(args: string[], input?: string): string;
   nodeNames: string[];
   prometheusUrl: string;
+  scrapeIntervalSeconds: number;
   /** Prometheus' file_sd file; `${fileSd}.extra.json` takes extra targets. */
   fileSd: string;
   /** Prometheus' query log. */

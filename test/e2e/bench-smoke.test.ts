@@ -35,6 +35,8 @@ describe('the benchmark in small', () => {
           'jsonpath={.items[*].metadata.name}',
         ]).split(' '),
         prometheusUrl: inject('prometheusUrl'),
+        // The e2e stack's (test/harness/prometheus.ts default).
+        scrapeIntervalSeconds: 2,
         fileSd: join(workDir, 'file-sd.json'),
         queryLog: join(workDir, 'prometheus', 'queries.log'),
         pkiDir: join(workDir, 'pki'),
