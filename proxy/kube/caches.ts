@@ -13,6 +13,8 @@ export class WatchCaches implements ObjectSource {
   private readonly informers = new Map<string, Promise<Informer>>();
   /** The caches that finished their first list, by resource (`pods`, `deployments.apps`). */
   private readonly synced = new Map<string, Informer>();
+  /** The caches warmed at start: readiness waits for them (one started by a request does not). */
+  private readonly required = new Set<string>();
   /** Watches that failed and are being restarted: since when, and why. */
   private readonly down = new Map<string, { sinceMs: number; error: string }>();
   private readonly kc: KubeConfig;
@@ -25,8 +27,9 @@ export class WatchCaches implements ObjectSource {
     this.log = log;
   }
 
-  /** Starts watching `resource` now rather than on the first request for it. */
+  /** Starts watching `resource` now rather than on the first request for it; readiness waits for it. */
   async warm(resource: ApiResource): Promise<void> {
+    this.required.add(groupResourceString(resource));
     await this.informer(resource);
   }
 
@@ -39,7 +42,7 @@ export class WatchCaches implements ObjectSource {
     return new Map([...this.synced].map(([key, inf]) => [key, inf.list().length]));
   }
 
-  /** For /readyz: every cache synced, with its size, and any watch being restarted. */
+  /** For /readyz: the caches warmed at start synced; every cache's size, and any watch restarting. */
   status(): { ok: boolean; detail: string } {
     const syncing = [...this.informers.keys()].filter((k) => !this.synced.has(k));
     const sizes = [...this.objectCounts()].map(([key, n]) => `${key} ${n}`);
@@ -52,7 +55,7 @@ export class WatchCaches implements ObjectSource {
       ...(sizes.length ? [`synced: ${sizes.join(', ')}`] : []),
       ...down,
     ];
-    return { ok: !syncing.length, detail: parts.join('; ') };
+    return { ok: [...this.required].every((k) => this.synced.has(k)), detail: parts.join('; ') };
   }
 
   async names(resource: ApiResource, namespace: string | undefined, selector: readonly Requirement[]) {
