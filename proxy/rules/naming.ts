@@ -4,7 +4,7 @@
 import { parseDuration } from '../../shared/duration.ts';
 import type { Requirement } from '../../shared/labels.ts';
 import { ConfigError, type DiscoveryRule, type GroupResourceRef, type ResourceMapping } from './config.ts';
-import { escapeRegex, isLabelName, matchAny, matcher } from './promql.ts';
+import { isLabelName, matchAny, matcher, regexForTemplate } from './promql.ts';
 import {
   type GroupResource,
   groupResourceString,
@@ -130,7 +130,7 @@ export function buildObjectQuery(rule: QueryRule, q: ObjectQuery): string {
   } else {
     if (!q.names.length) throw new QueryError('no object names to query');
     matchers.push(matchAny(resourceLabel, q.names));
-    valuesByName[resourceLabel] = q.names.map(escapeRegex).join('|');
+    valuesByName[resourceLabel] = regexForTemplate(q.names);
   }
   matchers.push(...selectorMatchers(q.metricSelector, valuesByName));
   const groupBy = [resourceLabel, ...(q.extraGroupBy ?? [])];
@@ -192,7 +192,7 @@ function selectorMatchers(reqs: readonly Requirement[], valuesByName: Record<str
       case '!=':
         return matcher(r.key, '!=', r.values[0] as string);
       case 'in':
-        valuesByName[r.key] = r.values.map(escapeRegex).join('|');
+        valuesByName[r.key] = regexForTemplate(r.values);
         return matchAny(r.key, r.values);
       case 'notin':
         return matchAny(r.key, r.values, true);

@@ -21,6 +21,23 @@ export function escapeRegex(value: string): string {
   return value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
+const CLASS_SAFE = '.+*?()|{}$';
+
+/**
+ * Values joined into one regex for `.LabelValuesByName`, which templates paste between quotes
+ * (`pod=~"<<index .LabelValuesByName "pod">>"`): a metacharacter becomes a one-character class
+ * (`web[.]1`), valid in "…", '…' and `…` alike, where `web\.1` would be an invalid PromQL string
+ * escape (node names such as ip-10-0-0-1.ec2.internal); the rest is escaped for a quoted string.
+ */
+export function regexForTemplate(values: readonly string[]): string {
+  return values
+    .map((v) => {
+      const literal = v.replace(/[.+*?()|{}$\\[\]^]/g, (c) => (CLASS_SAFE.includes(c) ? `[${c}]` : `\\${c}`));
+      return quote(literal).slice(1, -1);
+    })
+    .join('|');
+}
+
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
 export function matcher(label: string, op: MatchOp, value: string): string {

@@ -7,10 +7,14 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../../../proxy/prometheus/client.ts';
-import { matchAny, matcher } from '../../../proxy/rules/promql.ts';
+import { matchAny, matcher, regexForTemplate } from '../../../proxy/rules/promql.ts';
 import { startPrometheusWithData } from '../../harness/prometheus.ts';
 
+// Node names carry dots; the look-alike is what an unescaped dot would also match.
+const DOTTED = 'ip-10-0-0-1.ec2.internal';
 const FIXED = [
+  DOTTED,
+  'ip-10-0-0-1Xec2Xinternal',
   '"}) or vector(1) #',
   'a"b',
   '\\',
@@ -91,6 +95,32 @@ describe('matchers on hostile values against the real Prometheus', () => {
         [...pick].sort((a, b) => a - b),
       );
       expect(await indexes(matchAny('v', values, true))).toHaveLength(VALUES.length - pick.length);
+    }
+  });
+
+  // A template pastes .LabelValuesByName between quotes of its own choosing: a dotted node name must
+  // read the same in every PromQL string form, and must not match its look-alike.
+  it.each(['"', "'", '`'])(
+    '.LabelValuesByName pasted between %s quotes selects exactly the dotted name',
+    async (q) => {
+      const dotted = VALUES.indexOf(DOTTED);
+      expect(await indexes(`v=~${q}${regexForTemplate([DOTTED])}${q}`)).toEqual([dotted]);
+      expect(await indexes(`v=~${q}${regexForTemplate([DOTTED, 'a|b'])}${q}`)).toEqual(
+        [dotted, VALUES.indexOf('a|b')].sort((a, b) => a - b),
+      );
+    },
+  );
+
+  it('.LabelValuesByName between double quotes selects exactly any hostile values', async () => {
+    const pairs = fc.sample(fc.uniqueArray(fc.nat(VALUES.length - 1), { minLength: 1, maxLength: 4 }), {
+      numRuns: 40,
+      seed: 11,
+    });
+    for (const pick of pairs) {
+      const values = pick.map((k) => VALUES[k] as string);
+      expect(await indexes(`v=~"${regexForTemplate(values)}"`), JSON.stringify(values)).toEqual(
+        [...pick].sort((a, b) => a - b),
+      );
     }
   });
 });

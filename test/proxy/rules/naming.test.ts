@@ -305,10 +305,10 @@ describe('query building: deliberate fixes over the adapter', () => {
     [string, { names?: readonly string[] | 'any'; selector?: string; namespace?: string }, string, string]
   >([
     // The adapter joins names raw into the regex: "web.1" would also match "web-1", "webX1".
-    ['names are regex-escaped', { names: ['web.1', 'web-2'] }, 'pod=~"web\\\\.1|web-2"', 'web\\.1|web-2'],
+    ['names are regex-escaped', { names: ['web.1', 'web-2'] }, 'pod=~"web\\\\.1|web-2"', 'web[.]1|web-2'],
     // One name is compared with =; LabelValuesByName stays regex-ready, as with several names.
-    ['one name is compared with =', { names: ['web.1'] }, 'pod="web.1"', 'web\\.1'],
-    ['quotes in names stay inside the string', { names: ['a"b', 'c'] }, 'pod=~"a\\"b|c"', 'a"b|c'],
+    ['one name is compared with =', { names: ['web.1'] }, 'pod="web.1"', 'web[.]1'],
+    ['quotes in names stay inside the string', { names: ['a"b', 'c'] }, 'pod=~"a\\"b|c"', 'a\\"b|c'],
     // The adapter leaves `in` values raw, so a value could widen the match.
     [
       '`in` values are regex-escaped',

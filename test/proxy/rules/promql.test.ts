@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { escapeRegex, isLabelName, matchAny, matcher, quote } from '../../../proxy/rules/promql.ts';
+import {
+  escapeRegex,
+  isLabelName,
+  matchAny,
+  matcher,
+  quote,
+  regexForTemplate,
+} from '../../../proxy/rules/promql.ts';
 
 // Every printable ASCII character, escaped: checked against Go's regexp.QuoteMeta (Go 1.26), which is
 // what RE2 (Prometheus) needs to match the text literally.
@@ -92,5 +99,21 @@ describe('matchAny', () => {
     [['a.b'], false, 'pod="a.b"'],
   ])('%j (negate %s) → %s', (values, negate, want) => {
     expect(matchAny('pod', values, negate)).toBe(want);
+  });
+});
+
+describe('regexForTemplate', () => {
+  it.each<[readonly string[], string]>([
+    [['web-1'], 'web-1'],
+    [['web-1', 'web-2'], 'web-1|web-2'],
+    // Metacharacters become classes, valid in any PromQL quoting (`\.` is no PromQL string escape).
+    [['ip-10-0-0-1.ec2.internal'], 'ip-10-0-0-1[.]ec2[.]internal'],
+    [['a|b', '(x)+'], 'a[|]b|[(]x[)][+]'],
+    // What cannot sit in a class is backslash-escaped, then quoted for the string it is pasted into.
+    [['^[a]\\'], '\\\\^\\\\[a\\\\]\\\\\\\\'],
+    [['a"b'], 'a\\"b'],
+    [['line\nbreak'], 'line\\nbreak'],
+  ])('%j → %s', (values, want) => {
+    expect(regexForTemplate(values)).toBe(want);
   });
 });
