@@ -105,6 +105,9 @@ export class WatchCaches implements ObjectSource {
     const key = groupResourceString(resource);
     const path = `${resource.group ? `/apis/${resource.group}` : '/api'}/${resource.version}/${resource.resource}`;
     const inf = makeInformer<KubernetesObject>(this.kc, path, () => this.rest.get(path));
+    // The cache holds the very objects these handlers see: trimmed before anything reads them.
+    inf.on('add', slim);
+    inf.on('update', slim);
     let failures = 0;
     let lastError = '';
     let discarded = false;
@@ -136,6 +139,34 @@ export class WatchCaches implements ObjectSource {
     });
     return inf;
   }
+}
+
+/**
+ * Trims a cached object, in place, to what the metrics APIs read (CachedObject) and what the cache
+ * itself keys on (metadata.resourceVersion): a pod's managedFields, container specs and status
+ * would otherwise hold most of the proxy's memory in a cluster of thousands of pods.
+ */
+export function slim(object: KubernetesObject): void {
+  const o = object as KubernetesObject & CachedObject;
+  const { name, namespace, labels, resourceVersion } = o.metadata as CachedObject['metadata'] & {
+    resourceVersion?: string;
+  };
+  o.metadata = { name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}), resourceVersion };
+  if (o.spec) {
+    const { containers, initContainers } = o.spec;
+    o.spec = {
+      ...(containers ? { containers: containers.map((c) => ({ name: c.name })) } : {}),
+      ...(initContainers
+        ? {
+            initContainers: initContainers.map((c) => ({
+              name: c.name,
+              ...(c.restartPolicy ? { restartPolicy: c.restartPolicy } : {}),
+            })),
+          }
+        : {}),
+    };
+  }
+  if (o.status) o.status = o.status.phase ? { phase: o.status.phase } : {};
 }
 
 /** Code-unit order, as Go sorts strings (localeCompare would not). */
