@@ -208,6 +208,8 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
     const plugin = await pluginRuns(env, opts);
     for (const s of servers) await stopProcess(s.proc);
     servers.length = 0;
+    // Discovery is measured on an empty cluster: its memory is the series', not the pods' caches.
+    await world.stop();
 
     const relist: RelistResult[] = [];
     for (const series of opts.relistSeries) {

@@ -151,11 +151,14 @@ export async function buildWorld(env: BenchEnv, size: WorldSize): Promise<World>
         : undefined,
     { timeoutMs: 180_000, intervalMs: 1000 },
   );
+  let stopped = false;
   return {
     namespaces,
     podNames: pods.map((p) => p.metadata.name),
     rateOf,
     stop: async () => {
+      if (stopped) return;
+      stopped = true;
       writeFileSync(extraTargets, '[]');
       env.kubectl([
         'delete',
