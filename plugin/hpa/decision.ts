@@ -16,7 +16,7 @@ import {
   type Recommendation,
   rateLimitWithBehavior,
   type ScaleChange,
-  STABILIZATION_MESSAGES,
+  stabilizedOutcome,
   stabilizeWithBehavior,
   stabilizeWithoutBehavior,
 } from './normalize.ts';
@@ -788,19 +788,7 @@ function normalizeInto(
       }
       return r;
     };
-    const outcome = (replicas: number): Outcome<AbleToScaleReason> => {
-      const reason: AbleToScaleReason =
-        replicas === desired
-          ? 'ReadyForNewScale'
-          : desired >= current
-            ? 'ScaleUpStabilized'
-            : 'ScaleDownStabilized';
-      return {
-        replicas,
-        reason,
-        message: STABILIZATION_MESSAGES[reason as keyof typeof STABILIZATION_MESSAGES],
-      };
-    };
+    const outcome = (replicas: number) => stabilizedOutcome(replicas, desired, current);
     low = normalizeOnce(
       hpa,
       current,

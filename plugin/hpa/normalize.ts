@@ -108,13 +108,22 @@ export function stabilizeWithBehavior(
   let replicas = current;
   if (replicas < up) replicas = up;
   if (replicas > down) replicas = down;
-  const reason: AbleToScaleReason =
+  return stabilizedOutcome(replicas, desired, current);
+}
+
+/** stabilizeRecommendationWithBehaviors' reason for landing on `replicas` when `desired` was proposed. */
+export function stabilizedOutcome(
+  replicas: number,
+  desired: number,
+  current: number,
+): Outcome<AbleToScaleReason> {
+  const reason =
     replicas === desired
       ? 'ReadyForNewScale'
       : desired >= current
         ? 'ScaleUpStabilized'
         : 'ScaleDownStabilized';
-  return { replicas, reason, message: STABILIZATION_MESSAGES[reason as keyof typeof STABILIZATION_MESSAGES] };
+  return { replicas, reason, message: STABILIZATION_MESSAGES[reason] };
 }
 
 /** The replica count at the start of a policy period: current − added + removed within it. */

@@ -2,6 +2,7 @@
 // controller uses, with the API server's defaults applied, so that hand-written snapshots and
 // objects from older servers are read like defaulted ones (pkg/apis/autoscaling/v2/defaults.go).
 
+import { parseDuration } from '../../shared/duration.ts';
 import { type LabelSelector, selectorFromLabelSelector } from '../../shared/labels.ts';
 import { milliValue, parseQuantity, type Quantity, toNumber } from '../../shared/quantity.ts';
 
@@ -438,22 +439,14 @@ export interface Sample {
   windowMs: number;
 }
 
-/** Go time.ParseDuration for the subset metrics servers write ("30s", "1m0s", "1.5s", "500ms"). */
+/** The window a metrics server writes ("30s", "1m0s"); a missing or malformed one counts as none, as in Go's zero value. */
 function goDurationMs(v: unknown): number {
   if (typeof v !== 'string') return 0;
-  const units: Record<string, number> = {
-    ns: 1e-6,
-    us: 1e-3,
-    µs: 1e-3,
-    ms: 1,
-    s: 1000,
-    m: 60_000,
-    h: 3_600_000,
-  };
-  let total = 0;
-  for (const m of v.matchAll(/([0-9.]+)(ns|us|µs|ms|s|m|h)/g))
-    total += Number(m[1]) * (units[m[2] as string] ?? 0);
-  return total;
+  try {
+    return parseDuration(v);
+  } catch {
+    return 0;
+  }
 }
 
 /**
