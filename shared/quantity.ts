@@ -100,6 +100,18 @@ function roundAwayFromZero(unscaled: bigint, scale: number, target: number): big
   return sign * (magnitude % divisor === 0n ? quotient : quotient + 1n);
 }
 
+/** To the nearest unit of 10^target, halves away from zero. */
+function roundHalfAwayFromZero(unscaled: bigint, scale: number, target: number): bigint {
+  if (scale >= target) return unscaled * pow10(scale - target);
+  const shift = target - scale;
+  const magnitude = abs(unscaled);
+  // Below a tenth of one unit: zero, without building 10^shift.
+  if (shift > digitCount(magnitude)) return 0n;
+  const divisor = pow10(shift);
+  const quotient = magnitude / divisor + (2n * (magnitude % divisor) >= divisor ? 1n : 0n);
+  return unscaled < 0n ? -quotient : quotient;
+}
+
 function roundToNano(unscaled: bigint, scale: number): { unscaled: bigint; scale: number } {
   if (scale >= NANO) return { unscaled, scale };
   return { unscaled: roundAwayFromZero(unscaled, scale, NANO), scale: NANO };
@@ -159,9 +171,11 @@ export function parseQuantity(s: string): Quantity {
 }
 
 /**
- * The exact decimal that `String(v)` prints (the shortest round-trip form), rounded away from
- * zero to nano precision, e.g. 1.5e-7 → 150n and 1e-10 → 1n. Throws on NaN and ±Infinity so that
- * callers choose what a missing value means.
+ * The exact decimal that `String(v)` prints (the shortest round-trip form), rounded to the nearest
+ * nano, e.g. 1.5e-7 → 150n and 1e-10 → 0. Not away from zero as parsing does: a float's last-digit
+ * noise (0.1 + 0.2 = 0.30000000000000004) would become +1n, and the HPA's ceil to milli-units would
+ * read 301m where 300m was meant. Throws on NaN and ±Infinity so that callers choose what a missing
+ * value means.
  */
 export function quantityFromNumber(v: number, format: QuantityFormat = 'DecimalSI'): Quantity {
   if (!Number.isFinite(v)) {
@@ -171,8 +185,10 @@ export function quantityFromNumber(v: number, format: QuantityFormat = 'DecimalS
   if (!match) throw new Error(`unexpected number text ${JSON.stringify(String(v))}`);
   const [, sign = '', whole = '', fraction = '', exponent = '0'] = match;
   const unscaled = BigInt(whole + fraction);
-  const rounded = roundToNano(sign === '-' ? -unscaled : unscaled, Number(exponent) - fraction.length);
-  return { ...rounded, format };
+  const scale = Number(exponent) - fraction.length;
+  const signed = sign === '-' ? -unscaled : unscaled;
+  if (scale >= NANO) return { unscaled: signed, scale, format };
+  return { unscaled: roundHalfAwayFromZero(signed, scale, NANO), scale: NANO, format };
 }
 
 /** Mantissa and base-10 exponent with the exponent lowered to a multiple of 3 (AsCanonicalBytes). */

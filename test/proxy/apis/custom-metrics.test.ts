@@ -246,7 +246,8 @@ describe('getCustomMetric', () => {
     [2000, '2k'],
     [0, '0'],
     [-1.5, '-1500m'],
-    [1e-10, '1n'],
+    [1e-10, '0'],
+    [1.2500000000000002, '1250m'],
   ])('value %s → %s', async (value, want) => {
     const backend = stubBackend({ existing: ['prod/web-1'], samples: [sample({ pod: 'web-1' }, value)] });
     const answer = await getCustomMetric(request(`namespaces/prod/pods/web-1/${METRIC}`), backend);
