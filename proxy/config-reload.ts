@@ -1,9 +1,9 @@
 // The configuration in force, and its replacement when the file changes or on SIGHUP (adapter #104,
 // #678). A file that does not load or compile leaves the running configuration in place; the
 // failure is logged and shown by /readyz.
-import { readFileSync, watch } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseDuration } from '../shared/duration.ts';
+import { watchFiles } from './file-watch.ts';
 import type { Logger } from './log.ts';
 import { PrometheusClient } from './prometheus/client.ts';
 import { type AdapterConfig, type Backend, parseAdapterConfig } from './rules/config.ts';
@@ -147,17 +147,10 @@ export class LiveConfig {
   watch(): () => void {
     const onHup = () => this.reload('SIGHUP');
     process.on('SIGHUP', onHup);
-    let timer: NodeJS.Timeout | undefined;
-    // Watching the directory sees both in-place writes and the symlink swap kubelet does for ConfigMaps.
-    const watcher = watch(dirname(this.file), (_event, name) => {
-      if (name && name !== basename(this.file) && name !== '..data') return;
-      clearTimeout(timer);
-      timer = setTimeout(() => this.reload('file changed'), 200);
-    });
+    const stopWatching = watchFiles([this.file], () => this.reload('file changed'));
     return () => {
       process.off('SIGHUP', onHup);
-      clearTimeout(timer);
-      watcher.close();
+      stopWatching();
     };
   }
 }

@@ -174,7 +174,7 @@ export async function runProxy(
       group === RESOURCE_GROUP
         ? resource === 'pods' || resource === 'nodes'
         : group === EXTERNAL_GROUP
-          ? relister.external().names().includes(resource)
+          ? relister.external().find(resource) !== undefined
           : resource === 'metrics' || mapper.parse(resource) !== undefined,
   });
   const defaults = {

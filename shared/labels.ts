@@ -2,6 +2,8 @@
 // k8s.io/apimachinery/pkg/labels (selector.go), and metav1.LabelSelectorAsSelector.
 // Behaviour was checked against apimachinery v0.37.2; deviations are marked "Deviation".
 
+import { compareCodeUnits } from './text.ts';
+
 /**
  * Operators are apimachinery's own selection.Operator strings, kept unnormalised so that
  * `a==b` prints back as `a==b`: `'!'` is DoesNotExist, `'gt'`/`'lt'` are `>`/`<`.
@@ -123,8 +125,7 @@ function requirementErrors(key: string, operator: Operator, values: readonly str
 }
 
 function byKey(a: Requirement, b: Requirement): number {
-  // Byte order, as Go's string comparison, not locale order.
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  return compareCodeUnits(a.key, b.key);
 }
 
 type TokenKind = 'eos' | 'ident' | 'in' | 'notin' | '(' | ')' | ',' | '!' | '=' | '==' | '!=' | '>' | '<';

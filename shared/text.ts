@@ -1,5 +1,10 @@
 // Helpers for messages people read.
 
+/** Code-unit order, as Go compares strings (localeCompare would not): answers sort as Kubernetes' do. */
+export function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The candidates closest to `word` by edit distance, best first (for "did you mean" hints). */
 export function closest(word: string, candidates: Iterable<string>, max = 3): string[] {
   const limit = Math.max(2, Math.floor(word.length / 3));

@@ -9,6 +9,7 @@ import {
 } from '../../shared/api-types.ts';
 import { formatSelector, type Requirement } from '../../shared/labels.ts';
 import { formatQuantity, quantityFromNumber } from '../../shared/quantity.ts';
+import { compareCodeUnits } from '../../shared/text.ts';
 import type { ExternalMetricRegistry } from '../rules/external-registry.ts';
 import { buildExternalQuery, QueryError } from '../rules/naming.ts';
 import { type CustomMetricsBackend, selectorParam } from './custom-metrics.ts';
@@ -66,7 +67,7 @@ export async function getExternalMetric(
       const { __name__: _, ...metricLabels } = s.labels;
       return { s, metricLabels, text: labelsText(metricLabels) };
     })
-    .sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+    .sort((a, b) => compareCodeUnits(a.text, b.text));
   for (const { s, metricLabels, text } of labelled) {
     if (!Number.isFinite(s.value)) {
       warnings.push(`${req.metric}${text} is ${s.value}, left out`);

@@ -185,12 +185,15 @@ class Answer {
   private readonly rules: CompiledResourceRules;
   readonly warnings: string[] = [];
   private readonly creationTimestamp: string;
+  /** The same for every item: formatted once. */
+  private readonly window: string;
   private readonly queries: string[] = [];
 
   constructor(req: ResourceMetricsRequest, rules: CompiledResourceRules, requestMs: number) {
     this.req = req;
     this.rules = rules;
     this.creationTimestamp = formatTime(requestMs);
+    this.window = formatGoDuration(rules.windowMs);
   }
 
   async queryBoth(
@@ -257,7 +260,7 @@ class Answer {
   }
 
   interval(timestampMs: number): { timestamp: string; window: string } {
-    return { timestamp: formatTime(timestampMs), window: formatGoDuration(this.rules.windowMs) };
+    return { timestamp: formatTime(timestampMs), window: this.window };
   }
 
   finish(selected: number, items: (PodMetrics | NodeMetrics)[]): ResourceMetricsAnswer {

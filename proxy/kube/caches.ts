@@ -3,6 +3,7 @@
 import { type KubeConfig, type KubernetesObject, makeInformer } from '@kubernetes/client-node';
 import type { KubeRest } from '../../shared/kube.ts';
 import { matches, type Requirement } from '../../shared/labels.ts';
+import { compareCodeUnits } from '../../shared/text.ts';
 import type { CachedObject, ObjectSource } from '../apis/custom-metrics.ts';
 import type { Logger } from '../log.ts';
 import { type ApiResource, groupResourceString } from '../rules/resources.ts';
@@ -31,10 +32,6 @@ export class WatchCaches implements ObjectSource {
   async warm(resource: ApiResource): Promise<void> {
     this.required.add(groupResourceString(resource));
     await this.informer(resource);
-  }
-
-  get size(): number {
-    return this.informers.size;
   }
 
   /** Objects held in each synced cache, by resource. */
@@ -72,8 +69,8 @@ export class WatchCaches implements ObjectSource {
       .filter((o) => matches(selector, o.metadata.labels ?? {}))
       .sort(
         (a, b) =>
-          compare(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
-          compare(a.metadata.name, b.metadata.name),
+          compareCodeUnits(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+          compareCodeUnits(a.metadata.name, b.metadata.name),
       );
   }
 
@@ -167,9 +164,4 @@ export function slim(object: KubernetesObject): void {
     };
   }
   if (o.status) o.status = o.status.phase ? { phase: o.status.phase } : {};
-}
-
-/** Code-unit order, as Go sorts strings (localeCompare would not). */
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -3,6 +3,7 @@
 // Mirrors prometheus-adapter pkg/naming; differences are deliberate fixes and are marked.
 import { parseDuration } from '../../shared/duration.ts';
 import type { Requirement } from '../../shared/labels.ts';
+import { compareCodeUnits } from '../../shared/text.ts';
 import { ConfigError, type DiscoveryRule, type GroupResourceRef, type ResourceMapping } from './config.ts';
 import { isLabelName, matchAny, matcher, regexForTemplate } from './promql.ts';
 import {
@@ -177,7 +178,7 @@ function templateArgs(
 }
 
 function selectorMatchers(reqs: readonly Requirement[], valuesByName: Record<string, string>): string[] {
-  const sorted = [...reqs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const sorted = [...reqs].sort((a, b) => compareCodeUnits(a.key, b.key));
   return sorted.map((r) => {
     if (!isLabelName(r.key)) {
       throw new QueryError(

@@ -320,7 +320,7 @@ function withAuthenticatedGroup(user: UserInfo): UserInfo {
  * no answer within the deadline 504, an answer that is not the API's or a 5xx 502; a query Prometheus
  * refuses is the rule's fault, 500.
  */
-export function toStatus(e: unknown): { status: number; message: string; headers?: Record<string, string> } {
+function toStatus(e: unknown): { status: number; message: string; headers?: Record<string, string> } {
   if (e instanceof ApiError) return { status: e.code, message: e.message, ...allowHeader(e.code) };
   if (e instanceof PrometheusError) {
     if (e.errorType === 'unreachable')

@@ -2,10 +2,11 @@
 // (a Secret volume's symlink swap, cert-manager renewing it), or the self-signed fallback. A pair that
 // does not go together (one file rewritten, the other not yet) is never served: the previous pair stays.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createSecureContext } from 'node:tls';
+import { watchFiles } from '../file-watch.ts';
 import type { Logger } from '../log.ts';
 import { selfSignedCertificate } from './self-signed.ts';
 
@@ -111,29 +112,12 @@ export class ServingCertificateFiles {
    * `resyncMs` in case an event was missed.
    */
   watch(resyncMs = 60_000): () => void {
-    let timer: NodeJS.Timeout | undefined;
-    const changed = () => {
-      clearTimeout(timer);
-      // Writers touch the two files one after the other: wait for the second before reading.
-      timer = setTimeout(() => this.reload('file changed'), 200);
-    };
-    const watched = new Map<string, Set<string>>();
-    for (const file of [this.certFile, this.keyFile]) {
-      const names = watched.get(dirname(file)) ?? new Set(['..data']);
-      names.add(basename(file));
-      watched.set(dirname(file), names);
-    }
-    const watchers = [...watched].map(([dir, names]) =>
-      watch(dir, (_event, name) => {
-        if (!name || names.has(name)) changed();
-      }),
-    );
+    const stopWatching = watchFiles([this.certFile, this.keyFile], () => this.reload('file changed'));
     const resync = setInterval(() => this.reload('periodic check'), resyncMs);
     resync.unref();
     return () => {
-      clearTimeout(timer);
+      stopWatching();
       clearInterval(resync);
-      for (const w of watchers) w.close();
     };
   }
 
