@@ -11,8 +11,8 @@ import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Status } from '../../shared/api-types.ts';
 import type { CertPair } from '../harness/pki.ts';
-import { eventually, kubectl, proxyAgent } from './helpers.ts';
-import { AS_ADMIN, frontProxyClient, send } from './proxy-instance.ts';
+import { eventually, kubectl, proxyAgent, send } from './helpers.ts';
+import { AS_ADMIN, frontProxyClient } from './proxy-instance.ts';
 
 const CUSTOM = '/apis/custom.metrics.k8s.io/v1beta2';
 const PODS_QPS = `${CUSTOM}/namespaces/default/pods/*/qps`;

@@ -196,18 +196,42 @@ export const FAST_BEHAVIOR = {
   scaleDown: { stabilizationWindowSeconds: 5, policies: [{ type: 'Percent', value: 100, periodSeconds: 1 }] },
 };
 
-/**
- * A TLS agent for calling the proxy directly (not through the aggregator): it trusts the serving CA
- * and presents `client`'s certificate, if given. Close it when done.
- */
-export function proxyAgent(client?: { cert: string; key: string }): Agent {
+/** An agent that presents `client` and trusts `ca` for `servername`. Close it when done. */
+export function tlsAgent(ca: string, servername: string, client?: { cert: string; key: string }): Agent {
   return new Agent({
     connect: {
-      ca: readFileSync(inject('servingCa')),
-      servername: 'cmetrics.cmetrics.svc',
+      ca,
+      servername,
       ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
     },
   });
+}
+
+/**
+ * A TLS agent for calling the stack's proxy directly (not through the aggregator): it trusts the
+ * serving CA and presents `client`'s certificate, if given. Close it when done.
+ */
+export function proxyAgent(client?: { cert: string; key: string }): Agent {
+  return tlsAgent(readFileSync(inject('servingCa'), 'utf8'), 'cmetrics.cmetrics.svc', client);
+}
+
+/** A GET (or `method`) to `port`: status, headers and the body, parsed when it is JSON. */
+export async function send(
+  port: number,
+  path: string,
+  dispatcher: Agent,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+) {
+  const res = await request(`https://127.0.0.1:${port}${path}`, {
+    dispatcher,
+    method: (opts.method ?? 'GET') as 'GET',
+    headers: opts.headers ?? {},
+    ...(opts.body !== undefined ? { body: opts.body } : {}),
+  });
+  const text = await res.body.text();
+  let body: unknown = text;
+  if (String(res.headers['content-type']).startsWith('application/json')) body = JSON.parse(text);
+  return { status: res.statusCode, headers: res.headers, body, text };
 }
 
 /** A GET sent straight to the proxy (the stack's, or the one on `port`): the status code and the parsed body. */
@@ -217,8 +241,8 @@ export async function direct(
   headers: Record<string, string> = {},
   port = inject('proxyPort'),
 ) {
-  const res = await request(`https://127.0.0.1:${port}${path}`, { dispatcher, headers });
-  return { status: res.statusCode, body: (await res.body.json()) as Status | { kind: string } };
+  const { status, body } = await send(port, path, dispatcher, { headers });
+  return { status, body: body as Status | { kind: string } };
 }
 
 /**

@@ -4,7 +4,6 @@
 // certificate and X-Remote-* headers).
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
 import { inject } from 'vitest';
 import { parse } from 'yaml';
 import { writeKubeconfig } from '../harness/cluster.ts';
@@ -13,17 +12,6 @@ import { freePort, type Proc, startProcess, stopProcess, waitFor } from '../harn
 import { FIXTURES } from '../harness/stack.ts';
 
 const SERVICE = 'cmetrics';
-
-/** An agent that presents `client` and trusts `ca` for `servername`. */
-export function tlsAgent(ca: string, servername: string, client?: CertPair): Agent {
-  return new Agent({
-    connect: {
-      ca,
-      servername,
-      ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
-    },
-  });
-}
 
 /** The aggregator's client certificate (CN front-proxy-client from the front-proxy CA), made in `dir`. */
 export function frontProxyClient(dir: string): CertPair {
@@ -98,23 +86,4 @@ export async function startProxyInstance(
     log: () => readFileSync(proc.log, 'utf8'),
     stop: () => stopProcess(proc),
   };
-}
-
-/** A GET (or `method`) to `port`: status, headers and the body, parsed when it is JSON. */
-export async function send(
-  port: number,
-  path: string,
-  dispatcher: Agent,
-  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
-) {
-  const res = await request(`https://127.0.0.1:${port}${path}`, {
-    dispatcher,
-    method: (opts.method ?? 'GET') as 'GET',
-    headers: opts.headers ?? {},
-    ...(opts.body !== undefined ? { body: opts.body } : {}),
-  });
-  const text = await res.body.text();
-  let body: unknown = text;
-  if (String(res.headers['content-type']).startsWith('application/json')) body = JSON.parse(text);
-  return { status: res.statusCode, headers: res.headers, body, text };
 }

@@ -8,15 +8,8 @@ import { type Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { NodeMetricsList, Status } from '../../shared/api-types.ts';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.ts';
-import { eventually, getRaw, kubectl } from './helpers.ts';
-import {
-  AS_ADMIN,
-  frontProxyClient,
-  type ProxyInstance,
-  send,
-  startProxyInstance,
-  tlsAgent,
-} from './proxy-instance.ts';
+import { eventually, getRaw, kubectl, send, tlsAgent } from './helpers.ts';
+import { AS_ADMIN, frontProxyClient, type ProxyInstance, startProxyInstance } from './proxy-instance.ts';
 
 const NODES = '/apis/metrics.k8s.io/v1beta1/nodes';
 const NAMESPACE = 'e2e-faults';
