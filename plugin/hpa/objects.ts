@@ -5,6 +5,7 @@
 import { parseDuration } from '../../shared/duration.ts';
 import { type LabelSelector, selectorFromLabelSelector } from '../../shared/labels.ts';
 import { milliValue, parseQuantity, type Quantity, toNumber } from '../../shared/quantity.ts';
+import { compareCodeUnits } from '../../shared/text.ts';
 
 /** The zero time.Time (0001-01-01T00:00:00Z) in epoch ms: what Go holds for a missing time. */
 export const GO_ZERO_TIME = -62135596800000;
@@ -316,9 +317,8 @@ export function readHpa(body: unknown, downscaleWindowSeconds: number): Hpa {
  */
 export function goLabelSelector(selector: LabelSelector | null | undefined): string {
   if (!selector) return 'nil';
-  const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const labels = Object.keys(selector.matchLabels ?? {})
-    .sort(byteOrder)
+    .sort(compareCodeUnits)
     .map((k) => `${k}: ${selector.matchLabels?.[k]},`)
     .join('');
   const expressions = (selector.matchExpressions ?? [])

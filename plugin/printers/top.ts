@@ -9,6 +9,7 @@ import {
   type Quantity,
   value,
 } from '../../shared/quantity.ts';
+import { compareCodeUnits } from '../../shared/text.ts';
 import { tabwrite } from './tabwriter.ts';
 
 export type SortBy = 'cpu' | 'memory';
@@ -127,9 +128,6 @@ function sortRows<T>(
   return [...rows].sort(sortBy ? descending : byName);
 }
 
-// Go compares strings bytewise; for the ASCII of Kubernetes names that is UTF-16 order.
-const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 function percentHeaders(o: TopPodsOptions): string[] {
   return [
     ...(o.requests ? ['CPU(%REQ)', 'MEMORY(%REQ)'] : []),
@@ -170,8 +168,8 @@ export function podsTable(pods: readonly PodUsage[], o: TopPodsOptions): string 
   }
   const sorted = sortRows([...pods], o.sortBy, podTotal, (a, b) =>
     o.allNamespaces && a.namespace !== b.namespace
-      ? compareText(a.namespace, b.namespace)
-      : compareText(a.name, b.name),
+      ? compareCodeUnits(a.namespace, b.namespace)
+      : compareCodeUnits(a.name, b.name),
   );
   for (const pod of sorted) {
     const lead = o.allNamespaces ? [pod.namespace] : [];
@@ -181,7 +179,7 @@ export function podsTable(pods: readonly PodUsage[], o: TopPodsOptions): string 
         pod.containers,
         o.sortBy,
         (c, r) => c.usage[r] ?? ZERO,
-        (a, b) => compareText(a.name, b.name),
+        (a, b) => compareCodeUnits(a.name, b.name),
       );
       for (const c of containers) {
         rows.push([
@@ -248,7 +246,7 @@ export function nodesTable(nodes: readonly NodeUsage[], o: TopNodesOptions): str
         ]
       : [];
   const usageOf = (n: NodeUsage, r: MeasuredResource) => n.usage?.resources[r] ?? ZERO;
-  for (const node of sortRows(measured, o.sortBy, usageOf, (a, b) => compareText(a.name, b.name))) {
+  for (const node of sortRows(measured, o.sortBy, usageOf, (a, b) => compareCodeUnits(a.name, b.name))) {
     const cells = MEASURED.flatMap((r) => {
       const usage = usageOf(node, r);
       const available = node.available?.[r];
@@ -258,7 +256,7 @@ export function nodesTable(nodes: readonly NodeUsage[], o: TopNodesOptions): str
     rows.push([node.name, ...cells, ...metricCells(o.metrics, node.metrics), ...wideCells(node)]);
   }
   // kubectl walks a Go map here (random order); sorted by name is the reproducible choice.
-  const unmeasured = nodes.filter((n) => !n.usage).sort((a, b) => compareText(a.name, b.name));
+  const unmeasured = nodes.filter((n) => !n.usage).sort((a, b) => compareCodeUnits(a.name, b.name));
   for (const node of unmeasured) {
     rows.push([
       node.name,
@@ -294,7 +292,9 @@ function resourceDocument(
 
 export function podsDocument(pods: readonly PodUsage[], o: TopPodsOptions) {
   const sorted = sortRows([...pods], o.sortBy, podTotal, (a, b) =>
-    a.namespace !== b.namespace ? compareText(a.namespace, b.namespace) : compareText(a.name, b.name),
+    a.namespace !== b.namespace
+      ? compareCodeUnits(a.namespace, b.namespace)
+      : compareCodeUnits(a.name, b.name),
   );
   const items = sorted.map((pod) => ({
     namespace: pod.namespace,
@@ -338,9 +338,9 @@ export function nodesDocument(nodes: readonly NodeUsage[], o: TopNodesOptions) {
     nodes.filter((n) => n.usage),
     o.sortBy,
     usageOf,
-    (a, b) => compareText(a.name, b.name),
+    (a, b) => compareCodeUnits(a.name, b.name),
   );
-  const unmeasured = nodes.filter((n) => !n.usage).sort((a, b) => compareText(a.name, b.name));
+  const unmeasured = nodes.filter((n) => !n.usage).sort((a, b) => compareCodeUnits(a.name, b.name));
   const availableKey = o.showCapacity ? 'capacity' : 'allocatable';
   return {
     items: [...measured, ...unmeasured].map((node) => ({
