@@ -1,5 +1,5 @@
 // An error whose message is already the one line the user sees (after "error: "): what is wrong and
-// what to do about it. Anything else that reaches main is explained by commands/explain.ts first.
+// what to do about it. Anything else that reaches main is explained by cli/describe-error.ts first.
 export class CliError extends Error {}
 
 /** Several lines (yargs' messages, some servers' Status texts) joined into one. */

@@ -2,9 +2,9 @@
 // errors as one line on stderr: "error: what is wrong; what to do".
 import yargs, { type Argv } from 'yargs';
 import { closest } from '../shared/text.ts';
-import type { Io, RunContext } from './commands/present.ts';
-import type { Session } from './commands/session.ts';
-import { walk } from './complete.ts';
+import type { Io, RunContext } from './cli/watch.ts';
+import type { Session } from './cluster/session.ts';
+import { walk } from './completion/engine.ts';
 import { CliError, oneLine } from './errors.ts';
 import { type CommandSpec, PLUGIN } from './spec.ts';
 
@@ -51,7 +51,7 @@ function context(args: Record<string, unknown>, outcome: Outcome, io: Io, signal
     signal,
     session: async () => {
       if (!outcome.session) {
-        const { openSession } = await import('./commands/session.ts');
+        const { openSession } = await import('./cluster/session.ts');
         outcome.session = openSession({
           kubeconfig: args.kubeconfig as string | undefined,
           context: args.context as string | undefined,
@@ -90,8 +90,8 @@ export async function main(argv: string[], io: Io, signal: AbortSignal): Promise
     // Completion words are whatever the user typed, flags included: they are not for the parser.
     if (argv[0] === '__complete') {
       const [engine, sources] = await Promise.all([
-        import('./complete.ts'),
-        import('./commands/completions.ts'),
+        import('./completion/engine.ts'),
+        import('./completion/sources.ts'),
       ]);
       io.out(await engine.complete(PLUGIN, argv.slice(1), sources.completionSources));
       return 0;
@@ -121,7 +121,7 @@ export async function main(argv: string[], io: Io, signal: AbortSignal): Promise
     const line =
       e instanceof CliError
         ? e.message
-        : await (await import('./commands/explain.ts')).explain(e, outcome.session?.api);
+        : await (await import('./cli/describe-error.ts')).explain(e, outcome.session?.api);
     io.err(`error: ${line}\n`);
     return 1;
   } finally {

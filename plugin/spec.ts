@@ -1,10 +1,10 @@
 // The plugin's commands, flags and examples, declared once: main.ts builds the yargs parser from it
-// and complete.ts answers shell completion from it. Command code is imported only when it runs, so
+// and completion/engine.ts answers shell completion from it. Command code is imported only when it runs, so
 // `-h` and completion of static words load neither the Kubernetes client nor the printers.
 import type { Options } from 'yargs';
-import type { RunContext } from './commands/present.ts';
+import type { RunContext } from './cli/watch.ts';
 
-/** Where completion finds values for an argument (commands/completions.ts). */
+/** Where completion finds values for an argument (completion/sources.ts). */
 export type CompletionSource =
   | 'file'
   | 'contexts'
@@ -97,7 +97,7 @@ const lazy =
   async (args: Record<string, unknown>, ctx: RunContext) =>
     run(await load(), args, ctx);
 
-const present = () => import('./commands/present.ts');
+const present = () => import('./cli/watch.ts');
 
 const topPods: CommandSpec = {
   name: 'pods',
@@ -453,7 +453,7 @@ export const PLUGIN: CommandSpec = {
         ],
       ],
       run: lazy(
-        () => import('./completion-scripts.ts'),
+        () => import('./completion/scripts.ts'),
         async (m, args, ctx) => {
           ctx.io.out(m.completionScript(args.shell as never));
           return 0;

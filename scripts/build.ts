@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
-import { completionScript } from '../plugin/completion-scripts.ts';
+import { completionScript } from '../plugin/completion/scripts.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 

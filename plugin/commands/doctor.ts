@@ -6,13 +6,13 @@
 // the metrics. Checks that cannot run here are SKIP and do not fail the run.
 import { Agent, request as httpRequest } from 'undici';
 import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
+import { apiServiceFix, explain, forbidden, unavailableReason } from '../cli/describe-error.ts';
+import type { RunContext } from '../cli/watch.ts';
+import { type AccessReviewSpec, type APIService, RequestFailed } from '../cluster/api.ts';
+import { customMetricsOf } from '../cluster/discovery.ts';
+import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
 import { type Check, doctorText } from '../printers/doctor.ts';
-import { type AccessReviewSpec, type APIService, RequestFailed } from './api.ts';
-import { customMetricsOf } from './discovery.ts';
-import { apiServiceFix, explain, forbidden, unavailableReason } from './explain.ts';
-import type { RunContext } from './present.ts';
-import type { Session } from './session.ts';
 
 export interface DoctorArgs {
   proxyUrl?: string | undefined;

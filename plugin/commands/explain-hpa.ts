@@ -8,6 +8,18 @@ import {
   RESOURCE_GROUP,
 } from '../../shared/api-types.ts';
 import { KubeApiError } from '../../shared/kube.ts';
+import { apiServiceProblem, explain, forbidden, unavailable } from '../cli/describe-error.ts';
+import type { RunContext } from '../cli/watch.ts';
+import { type APIService, type HorizontalPodAutoscaler, RequestFailed, type Scale } from '../cluster/api.ts';
+import { customMetricProblem, customMetricsOf, externalMetricProblem } from '../cluster/discovery.ts';
+import {
+  type ControllerFlags,
+  controllerSettings,
+  type ExplainSnapshot,
+  fetchSnapshot,
+  loadSnapshot,
+  saveSnapshot,
+} from '../cluster/hpa-snapshot.ts';
 import { CliError } from '../errors.ts';
 import { type Decision, decide, SnapshotUnusable } from '../hpa/decision.ts';
 import { narrate } from '../hpa/narrative.ts';
@@ -19,18 +31,6 @@ import {
   type StatusCondition,
 } from '../printers/explain-hpa.ts';
 import { type DocumentFormat, formatDocument } from '../printers/output.ts';
-import { type APIService, type HorizontalPodAutoscaler, RequestFailed, type Scale } from './api.ts';
-import { customMetricProblem, customMetricsOf, externalMetricProblem } from './discovery.ts';
-import { apiServiceProblem, explain, forbidden, unavailable } from './explain.ts';
-import {
-  type ControllerFlags,
-  controllerSettings,
-  type ExplainSnapshot,
-  fetchSnapshot,
-  loadSnapshot,
-  saveSnapshot,
-} from './hpa-snapshot.ts';
-import type { RunContext } from './present.ts';
 
 export interface ExplainHpaArgs extends ControllerFlags {
   name: string;

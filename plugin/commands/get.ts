@@ -8,12 +8,12 @@ import {
   RESOURCE_GROUP,
 } from '../../shared/api-types.ts';
 import { formatGoDuration } from '../../shared/duration.ts';
+import { type Rendered, renderDocumentOr } from '../cli/render.ts';
+import { RequestFailed } from '../cluster/api.ts';
+import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
 import type { DocumentFormat } from '../printers/output.ts';
 import { type ValueRow, valuesTable } from '../printers/values.ts';
-import { RequestFailed } from './api.ts';
-import { type Rendered, renderDocumentOr } from './output.ts';
-import type { Session } from './session.ts';
 
 interface GetFlags {
   output?: DocumentFormat | undefined;

@@ -1,9 +1,10 @@
 // `list`: the metrics custom.metrics.k8s.io and external.metrics.k8s.io advertise in discovery,
 // grouped by metric with the resources each describes.
+
+import { explain } from '../cli/describe-error.ts';
+import type { Rendered } from '../cli/render.ts';
+import type { Session } from '../cluster/session.ts';
 import { type ListedMetric, metricsTable } from '../printers/list.ts';
-import { explain } from './explain.ts';
-import type { Rendered } from './output.ts';
-import type { Session } from './session.ts';
 
 export interface ListArgs {
   api?: 'custom' | 'external' | undefined;

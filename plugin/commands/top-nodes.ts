@@ -1,11 +1,11 @@
 // `top nodes`: kubectl top node's requests (kubectl pkg/cmd/top/top_node.go): node metrics, then the
 // nodes for their allocatable (or capacity) resources, plus custom metrics for --metric columns.
 import { RESOURCE_GROUP } from '../../shared/api-types.ts';
+import { type OutputFlags, type Rendered, renderDocumentOr } from '../cli/render.ts';
+import { metricColumns, objectKey } from '../cluster/metric-columns.ts';
+import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
 import { type NodeUsage, nodesDocument, nodesTable, parseResources, type SortBy } from '../printers/top.ts';
-import { metricColumns, objectKey } from './metric-columns.ts';
-import { type OutputFlags, type Rendered, renderDocumentOr } from './output.ts';
-import type { Session } from './session.ts';
 
 export interface TopNodesArgs extends OutputFlags {
   name?: string | undefined;

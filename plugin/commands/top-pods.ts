@@ -3,6 +3,10 @@
 // for --metric columns.
 import { type PodMetrics, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { formatGoDuration } from '../../shared/duration.ts';
+import { type OutputFlags, type Rendered, renderDocumentOr } from '../cli/render.ts';
+import type { Pod } from '../cluster/api.ts';
+import { metricColumns, objectKey } from '../cluster/metric-columns.ts';
+import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
 import {
   type ContainerUsage,
@@ -12,10 +16,6 @@ import {
   podsTable,
   type SortBy,
 } from '../printers/top.ts';
-import type { Pod } from './api.ts';
-import { metricColumns, objectKey } from './metric-columns.ts';
-import { type OutputFlags, type Rendered, renderDocumentOr } from './output.ts';
-import type { Session } from './session.ts';
 
 export interface TopPodsArgs extends OutputFlags {
   name?: string | undefined;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AccessReviewSpec, APIService } from '../../../plugin/commands/api.ts';
+import type { AccessReviewSpec, APIService } from '../../../plugin/cluster/api.ts';
 import { doctorChecks } from '../../../plugin/commands/doctor.ts';
 import type { Check } from '../../../plugin/printers/doctor.ts';
-import { fakeSession, type Routes, resourceList, status } from './fake.ts';
+import { fakeSession, type Routes, resourceList, status } from '../cluster/fake.ts';
 
 const CONTROLLER = 'system:serviceaccount:kube-system:horizontal-pod-autoscaler';
 

@@ -2,13 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RunContext } from '../../../plugin/cli/watch.ts';
+import type { ExplainSnapshot } from '../../../plugin/cluster/hpa-snapshot.ts';
 import { diagnose, parseMetricPath, reproduce, runExplainHpa } from '../../../plugin/commands/explain-hpa.ts';
-import type { ExplainSnapshot } from '../../../plugin/commands/hpa-snapshot.ts';
-import type { RunContext } from '../../../plugin/commands/present.ts';
 import { CliError } from '../../../plugin/errors.ts';
 import type { Decision, MetricFailureCause } from '../../../plugin/hpa/decision.ts';
 import type { Fetched } from '../../../plugin/hpa/snapshot.ts';
-import { ALL_GROUPS, fakeSession, type Routes } from './fake.ts';
+import { ALL_GROUPS, fakeSession, type Routes } from '../cluster/fake.ts';
 
 const q = (path: string, query: Record<string, string>) => `${path}?${new URLSearchParams(query)}`;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestFailed } from '../../../plugin/commands/api.ts';
+import { RequestFailed } from '../../../plugin/cluster/api.ts';
 import {
   type GetCustomArgs,
   renderGetCustom,
@@ -7,7 +7,7 @@ import {
   renderGetResource,
 } from '../../../plugin/commands/get.ts';
 import { CliError } from '../../../plugin/errors.ts';
-import { ALL_GROUPS, AT, apis, fakeSession, resourceList, status } from './fake.ts';
+import { ALL_GROUPS, AT, apis, fakeSession, resourceList, status } from '../cluster/fake.ts';
 
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join('');
 const CUSTOM = '/apis/custom.metrics.k8s.io/v1beta2';

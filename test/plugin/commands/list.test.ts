@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderList } from '../../../plugin/commands/list.ts';
-import { ALL_GROUPS, apis, fakeSession, resourceList } from './fake.ts';
+import { ALL_GROUPS, apis, fakeSession, resourceList } from '../cluster/fake.ts';
 
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join('');
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Node } from '../../../plugin/commands/api.ts';
+import type { Node } from '../../../plugin/cluster/api.ts';
 import { renderTopNodes, type TopNodesArgs } from '../../../plugin/commands/top-nodes.ts';
 import type { NodeMetrics } from '../../../shared/api-types.ts';
-import { ALL_GROUPS, AT, fakeSession, resourceList } from './fake.ts';
+import { ALL_GROUPS, AT, fakeSession, resourceList } from '../cluster/fake.ts';
 
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join('');
 

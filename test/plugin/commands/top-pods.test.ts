@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '../../../plugin/commands/api.ts';
+import type { Pod } from '../../../plugin/cluster/api.ts';
 import { fetchPodUsage, renderTopPods, type TopPodsArgs } from '../../../plugin/commands/top-pods.ts';
 import { CliError } from '../../../plugin/errors.ts';
 import type { PodMetrics, PodMetricsList } from '../../../shared/api-types.ts';
-import { ALL_GROUPS, AT, apis, fakeSession, type Routes, resourceList, status } from './fake.ts';
+import { ALL_GROUPS, AT, apis, fakeSession, type Routes, resourceList, status } from '../cluster/fake.ts';
 
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join('');
 

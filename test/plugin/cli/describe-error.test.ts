@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RequestFailed } from '../../../plugin/commands/api.ts';
-import { explain, groupProblem } from '../../../plugin/commands/explain.ts';
+import { explain, groupProblem } from '../../../plugin/cli/describe-error.ts';
+import { RequestFailed } from '../../../plugin/cluster/api.ts';
 import { CliError, oneLine } from '../../../plugin/errors.ts';
 import { KubeApiError } from '../../../shared/kube.ts';
-import { fakeSession, status } from './fake.ts';
+import { fakeSession, status } from '../cluster/fake.ts';
 
 const failed = (path: string, error: KubeApiError) => new RequestFailed(path, error);
 

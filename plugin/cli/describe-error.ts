@@ -2,9 +2,9 @@
 // served, its APIService is unavailable (with the condition's message), access is forbidden (with the
 // verb and resource to ask for), the credentials were refused, or the server could not be reached.
 import { RESOURCE_GROUP } from '../../shared/api-types.ts';
+import type { APIService, KubeApi } from '../cluster/api.ts';
+import { RequestFailed } from '../cluster/api.ts';
 import { CliError, oneLine } from '../errors.ts';
-import type { APIService, KubeApi } from './api.ts';
-import { RequestFailed } from './api.ts';
 
 /**
  * Why `group` cannot be used: an APIService that is not Available (with its reason and message), or no

@@ -7,7 +7,7 @@ import {
   fetchSnapshot,
   loadSnapshot,
   saveSnapshot,
-} from '../../../plugin/commands/hpa-snapshot.ts';
+} from '../../../plugin/cluster/hpa-snapshot.ts';
 import { CliError } from '../../../plugin/errors.ts';
 import { DEFAULT_CONTROLLER_SETTINGS } from '../../../plugin/hpa/snapshot.ts';
 import { ALL_GROUPS, fakeSession, type Routes, resourceList, status } from './fake.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { complete, type Sources, walk } from '../../plugin/complete.ts';
-import { PLUGIN } from '../../plugin/spec.ts';
+import { complete, type Sources, walk } from '../../../plugin/completion/engine.ts';
+import { PLUGIN } from '../../../plugin/spec.ts';
 
 const asked: string[] = [];
 const sources: Sources = async (source, w) => {

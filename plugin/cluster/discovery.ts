@@ -11,9 +11,9 @@ import {
   RESOURCE_VERSIONS,
 } from '../../shared/api-types.ts';
 import { closest } from '../../shared/text.ts';
+import { groupProblem } from '../cli/describe-error.ts';
 import { CliError } from '../errors.ts';
 import type { KubeApi } from './api.ts';
-import { groupProblem } from './explain.ts';
 
 const SUPPORTED_VERSIONS: Record<string, readonly string[]> = {
   [RESOURCE_GROUP]: RESOURCE_VERSIONS,

@@ -1,8 +1,8 @@
 // A REST client answering from a table of `path?query` → body (or error), recording what was asked.
 
-import { KubeApi, type Query, type RestClient } from '../../../plugin/commands/api.ts';
-import { Discovery } from '../../../plugin/commands/discovery.ts';
-import type { Session } from '../../../plugin/commands/session.ts';
+import { KubeApi, type Query, type RestClient } from '../../../plugin/cluster/api.ts';
+import { Discovery } from '../../../plugin/cluster/discovery.ts';
+import type { Session } from '../../../plugin/cluster/session.ts';
 import type { APIGroupList, APIResourceList } from '../../../shared/api-types.ts';
 import { KubeApiError } from '../../../shared/kube.ts';
 

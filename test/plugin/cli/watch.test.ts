@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Rendered } from '../../../plugin/commands/output.ts';
-import { type Io, present } from '../../../plugin/commands/present.ts';
-import { fakeSession } from './fake.ts';
+import type { Rendered } from '../../../plugin/cli/render.ts';
+import { type Io, present } from '../../../plugin/cli/watch.ts';
+import { fakeSession } from '../cluster/fake.ts';
 
 function recorder(tty: boolean, rows?: number) {
   const written = { out: [] as string[], err: [] as string[] };

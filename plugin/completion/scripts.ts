@@ -1,4 +1,4 @@
-// Completion scripts. All of them ask `kubectl-cmetrics __complete WORDS…` (complete.ts) and read its
+// Completion scripts. All of them ask `kubectl-cmetrics __complete WORDS…` (completion/engine.ts) and read its
 // protocol: candidates one a line (`value<TAB>description`), then `:DIRECTIVE` (4: no file names).
 
 export type Shell = 'bash' | 'zsh' | 'fish' | 'kubectl';

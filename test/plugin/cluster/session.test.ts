@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { openSession, requestTimeoutMs } from '../../../plugin/commands/session.ts';
+import { openSession, requestTimeoutMs } from '../../../plugin/cluster/session.ts';
 
 const KUBECONFIG = join(mkdtempSync(join(tmpdir(), 'cmetrics-session-')), 'config');
 writeFileSync(

@@ -2,10 +2,10 @@
 // place on a terminal, one frame after another when stdout is a pipe or a file.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../../shared/duration.ts';
+import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
-import { explain } from './explain.ts';
-import type { Rendered } from './output.ts';
-import type { Session } from './session.ts';
+import { explain } from './describe-error.ts';
+import type { Rendered } from './render.ts';
 
 export interface Io {
   out(text: string): void;
