@@ -2,7 +2,7 @@
 // errors as one line on stderr: "error: what is wrong; what to do".
 import yargs, { type Argv } from 'yargs';
 import { closest } from '../shared/text.ts';
-import type { Io, RunContext } from './cli/watch.ts';
+import type { Io, RunContext } from './cli/context.ts';
 import type { Session } from './cluster/session.ts';
 import { walk } from './completion/engine.ts';
 import { CliError, oneLine } from './errors.ts';
@@ -121,7 +121,7 @@ export async function main(argv: string[], io: Io, signal: AbortSignal): Promise
     const line =
       e instanceof CliError
         ? e.message
-        : await (await import('./cli/describe-error.ts')).explain(e, outcome.session?.api);
+        : await (await import('./cli/describe-error.ts')).describeError(e, outcome.session?.api);
     io.err(`error: ${line}\n`);
     return 1;
   } finally {

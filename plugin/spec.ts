@@ -2,7 +2,7 @@
 // and completion/engine.ts answers shell completion from it. Command code is imported only when it runs, so
 // `-h` and completion of static words load neither the Kubernetes client nor the printers.
 import type { Options } from 'yargs';
-import type { RunContext } from './cli/watch.ts';
+import type { RunContext } from './cli/context.ts';
 
 /** Where completion finds values for an argument (completion/sources.ts). */
 export type CompletionSource =

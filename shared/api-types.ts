@@ -168,3 +168,16 @@ export function formatTime(ms: number): string {
   }
   return lastText;
 }
+
+/** apiregistration.k8s.io/v1 APIService: what registers a group version with the aggregator. */
+export interface APIService {
+  metadata: { name: string };
+  spec: {
+    group: string;
+    version: string;
+    service?: { namespace: string; name: string; port?: number } | null;
+    caBundle?: string;
+    insecureSkipTLSVerify?: boolean;
+  };
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}

@@ -4,25 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../../shared/duration.ts';
 import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
-import { explain } from './describe-error.ts';
+import type { RunContext } from './context.ts';
+import { describeError } from './describe-error.ts';
 import type { Rendered } from './render.ts';
-
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  /** stdout is a terminal: --watch redraws in place. */
-  tty: boolean;
-  /** The terminal's height, when known. */
-  rows?: number | undefined;
-}
-
-export interface RunContext {
-  io: Io;
-  /** Aborted by Ctrl-C. */
-  signal: AbortSignal;
-  /** The connection from the global flags, opened on first use. */
-  session(): Promise<Session>;
-}
 
 interface WatchFlags {
   watch?: boolean;
@@ -78,7 +62,7 @@ export async function present(
       frame = await unlessAborted(render(session), signal);
     } catch (e) {
       if (frames === 0) throw e;
-      frame = { out: '', err: `error: ${await explain(e, session.api)}\n` };
+      frame = { out: '', err: `error: ${await describeError(e, session.api)}\n` };
     }
     if (!frame) break;
     if (io.tty) {

@@ -3,6 +3,7 @@
 import {
   type APIGroupList,
   type APIResourceList,
+  type APIService,
   CUSTOM_GROUP,
   EXTERNAL_GROUP,
   type ExternalMetricValueList,
@@ -52,18 +53,6 @@ export interface Pod {
 export interface Node {
   metadata: { name: string };
   status?: { allocatable?: QuantityMap; capacity?: QuantityMap };
-}
-
-export interface APIService {
-  metadata: { name: string };
-  spec: {
-    group: string;
-    version: string;
-    service?: { namespace: string; name: string; port?: number } | null;
-    caBundle?: string;
-    insecureSkipTLSVerify?: boolean;
-  };
-  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
 export interface ItemList<T> {

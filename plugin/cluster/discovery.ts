@@ -2,7 +2,6 @@
 // and external groups advertise (metrics-apis.md §4.6, §5, §6). Each document is read once per run.
 import {
   type APIGroupList,
-  type APIResourceList,
   CUSTOM_GROUP,
   CUSTOM_VERSIONS,
   EXTERNAL_GROUP,
@@ -10,9 +9,14 @@ import {
   RESOURCE_GROUP,
   RESOURCE_VERSIONS,
 } from '../../shared/api-types.ts';
-import { closest } from '../../shared/text.ts';
-import { groupProblem } from '../cli/describe-error.ts';
 import { CliError } from '../errors.ts';
+import { apiServiceProblem } from '../hints/failures.ts';
+import {
+  type CustomMetricInfo,
+  customMetricProblem,
+  customMetricsOf,
+  externalMetricProblem,
+} from '../hints/metrics.ts';
 import type { KubeApi } from './api.ts';
 
 const SUPPORTED_VERSIONS: Record<string, readonly string[]> = {
@@ -20,13 +24,6 @@ const SUPPORTED_VERSIONS: Record<string, readonly string[]> = {
   [CUSTOM_GROUP]: CUSTOM_VERSIONS,
   [EXTERNAL_GROUP]: EXTERNAL_VERSIONS,
 };
-
-export interface CustomMetricInfo {
-  /** As discovery names it: `pods`, `services`, `deployments.apps`. */
-  resource: string;
-  metric: string;
-  namespaced: boolean;
-}
 
 export class Discovery {
   private readonly api: KubeApi;
@@ -88,43 +85,14 @@ export class Discovery {
   }
 }
 
-/** The (resource, metric) pairs of a custom.metrics.k8s.io discovery document. */
-export function customMetricsOf(list: APIResourceList): CustomMetricInfo[] {
-  return list.resources.flatMap((r) => {
-    const slash = r.name.indexOf('/');
-    return slash < 0
-      ? []
-      : [{ resource: r.name.slice(0, slash), metric: r.name.slice(slash + 1), namespaced: r.namespaced }];
-  });
-}
-
-/** Why `metric` of `resource` is not in `all`, with the closest names; undefined when it is. */
-export function customMetricProblem(
-  all: readonly CustomMetricInfo[],
-  resource: string,
-  metric: string,
-): string | undefined {
-  if (all.some((m) => m.resource === resource && m.metric === metric)) return undefined;
-  const servedFor = [...new Set(all.filter((m) => m.metric === metric).map((m) => m.resource))].sort();
-  if (servedFor.length) {
-    // `service` for `services`, `deployment` for `deployments.apps`: the usual slips.
-    const meant = servedFor.filter((r) => r.startsWith(resource));
-    return `metric "${metric}" is served for ${servedFor.join(', ')}, not for ${resource}${meant.length ? ` (did you mean ${meant.join(', ')}?)` : ''}; see: kubectl cmetrics list ${metric}`;
-  }
-  const names = all.filter((m) => m.resource === resource).map((m) => m.metric);
-  return unknownMetric(
-    metric,
-    `for ${resource} by ${CUSTOM_GROUP}`,
-    names.length ? names : all.map((m) => m.metric),
+/**
+ * Why `group` cannot be used: an APIService that is not Available (with its reason and message), or no
+ * APIService at all. Reading APIServices may itself be forbidden; then only the hint is left.
+ */
+export async function groupProblem(api: KubeApi, group: string): Promise<string> {
+  const services = await api.apiServices().then(
+    (list) => list.items,
+    () => undefined,
   );
-}
-
-/** Why external `metric` is not in `all`, with the closest names; undefined when it is. */
-export function externalMetricProblem(all: readonly string[], metric: string): string | undefined {
-  return all.includes(metric) ? undefined : unknownMetric(metric, `by ${EXTERNAL_GROUP}`, all);
-}
-
-function unknownMetric(metric: string, where: string, candidates: readonly string[]): string {
-  const hint = closest(metric, candidates);
-  return `no metric "${metric}" is served ${where}${hint.length ? ` (closest: ${hint.join(', ')})` : ''}; see what is served: kubectl cmetrics list`;
+  return apiServiceProblem(services, group);
 }

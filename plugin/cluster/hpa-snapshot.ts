@@ -1,11 +1,8 @@
 // What `explain hpa` reads for one HPA, as the HPA controller reads it: the HPA, its target's scale
 // subresource, the pods the scale selects, and for each metric the very call the controller makes
 // (metrics/client.go), into an HPASnapshot (docs/hpa-snapshot.md). A failed call is recorded as the
-// controller would have seen it, never thrown: failures are part of the explanation. Snapshots are
-// saved and loaded here too, so that `--from-snapshot` explains offline.
-import { readFileSync, writeFileSync } from 'node:fs';
+// controller would have seen it, never thrown: failures are part of the explanation.
 import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
-import { parseDuration } from '../../shared/duration.ts';
 import { KubeApiError } from '../../shared/kube.ts';
 import { formatSelector, matches, parseSelector, selectorFromLabelSelector } from '../../shared/labels.ts';
 import { closest } from '../../shared/text.ts';
@@ -30,62 +27,9 @@ import {
 } from './api.ts';
 import type { Session } from './session.ts';
 
-/**
- * What `explain hpa` saves beyond the decision's inputs: the documents its failure diagnosis reads
- * (docs/hpa-snapshot.md), fetched only when a metric call failed.
- */
-export interface ExplainSnapshot extends HPASnapshot {
-  diagnosis?: {
-    /** GET /apis/apiregistration.k8s.io/v1/apiservices, the metrics groups' items only. */
-    apiServices?: Fetched<unknown>;
-    /** The discovery document (APIResourceList) of each metrics group version a failed call used. */
-    discovery?: Record<string, Fetched<unknown>>;
-  };
-}
-
-/** The controller flags a client cannot read, as the user gave them (undefined: not given). */
-export interface ControllerFlags {
-  tolerance?: number | undefined;
-  cpuInitializationPeriod?: string | undefined;
-  initialReadinessDelay?: string | undefined;
-  downscaleStabilization?: string | undefined;
-  syncPeriod?: string | undefined;
-}
-
 /** The resource metrics version the controller asks for, whatever the cluster prefers. */
 const CONTROLLER_RESOURCE_VERSION = 'v1beta1';
 const FALLBACK_VERSION: Record<string, string> = { [CUSTOM_GROUP]: 'v1beta2', [EXTERNAL_GROUP]: 'v1beta1' };
-
-function seconds(flag: string, text: string): number {
-  let ms = Number.NaN;
-  try {
-    ms = parseDuration(text);
-  } catch {
-    // reported below
-  }
-  if (!(ms >= 0)) throw new CliError(`invalid --${flag} "${text}": use a duration such as 30s or 5m`);
-  return ms / 1000;
-}
-
-/** `base` with the flags the user gave laid over it. */
-export function controllerSettings(base: ControllerSettings, flags: ControllerFlags): ControllerSettings {
-  const s = { ...base };
-  if (flags.tolerance !== undefined) {
-    if (!(flags.tolerance >= 0 && flags.tolerance < 1))
-      throw new CliError(
-        `invalid --tolerance ${flags.tolerance}: use a fraction such as 0.1 (from 0 to below 1)`,
-      );
-    s.tolerance = flags.tolerance;
-  }
-  if (flags.cpuInitializationPeriod !== undefined)
-    s.cpuInitializationPeriodSeconds = seconds('cpu-initialization-period', flags.cpuInitializationPeriod);
-  if (flags.initialReadinessDelay !== undefined)
-    s.initialReadinessDelaySeconds = seconds('initial-readiness-delay', flags.initialReadinessDelay);
-  if (flags.downscaleStabilization !== undefined)
-    s.downscaleStabilizationSeconds = seconds('downscale-stabilization', flags.downscaleStabilization);
-  if (flags.syncPeriod !== undefined) s.syncPeriodSeconds = seconds('sync-period', flags.syncPeriod);
-  return s;
-}
 
 /** The path with its query string, encoded as the REST client sends it. */
 function withQuery(path: string, query: Query | undefined): string {
@@ -308,7 +252,7 @@ export async function fetchSnapshot(
   name: string,
   controller: ControllerSettings,
   clock: () => Date = () => new Date(),
-): Promise<ExplainSnapshot> {
+): Promise<HPASnapshot> {
   const namespace = s.namespace;
   const hpa = await record(s.api, (a) => a.hpa(namespace, name));
   if (!hpa.body) throw await hpaProblem(s, name, hpa);
@@ -346,7 +290,7 @@ export async function fetchSnapshot(
     const labels = (podList.body?.items ?? []).map((p) => p.metadata.labels ?? {});
     conflicting = await conflictingHPAs(s.api, resources, hpa.body, labels);
   }
-  const snapshot: ExplainSnapshot = {
+  const snapshot: HPASnapshot = {
     apiVersion: SNAPSHOT_API_VERSION,
     kind: SNAPSHOT_KIND,
     takenAt: clock().toISOString(),
@@ -369,7 +313,7 @@ const METRICS_GROUPS = [RESOURCE_GROUP, CUSTOM_GROUP, EXTERNAL_GROUP];
 async function fetchDiagnosis(
   s: Session,
   metrics: readonly (Fetched<unknown> | null)[],
-): Promise<ExplainSnapshot['diagnosis']> {
+): Promise<HPASnapshot['diagnosis']> {
   const failed = metrics.filter((m): m is Fetched<unknown> => !!m?.error);
   if (!failed.length) return undefined;
   const groupVersions = [
@@ -405,37 +349,4 @@ async function hpaProblem(s: Session, name: string, hpa: Fetched<unknown>): Prom
   return new CliError(
     `no HorizontalPodAutoscaler "${name}" in namespace ${s.namespace}${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}; list them with: kubectl get hpa -n ${s.namespace}`,
   );
-}
-
-export function saveSnapshot(file: string, snapshot: ExplainSnapshot): void {
-  try {
-    writeFileSync(file, `${JSON.stringify(snapshot, null, 2)}\n`);
-  } catch (e) {
-    throw new CliError(
-      `cannot write the snapshot to ${file}: ${(e as Error).message}; choose another --save-snapshot FILE`,
-    );
-  }
-}
-
-export function loadSnapshot(file: string): ExplainSnapshot {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CliError(
-      `cannot read the snapshot ${file}: ${(e as Error).message}; pass the file --save-snapshot wrote`,
-    );
-  }
-  let doc: ExplainSnapshot;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new CliError(`${file} is not JSON (${(e as Error).message}); pass the file --save-snapshot wrote`);
-  }
-  if (doc?.apiVersion !== SNAPSHOT_API_VERSION || doc.kind !== SNAPSHOT_KIND) {
-    throw new CliError(
-      `${file} is not an HPA snapshot (want apiVersion ${SNAPSHOT_API_VERSION}, kind ${SNAPSHOT_KIND}); pass the file --save-snapshot wrote`,
-    );
-  }
-  return doc;
 }

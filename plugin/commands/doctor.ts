@@ -5,13 +5,14 @@
 // HPA controller's user (SubjectAccessReview) and kubectl's user (SelfSubjectAccessReview) may read
 // the metrics. Checks that cannot run here are SKIP and do not fail the run.
 import { Agent, request as httpRequest } from 'undici';
-import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
-import { apiServiceFix, explain, forbidden, unavailableReason } from '../cli/describe-error.ts';
-import type { RunContext } from '../cli/watch.ts';
-import { type AccessReviewSpec, type APIService, RequestFailed } from '../cluster/api.ts';
-import { customMetricsOf } from '../cluster/discovery.ts';
+import { type APIService, CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
+import type { RunContext } from '../cli/context.ts';
+import { describeError } from '../cli/describe-error.ts';
+import { type AccessReviewSpec, RequestFailed } from '../cluster/api.ts';
 import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
+import { apiServiceFix, forbidden, unavailableReason } from '../hints/failures.ts';
+import { customMetricsOf } from '../hints/metrics.ts';
 import { type Check, doctorText } from '../printers/doctor.ts';
 
 export interface DoctorArgs {
@@ -26,8 +27,8 @@ const INSTALLER: Record<string, string> = {
   [EXTERNAL_GROUP]: 'cmetrics-proxy or an adapter',
 };
 
-/** A failed request as one line (explain.ts), without asking the cluster more. */
-const why = (e: unknown) => explain(e, undefined);
+/** A failed request as one line, without asking the cluster more. */
+const why = (e: unknown) => describeError(e, undefined);
 
 async function apiServiceChecks(s: Session): Promise<{ checks: Check[]; services: APIService[] }> {
   let all: APIService[];

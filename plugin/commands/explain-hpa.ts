@@ -1,29 +1,16 @@
-// `explain hpa NAME`: the HPA controller's decision recomputed from what it reads (hpa-snapshot.ts,
-// hpa/decision.ts), shown step by step (printers/explain-hpa.ts), with what each failed metric needs:
-// the fix, from the snapshot alone, so that `--from-snapshot` prints the same as the live command.
-import {
-  type APIResourceList,
-  CUSTOM_GROUP,
-  EXTERNAL_GROUP,
-  RESOURCE_GROUP,
-} from '../../shared/api-types.ts';
-import { KubeApiError } from '../../shared/kube.ts';
-import { apiServiceProblem, explain, forbidden, unavailable } from '../cli/describe-error.ts';
-import type { RunContext } from '../cli/watch.ts';
-import { type APIService, type HorizontalPodAutoscaler, RequestFailed, type Scale } from '../cluster/api.ts';
-import { customMetricProblem, customMetricsOf, externalMetricProblem } from '../cluster/discovery.ts';
-import {
-  type ControllerFlags,
-  controllerSettings,
-  type ExplainSnapshot,
-  fetchSnapshot,
-  loadSnapshot,
-  saveSnapshot,
-} from '../cluster/hpa-snapshot.ts';
+// `explain hpa NAME`: the HPA controller's decision recomputed from what it reads (cluster/hpa-snapshot.ts,
+// hpa/decision.ts), shown step by step (printers/explain-hpa.ts), with what each failed metric needs
+// (hints/hpa-diagnosis.ts), so that `--from-snapshot` prints the same as the live command.
+
+import type { RunContext } from '../cli/context.ts';
+import { type ControllerFlags, controllerSettings } from '../cli/controller-flags.ts';
+import { loadSnapshot, saveSnapshot } from '../cli/snapshot-file.ts';
+import { fetchSnapshot } from '../cluster/hpa-snapshot.ts';
 import { CliError } from '../errors.ts';
+import { diagnose } from '../hints/hpa-diagnosis.ts';
 import { type Decision, decide, SnapshotUnusable } from '../hpa/decision.ts';
 import { narrate } from '../hpa/narrative.ts';
-import { DEFAULT_CONTROLLER_SETTINGS, type Fetched } from '../hpa/snapshot.ts';
+import { DEFAULT_CONTROLLER_SETTINGS, type HPASnapshot } from '../hpa/snapshot.ts';
 import {
   type Explanation,
   explanationDocument,
@@ -39,175 +26,7 @@ export interface ExplainHpaArgs extends ControllerFlags {
   fromSnapshot?: string | undefined;
 }
 
-// ---- diagnosis: what each failed metric needs, from the snapshot alone ------------------------
-
-/** Shell quoting for a command the user may paste. */
-const quote = (word: string) => (/^[\w./=:,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
-
-interface MetricCall {
-  group: string;
-  groupVersion: string;
-  namespace?: string;
-  /** Custom: `pods`, `services`, `deployments.apps`, `namespaces`. */
-  resource?: string;
-  name?: string;
-  metric?: string;
-  labelSelector?: string;
-  metricSelector?: string;
-}
-
-/** The parts of a metrics API path (the forms api.ts builds). */
-export function parseMetricPath(path: string): MetricCall | undefined {
-  const url = new URL(path, 'https://api');
-  const m = /^\/apis\/([^/]+)\/([^/]+)(\/.*)?$/.exec(url.pathname);
-  if (!m) return undefined;
-  const [, group = '', version = '', rest = ''] = m;
-  const parts = rest.split('/').filter(Boolean).map(decodeURIComponent);
-  const call: MetricCall = { group, groupVersion: `${group}/${version}` };
-  const labelSelector = url.searchParams.get('labelSelector');
-  const metricSelector = url.searchParams.get('metricLabelSelector');
-  if (labelSelector) call.labelSelector = labelSelector;
-  if (metricSelector) call.metricSelector = metricSelector;
-  if (parts[0] === 'namespaces' && parts[1] !== undefined) call.namespace = parts[1];
-  const inNamespace = parts.slice(call.namespace === undefined ? 0 : 2);
-  if (group === CUSTOM_GROUP) {
-    if (inNamespace[0] === 'metrics') {
-      Object.assign(call, { resource: 'namespaces', name: call.namespace, metric: inNamespace[1] });
-      delete call.namespace;
-    } else {
-      Object.assign(call, { resource: inNamespace[0], name: inNamespace[1], metric: inNamespace[2] });
-    }
-  } else if (group === EXTERNAL_GROUP) {
-    call.metric = inNamespace[0];
-  } else if (group === RESOURCE_GROUP) {
-    call.resource = inNamespace[0];
-  }
-  return call;
-}
-
-/** The `kubectl cmetrics get …` command that repeats a metric call. */
-export function reproduce(c: MetricCall): string | undefined {
-  const flags = [
-    ...(c.namespace ? ['-n', c.namespace] : []),
-    ...(c.labelSelector ? ['-l', c.labelSelector] : []),
-    ...(c.metricSelector ? ['--metric-selector', c.metricSelector] : []),
-  ];
-  const words =
-    c.group === CUSTOM_GROUP && c.resource && c.name && c.metric
-      ? ['get', 'custom', `${c.resource}/${c.name}`, c.metric, ...flags]
-      : c.group === EXTERNAL_GROUP && c.metric
-        ? ['get', 'external', c.metric, ...flags]
-        : c.group === RESOURCE_GROUP
-          ? ['get', 'resource', 'pods', ...flags]
-          : undefined;
-  return words && ['kubectl cmetrics', ...words.map(quote)].join(' ');
-}
-
-const items = <T>(f: Fetched<unknown> | undefined) => (f?.body as { items?: T[] } | undefined)?.items;
-
-/** A failed metric call: explain.ts's line, with what only the snapshot can tell for 403, 404 and 5xx. */
-async function fetchFailed(
-  snapshot: ExplainSnapshot,
-  failure: { path: string; code: number; message: string },
-): Promise<string> {
-  const { path, code, message } = failure;
-  const call = parseMetricPath(path);
-  if (code === 403) {
-    return `${forbidden(message)}; the controller has its own access: check it with kubectl cmetrics doctor`;
-  }
-  if (call && code >= 502 && code <= 504) {
-    const services = items<APIService>(snapshot.diagnosis?.apiServices);
-    const down = services
-      ?.filter((s) => s.spec.group === call.group)
-      .map(unavailable)
-      .find(Boolean);
-    if (down) return down;
-    if (services === undefined) return apiServiceProblem(undefined, call.group);
-    const again = reproduce(call);
-    return `${message} (HTTP ${code}): the APIService is Available, so its server failed to answer; check it with kubectl cmetrics doctor${again ? `; see for yourself: ${again}` : ''}`;
-  }
-  if (code === 404) {
-    const line = notServed(snapshot, call, message);
-    if (line) return line;
-  }
-  return explain(new RequestFailed(path, new KubeApiError(message, code)), undefined);
-}
-
-/** A 404: the metric is not advertised (with the closest names), or it is but has no value here. */
-function notServed(
-  snapshot: ExplainSnapshot,
-  call: MetricCall | undefined,
-  message: string,
-): string | undefined {
-  if (!call?.metric) return undefined;
-  const list = snapshot.diagnosis?.discovery?.[call.groupVersion]?.body as APIResourceList | undefined;
-  const again = reproduce(call);
-  if (list) {
-    const problem =
-      call.group === CUSTOM_GROUP
-        ? customMetricProblem(customMetricsOf(list), call.resource ?? '', call.metric)
-        : externalMetricProblem(
-            list.resources.map((r) => r.name),
-            call.metric,
-          );
-    if (problem) return problem;
-  }
-  return `${message}; ${list ? `${call.metric} is listed by ${call.groupVersion}, but has no value for what the HPA asks: check that Prometheus has its series` : 'see what is served: kubectl cmetrics list'}${again ? ` (repeat the call: ${again})` : ''}`;
-}
-
-function podsCommand(d: Decision, snapshot: ExplainSnapshot): string {
-  const selector = (snapshot.scale?.body as Scale | undefined)?.status?.selector;
-  return `kubectl get pods -n ${d.namespace}${selector ? ` -l ${quote(selector)}` : ''}`;
-}
-
-/** For each failed metric (by index): what is wrong and what to do, one line. */
-export async function diagnose(snapshot: ExplainSnapshot, d: Decision): Promise<Record<number, string>> {
-  const fixes: Record<number, string> = {};
-  for (const m of d.metrics) {
-    const cause = m.failure?.cause;
-    if (!cause) continue;
-    switch (cause.kind) {
-      case 'FetchFailed':
-        fixes[m.index] = await fetchFailed(snapshot, cause);
-        break;
-      case 'NotFetched':
-        fixes[m.index] = (snapshot.scale?.body as Scale | undefined)?.status?.selector
-          ? `not requested: the metric's selector is invalid; correct the HPA's spec.metrics[${m.index}]`
-          : `not requested: the target's scale has no selector; check: kubectl get --raw ${quote(snapshot.scale?.path ?? '')}`;
-        break;
-      case 'NoValues': {
-        const call = cause.path ? parseMetricPath(cause.path) : undefined;
-        const again = call && reproduce(call);
-        fixes[m.index] =
-          `the metrics API answered without a value the controller can use: check that Prometheus has series for ${m.name} of these objects${again ? ` (repeat the call: ${again})` : ''}`;
-        break;
-      }
-      case 'NoReadyPodMetrics':
-        fixes[m.index] =
-          `every pod with a value is unready or ignored (${[...cause.unready, ...cause.ignored].join(', ') || 'none'}): the controller waits for Ready pods; check them: ${podsCommand(d, snapshot)}`;
-        break;
-      case 'MissingRequests':
-        fixes[m.index] =
-          `a Utilization target needs a ${cause.resource} request on every container; none is set in ${cause.pods
-            .map((p) => `${p.pod} (${p.containers.join(', ')})`)
-            .join(
-              ', ',
-            )}: set resources.requests.${cause.resource} in the pod template, or use an AverageValue target`;
-        break;
-      case 'NoPods':
-        fixes[m.index] = `the target's selector matches no pod; check: ${podsCommand(d, snapshot)}`;
-        break;
-      case 'Invalid':
-        fixes[m.index] = `${cause.message}; correct the HPA's spec.metrics[${m.index}]`;
-        break;
-    }
-  }
-  return fixes;
-}
-
-// ---- the command --------------------------------------------------------------------------------
-
-function statusConditions(snapshot: ExplainSnapshot): StatusCondition[] {
+function statusConditions(snapshot: HPASnapshot): StatusCondition[] {
   return (
     (snapshot.hpa.body as { status?: { conditions?: StatusCondition[] } } | undefined)?.status?.conditions ??
     []
@@ -216,7 +35,7 @@ function statusConditions(snapshot: ExplainSnapshot): StatusCondition[] {
 
 /** The explanation of a snapshot: the same text (or document) whether fetched now or loaded from a file. */
 export async function renderExplanation(
-  snapshot: ExplainSnapshot,
+  snapshot: HPASnapshot,
   output: DocumentFormat | undefined,
 ): Promise<string> {
   let decision: Decision;
@@ -230,22 +49,22 @@ export async function renderExplanation(
     decision,
     statusConditions: statusConditions(snapshot),
     narrative: narrate(decision),
-    fixes: await diagnose(snapshot, decision),
+    fixes: diagnose(snapshot, decision),
     controller: snapshot.controller,
   };
   return output ? formatDocument(explanationDocument(explanation), output) : explanationText(explanation);
 }
 
 export async function runExplainHpa(ctx: RunContext, a: ExplainHpaArgs): Promise<number> {
-  let snapshot: ExplainSnapshot;
+  let snapshot: HPASnapshot;
   if (a.fromSnapshot) {
     if (a.saveSnapshot)
       throw new CliError('--from-snapshot reads a snapshot, --save-snapshot writes one: pass only one');
     const loaded = loadSnapshot(a.fromSnapshot);
-    const hpa = loaded.hpa.body as HorizontalPodAutoscaler | undefined;
-    if (a.name && hpa && a.name !== hpa.metadata.name) {
+    const stored = (loaded.hpa.body as { metadata?: { name?: string } } | undefined)?.metadata?.name;
+    if (a.name && stored && a.name !== stored) {
       throw new CliError(
-        `${a.fromSnapshot} holds HPA ${hpa.metadata.name}, not ${a.name}; drop the name or pass that HPA's snapshot`,
+        `${a.fromSnapshot} holds HPA ${stored}, not ${a.name}; drop the name or pass that HPA's snapshot`,
       );
     }
     snapshot = { ...loaded, controller: controllerSettings(loaded.controller, a) };

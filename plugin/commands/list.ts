@@ -1,7 +1,7 @@
 // `list`: the metrics custom.metrics.k8s.io and external.metrics.k8s.io advertise in discovery,
 // grouped by metric with the resources each describes.
 
-import { explain } from '../cli/describe-error.ts';
+import { describeError } from '../cli/describe-error.ts';
 import type { Rendered } from '../cli/render.ts';
 import type { Session } from '../cluster/session.ts';
 import { type ListedMetric, metricsTable } from '../printers/list.ts';
@@ -29,7 +29,7 @@ export async function renderList(s: Session, a: ListArgs): Promise<Rendered> {
   const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   // One group missing is worth a note; nothing to list at all is the error.
   if (failures.length === settled.length) throw failures[0];
-  const notes = await Promise.all(failures.map(async (e) => `warning: ${await explain(e, s.api)}\n`));
+  const notes = await Promise.all(failures.map(async (e) => `warning: ${await describeError(e, s.api)}\n`));
   const needle = a.filter?.toLowerCase() ?? '';
   const metrics = settled
     .flatMap((r) => (r.status === 'fulfilled' ? r.value : []))

@@ -79,4 +79,14 @@ export interface HPASnapshot {
   events?: Fetched<unknown>;
   /** Other HPAs in the namespace whose target selects some of the same pods (AmbiguousSelector). */
   conflictingHPAs?: string[];
+  /**
+   * The documents the failure diagnosis reads (docs/hpa-snapshot.md), fetched only when a metric call
+   * failed; the decision does not read them.
+   */
+  diagnosis?: {
+    /** GET /apis/apiregistration.k8s.io/v1/apiservices, the metrics groups' items only. */
+    apiServices?: Fetched<unknown>;
+    /** The discovery document (APIResourceList) of each metrics group version a failed call used. */
+    discovery?: Record<string, Fetched<unknown>>;
+  };
 }

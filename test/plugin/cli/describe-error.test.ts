@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explain, groupProblem } from '../../../plugin/cli/describe-error.ts';
+import { describeError } from '../../../plugin/cli/describe-error.ts';
 import { RequestFailed } from '../../../plugin/cluster/api.ts';
 import { CliError, oneLine } from '../../../plugin/errors.ts';
 import { KubeApiError } from '../../../shared/kube.ts';
@@ -7,7 +7,7 @@ import { fakeSession, status } from '../cluster/fake.ts';
 
 const failed = (path: string, error: KubeApiError) => new RequestFailed(path, error);
 
-describe('explain', () => {
+describe('describeError', () => {
   it.each<[string, unknown, string]>([
     ['a CliError is already the line', new CliError('what; do this'), 'what; do this'],
     [
@@ -76,7 +76,7 @@ describe('explain', () => {
     ],
     ['anything else keeps its code', failed('/apis', status(500, 'boom')), 'boom (HTTP 500)'],
   ])('%s', async (_name, error, line) => {
-    expect(await explain(error, undefined)).toBe(line);
+    expect(await describeError(error, undefined)).toBe(line);
   });
 
   it('service unavailable: the APIService and its condition', async () => {
@@ -108,20 +108,8 @@ describe('explain', () => {
       '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/q',
       status(503, 'service unavailable'),
     );
-    expect(await explain(error, session.api)).toBe(
+    expect(await describeError(error, session.api)).toBe(
       'APIService v1beta1.external.metrics.k8s.io is not available (FailedDiscoveryCheck: failing or missing response from https://127.0.0.1:9443); fix service cmetrics/cmetrics, then check: kubectl get apiservice v1beta1.external.metrics.k8s.io',
-    );
-  });
-
-  it('a group it may not look into: not served, and where to see why', async () => {
-    const { session } = fakeSession({
-      '/apis/apiregistration.k8s.io/v1/apiservices': status(
-        403,
-        'apiservices.apiregistration.k8s.io is forbidden',
-      ),
-    });
-    expect(await groupProblem(session.api, 'custom.metrics.k8s.io')).toBe(
-      'custom.metrics.k8s.io is not served by this cluster; see why with: kubectl get apiservices | grep custom.metrics.k8s.io',
     );
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Io } from '../../../plugin/cli/context.ts';
 import type { Rendered } from '../../../plugin/cli/render.ts';
-import { type Io, present } from '../../../plugin/cli/watch.ts';
+import { present } from '../../../plugin/cli/watch.ts';
 import { fakeSession } from '../cluster/fake.ts';
 
 function recorder(tty: boolean, rows?: number) {

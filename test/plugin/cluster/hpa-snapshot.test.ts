@@ -1,13 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  controllerSettings,
-  fetchSnapshot,
-  loadSnapshot,
-  saveSnapshot,
-} from '../../../plugin/cluster/hpa-snapshot.ts';
+import { fetchSnapshot } from '../../../plugin/cluster/hpa-snapshot.ts';
 import { CliError } from '../../../plugin/errors.ts';
 import { DEFAULT_CONTROLLER_SETTINGS } from '../../../plugin/hpa/snapshot.ts';
 import { ALL_GROUPS, fakeSession, type Routes, resourceList, status } from './fake.ts';
@@ -272,75 +264,6 @@ describe('fetchSnapshot', () => {
     const { session } = fakeSession({ ...ROUTES, ...override }, 'shop');
     await expect(fetchSnapshot(session, 'wbe', DEFAULT_CONTROLLER_SETTINGS)).rejects.toThrow(
       new CliError(message),
-    );
-  });
-});
-
-describe('controllerSettings', () => {
-  it.each<[string, Parameters<typeof controllerSettings>[1], Partial<typeof DEFAULT_CONTROLLER_SETTINGS>]>([
-    ['no flags: the defaults', {}, DEFAULT_CONTROLLER_SETTINGS],
-    ['tolerance', { tolerance: 0.05 }, { tolerance: 0.05 }],
-    [
-      'durations in seconds',
-      {
-        cpuInitializationPeriod: '2m',
-        initialReadinessDelay: '10s',
-        downscaleStabilization: '1m30s',
-        syncPeriod: '2s',
-      },
-      {
-        cpuInitializationPeriodSeconds: 120,
-        initialReadinessDelaySeconds: 10,
-        downscaleStabilizationSeconds: 90,
-        syncPeriodSeconds: 2,
-      },
-    ],
-  ])('%s', (_what, flags, want) => {
-    expect(controllerSettings(DEFAULT_CONTROLLER_SETTINGS, flags)).toEqual({
-      ...DEFAULT_CONTROLLER_SETTINGS,
-      ...want,
-    });
-  });
-
-  it.each<[Parameters<typeof controllerSettings>[1], string]>([
-    [{ tolerance: 1.5 }, 'invalid --tolerance 1.5: use a fraction such as 0.1 (from 0 to below 1)'],
-    [
-      { downscaleStabilization: 'soon' },
-      'invalid --downscale-stabilization "soon": use a duration such as 30s or 5m',
-    ],
-  ])('refuses %j', (flags, message) => {
-    expect(() => controllerSettings(DEFAULT_CONTROLLER_SETTINGS, flags)).toThrow(new CliError(message));
-  });
-});
-
-describe('snapshot files', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cmetrics-snapshot-'));
-
-  it('loads what it saved', async () => {
-    const { session } = fakeSession(ROUTES, 'shop');
-    const s = await fetchSnapshot(session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
-    const file = join(dir, 'web.json');
-    saveSnapshot(file, s);
-    expect(loadSnapshot(file)).toEqual(s);
-    expect(readFileSync(file, 'utf8').endsWith('}\n')).toBe(true);
-  });
-
-  it.each<[string, string, string]>([
-    ['not JSON', '{', 'is not JSON'],
-    [
-      'another document',
-      '{"kind":"Pod","apiVersion":"v1"}',
-      'is not an HPA snapshot (want apiVersion cmetrics.io/v1alpha1, kind HPASnapshot)',
-    ],
-  ])('refuses %s', (_what, text, message) => {
-    const file = join(dir, 'bad.json');
-    writeFileSync(file, text);
-    expect(() => loadSnapshot(file)).toThrow(message);
-  });
-
-  it('says which file it cannot read', () => {
-    expect(() => loadSnapshot(join(dir, 'none.json'))).toThrow(
-      /^cannot read the snapshot .*none\.json: .*; pass the file --save-snapshot wrote$/,
     );
   });
 });

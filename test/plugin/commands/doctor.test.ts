@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AccessReviewSpec, APIService } from '../../../plugin/cluster/api.ts';
+import type { AccessReviewSpec } from '../../../plugin/cluster/api.ts';
 import { doctorChecks } from '../../../plugin/commands/doctor.ts';
 import type { Check } from '../../../plugin/printers/doctor.ts';
+import type { APIService } from '../../../shared/api-types.ts';
 import { fakeSession, type Routes, resourceList, status } from '../cluster/fake.ts';
 
 const CONTROLLER = 'system:serviceaccount:kube-system:horizontal-pod-autoscaler';

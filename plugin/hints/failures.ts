@@ -1,0 +1,102 @@
+// What a failed request to the cluster means for the user, as one line that says what is wrong and
+// what to do: the group is not served, its APIService is unavailable (with the condition's message),
+// access is forbidden (with the verb and resource to ask for), the credentials were refused, or the
+// server could not be reached. Pure: the callers read the cluster.
+import { type APIService, RESOURCE_GROUP } from '../../shared/api-types.ts';
+import { oneLine } from '../errors.ts';
+
+/**
+ * Why `group` cannot be used, from the APIServices read (undefined: they could not be read): one that is
+ * not Available (with its reason and message), or none at all.
+ */
+export function apiServiceProblem(all: readonly APIService[] | undefined, group: string): string {
+  const check = `kubectl get apiservices | grep ${group}`;
+  if (all === undefined) return `${group} is not served by this cluster; see why with: ${check}`;
+  const services = all.filter((s) => s.spec.group === group);
+  for (const s of services) {
+    const problem = unavailable(s);
+    if (problem) return problem;
+  }
+  if (services.length)
+    return `${group} is registered but the API server does not list it yet; check: ${check}`;
+  const installer =
+    group === RESOURCE_GROUP ? 'cmetrics-proxy or metrics-server' : 'cmetrics-proxy or an adapter';
+  return `${group} is not served by this cluster: no APIService registers it; install ${installer}, then check: ${check}`;
+}
+
+/** Why an APIService is not Available (its condition's reason and message); undefined when it is. */
+export function unavailableReason(s: APIService): string | undefined {
+  const condition = s.status?.conditions?.find((c) => c.type === 'Available');
+  if (condition?.status === 'True') return undefined;
+  return oneLine(
+    condition
+      ? `${condition.reason ?? 'NotAvailable'}: ${condition.message ?? 'no message'}`
+      : 'no Available condition yet',
+  );
+}
+
+/** What to do about an APIService that is not Available. */
+export function apiServiceFix(s: APIService): string {
+  const backend = s.spec.service
+    ? `service ${s.spec.service.namespace}/${s.spec.service.name}`
+    : 'its server';
+  return `fix ${backend}, then check: kubectl get apiservice ${s.metadata.name}`;
+}
+
+/** What is wrong with an APIService that is not Available, and what to do; undefined when it is. */
+export function unavailable(s: APIService): string | undefined {
+  const why = unavailableReason(s);
+  return why && `APIService ${s.metadata.name} is not available (${why}); ${apiServiceFix(s)}`;
+}
+
+// apiserver's forbidden message (endpoints/handlers/responsewriters/errors.go).
+const FORBIDDEN_RE =
+  /User "([^"]*)" cannot (\S+) resource "([^"/]+)(?:\/([^"]+))?" in API group "([^"]*)"(?: in the namespace "([^"]+)")?/;
+
+/** A 403's message as who may not do what, and how to check. */
+export function forbidden(message: string): string {
+  const m = FORBIDDEN_RE.exec(message);
+  if (!m) return `${message}; ask a cluster administrator for access`;
+  const [, user, verb, resource, subresource, group, namespace] = m;
+  const what = group ? `${resource}.${group}` : resource;
+  const check = [
+    'kubectl auth can-i',
+    verb,
+    what,
+    ...(subresource ? [`--subresource=${subresource}`] : []),
+    ...(namespace ? ['-n', namespace] : []),
+  ].join(' ');
+  const where = namespace ? ` in namespace ${namespace}` : '';
+  return `forbidden: user "${user}" may not ${verb} ${what}${subresource ? `/${subresource}` : ''}${where}; ask a cluster administrator for a role that allows it (check: ${check})`;
+}
+
+/** The group of an `/apis/GROUP/...` path. */
+export const groupOf = (path: string) => /^\/apis\/([^/]+)/.exec(path)?.[1];
+
+function notFoundHint(path: string, group: string | undefined): string {
+  if (group === RESOURCE_GROUP) {
+    if (path.includes('/nodes')) return 'nodes that have metrics: kubectl cmetrics top nodes';
+    const namespace = /\/namespaces\/([^/]+)/.exec(path)?.[1];
+    return `pods that have metrics: kubectl cmetrics top pods ${namespace ? `-n ${decodeURIComponent(namespace)}` : '-A'}`;
+  }
+  return group ? 'see what is served: kubectl cmetrics list' : 'check the name and the namespace (-n)';
+}
+
+/** A request answered with `code` (0: no answer), as one line; a 503 without the APIServices to look at. */
+export function requestFailureLine(failure: { path: string; code: number; message: string }): string {
+  const message = oneLine(failure.message);
+  switch (failure.code) {
+    case 0:
+      return `${message}; check the cluster address in the kubeconfig (--kubeconfig, --context), or raise --request-timeout if it timed out`;
+    case 401:
+      return `the API server did not accept the kubeconfig's credentials (Unauthorized: ${message}); renew them or choose another --context`;
+    case 403:
+      return forbidden(message);
+    case 503:
+      return `${message} (service unavailable); try again, or check the API server`;
+    case 404:
+      return `${message}; ${notFoundHint(failure.path, groupOf(failure.path))}`;
+    default:
+      return `${message} (HTTP ${failure.code})`;
+  }
+}
