@@ -2,11 +2,12 @@
 // errors as one line on stderr: "error: what is wrong; what to do".
 import yargs, { type Argv } from 'yargs';
 import { closest } from '../shared/text.ts';
+import type { CommandSpec } from './cli/command-spec.ts';
 import type { Io, RunContext } from './cli/context.ts';
 import type { Session } from './cluster/session.ts';
 import { walk } from './completion/engine.ts';
 import { CliError, oneLine } from './errors.ts';
-import { type CommandSpec, PLUGIN } from './spec.ts';
+import { PLUGIN } from './spec.ts';
 
 interface Outcome {
   exitCode: number;

@@ -1,49 +1,9 @@
 // The plugin's commands, flags and examples, declared once: main.ts builds the yargs parser from it
-// and completion/engine.ts answers shell completion from it. Command code is imported only when it runs, so
-// `-h` and completion of static words load neither the Kubernetes client nor the printers.
-import type { Options } from 'yargs';
+// and completion/engine.ts answers shell completion from it (the shapes: cli/command-spec.ts). Command
+// code is imported only when it runs, so `-h` and completion of static words load neither the
+// Kubernetes client nor the printers.
+import type { CommandSpec, CompletionSource, OptionSpec } from './cli/command-spec.ts';
 import type { RunContext } from './cli/context.ts';
-
-/** Where completion finds values for an argument (completion/sources.ts). */
-export type CompletionSource =
-  | 'file'
-  | 'contexts'
-  | 'namespaces'
-  | 'pods'
-  | 'nodes'
-  | 'resource-names'
-  | 'pod-metrics'
-  | 'node-metrics'
-  | 'custom-targets'
-  | 'custom-target-metrics'
-  | 'external-metrics'
-  | 'all-metrics'
-  | 'hpas';
-
-export interface OptionSpec extends Options {
-  complete?: CompletionSource;
-}
-
-export interface PositionalSpec {
-  name: string;
-  describe: string;
-  optional?: boolean;
-  choices?: string[];
-  complete?: CompletionSource;
-}
-
-export interface CommandSpec {
-  name: string;
-  aliases?: string[];
-  describe: string;
-  hidden?: boolean;
-  positionals?: PositionalSpec[];
-  options?: Record<string, OptionSpec>;
-  examples?: [string, string][];
-  subcommands?: CommandSpec[];
-  /** Runs the command with yargs' parsed arguments (camelCase keys included); returns the exit code. */
-  run?: (args: Record<string, unknown>, ctx: RunContext) => Promise<number>;
-}
 
 const SELECTOR: OptionSpec = {
   alias: 'l',

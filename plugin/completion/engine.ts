@@ -2,7 +2,7 @@
 // pkg/cmd/plugin/plugin_completion.go, which follows cobra's __complete): the words after the plugin
 // name come in, the last being the one to complete (empty for a new word); out go the candidates,
 // one a line, each optionally followed by a tab and a description, then `:DIRECTIVE`.
-import type { CommandSpec, CompletionSource, OptionSpec } from '../spec.ts';
+import type { CommandSpec, CompletionSource, OptionSpec } from '../cli/command-spec.ts';
 
 /** cobra's ShellCompDirective values. */
 export const DIRECTIVE_DEFAULT = 0;

@@ -1,8 +1,8 @@
 // Values for shell completion, read from the cluster with the connection flags typed so far.
 // Anything that fails (no kubeconfig, no access, group not served) simply completes nothing.
 import { loadKubeConfig } from '../../shared/kube.ts';
+import type { CompletionSource } from '../cli/command-spec.ts';
 import { openSession, type Session } from '../cluster/session.ts';
-import type { CompletionSource } from '../spec.ts';
 import type { Walked } from './engine.ts';
 
 async function values(s: Session, source: CompletionSource, w: Walked): Promise<string[]> {
