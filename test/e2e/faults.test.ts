@@ -1,6 +1,6 @@
 // Faults around a running proxy: Prometheus slow, failing, garbled and gone (through a fault proxy in
 // front of the real Prometheus), kube-apiserver restarted, and SIGTERM in the middle of load. Runs
-// after the other suites (it restarts kube-apiserver) and before zz-loopback.
+// after the other suites (it restarts kube-apiserver) and before loopback.test.ts (vitest.config.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // Nothing the harness started may listen on, or talk to, an address outside 127.0.0.0/8. Runs last
-// (files run in name order), after every other suite has made its connections.
+// (vitest.config.ts), after every other suite has made its connections.
 import { request } from 'undici';
 import { describe, expect, inject, it } from 'vitest';
 import { isLoopback, pidsInGroups, socketsOf } from '../harness/sockets.ts';
