@@ -1,5 +1,7 @@
 // Everything the plugin reads from the cluster, as typed calls over a REST client (shared/kube.ts's
-// KubeRest; a recording fake in tests). URL forms: metrics-apis.md §3.3, §4.2, §5.
+// KubeRest; a recording fake in tests). URL forms as the upstream clients build them: kubernetes/metrics
+// pkg/client/custom_metrics/versioned_client.go (namespacedMetrics, rootScopedMetrics) and
+// pkg/client/external_metrics/client.go.
 import {
   type APIGroupList,
   type APIResourceList,
@@ -261,7 +263,7 @@ export class KubeApi {
   customMetric(version: string, t: CustomMetricTarget): Promise<MetricValueList> {
     const base = `/apis/${CUSTOM_GROUP}/${version}`;
     const metric = segment(t.metric);
-    // A metric about a Namespace object has its own form (§4.2).
+    // A metric about a Namespace object has its own form (versioned_client.go rootScopedMetrics.getForNamespace).
     const path =
       t.resource === 'namespaces' && t.name !== '*'
         ? `${base}/namespaces/${segment(t.name)}/metrics/${metric}`

@@ -1,5 +1,6 @@
 // What the cluster serves: which version of each metrics group to call, and which metrics the custom
-// and external groups advertise (metrics-apis.md §4.6, §5, §6). Each document is read once per run.
+// and external groups advertise (their APIResourceLists, as kubernetes-sigs/custom-metrics-apiserver
+// pkg/apiserver/cmhandlers serves them). Each document is read once per run.
 import {
   type APIGroupList,
   CUSTOM_GROUP,
