@@ -17,6 +17,7 @@ import {
   RESOURCE_GROUP,
 } from '../../shared/api-types.ts';
 import { KubeApiError, type KubeStatus } from '../../shared/kube.ts';
+import type { RequestTarget } from '../hints/failures.ts';
 
 export type Query = Record<string, string | undefined>;
 
@@ -25,14 +26,17 @@ export interface RestClient {
   post<T>(path: string, body: unknown): Promise<T>;
 }
 
-/** A failed request, with the path it was for (errors.ts explains it from both). */
+/** A failed request, with what it asked for: cli/describe-error.ts explains it from both. */
 export class RequestFailed extends Error {
   readonly path: string;
+  /** The API group (and for metrics APIs the resource and namespace) asked for; undefined for the core group. */
+  readonly target: RequestTarget | undefined;
   readonly code: number;
   readonly status: KubeStatus | undefined;
-  constructor(path: string, cause: KubeApiError) {
+  constructor(path: string, cause: KubeApiError, target?: RequestTarget) {
     super(cause.message);
     this.path = path;
+    this.target = target;
     this.code = cause.code;
     this.status = cause.status;
   }
@@ -143,6 +147,11 @@ export interface CustomMetricTarget {
 }
 
 const segment = encodeURIComponent;
+const NODE_METRICS: RequestTarget = { group: RESOURCE_GROUP, resource: 'nodes' };
+const HPA_TARGET: RequestTarget = { group: 'autoscaling' };
+/** The group of a group version (`apps/v1`); the core group (`v1`) is no target of its own. */
+const groupTarget = (groupVersion: string): RequestTarget | undefined =>
+  groupVersion.includes('/') ? { group: groupVersion.slice(0, groupVersion.indexOf('/')) } : undefined;
 const HPA_BASE = '/apis/autoscaling/v2';
 const inNamespace = (namespace: string | undefined) =>
   namespace === undefined ? '' : `/namespaces/${segment(namespace)}`;
@@ -154,17 +163,17 @@ export class KubeApi {
     this.rest = rest;
   }
 
-  private get<T>(path: string, query?: Query): Promise<T> {
+  private get<T>(path: string, query?: Query, target?: RequestTarget): Promise<T> {
     // An empty selector is no selector: leave the parameter out, as client-go does.
     const params = query && Object.fromEntries(Object.entries(query).filter(([, v]) => v));
-    return this.send(path, () => this.rest.get<T>(path, params));
+    return this.send(path, () => this.rest.get<T>(path, params), target);
   }
 
-  private async send<T>(path: string, call: () => Promise<T>): Promise<T> {
+  private async send<T>(path: string, call: () => Promise<T>, target?: RequestTarget): Promise<T> {
     try {
       return await call();
     } catch (e) {
-      if (e instanceof KubeApiError) throw new RequestFailed(path, e);
+      if (e instanceof KubeApiError) throw new RequestFailed(path, e, target);
       throw e;
     }
   }
@@ -175,7 +184,11 @@ export class KubeApi {
 
   /** The resources of a group version; `v1` is the core group. */
   resourceList(groupVersion: string): Promise<APIResourceList> {
-    return this.get(groupVersion.includes('/') ? `/apis/${groupVersion}` : `/api/${groupVersion}`);
+    return this.get(
+      groupVersion.includes('/') ? `/apis/${groupVersion}` : `/api/${groupVersion}`,
+      undefined,
+      groupTarget(groupVersion),
+    );
   }
 
   serverVersion(): Promise<{ gitVersion?: string }> {
@@ -183,27 +196,41 @@ export class KubeApi {
   }
 
   apiServices(): Promise<ItemList<APIService>> {
-    return this.get('/apis/apiregistration.k8s.io/v1/apiservices');
+    return this.get('/apis/apiregistration.k8s.io/v1/apiservices', undefined, {
+      group: 'apiregistration.k8s.io',
+    });
   }
 
   listPodMetrics(version: string, namespace: string | undefined, labelSelector?: string) {
-    return this.get<PodMetricsList>(`/apis/${RESOURCE_GROUP}/${version}${inNamespace(namespace)}/pods`, {
-      labelSelector,
-    });
+    return this.get<PodMetricsList>(
+      `/apis/${RESOURCE_GROUP}/${version}${inNamespace(namespace)}/pods`,
+      { labelSelector },
+      { group: RESOURCE_GROUP, resource: 'pods', namespace },
+    );
   }
 
   getPodMetrics(version: string, namespace: string, name: string) {
     return this.get<PodMetrics>(
       `/apis/${RESOURCE_GROUP}/${version}${inNamespace(namespace)}/pods/${segment(name)}`,
+      undefined,
+      { group: RESOURCE_GROUP, resource: 'pods', namespace },
     );
   }
 
   listNodeMetrics(version: string, labelSelector?: string) {
-    return this.get<NodeMetricsList>(`/apis/${RESOURCE_GROUP}/${version}/nodes`, { labelSelector });
+    return this.get<NodeMetricsList>(
+      `/apis/${RESOURCE_GROUP}/${version}/nodes`,
+      { labelSelector },
+      NODE_METRICS,
+    );
   }
 
   getNodeMetrics(version: string, name: string) {
-    return this.get<NodeMetrics>(`/apis/${RESOURCE_GROUP}/${version}/nodes/${segment(name)}`);
+    return this.get<NodeMetrics>(
+      `/apis/${RESOURCE_GROUP}/${version}/nodes/${segment(name)}`,
+      undefined,
+      NODE_METRICS,
+    );
   }
 
   podList(selection: PodSelection): Promise<ItemList<Pod>> {
@@ -233,17 +260,25 @@ export class KubeApi {
   }
 
   hpa(namespace: string, name: string): Promise<HorizontalPodAutoscaler> {
-    return this.get(`${HPA_BASE}${inNamespace(namespace)}/horizontalpodautoscalers/${segment(name)}`);
+    return this.get(
+      `${HPA_BASE}${inNamespace(namespace)}/horizontalpodautoscalers/${segment(name)}`,
+      undefined,
+      HPA_TARGET,
+    );
   }
 
   hpas(namespace: string): Promise<ItemList<HorizontalPodAutoscaler>> {
-    return this.get(`${HPA_BASE}${inNamespace(namespace)}/horizontalpodautoscalers`);
+    return this.get(`${HPA_BASE}${inNamespace(namespace)}/horizontalpodautoscalers`, undefined, HPA_TARGET);
   }
 
   /** The scale subresource of `resource` (plural, as discovery names it) in `groupVersion`. */
   scale(groupVersion: string, resource: string, namespace: string, name: string): Promise<Scale> {
     const base = groupVersion.includes('/') ? `/apis/${groupVersion}` : `/api/${groupVersion}`;
-    return this.get(`${base}${inNamespace(namespace)}/${segment(resource)}/${segment(name)}/scale`);
+    return this.get(
+      `${base}${inNamespace(namespace)}/${segment(resource)}/${segment(name)}/scale`,
+      undefined,
+      groupTarget(groupVersion),
+    );
   }
 
   events(namespace: string, fieldSelector: string): Promise<ItemList<unknown>> {
@@ -254,8 +289,10 @@ export class KubeApi {
   async accessReview(spec: AccessReviewSpec): Promise<AccessReviewStatus> {
     const kind = spec.user ? 'SubjectAccessReview' : 'SelfSubjectAccessReview';
     const path = `/apis/authorization.k8s.io/v1/${kind.toLowerCase()}s`;
-    const review = await this.send<{ status?: AccessReviewStatus }>(path, () =>
-      this.rest.post(path, { apiVersion: 'authorization.k8s.io/v1', kind, spec }),
+    const review = await this.send<{ status?: AccessReviewStatus }>(
+      path,
+      () => this.rest.post(path, { apiVersion: 'authorization.k8s.io/v1', kind, spec }),
+      { group: 'authorization.k8s.io' },
     );
     return review.status ?? { allowed: false };
   }
@@ -268,7 +305,11 @@ export class KubeApi {
       t.resource === 'namespaces' && t.name !== '*'
         ? `${base}/namespaces/${segment(t.name)}/metrics/${metric}`
         : `${base}${inNamespace(t.namespace)}/${segment(t.resource)}/${segment(t.name)}/${metric}`;
-    return this.get(path, { labelSelector: t.labelSelector, metricLabelSelector: t.metricSelector });
+    return this.get(
+      path,
+      { labelSelector: t.labelSelector, metricLabelSelector: t.metricSelector },
+      { group: CUSTOM_GROUP, resource: t.resource, namespace: t.namespace },
+    );
   }
 
   externalMetric(
@@ -277,8 +318,10 @@ export class KubeApi {
     metric: string,
     labelSelector?: string,
   ): Promise<ExternalMetricValueList> {
-    return this.get(`/apis/${EXTERNAL_GROUP}/${version}${inNamespace(namespace)}/${segment(metric)}`, {
-      labelSelector,
-    });
+    return this.get(
+      `/apis/${EXTERNAL_GROUP}/${version}${inNamespace(namespace)}/${segment(metric)}`,
+      { labelSelector },
+      { group: EXTERNAL_GROUP, namespace },
+    );
   }
 }

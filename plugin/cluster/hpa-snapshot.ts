@@ -208,7 +208,7 @@ function podSelectorOf(scale: Scale | undefined): string | undefined {
   }
 }
 
-async function readScale(
+async function fetchScale(
   api: KubeApi,
   resources: Resources,
   namespace: string,
@@ -236,7 +236,7 @@ async function conflictingHPAs(
   );
   const conflicting = await Promise.all(
     others.map(async (other) => {
-      const scale = await readScale(api, resources, namespace, other.spec.scaleTargetRef);
+      const scale = await fetchScale(api, resources, namespace, other.spec.scaleTargetRef);
       const selector = podSelectorOf(scale.body);
       if (selector === undefined) return undefined;
       const reqs = parseSelector(selector);
@@ -264,7 +264,7 @@ export async function fetchSnapshot(
       (v) => v.gitVersion,
       () => undefined,
     ),
-    readScale(s.api, resources, namespace, spec.scaleTargetRef),
+    fetchScale(s.api, resources, namespace, spec.scaleTargetRef),
     record(s.api, (a) =>
       a.events(
         namespace,
@@ -340,7 +340,8 @@ async function fetchDiagnosis(
 /** The HPA could not be read: one line, with the closest names when it does not exist. */
 async function hpaProblem(s: Session, name: string, hpa: Fetched<unknown>): Promise<Error> {
   const error = hpa.error as { code: number; message: string };
-  if (error.code !== 404) return new RequestFailed(hpa.path, new KubeApiError(error.message, error.code));
+  if (error.code !== 404)
+    return new RequestFailed(hpa.path, new KubeApiError(error.message, error.code), { group: 'autoscaling' });
   const names = await s.api.hpas(s.namespace).then(
     (l) => l.items.map((h) => h.metadata.name),
     () => [],

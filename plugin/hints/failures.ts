@@ -70,20 +70,29 @@ export function forbidden(message: string): string {
   return `forbidden: user "${user}" may not ${verb} ${what}${subresource ? `/${subresource}` : ''}${where}; ask a cluster administrator for a role that allows it (check: ${check})`;
 }
 
-/** The group of an `/apis/GROUP/...` path. */
-export const groupOf = (path: string) => /^\/apis\/([^/]+)/.exec(path)?.[1];
+/** What a request under /apis asked for: its group and, for the metrics APIs, resource and namespace. */
+export interface RequestTarget {
+  group: string;
+  /** `pods`, `nodes`, or custom's `services`, `deployments.apps`…; undefined for external metrics. */
+  resource?: string | undefined;
+  /** Undefined for all namespaces or a cluster-scoped resource. */
+  namespace?: string | undefined;
+}
 
-function notFoundHint(path: string, group: string | undefined): string {
-  if (group === RESOURCE_GROUP) {
-    if (path.includes('/nodes')) return 'nodes that have metrics: kubectl cmetrics top nodes';
-    const namespace = /\/namespaces\/([^/]+)/.exec(path)?.[1];
-    return `pods that have metrics: kubectl cmetrics top pods ${namespace ? `-n ${decodeURIComponent(namespace)}` : '-A'}`;
+function notFoundHint(target: RequestTarget | undefined): string {
+  if (target?.group === RESOURCE_GROUP) {
+    if (target.resource === 'nodes') return 'nodes that have metrics: kubectl cmetrics top nodes';
+    return `pods that have metrics: kubectl cmetrics top pods ${target.namespace ? `-n ${target.namespace}` : '-A'}`;
   }
-  return group ? 'see what is served: kubectl cmetrics list' : 'check the name and the namespace (-n)';
+  return target ? 'see what is served: kubectl cmetrics list' : 'check the name and the namespace (-n)';
 }
 
 /** A request answered with `code` (0: no answer), as one line; a 503 without the APIServices to look at. */
-export function requestFailureLine(failure: { path: string; code: number; message: string }): string {
+export function requestFailureLine(failure: {
+  code: number;
+  message: string;
+  target?: RequestTarget | undefined;
+}): string {
   const message = oneLine(failure.message);
   switch (failure.code) {
     case 0:
@@ -95,7 +104,7 @@ export function requestFailureLine(failure: { path: string; code: number; messag
     case 503:
       return `${message} (service unavailable); try again, or check the API server`;
     case 404:
-      return `${message}; ${notFoundHint(failure.path, groupOf(failure.path))}`;
+      return `${message}; ${notFoundHint(failure.target)}`;
     default:
       return `${message} (HTTP ${failure.code})`;
   }

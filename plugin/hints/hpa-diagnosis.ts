@@ -102,7 +102,7 @@ function fetchFailed(
     const line = notServed(snapshot, call, message);
     if (line) return line;
   }
-  return requestFailureLine(failure);
+  return requestFailureLine({ code, message, target: call });
 }
 
 /** A 404: the metric is not advertised (with the closest names), or it is but has no value here. */

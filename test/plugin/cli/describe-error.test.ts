@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { describeError } from '../../../plugin/cli/describe-error.ts';
-import { RequestFailed } from '../../../plugin/cluster/api.ts';
+import { KubeApi, RequestFailed } from '../../../plugin/cluster/api.ts';
 import { CliError, oneLine } from '../../../plugin/errors.ts';
 import { KubeApiError } from '../../../shared/kube.ts';
 import { fakeSession, status } from '../cluster/fake.ts';
 
 const failed = (path: string, error: KubeApiError) => new RequestFailed(path, error);
+
+/** The RequestFailed that `call` ends with when the server answers `error`: the path and target KubeApi gives it. */
+const failedCall = (call: (api: KubeApi) => Promise<unknown>, error: KubeApiError): Promise<unknown> => {
+  const refuse = async (): Promise<never> => {
+    throw error;
+  };
+  return call(new KubeApi({ get: refuse, post: refuse })).then(
+    () => expect.unreachable(),
+    (e: unknown) => e,
+  );
+};
 
 describe('describeError', () => {
   it.each<[string, unknown, string]>([
@@ -55,16 +66,22 @@ describe('describeError', () => {
     ],
     [
       'a pod without metrics',
-      failed(
-        '/apis/metrics.k8s.io/v1/namespaces/prod/pods/web-1',
+      failedCall(
+        (api) => api.getPodMetrics('v1', 'prod', 'web-1'),
         status(404, 'podmetrics.metrics.k8s.io "prod/web-1" not found'),
       ),
       'podmetrics.metrics.k8s.io "prod/web-1" not found; pods that have metrics: kubectl cmetrics top pods -n prod',
     ],
     [
       'a custom metric the server has no value for',
-      failed(
-        '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/services/web/rps',
+      failedCall(
+        (api) =>
+          api.customMetric('v1beta2', {
+            namespace: 'default',
+            resource: 'services',
+            name: 'web',
+            metric: 'rps',
+          }),
         status(404, 'Prometheus has no rps'),
       ),
       'Prometheus has no rps; see what is served: kubectl cmetrics list',
@@ -76,7 +93,7 @@ describe('describeError', () => {
     ],
     ['anything else keeps its code', failed('/apis', status(500, 'boom')), 'boom (HTTP 500)'],
   ])('%s', async (_name, error, line) => {
-    expect(await describeError(error, undefined)).toBe(line);
+    expect(await describeError(await error, undefined)).toBe(line);
   });
 
   it('service unavailable: the APIService and its condition', async () => {
@@ -104,8 +121,8 @@ describe('describeError', () => {
         ],
       },
     });
-    const error = failed(
-      '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/q',
+    const error = await failedCall(
+      (api) => api.externalMetric('v1beta1', 'default', 'q'),
       status(503, 'service unavailable'),
     );
     expect(await describeError(error, session.api)).toBe(
