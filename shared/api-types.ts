@@ -64,7 +64,7 @@ export interface ExternalMetricValueList {
 /** Resource name (`cpu`, `memory`) → quantity. */
 export type ResourceList = Record<string, string>;
 
-export interface MetricsObjectMeta {
+interface MetricsObjectMeta {
   name: string;
   namespace?: string;
   /** The time of the request, as metrics-server writes it. */
@@ -118,7 +118,7 @@ export interface Status {
   details?: { name?: string; group?: string; kind?: string; retryAfterSeconds?: number };
 }
 
-export interface GroupVersionForDiscovery {
+interface GroupVersionForDiscovery {
   groupVersion: string;
   version: string;
 }
@@ -137,7 +137,7 @@ export interface APIGroupList {
   groups: APIGroup[];
 }
 
-export interface APIResource {
+interface APIResource {
   name: string;
   singularName: string;
   namespaced: boolean;

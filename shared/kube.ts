@@ -5,7 +5,7 @@ import type https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Agent, request } from 'undici';
 
-export interface KubeTarget {
+interface KubeTarget {
   kubeconfig?: string | undefined;
   context?: string | undefined;
 }

@@ -23,7 +23,7 @@ export interface OptionSpec extends Options {
   complete?: CompletionSource;
 }
 
-export interface PositionalSpec {
+interface PositionalSpec {
   name: string;
   describe: string;
   optional?: boolean;

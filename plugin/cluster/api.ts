@@ -44,7 +44,7 @@ export class RequestFailed extends Error {
 
 // The fields of core objects the plugin reads.
 
-export type QuantityMap = Record<string, string>;
+type QuantityMap = Record<string, string>;
 
 export interface Container {
   name: string;
@@ -65,7 +65,7 @@ export interface ItemList<T> {
   items: T[];
 }
 
-export interface ObjectMeta {
+interface ObjectMeta {
   name: string;
   namespace?: string;
   uid?: string;
@@ -120,14 +120,14 @@ export interface AccessReviewSpec {
   };
 }
 
-export interface AccessReviewStatus {
+interface AccessReviewStatus {
   allowed: boolean;
   denied?: boolean;
   reason?: string;
   evaluationError?: string;
 }
 
-export interface PodSelection {
+interface PodSelection {
   /** Undefined for all namespaces. */
   namespace: string | undefined;
   labelSelector?: string | undefined;
@@ -135,7 +135,7 @@ export interface PodSelection {
 }
 
 /** One object (`name`), or every object matching `labelSelector` when name is `*`. */
-export interface CustomMetricTarget {
+interface CustomMetricTarget {
   /** Undefined for a cluster-scoped resource. */
   namespace: string | undefined;
   /** `pods`, `services`, `deployments.apps`, `nodes`, `namespaces`. */

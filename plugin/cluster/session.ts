@@ -7,7 +7,7 @@ import { CliError } from '../errors.ts';
 import { KubeApi } from './api.ts';
 import { Discovery } from './discovery.ts';
 
-export interface ConnectionFlags {
+interface ConnectionFlags {
   kubeconfig?: string | undefined;
   context?: string | undefined;
   namespace?: string | undefined;

@@ -15,7 +15,7 @@ import { apiServiceFix, forbidden, unavailableReason } from '../hints/failures.t
 import { customMetricsOf } from '../hints/metrics.ts';
 import { type Check, doctorText } from '../printers/doctor.ts';
 
-export interface DoctorArgs {
+interface DoctorArgs {
   proxyUrl?: string | undefined;
   controllerUser: string;
 }

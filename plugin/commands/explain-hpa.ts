@@ -19,7 +19,7 @@ import {
 } from '../printers/explain-hpa.ts';
 import { type DocumentFormat, formatDocument } from '../printers/output.ts';
 
-export interface ExplainHpaArgs extends ControllerFlags {
+interface ExplainHpaArgs extends ControllerFlags {
   name: string;
   output?: DocumentFormat | undefined;
   saveSnapshot?: string | undefined;
@@ -34,7 +34,7 @@ function statusConditions(snapshot: HPASnapshot): StatusCondition[] {
 }
 
 /** The explanation of a snapshot: the same text (or document) whether fetched now or loaded from a file. */
-export async function renderExplanation(
+async function renderExplanation(
   snapshot: HPASnapshot,
   output: DocumentFormat | undefined,
 ): Promise<string> {

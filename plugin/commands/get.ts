@@ -26,11 +26,11 @@ export interface GetCustomArgs extends GetFlags {
   metricSelector?: string | undefined;
 }
 
-export interface GetExternalArgs extends GetFlags {
+interface GetExternalArgs extends GetFlags {
   metric: string;
 }
 
-export interface GetResourceArgs extends GetFlags {
+interface GetResourceArgs extends GetFlags {
   kind: 'pods' | 'nodes';
   name?: string | undefined;
   allNamespaces: boolean;

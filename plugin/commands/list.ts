@@ -6,7 +6,7 @@ import type { Rendered } from '../cli/render.ts';
 import type { Session } from '../cluster/session.ts';
 import { type ListedMetric, metricsTable } from '../printers/list.ts';
 
-export interface ListArgs {
+interface ListArgs {
   api?: 'custom' | 'external' | undefined;
   /** Only metrics whose name contains it (case-insensitive). */
   filter?: string | undefined;

@@ -16,7 +16,7 @@ export interface TopNodesArgs extends OutputFlags {
   metric: string[];
 }
 
-export async function fetchNodeUsage(s: Session, a: TopNodesArgs): Promise<NodeUsage[]> {
+async function fetchNodeUsage(s: Session, a: TopNodesArgs): Promise<NodeUsage[]> {
   if (a.name && a.selector) {
     throw new CliError('only one of NAME or --selector can be provided: drop NAME or -l');
   }

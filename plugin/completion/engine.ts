@@ -5,8 +5,8 @@
 import type { CommandSpec, CompletionSource, OptionSpec } from '../cli/command-spec.ts';
 
 /** cobra's ShellCompDirective values. */
-export const DIRECTIVE_DEFAULT = 0;
-export const DIRECTIVE_NO_FILE_COMP = 4;
+const DIRECTIVE_DEFAULT = 0;
+const DIRECTIVE_NO_FILE_COMP = 4;
 
 /** How far the words get through the command tree. */
 export interface Walked {

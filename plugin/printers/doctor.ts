@@ -1,6 +1,6 @@
 // `doctor`'s checklist: one line per check with its verdict, then what was seen and the fix, indented.
 
-export type Verdict = 'PASS' | 'FAIL' | 'SKIP';
+type Verdict = 'PASS' | 'FAIL' | 'SKIP';
 
 export interface Check {
   /** What must hold, e.g. "APIService v1beta1.custom.metrics.k8s.io is Available". */

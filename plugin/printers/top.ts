@@ -13,7 +13,7 @@ import { compareCodeUnits } from '../../shared/text.ts';
 import { tabwrite } from './tabwriter.ts';
 
 export type SortBy = 'cpu' | 'memory';
-export type MeasuredResource = 'cpu' | 'memory';
+type MeasuredResource = 'cpu' | 'memory';
 export type Resources = Partial<Record<MeasuredResource, Quantity>>;
 
 export interface ContainerUsage {
@@ -46,7 +46,7 @@ export interface NodeUsage {
 }
 
 /** Columns beyond kubectl's, shared by both tables. */
-export interface ExtraColumns {
+interface ExtraColumns {
   /** Custom metric names, one column each. */
   metrics: string[];
   wide: boolean;
