@@ -34,10 +34,7 @@ function statusConditions(snapshot: HPASnapshot): StatusCondition[] {
 }
 
 /** The explanation of a snapshot: the same text (or document) whether fetched now or loaded from a file. */
-async function renderExplanation(
-  snapshot: HPASnapshot,
-  output: DocumentFormat | undefined,
-): Promise<string> {
+function renderExplanation(snapshot: HPASnapshot, output: DocumentFormat | undefined): string {
   let decision: Decision;
   try {
     decision = decide(snapshot);
@@ -77,6 +74,6 @@ export async function runExplainHpa(ctx: RunContext, a: ExplainHpaArgs): Promise
     snapshot = await fetchSnapshot(session, a.name, controllerSettings(DEFAULT_CONTROLLER_SETTINGS, a));
     if (a.saveSnapshot) saveSnapshot(a.saveSnapshot, snapshot);
   }
-  ctx.io.out(await renderExplanation(snapshot, a.output));
+  ctx.io.out(renderExplanation(snapshot, a.output));
   return 0;
 }
