@@ -2,7 +2,7 @@
 // a bounded set: API groups, resources the cluster or the configuration knows, endpoints, reasons.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
-import type { ReloadStatus } from '../config-reload.ts';
+import type { ReloadStatus } from '../config/live.ts';
 import type { RequestAttributes } from './request-info.ts';
 
 /** What a Prometheus client reports about each request it sends. */

@@ -13,7 +13,7 @@ import {
   getCustomMetric,
 } from '../../proxy/apis/custom-metrics.ts';
 import { getResourceMetrics, type ResourceMetricsBackend } from '../../proxy/apis/resource-metrics.ts';
-import { type CompiledConfig, compileConfig } from '../../proxy/config-reload.ts';
+import { type CompiledConfig, compileConfig } from '../../proxy/config/compile.ts';
 import { createLogger } from '../../proxy/log.ts';
 import { Relister } from '../../proxy/prometheus/relist.ts';
 import { parseAdapterConfig } from '../../proxy/rules/config.ts';
