@@ -13,6 +13,7 @@ import { LiveConfig } from './config/live.ts';
 import { WatchCaches } from './kube/caches.ts';
 import { discoverResources } from './kube/discovery.ts';
 import { createLogger, type Level, type Logger } from './log.ts';
+import { createProxyMetrics } from './metrics.ts';
 import { Relister } from './prometheus/relist.ts';
 import { NODES, PODS, type ResourceMapper } from './rules/resources.ts';
 import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator } from './server/delegated.ts';
@@ -23,7 +24,6 @@ import {
   requestHeaderConfigFrom,
 } from './server/front-proxy.ts';
 import { createServer, type ShutdownResult } from './server/https.ts';
-import { createProxyMetrics } from './server/metrics.ts';
 import { serviceNames } from './server/self-signed.ts';
 import { ServingCertificateFiles, type ServingPair, selfSignedServingPair } from './server/serving-cert.ts';
 

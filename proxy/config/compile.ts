@@ -2,11 +2,11 @@
 // Prometheus client per backend it names.
 import { parseDuration } from '../../shared/duration.ts';
 import { PrometheusClient } from '../prometheus/client.ts';
+import type { PrometheusObserver } from '../prometheus/metrics.ts';
 import type { AdapterConfig, Backend } from '../rules/config.ts';
 import { type CompiledRule, compileRule } from '../rules/naming.ts';
 import { type CompiledResourceRules, compileResourceRules } from '../rules/resource-rules.ts';
 import type { ResourceMapper } from '../rules/resources.ts';
-import type { PrometheusObserver } from '../server/metrics.ts';
 
 export interface CompiledConfig {
   rules: CompiledRule[];

@@ -3,7 +3,7 @@
 // so long selectors never hit URL length limits.
 import { readFileSync, statSync } from 'node:fs';
 import { Pool } from 'undici';
-import type { PrometheusObserver } from '../server/metrics.ts';
+import type { PrometheusObserver } from './metrics.ts';
 import { SeriesScanner } from './series-stream.ts';
 
 export interface Sample {

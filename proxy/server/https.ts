@@ -19,7 +19,7 @@ import {
   type UserInfo,
   userFromHeaders,
 } from './front-proxy.ts';
-import type { ProxyMetrics } from './metrics.ts';
+import type { ServerMetrics } from './metrics.ts';
 import { forbiddenMessage, type RequestAttributes, requestAttributes } from './request-info.ts';
 import { type ServingPair, TLS_SETTINGS } from './serving-cert.ts';
 
@@ -37,7 +37,7 @@ export interface ServerOptions {
   authenticateToken: (token: string) => Promise<TokenVerdict>;
   authorize: (user: UserInfo, attributes: RequestAttributes) => Promise<Decision>;
   readiness: HealthCheck[];
-  metrics: ProxyMetrics;
+  metrics: ServerMetrics;
   log: Logger;
 }
 
