@@ -7,9 +7,8 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Router } from '../apis/router.ts';
-import { ApiError, statusBody } from '../apis/status.ts';
+import { statusBody, toStatus } from '../apis/status.ts';
 import type { Logger } from '../log.ts';
-import { PrometheusError } from '../prometheus/client.ts';
 import type { Decision, TokenVerdict } from './delegated.ts';
 import {
   type ClientCaConfig,
@@ -313,27 +312,6 @@ function withAuthenticatedGroup(user: UserInfo): UserInfo {
   return user.groups.includes('system:authenticated')
     ? user
     : { ...user, groups: [...user.groups, 'system:authenticated'] };
-}
-
-/**
- * An error as the Status a client can act on. Prometheus failures: no connection 503 (retry later),
- * no answer within the deadline 504, an answer that is not the API's or a 5xx 502; a query Prometheus
- * refuses is the rule's fault, 500.
- */
-function toStatus(e: unknown): { status: number; message: string; headers?: Record<string, string> } {
-  if (e instanceof ApiError) return { status: e.code, message: e.message, ...allowHeader(e.code) };
-  if (e instanceof PrometheusError) {
-    if (e.errorType === 'unreachable')
-      return { status: 503, message: e.message, headers: { 'retry-after': '1' } };
-    if (e.errorType === 'timeout') return { status: 504, message: e.message };
-    if (e.errorType === 'bad_response' || e.status >= 500) return { status: 502, message: e.message };
-    return { status: 500, message: e.message };
-  }
-  return { status: 500, message: `internal error: ${(e as Error).message}` };
-}
-
-function allowHeader(code: number): { headers?: Record<string, string> } {
-  return code === 405 ? { headers: { allow: 'GET' } } : {};
 }
 
 /**
