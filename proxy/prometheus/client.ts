@@ -6,7 +6,7 @@ import { Pool } from 'undici';
 import type { PrometheusObserver } from './metrics.ts';
 import { SeriesScanner } from './series-stream.ts';
 
-export interface Sample {
+export interface PrometheusSample {
   labels: Record<string, string>;
   value: number;
   /** Evaluation time of the sample, milliseconds since the epoch. */
@@ -85,7 +85,7 @@ export class PrometheusClient {
    * answer: every request within that second shares one Prometheus call, and the answer is exact,
    * not stale. Dropped as soon as a newer time is asked; failures are not kept.
    */
-  private answers = new Map<string, Promise<Sample[]>>();
+  private answers = new Map<string, Promise<PrometheusSample[]>>();
   private answersTimeMs = Number.NEGATIVE_INFINITY;
 
   constructor(url: string, opts: PrometheusOptions = {}) {
@@ -128,7 +128,7 @@ export class PrometheusClient {
    * Instant query; a scalar result comes back as one sample without labels. The samples may be
    * shared with other callers of the same query and time: read them, never change them.
    */
-  query(expr: string, timeMs: number): Promise<Sample[]> {
+  query(expr: string, timeMs: number): Promise<PrometheusSample[]> {
     if (timeMs > this.answersTimeMs) {
       this.answers = new Map();
       this.answersTimeMs = timeMs;
@@ -148,7 +148,7 @@ export class PrometheusClient {
     return pending;
   }
 
-  private async runQuery(expr: string, timeMs: number): Promise<Sample[]> {
+  private async runQuery(expr: string, timeMs: number): Promise<PrometheusSample[]> {
     const data = (await this.post('/api/v1/query', [
       ['query', expr],
       ['time', (timeMs / 1000).toFixed(3)],
