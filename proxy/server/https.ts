@@ -9,7 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Router } from '../apis/router.ts';
 import { statusBody, toStatus } from '../apis/status.ts';
 import type { Logger } from '../log.ts';
-import type { Decision, TokenVerdict } from './delegated.ts';
+import type { AuthorizationDecision, TokenVerdict } from './delegated.ts';
 import {
   type ClientCaConfig,
   clientCertUser,
@@ -34,7 +34,7 @@ export interface ServerOptions {
   requestHeader: () => RequestHeaderConfig | undefined;
   clientCa: () => ClientCaConfig | undefined;
   authenticateToken: (token: string) => Promise<TokenVerdict>;
-  authorize: (user: UserInfo, attributes: RequestAttributes) => Promise<Decision>;
+  authorize: (user: UserInfo, attributes: RequestAttributes) => Promise<AuthorizationDecision>;
   readiness: HealthCheck[];
   metrics: ServerMetrics;
   log: Logger;
@@ -182,7 +182,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
       return;
     }
     user = auth.user.name;
-    let decision: Decision;
+    let decision: AuthorizationDecision;
     try {
       decision = await opts.authorize(auth.user, attributes);
     } catch (e) {
