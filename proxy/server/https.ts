@@ -18,14 +18,10 @@ import {
   type UserInfo,
   userFromHeaders,
 } from './front-proxy.ts';
+import { type HealthCheck, readinessReport } from './health.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { forbiddenMessage, type RequestAttributes, requestAttributes } from './request-info.ts';
 import { type ServingPair, TLS_SETTINGS } from './serving-cert.ts';
-
-export interface HealthCheck {
-  name: string;
-  check(): Promise<{ ok: boolean; detail: string }>;
-}
 
 export interface ServerOptions {
   /** The serving certificate and key in force (read at each secure-context refresh). */
@@ -155,19 +151,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
     return;
   }
   if (url.pathname === '/readyz') {
-    const results = await Promise.all(
-      opts.readiness.map(async (h) => ({ name: h.name, ...(await h.check()) })),
-    );
-    const ok = results.every((r) => r.ok);
-    const text = results
-      .map(
-        (r) =>
-          `[${r.ok ? '+' : '-'}]${r.name} ${r.ok ? `ok${r.detail ? ` (${r.detail})` : ''}` : `failed: ${r.detail}`}`,
-      )
-      .join('\n');
-    res
-      .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
-      .end(`${text}\nreadyz check ${ok ? 'passed' : 'failed'}\n`);
+    const { ok, text } = await readinessReport(opts.readiness);
+    res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(text);
     return;
   }
   const attributes = requestAttributes(req.method ?? 'GET', url.pathname, url.searchParams);
