@@ -53,20 +53,4 @@ describe('createProxyMetrics', () => {
     expect(text).toContain('cmetrics_proxy_config_last_reload_successful 1');
     expect(text).toContain('cmetrics_proxy_metrics_listed{api="external"} 1');
   });
-
-  it('drops a cache that is gone from the gauge', async () => {
-    let caches = new Map([['services', 3]]);
-    const m = createProxyMetrics({
-      reloads,
-      metricsListed: () => ({ custom: 0, external: 0 }),
-      cacheObjects: () => caches,
-    });
-    expect(await m.registry.getSingleMetricAsString('cmetrics_proxy_cache_objects')).toContain(
-      'resource="services"',
-    );
-    caches = new Map();
-    expect(await m.registry.getSingleMetricAsString('cmetrics_proxy_cache_objects')).not.toContain(
-      'resource="services"',
-    );
-  });
 });
