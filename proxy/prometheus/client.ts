@@ -81,7 +81,7 @@ export class PrometheusClient {
   private readonly observer: PrometheusObserver | undefined;
   /**
    * Answers of the newest evaluation time asked, by query, in flight or done. The proxy evaluates at
-   * a settled past second (evaluationTime in proxy/main.ts), where a query always has the same
+   * a settled past second (evaluationTime in evaluation-time.ts), where a query always has the same
    * answer: every request within that second shares one Prometheus call, and the answer is exact,
    * not stale. Dropped as soon as a newer time is asked; failures are not kept.
    */
