@@ -7,10 +7,10 @@ import { registerCacheMetrics } from './kube/metrics.ts';
 import { type PrometheusMetrics, registerPrometheusMetrics } from './prometheus/metrics.ts';
 import { createServerMetrics, LATENCY_BUCKETS, type ServerMetrics } from './server/metrics.ts';
 
-export interface ProxyMetrics extends ServerMetrics, PrometheusMetrics {}
+interface ProxyMetrics extends ServerMetrics, PrometheusMetrics {}
 
 /** Read at scrape time, so they may name what is created after the registry. */
-export interface MetricsSources {
+interface MetricsSources {
   reloads: () => ReloadStatus;
   metricsListed: () => { custom: number; external: number };
   /** Objects in each watch cache, by resource (`pods`, `deployments.apps`). */

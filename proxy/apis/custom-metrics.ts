@@ -32,7 +32,7 @@ export interface CustomMetricRequest {
   metricSelector: Requirement[];
 }
 
-export interface CustomMetricsAnswer {
+interface CustomMetricsAnswer {
   body: MetricValueList;
   /** Human-readable notes for the `Warning` header (skipped NaN values and the like). */
   warnings: string[];

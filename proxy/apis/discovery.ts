@@ -15,7 +15,7 @@ import {
 import type { MetricInfo } from '../rules/registry.ts';
 import { groupResourceString } from '../rules/resources.ts';
 
-export interface ServedGroup {
+interface ServedGroup {
   name: string;
   /** Preferred first. */
   versions: readonly string[];

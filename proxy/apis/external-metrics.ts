@@ -27,7 +27,7 @@ export interface ExternalMetricsBackend extends Pick<CustomMetricsBackend, 'quer
   externalRegistry(): ExternalMetricRegistry;
 }
 
-export interface ExternalMetricsAnswer {
+interface ExternalMetricsAnswer {
   body: ExternalMetricValueList;
   /** Human-readable notes for the `Warning` header (skipped NaN values and the like). */
   warnings: string[];

@@ -7,7 +7,7 @@ import type { MetricRegistry } from '../rules/registry.ts';
 import type { ApiResource, ResourceMapper } from '../rules/resources.ts';
 
 /** Objects the cluster has, from watch caches. */
-export interface ObjectSource {
+interface ObjectSource {
   names(
     resource: ApiResource,
     namespace: string | undefined,

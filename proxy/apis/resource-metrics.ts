@@ -44,7 +44,7 @@ export interface ResourceMetricsBackend
   resourceRules?: CompiledResourceRules | undefined;
 }
 
-export interface ResourceMetricsAnswer {
+interface ResourceMetricsAnswer {
   body: PodMetricsList | NodeMetricsList | PodMetrics | NodeMetrics;
   warnings: string[];
 }

@@ -17,7 +17,7 @@ export interface CompiledConfig {
   clients(): PrometheusClient[];
 }
 
-export interface DefaultBackend {
+interface DefaultBackend {
   url: string;
   timeoutMs: number;
   /** Told about every request to any backend (the proxy's own metrics). */

@@ -111,7 +111,7 @@ export function parseFlags(argv: string[]): ProxyFlags {
 }
 
 /** The flags' durations in milliseconds, checked against each other. */
-export interface ProxyDurations {
+interface ProxyDurations {
   relistMs: number;
   maxAgeMs: number;
   prometheusTimeoutMs: number;

@@ -28,7 +28,7 @@ export class PrometheusError extends Error {
   }
 }
 
-export interface PrometheusOptions {
+interface PrometheusOptions {
   timeoutMs?: number;
   /** Sent with every request, e.g. `X-Scope-OrgID` for a Mimir or Cortex tenant. */
   headers?: Record<string, string>;

@@ -8,7 +8,7 @@ import { TtlCache } from './ttl-cache.ts';
 /** KubeRest.post's shape: the one call this module makes to the API server. */
 export type Post = <T>(path: string, body: unknown) => Promise<T>;
 
-export interface CacheOptions {
+interface CacheOptions {
   ttlMs?: number;
   maxEntries?: number;
   now?: () => number;

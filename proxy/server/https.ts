@@ -23,7 +23,7 @@ import type { ServerMetrics } from './metrics.ts';
 import { forbiddenMessage, type RequestAttributes, requestAttributes } from './request-info.ts';
 import { type ServingPair, TLS_SETTINGS } from './serving-cert.ts';
 
-export interface ServerOptions {
+interface ServerOptions {
   /** The serving certificate and key in force (read at each secure-context refresh). */
   serving: () => ServingPair;
   router: Router;
