@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createLogger } from '../proxy/log.ts';
-import { parseFlags, runProxy } from '../proxy/main.ts';
+import { runProxy } from '../proxy/main.ts';
+import { parseFlags } from '../proxy/options/options.ts';
 
 const flags = parseFlags(process.argv.slice(2));
 const log = createLogger(flags.logLevel);

@@ -10,17 +10,14 @@ import {
   type MetricValueV1beta2,
   type ObjectReference,
 } from '../../shared/api-types.ts';
-import { parseSelector, type Requirement } from '../../shared/labels.ts';
+import type { Requirement } from '../../shared/labels.ts';
 import { formatQuantity, quantityFromNumber } from '../../shared/quantity.ts';
-import type { Sample } from '../prometheus/client.ts';
+import type { PrometheusSample } from '../prometheus/client.ts';
 import { buildObjectQuery, QueryError } from '../rules/naming.ts';
-import type { MetricRegistry, RegisteredMetric } from '../rules/registry.ts';
-import {
-  type ApiResource,
-  groupResourceString,
-  NAMESPACES,
-  type ResourceMapper,
-} from '../rules/resources.ts';
+import type { RegisteredMetric } from '../rules/registry.ts';
+import { type ApiResource, groupResourceString, NAMESPACES } from '../rules/resources.ts';
+import type { CustomMetricsBackend } from './ports.ts';
+import { selectorParam } from './selector-param.ts';
 import { ApiError } from './status.ts';
 
 export interface CustomMetricRequest {
@@ -35,40 +32,7 @@ export interface CustomMetricRequest {
   metricSelector: Requirement[];
 }
 
-/** What the metrics APIs read of a cached object. */
-export interface CachedObject {
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  spec?: { containers?: { name: string }[]; initContainers?: { name: string; restartPolicy?: string }[] };
-  status?: { phase?: string };
-}
-
-/** Objects the cluster has, from watch caches. */
-export interface ObjectSource {
-  names(
-    resource: ApiResource,
-    namespace: string | undefined,
-    selector: readonly Requirement[],
-  ): Promise<string[]>;
-  exists(resource: ApiResource, namespace: string | undefined, name: string): Promise<boolean>;
-  /** Sorted by namespace, then name. */
-  list(
-    resource: ApiResource,
-    namespace: string | undefined,
-    selector: readonly Requirement[],
-  ): Promise<CachedObject[]>;
-  get(resource: ApiResource, namespace: string | undefined, name: string): Promise<CachedObject | undefined>;
-}
-
-export interface CustomMetricsBackend {
-  registry(): MetricRegistry;
-  mapper(): ResourceMapper;
-  objects: ObjectSource;
-  /** `backend` is the rule's backend name ('' for the default). */
-  query(expr: string, timeMs: number, backend: string): Promise<Sample[]>;
-  now(): number;
-}
-
-export interface CustomMetricsAnswer {
+interface CustomMetricsAnswer {
   body: MetricValueList;
   /** Human-readable notes for the `Warning` header (skipped NaN values and the like). */
   warnings: string[];
@@ -96,16 +60,6 @@ export function parseCustomMetricPath(
     return { version, resourceText: a, namespace: undefined, name: b, metric: c, ...selectors() };
   }
   return undefined;
-}
-
-export function selectorParam(query: URLSearchParams, key: string): Requirement[] {
-  const raw = query.get(key);
-  if (!raw) return [];
-  try {
-    return parseSelector(raw);
-  } catch (e) {
-    throw new ApiError(400, `${key}: ${(e as Error).message}`);
-  }
 }
 
 export async function getCustomMetric(
@@ -190,12 +144,12 @@ function answer(
   resource: ApiResource,
   entry: RegisteredMetric,
   names: readonly string[],
-  samples: readonly Sample[],
+  samples: readonly PrometheusSample[],
   expr: string,
 ): CustomMetricsAnswer {
   const label = entry.rule.labelFor(resource) as string;
   const wanted = new Set(names);
-  const byName = new Map<string, Sample>();
+  const byName = new Map<string, PrometheusSample>();
   for (const s of samples) {
     const name = s.labels[label];
     if (name !== undefined && wanted.has(name) && !byName.has(name)) byName.set(name, s);
@@ -204,7 +158,7 @@ function answer(
   const items: (MetricValueV1beta2 | MetricValueV1beta1)[] = [];
   const selector = toLabelSelector(req.metricSelector);
   for (const name of [...byName.keys()].sort()) {
-    const s = byName.get(name) as Sample;
+    const s = byName.get(name) as PrometheusSample;
     if (!Number.isFinite(s.value)) {
       warnings.push(`${groupResourceString(resource)}/${name}: ${req.metric} is ${s.value}, left out`);
       continue;

@@ -1,4 +1,6 @@
-// Discovery documents for the groups this proxy serves (metrics-apis.md §4.6, §5, §6).
+// Discovery documents for the groups this proxy serves, shaped as k8s.io/apiserver writes them
+// (pkg/endpoints/discovery: group.go, root.go) with the resources custom-metrics-apiserver lists
+// (pkg/provider/resource_lister.go, NewCustomMetricResourceLister, NewExternalMetricResourceLister).
 import {
   type APIGroup,
   type APIGroupList,
@@ -13,7 +15,7 @@ import {
 import type { MetricInfo } from '../rules/registry.ts';
 import { groupResourceString } from '../rules/resources.ts';
 
-export interface ServedGroup {
+interface ServedGroup {
   name: string;
   /** Preferred first. */
   versions: readonly string[];

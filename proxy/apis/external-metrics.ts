@@ -12,7 +12,8 @@ import { formatQuantity, quantityFromNumber } from '../../shared/quantity.ts';
 import { compareCodeUnits } from '../../shared/text.ts';
 import type { ExternalMetricRegistry } from '../rules/external-registry.ts';
 import { buildExternalQuery, QueryError } from '../rules/naming.ts';
-import { type CustomMetricsBackend, selectorParam } from './custom-metrics.ts';
+import type { CustomMetricsBackend } from './ports.ts';
+import { selectorParam } from './selector-param.ts';
 import { ApiError } from './status.ts';
 
 export interface ExternalMetricRequest {
@@ -26,7 +27,7 @@ export interface ExternalMetricsBackend extends Pick<CustomMetricsBackend, 'quer
   externalRegistry(): ExternalMetricRegistry;
 }
 
-export interface ExternalMetricsAnswer {
+interface ExternalMetricsAnswer {
   body: ExternalMetricValueList;
   /** Human-readable notes for the `Warning` header (skipped NaN values and the like). */
   warnings: string[];

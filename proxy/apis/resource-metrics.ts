@@ -13,7 +13,8 @@ import {
 import { formatGoDuration } from '../../shared/duration.ts';
 import type { Requirement } from '../../shared/labels.ts';
 import { formatQuantity, type Quantity, quantityFromNumber } from '../../shared/quantity.ts';
-import type { Sample } from '../prometheus/client.ts';
+import type { CachedObject } from '../kube/caches.ts';
+import type { PrometheusSample } from '../prometheus/client.ts';
 import {
   buildContainerQuery,
   buildNodeQuery,
@@ -23,7 +24,8 @@ import {
   type UsageResource,
 } from '../rules/resource-rules.ts';
 import { type GroupResource, NODES, PODS } from '../rules/resources.ts';
-import { type CachedObject, type CustomMetricsBackend, selectorParam } from './custom-metrics.ts';
+import type { CustomMetricsBackend } from './ports.ts';
+import { selectorParam } from './selector-param.ts';
 import { ApiError } from './status.ts';
 
 export interface ResourceMetricsRequest {
@@ -42,7 +44,7 @@ export interface ResourceMetricsBackend
   resourceRules?: CompiledResourceRules | undefined;
 }
 
-export interface ResourceMetricsAnswer {
+interface ResourceMetricsAnswer {
   body: PodMetricsList | NodeMetricsList | PodMetrics | NodeMetrics;
   warnings: string[];
 }
@@ -175,7 +177,7 @@ function containersOf(pod: CachedObject): string[] {
   return [...(pod.spec?.containers ?? []), ...sidecars].map((c) => c.name);
 }
 
-type SampleIndex = Record<UsageResource, Map<string, Sample>>;
+type SampleIndex = Record<UsageResource, Map<string, PrometheusSample>>;
 
 const key = (...parts: string[]) => JSON.stringify(parts);
 
@@ -200,7 +202,7 @@ class Answer {
     backend: ResourceMetricsBackend,
     timeMs: number,
     build: (rule: CompiledResourceRule) => string,
-  ): Promise<Record<UsageResource, Sample[]>> {
+  ): Promise<Record<UsageResource, PrometheusSample[]>> {
     const exprs = USAGE_RESOURCES.map((r) => build(this.rules[r]));
     this.queries.push(...exprs);
     const [cpu = [], memory = []] = await Promise.all(
@@ -211,12 +213,12 @@ class Answer {
 
   /** Samples by the values of the labels that name their object (`labelsOf` each rule); the first wins. */
   index(
-    samples: Record<UsageResource, readonly Sample[]>,
+    samples: Record<UsageResource, readonly PrometheusSample[]>,
     labelsOf: (rule: CompiledResourceRule) => string[],
   ) {
     const byKey = (r: UsageResource) => {
       const labels = labelsOf(this.rules[r]);
-      const out = new Map<string, Sample>();
+      const out = new Map<string, PrometheusSample>();
       for (const s of samples[r]) {
         const values = labels.map((l) => s.labels[l]);
         if (values.some((v) => v === undefined)) continue;
@@ -231,7 +233,7 @@ class Answer {
   /** Both usages of one container or node, or undefined (with a warning when a value is unusable). */
   usage(
     what: string,
-    sampleOf: (r: UsageResource) => Sample | undefined,
+    sampleOf: (r: UsageResource) => PrometheusSample | undefined,
   ): { usage: ResourceList; timestampMs: number } | undefined {
     const usage: ResourceList = {};
     let timestampMs = Number.POSITIVE_INFINITY;

@@ -6,7 +6,7 @@ import {
   RESOURCE_GROUP,
   type ResourceVersion,
 } from '../../shared/api-types.ts';
-import { type CustomMetricsBackend, getCustomMetric, parseCustomMetricPath } from './custom-metrics.ts';
+import { getCustomMetric, parseCustomMetricPath } from './custom-metrics.ts';
 import {
   apiGroup,
   apiGroupList,
@@ -20,6 +20,7 @@ import {
   getExternalMetric,
   parseExternalMetricPath,
 } from './external-metrics.ts';
+import type { CustomMetricsBackend } from './ports.ts';
 import {
   getResourceMetrics,
   NOT_CONFIGURED,

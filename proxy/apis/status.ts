@@ -1,5 +1,7 @@
-// Errors as metav1.Status bodies: what every Kubernetes client knows how to show.
+// Errors as metav1.Status bodies, what every Kubernetes client knows how to show, and the code each
+// failure of the metrics APIs (their own, Prometheus') is answered with.
 import type { Status } from '../../shared/api-types.ts';
+import { PrometheusError } from '../prometheus/client.ts';
 
 const REASONS: Record<number, string> = {
   400: 'BadRequest',
@@ -36,4 +38,25 @@ export function statusBody(code: number, message: string, details?: Status['deta
     code,
     ...(details ? { details } : {}),
   };
+}
+
+/**
+ * An error as the Status a client can act on. Prometheus failures: no connection 503 (retry later),
+ * no answer within the deadline 504, an answer that is not the API's or a 5xx 502; a query Prometheus
+ * refuses is the rule's fault, 500.
+ */
+export function toStatus(e: unknown): { status: number; message: string; headers?: Record<string, string> } {
+  if (e instanceof ApiError) return { status: e.code, message: e.message, ...allowHeader(e.code) };
+  if (e instanceof PrometheusError) {
+    if (e.errorType === 'unreachable')
+      return { status: 503, message: e.message, headers: { 'retry-after': '1' } };
+    if (e.errorType === 'timeout') return { status: 504, message: e.message };
+    if (e.errorType === 'bad_response' || e.status >= 500) return { status: 502, message: e.message };
+    return { status: 500, message: e.message };
+  }
+  return { status: 500, message: `internal error: ${(e as Error).message}` };
+}
+
+function allowHeader(code: number): { headers?: Record<string, string> } {
+  return code === 405 ? { headers: { allow: 'GET' } } : {};
 }

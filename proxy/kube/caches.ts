@@ -4,13 +4,19 @@ import { type KubeConfig, type KubernetesObject, makeInformer } from '@kubernete
 import type { KubeRest } from '../../shared/kube.ts';
 import { matches, type Requirement } from '../../shared/labels.ts';
 import { compareCodeUnits } from '../../shared/text.ts';
-import type { CachedObject, ObjectSource } from '../apis/custom-metrics.ts';
 import type { Logger } from '../log.ts';
 import { type ApiResource, groupResourceString } from '../rules/resources.ts';
 
 type Informer = ReturnType<typeof makeInformer<KubernetesObject>>;
 
-export class WatchCaches implements ObjectSource {
+/** What the metrics APIs read of a cached object: all the cache keeps of it (see slim). */
+export interface CachedObject {
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: { containers?: { name: string }[]; initContainers?: { name: string; restartPolicy?: string }[] };
+  status?: { phase?: string };
+}
+
+export class WatchCaches {
   private readonly informers = new Map<string, Promise<Informer>>();
   /** The caches that finished their first list, by resource (`pods`, `deployments.apps`). */
   private readonly synced = new Map<string, Informer>();

@@ -3,10 +3,10 @@
 // so long selectors never hit URL length limits.
 import { readFileSync, statSync } from 'node:fs';
 import { Pool } from 'undici';
-import type { PrometheusObserver } from '../server/metrics.ts';
+import type { PrometheusObserver } from './metrics.ts';
 import { SeriesScanner } from './series-stream.ts';
 
-export interface Sample {
+export interface PrometheusSample {
   labels: Record<string, string>;
   value: number;
   /** Evaluation time of the sample, milliseconds since the epoch. */
@@ -28,7 +28,7 @@ export class PrometheusError extends Error {
   }
 }
 
-export interface PrometheusOptions {
+interface PrometheusOptions {
   timeoutMs?: number;
   /** Sent with every request, e.g. `X-Scope-OrgID` for a Mimir or Cortex tenant. */
   headers?: Record<string, string>;
@@ -81,11 +81,11 @@ export class PrometheusClient {
   private readonly observer: PrometheusObserver | undefined;
   /**
    * Answers of the newest evaluation time asked, by query, in flight or done. The proxy evaluates at
-   * a settled past second (evaluationTime in proxy/main.ts), where a query always has the same
+   * a settled past second (evaluationTime in evaluation-time.ts), where a query always has the same
    * answer: every request within that second shares one Prometheus call, and the answer is exact,
    * not stale. Dropped as soon as a newer time is asked; failures are not kept.
    */
-  private answers = new Map<string, Promise<Sample[]>>();
+  private answers = new Map<string, Promise<PrometheusSample[]>>();
   private answersTimeMs = Number.NEGATIVE_INFINITY;
 
   constructor(url: string, opts: PrometheusOptions = {}) {
@@ -128,7 +128,7 @@ export class PrometheusClient {
    * Instant query; a scalar result comes back as one sample without labels. The samples may be
    * shared with other callers of the same query and time: read them, never change them.
    */
-  query(expr: string, timeMs: number): Promise<Sample[]> {
+  query(expr: string, timeMs: number): Promise<PrometheusSample[]> {
     if (timeMs > this.answersTimeMs) {
       this.answers = new Map();
       this.answersTimeMs = timeMs;
@@ -148,7 +148,7 @@ export class PrometheusClient {
     return pending;
   }
 
-  private async runQuery(expr: string, timeMs: number): Promise<Sample[]> {
+  private async runQuery(expr: string, timeMs: number): Promise<PrometheusSample[]> {
     const data = (await this.post('/api/v1/query', [
       ['query', expr],
       ['time', (timeMs / 1000).toFixed(3)],

@@ -8,14 +8,14 @@ import type { CompiledRule } from '../rules/naming.ts';
 import { MetricRegistry, type SeriesShape } from '../rules/registry.ts';
 import type { PrometheusClient } from './client.ts';
 
-export interface RuleSets {
+interface RuleSets {
   rules: readonly CompiledRule[];
   externalRules: readonly CompiledRule[];
   /** The backend a rule names ('' for the default). */
   client(backend: string): PrometheusClient;
 }
 
-export interface RelistOptions {
+interface RelistOptions {
   intervalMs: number;
   maxAgeMs: number;
   log: Logger;

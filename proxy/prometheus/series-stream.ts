@@ -1,7 +1,7 @@
 // Reads a /api/v1/series answer as it arrives, handing each series to a visitor and keeping none:
 // with a million series the whole body is hundreds of megabytes of objects (adapter #221, #63).
 
-export interface SeriesAnswer {
+interface SeriesAnswer {
   status: string;
   errorType?: string;
   error?: string;

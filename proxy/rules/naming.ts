@@ -39,7 +39,7 @@ export interface CompiledRule extends QueryRule {
   windowSeconds: number | undefined;
 }
 
-export interface ObjectQuery {
+interface ObjectQuery {
   seriesName: string;
   resource: GroupResource;
   namespace: string | undefined;

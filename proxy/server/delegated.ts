@@ -8,7 +8,7 @@ import { TtlCache } from './ttl-cache.ts';
 /** KubeRest.post's shape: the one call this module makes to the API server. */
 export type Post = <T>(path: string, body: unknown) => Promise<T>;
 
-export interface CacheOptions {
+interface CacheOptions {
   ttlMs?: number;
   maxEntries?: number;
   now?: () => number;
@@ -52,7 +52,8 @@ export function tokenReviewAuthenticator(post: Post, opts: CacheOptions = {}) {
   };
 }
 
-export interface Decision {
+/** A SubjectAccessReview's answer: allowed or not, and the authorizer's reason. */
+export interface AuthorizationDecision {
   allowed: boolean;
   reason: string;
 }
@@ -67,8 +68,8 @@ const ALWAYS_ALLOWED_GROUP = 'system:masters';
 /** Decides through SubjectAccessReview; allow and deny are remembered, API errors are not. */
 export function subjectAccessReviewAuthorizer(post: Post, opts: CacheOptions = {}) {
   const ttlMs = opts.ttlMs ?? 10_000;
-  const cache = new TtlCache<Decision>(opts.maxEntries ?? 4096, opts.now);
-  return async (user: UserInfo, attributes: RequestAttributes): Promise<Decision> => {
+  const cache = new TtlCache<AuthorizationDecision>(opts.maxEntries ?? 4096, opts.now);
+  return async (user: UserInfo, attributes: RequestAttributes): Promise<AuthorizationDecision> => {
     if (user.groups.includes(ALWAYS_ALLOWED_GROUP)) return { allowed: true, reason: '' };
     const { kind, ...attrs } = attributes;
     const spec = {

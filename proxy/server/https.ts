@@ -7,10 +7,9 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Router } from '../apis/router.ts';
-import { ApiError, statusBody } from '../apis/status.ts';
+import { statusBody, toStatus } from '../apis/status.ts';
 import type { Logger } from '../log.ts';
-import { PrometheusError } from '../prometheus/client.ts';
-import type { Decision, TokenVerdict } from './delegated.ts';
+import type { AuthorizationDecision, TokenVerdict } from './delegated.ts';
 import {
   type ClientCaConfig,
   clientCertUser,
@@ -19,25 +18,21 @@ import {
   type UserInfo,
   userFromHeaders,
 } from './front-proxy.ts';
-import type { ProxyMetrics } from './metrics.ts';
+import { type HealthCheck, readinessReport } from './health.ts';
+import type { ServerMetrics } from './metrics.ts';
 import { forbiddenMessage, type RequestAttributes, requestAttributes } from './request-info.ts';
 import { type ServingPair, TLS_SETTINGS } from './serving-cert.ts';
 
-export interface HealthCheck {
-  name: string;
-  check(): Promise<{ ok: boolean; detail: string }>;
-}
-
-export interface ServerOptions {
+interface ServerOptions {
   /** The serving certificate and key in force (read at each secure-context refresh). */
   serving: () => ServingPair;
   router: Router;
   requestHeader: () => RequestHeaderConfig | undefined;
   clientCa: () => ClientCaConfig | undefined;
   authenticateToken: (token: string) => Promise<TokenVerdict>;
-  authorize: (user: UserInfo, attributes: RequestAttributes) => Promise<Decision>;
+  authorize: (user: UserInfo, attributes: RequestAttributes) => Promise<AuthorizationDecision>;
   readiness: HealthCheck[];
-  metrics: ProxyMetrics;
+  metrics: ServerMetrics;
   log: Logger;
 }
 
@@ -156,19 +151,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
     return;
   }
   if (url.pathname === '/readyz') {
-    const results = await Promise.all(
-      opts.readiness.map(async (h) => ({ name: h.name, ...(await h.check()) })),
-    );
-    const ok = results.every((r) => r.ok);
-    const text = results
-      .map(
-        (r) =>
-          `[${r.ok ? '+' : '-'}]${r.name} ${r.ok ? `ok${r.detail ? ` (${r.detail})` : ''}` : `failed: ${r.detail}`}`,
-      )
-      .join('\n');
-    res
-      .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
-      .end(`${text}\nreadyz check ${ok ? 'passed' : 'failed'}\n`);
+    const { ok, text } = await readinessReport(opts.readiness);
+    res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(text);
     return;
   }
   const attributes = requestAttributes(req.method ?? 'GET', url.pathname, url.searchParams);
@@ -183,7 +167,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
       return;
     }
     user = auth.user.name;
-    let decision: Decision;
+    let decision: AuthorizationDecision;
     try {
       decision = await opts.authorize(auth.user, attributes);
     } catch (e) {
@@ -313,27 +297,6 @@ function withAuthenticatedGroup(user: UserInfo): UserInfo {
   return user.groups.includes('system:authenticated')
     ? user
     : { ...user, groups: [...user.groups, 'system:authenticated'] };
-}
-
-/**
- * An error as the Status a client can act on. Prometheus failures: no connection 503 (retry later),
- * no answer within the deadline 504, an answer that is not the API's or a 5xx 502; a query Prometheus
- * refuses is the rule's fault, 500.
- */
-function toStatus(e: unknown): { status: number; message: string; headers?: Record<string, string> } {
-  if (e instanceof ApiError) return { status: e.code, message: e.message, ...allowHeader(e.code) };
-  if (e instanceof PrometheusError) {
-    if (e.errorType === 'unreachable')
-      return { status: 503, message: e.message, headers: { 'retry-after': '1' } };
-    if (e.errorType === 'timeout') return { status: 504, message: e.message };
-    if (e.errorType === 'bad_response' || e.status >= 500) return { status: 502, message: e.message };
-    return { status: 500, message: e.message };
-  }
-  return { status: 500, message: `internal error: ${(e as Error).message}` };
-}
-
-function allowHeader(code: number): { headers?: Record<string, string> } {
-  return code === 405 ? { headers: { allow: 'GET' } } : {};
 }
 
 /**

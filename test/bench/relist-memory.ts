@@ -23,7 +23,7 @@ if (process.argv[2] === '--child') {
   let metrics = 0;
   let series = 0;
   if (mode === 'stream') {
-    const { compileConfig } = await import('../../proxy/config-reload.ts');
+    const { compileConfig } = await import('../../proxy/config/compile.ts');
     const { parseAdapterConfig } = await import('../../proxy/rules/config.ts');
     const { Relister } = await import('../../proxy/prometheus/relist.ts');
     const { createLogger } = await import('../../proxy/log.ts');

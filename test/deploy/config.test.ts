@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { type CompiledConfig, compileConfig } from '../../proxy/config-reload.ts';
+import { type CompiledConfig, compileConfig } from '../../proxy/config/compile.ts';
 import { parseAdapterConfig } from '../../proxy/rules/config.ts';
 import { buildContainerQuery, buildNodeQuery } from '../../proxy/rules/resource-rules.ts';
 import { groupResourceString, NODES, PODS } from '../../proxy/rules/resources.ts';

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Histogram } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createProxyMetrics } from '../../proxy/server/metrics.ts';
+import { createProxyMetrics } from '../../proxy/metrics.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -7,13 +7,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CachedObject,
-  type CustomMetricsBackend,
-  getCustomMetric,
-} from '../../proxy/apis/custom-metrics.ts';
+import { getCustomMetric } from '../../proxy/apis/custom-metrics.ts';
+import type { CustomMetricsBackend } from '../../proxy/apis/ports.ts';
 import { getResourceMetrics, type ResourceMetricsBackend } from '../../proxy/apis/resource-metrics.ts';
-import { type CompiledConfig, compileConfig } from '../../proxy/config-reload.ts';
+import { type CompiledConfig, compileConfig } from '../../proxy/config/compile.ts';
+import type { CachedObject } from '../../proxy/kube/caches.ts';
 import { createLogger } from '../../proxy/log.ts';
 import { Relister } from '../../proxy/prometheus/relist.ts';
 import { parseAdapterConfig } from '../../proxy/rules/config.ts';

@@ -5,7 +5,7 @@ import {
   parseExternalMetricPath,
 } from '../../../proxy/apis/external-metrics.ts';
 import { ApiError } from '../../../proxy/apis/status.ts';
-import type { Sample } from '../../../proxy/prometheus/client.ts';
+import type { PrometheusSample } from '../../../proxy/prometheus/client.ts';
 import type { ExternalMetricValueList } from '../../../shared/api-types.ts';
 import { NOW, sample, stubBackend } from './fixtures.ts';
 
@@ -195,7 +195,7 @@ describe('getExternalMetric: the answer', () => {
 
 describe('getExternalMetric: values that are not finite', () => {
   it('leaves NaN and ±Inf out, never as 0, and says so in warnings', async () => {
-    const samples: Sample[] = [
+    const samples: PrometheusSample[] = [
       sample({ queue: 'a' }, Number.NaN),
       sample({ queue: 'b' }, Number.POSITIVE_INFINITY),
       sample({ queue: 'c' }, 2),

@@ -1,8 +1,9 @@
 // A metrics backend for the API tests: real rules, registries and resource mapper, with stubbed
 // cluster objects and Prometheus answers that record what they were asked.
-import type { CustomMetricsBackend } from '../../../proxy/apis/custom-metrics.ts';
+
 import type { ExternalMetricsBackend } from '../../../proxy/apis/external-metrics.ts';
-import type { Sample } from '../../../proxy/prometheus/client.ts';
+import type { CustomMetricsBackend } from '../../../proxy/apis/ports.ts';
+import type { PrometheusSample } from '../../../proxy/prometheus/client.ts';
 import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
 import { ExternalMetricRegistry } from '../../../proxy/rules/external-registry.ts';
 import { compileRule } from '../../../proxy/rules/naming.ts';
@@ -109,7 +110,7 @@ export interface StubOptions {
   names?: string[];
   /** Objects that exist, as `namespace/name` or bare `name` for cluster-scoped ones. */
   existing?: string[];
-  samples?: Sample[];
+  samples?: PrometheusSample[];
   now?: number;
 }
 
@@ -151,6 +152,6 @@ export function stubBackend(opts: StubOptions = {}): StubBackend {
 }
 
 /** A Prometheus sample with the given labels, value and evaluation time. */
-export function sample(labels: Record<string, string>, value: number, timestampMs = NOW): Sample {
+export function sample(labels: Record<string, string>, value: number, timestampMs = NOW): PrometheusSample {
   return { labels, value, timestampMs };
 }

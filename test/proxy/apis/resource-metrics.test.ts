@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { CachedObject } from '../../../proxy/apis/custom-metrics.ts';
 import {
   getResourceMetrics,
   parseResourceMetricsPath,
@@ -8,7 +7,8 @@ import {
 } from '../../../proxy/apis/resource-metrics.ts';
 import { createRouter } from '../../../proxy/apis/router.ts';
 import { ApiError } from '../../../proxy/apis/status.ts';
-import type { Sample } from '../../../proxy/prometheus/client.ts';
+import type { CachedObject } from '../../../proxy/kube/caches.ts';
+import type { PrometheusSample } from '../../../proxy/prometheus/client.ts';
 import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
 import {
   buildContainerQuery,
@@ -53,12 +53,12 @@ function node(name: string): CachedObject {
   return { metadata: { name, labels: { 'kubernetes.io/hostname': name } } };
 }
 
-const podSample = (pod: string, container: string, value: number, timestampMs = NOW): Sample => ({
+const podSample = (pod: string, container: string, value: number, timestampMs = NOW): PrometheusSample => ({
   labels: { pod, container },
   value,
   timestampMs,
 });
-const nodeSample = (instance: string, value: number, timestampMs = NOW): Sample => ({
+const nodeSample = (instance: string, value: number, timestampMs = NOW): PrometheusSample => ({
   labels: { instance, id: '/' },
   value,
   timestampMs,
@@ -71,7 +71,7 @@ interface Stub extends ResourceMetricsBackend {
 }
 
 /** Cached objects, and Prometheus answers by exact query (as the adapter's fake client keys them). */
-function backend(objects: CachedObject[], answers: Record<string, Sample[]> = {}): Stub {
+function backend(objects: CachedObject[], answers: Record<string, PrometheusSample[]> = {}): Stub {
   const queries: string[] = [];
   const kindOf = (o: CachedObject) => (o.metadata.namespace === undefined ? 'nodes' : 'pods');
   return {
@@ -247,7 +247,7 @@ describe('getResourceMetrics: pods (adapter provider_test.go, metrics-server pod
     }
   });
 
-  type Case = [string, CachedObject, Sample[], Sample[], string[]];
+  type Case = [string, CachedObject, PrometheusSample[], PrometheusSample[], string[]];
   it.each<Case>([
     [
       'a container without memory',

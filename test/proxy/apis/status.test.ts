@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, statusBody } from '../../../proxy/apis/status.ts';
+import { ApiError, statusBody, toStatus } from '../../../proxy/apis/status.ts';
+import { PrometheusError } from '../../../proxy/prometheus/client.ts';
 
 describe('statusBody', () => {
   it.each<[number, string]>([
@@ -55,5 +56,40 @@ describe('ApiError', () => {
     expect(e.code).toBe(code);
     expect(e.message).toBe(message);
     expect(e.details).toEqual({ name: 'web-1' });
+  });
+});
+
+describe('toStatus', () => {
+  it.each<[string, unknown, ReturnType<typeof toStatus>]>([
+    ['ApiError', new ApiError(404, 'no such metric'), { status: 404, message: 'no such metric' }],
+    [
+      'ApiError 405',
+      new ApiError(405, 'read-only'),
+      { status: 405, message: 'read-only', headers: { allow: 'GET' } },
+    ],
+    [
+      'no connection',
+      new PrometheusError('connect ECONNREFUSED', 0, 'unreachable'),
+      { status: 503, message: 'connect ECONNREFUSED', headers: { 'retry-after': '1' } },
+    ],
+    ['no answer in time', new PrometheusError('late', 504, 'timeout'), { status: 504, message: 'late' }],
+    [
+      'not the API',
+      new PrometheusError('not JSON', 502, 'bad_response'),
+      { status: 502, message: 'not JSON' },
+    ],
+    [
+      'a Prometheus 5xx',
+      new PrometheusError('unavailable', 503, 'unavailable'),
+      { status: 502, message: 'unavailable' },
+    ],
+    [
+      'a query refused',
+      new PrometheusError('parse error', 400, 'bad_data'),
+      { status: 500, message: 'parse error' },
+    ],
+    ['anything else', new Error('boom'), { status: 500, message: 'internal error: boom' }],
+  ])('%s', (_what, error, want) => {
+    expect(toStatus(error)).toEqual(want);
   });
 });

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiAnswer, ApiRequest } from '../../../proxy/apis/router.ts';
 import { ApiError } from '../../../proxy/apis/status.ts';
 import type { Logger } from '../../../proxy/log.ts';
+import { createProxyMetrics } from '../../../proxy/metrics.ts';
 import { PrometheusError } from '../../../proxy/prometheus/client.ts';
-import type { Decision, TokenVerdict } from '../../../proxy/server/delegated.ts';
+import type { AuthorizationDecision, TokenVerdict } from '../../../proxy/server/delegated.ts';
 import {
   type ClientCaConfig,
   clientCaConfigFrom,
@@ -18,7 +19,6 @@ import {
   type UserInfo,
 } from '../../../proxy/server/front-proxy.ts';
 import { createServer, type RunningServer } from '../../../proxy/server/https.ts';
-import { createProxyMetrics } from '../../../proxy/server/metrics.ts';
 import type { RequestAttributes } from '../../../proxy/server/request-info.ts';
 import { type CertPair, createPki } from '../../harness/pki.ts';
 
@@ -39,7 +39,7 @@ let x509User: Agent;
 
 /** The stub TokenReview and SubjectAccessReview, and whom they were asked about. */
 const tokens: Record<string, TokenVerdict> = {};
-let decide: (user: UserInfo, a: RequestAttributes) => Decision;
+let decide: (user: UserInfo, a: RequestAttributes) => AuthorizationDecision;
 const authorized: { user: UserInfo; attributes: RequestAttributes }[] = [];
 
 /** What the stub router does next, and what it was asked. */

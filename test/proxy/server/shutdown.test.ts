@@ -5,7 +5,7 @@ import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../proxy/log.ts';
 import { createServer, type RunningServer } from '../../../proxy/server/https.ts';
-import { createProxyMetrics } from '../../../proxy/server/metrics.ts';
+import { createServerMetrics } from '../../../proxy/server/metrics.ts';
 import { selfSignedCertificate } from '../../../proxy/server/self-signed.ts';
 
 const pair = selfSignedCertificate(['localhost']);
@@ -33,10 +33,7 @@ async function start() {
     authenticateToken: async () => ({ user: { name: 'alice', uid: '', groups: [], extra: {} } }),
     authorize: async () => ({ allowed: true, reason: '' }),
     readiness: [{ name: 'prometheus', check: async () => ({ ok: true, detail: '' }) }],
-    metrics: createProxyMetrics({
-      reloads: () => ({ loadedAtMs: 0, lastError: undefined, reloads: 0, failures: 0 }),
-      metricsListed: () => ({ custom: 0, external: 0 }),
-    }),
+    metrics: createServerMetrics(),
     log: createLogger('error'),
   });
   await new Promise<void>((r) => server.server.listen(0, '127.0.0.1', r));

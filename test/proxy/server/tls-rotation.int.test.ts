@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../proxy/log.ts';
 import { createServer, type RunningServer } from '../../../proxy/server/https.ts';
-import { createProxyMetrics } from '../../../proxy/server/metrics.ts';
+import { createServerMetrics } from '../../../proxy/server/metrics.ts';
 import { type SelfSigned, selfSignedCertificate } from '../../../proxy/server/self-signed.ts';
 import { ServingCertificateFiles } from '../../../proxy/server/serving-cert.ts';
 import { eventually } from '../../e2e/helpers.ts';
@@ -36,10 +36,7 @@ async function serve(certFile: string, keyFile: string) {
     authenticateToken: async () => ({ rejection: 'no tokens here' }),
     authorize: async () => ({ allowed: false, reason: '' }),
     readiness: [],
-    metrics: createProxyMetrics({
-      reloads: () => ({ loadedAtMs: 0, lastError: undefined, reloads: 0, failures: 0 }),
-      metricsListed: () => ({ custom: 0, external: 0 }),
-    }),
+    metrics: createServerMetrics(),
     log,
   });
   files.onChange(() => server.refreshSecureContext());

@@ -2,9 +2,10 @@ import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CompiledConfig, LiveConfig } from '../../proxy/config-reload.ts';
-import { createLogger } from '../../proxy/log.ts';
-import type { AdapterConfig } from '../../proxy/rules/config.ts';
+import type { CompiledConfig } from '../../../proxy/config/compile.ts';
+import { LiveConfig } from '../../../proxy/config/live.ts';
+import { createLogger } from '../../../proxy/log.ts';
+import type { AdapterConfig } from '../../../proxy/rules/config.ts';
 
 const rule = (metric: string) =>
   `- seriesQuery: '${metric}'\n  resources: {overrides: {pod: {resource: pod}}}\n  metricsQuery: '${metric}'\n`;

@@ -4,14 +4,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getCustomMetric } from '../../proxy/apis/custom-metrics.ts';
-import { getExternalMetric } from '../../proxy/apis/external-metrics.ts';
-import { type CompiledConfig, compileConfig } from '../../proxy/config-reload.ts';
-import { createLogger } from '../../proxy/log.ts';
-import { Relister } from '../../proxy/prometheus/relist.ts';
-import { parseAdapterConfig } from '../../proxy/rules/config.ts';
-import { startPrometheusWithData } from '../harness/prometheus.ts';
-import { mapper } from './apis/fixtures.ts';
+import { getCustomMetric } from '../../../proxy/apis/custom-metrics.ts';
+import { getExternalMetric } from '../../../proxy/apis/external-metrics.ts';
+import { type CompiledConfig, compileConfig } from '../../../proxy/config/compile.ts';
+import { createLogger } from '../../../proxy/log.ts';
+import { Relister } from '../../../proxy/prometheus/relist.ts';
+import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
+import { startPrometheusWithData } from '../../harness/prometheus.ts';
+import { mapper } from '../apis/fixtures.ts';
 
 const nowS = Math.floor(Date.now() / 1000);
 const gauge = (name: string, labels: string, value: number) => {

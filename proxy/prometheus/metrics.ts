@@ -1,0 +1,61 @@
+// The metrics of the Prometheus layer: how long Prometheus took to answer and why it failed, and how
+// relists went (as metrics-server's pkg/storage/monitoring.go keeps the storage layer's own metrics).
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** What a Prometheus client reports about each request it sends. */
+export interface PrometheusObserver {
+  /** `endpoint`: query, series or ready; `error`: why it failed (a short reason), if it did. */
+  observe(endpoint: string, seconds: number, error?: string): void;
+}
+
+export interface PrometheusMetrics {
+  prometheus: PrometheusObserver;
+  relisted(seconds: number, ok: boolean): void;
+}
+
+export function registerPrometheusMetrics(
+  registry: Registry,
+  latencyBuckets: number[],
+  metricsListed: () => { custom: number; external: number },
+): PrometheusMetrics {
+  const promLatency = new Histogram({
+    name: 'cmetrics_proxy_prometheus_request_duration_seconds',
+    help: 'Time Prometheus took to answer, by endpoint (query, series, ready), failed requests included.',
+    labelNames: ['endpoint'] as const,
+    buckets: latencyBuckets,
+    registers: [registry],
+  });
+  const promErrors = new Counter({
+    name: 'cmetrics_proxy_prometheus_errors_total',
+    help: 'Prometheus requests that failed, by endpoint and reason (unreachable, timeout, bad_response, the errorType Prometheus sent).',
+    labelNames: ['endpoint', 'reason'] as const,
+    registers: [registry],
+  });
+  const relists = new Histogram({
+    name: 'cmetrics_proxy_relist_duration_seconds',
+    help: 'Time a relist (series discovery for every rule) took, by result.',
+    labelNames: ['result'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'cmetrics_proxy_metrics_listed',
+    help: 'Metrics the last relist found, by API.',
+    labelNames: ['api'] as const,
+    registers: [registry],
+    collect() {
+      const m = metricsListed();
+      this.set({ api: 'custom' }, m.custom);
+      this.set({ api: 'external' }, m.external);
+    },
+  });
+  return {
+    prometheus: {
+      observe: (endpoint, seconds, error) => {
+        promLatency.observe({ endpoint }, seconds);
+        if (error) promErrors.inc({ endpoint, reason: error });
+      },
+    },
+    relisted: (seconds, ok) => relists.observe({ result: ok ? 'success' : 'failure' }, seconds),
+  };
+}

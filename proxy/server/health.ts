@@ -1,0 +1,74 @@
+// Readiness: the checks /readyz runs, each with the detail an operator reads, and their report in
+// kube-apiserver's text form (as metrics-server's pkg/server/health.go defines its checks).
+import type { ReloadStatus } from '../config/live.ts';
+
+export interface HealthCheck {
+  name: string;
+  check(): Promise<{ ok: boolean; detail: string }>;
+}
+
+/** The /readyz answer: `[+]name ok` or `[-]name failed: detail` per check, then the verdict. */
+export async function readinessReport(
+  checks: readonly HealthCheck[],
+): Promise<{ ok: boolean; text: string }> {
+  const results = await Promise.all(checks.map(async (h) => ({ name: h.name, ...(await h.check()) })));
+  const ok = results.every((r) => r.ok);
+  const text = results
+    .map(
+      (r) =>
+        `[${r.ok ? '+' : '-'}]${r.name} ${r.ok ? `ok${r.detail ? ` (${r.detail})` : ''}` : `failed: ${r.detail}`}`,
+    )
+    .join('\n');
+  return { ok, text: `${text}\nreadyz check ${ok ? 'passed' : 'failed'}\n` };
+}
+
+/** Every Prometheus backend of the configuration in force answers its readiness endpoint. */
+export function prometheusCheck(
+  clients: () => readonly { url: string; ready(): Promise<{ ok: boolean; detail: string }> }[],
+): HealthCheck {
+  return {
+    name: 'prometheus',
+    check: async () => {
+      const results = await Promise.all(clients().map(async (c) => ({ url: c.url, ...(await c.ready()) })));
+      const failed = results.filter((r) => !r.ok);
+      return { ok: !failed.length, detail: failed.map((r) => `${r.url}: ${r.detail}`).join('; ') };
+    },
+  };
+}
+
+/** A refused reload leaves the previous configuration serving: ready, with the reason shown. */
+export function configCheck(status: () => ReloadStatus): HealthCheck {
+  return {
+    name: 'config',
+    check: async () => {
+      const { lastError } = status();
+      return {
+        ok: true,
+        detail: lastError ? `reload refused, previous configuration in force: ${lastError}` : '',
+      };
+    },
+  };
+}
+
+/** Objects keep being served from the caches while a watch restarts (kube-apiserver away). */
+export function cachesCheck(caches: { status(): { ok: boolean; detail: string } }): HealthCheck {
+  return { name: 'caches', check: async () => caches.status() };
+}
+
+/** The first relist finished; a later one that failed leaves the previous metric list in force. */
+export function metricDiscoveryCheck(relister: {
+  readonly synced: boolean;
+  readonly lastError: string | undefined;
+}): HealthCheck {
+  return {
+    name: 'metric-discovery',
+    check: async () => ({
+      ok: relister.synced,
+      detail: relister.lastError
+        ? `last relist failed, previous metric list in force: ${relister.lastError}`
+        : relister.synced
+          ? ''
+          : 'first relist not finished',
+    }),
+  };
+}
