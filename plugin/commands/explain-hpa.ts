@@ -9,15 +9,16 @@ import {
 } from '../../shared/api-types.ts';
 import { KubeApiError } from '../../shared/kube.ts';
 import { CliError } from '../errors.ts';
-import { type Decision, decide, SnapshotUnusable } from '../hpa/decision.ts';
-import { narrate } from '../hpa/narrative.ts';
+import { decide, SnapshotUnusable } from '../hpa/decision.ts';
 import { DEFAULT_CONTROLLER_SETTINGS, type Fetched } from '../hpa/snapshot.ts';
+import type { Decision } from '../hpa/types.ts';
 import {
   type Explanation,
   explanationDocument,
   explanationText,
   type StatusCondition,
 } from '../printers/explain-hpa.ts';
+import { narrate } from '../printers/narrative.ts';
 import { type DocumentFormat, formatDocument } from '../printers/output.ts';
 import { type APIService, type HorizontalPodAutoscaler, RequestFailed, type Scale } from './api.ts';
 import { customMetricProblem, customMetricsOf, externalMetricProblem } from './discovery.ts';

@@ -38,7 +38,7 @@ export function goTime(v: unknown): number {
   return Number.isNaN(t) ? GO_ZERO_TIME : t;
 }
 
-/** A field that does not hold what the API defines: the snapshot cannot be explained past it. */
+/** A field that does not hold what the API defines: the snapshot cannot be decided past it. */
 export class InvalidObject extends Error {
   override name = 'InvalidObject';
 }
@@ -124,7 +124,7 @@ export interface Hpa {
   metrics: MetricSpec[];
   /** True when spec.metrics was empty and the CPU 80% default stands in. */
   defaultedMetrics: boolean;
-  /** Defaulted (§7.1); undefined when spec.behavior is not set. */
+  /** Defaulted (defaults.go SetDefaults_HorizontalPodAutoscalerBehavior); undefined when spec.behavior is not set. */
   behavior?: Behavior;
   status: {
     currentReplicas?: number;
@@ -433,7 +433,7 @@ export function readPods(body: unknown): Pod[] {
 // ---- Metric answers ---------------------------------------------------------------------------
 
 /** One value the metrics client hands to the replica calculator (metricsclient.PodMetric). */
-export interface Sample {
+export interface PodMetricSample {
   value: bigint;
   timestamp: number;
   windowMs: number;
@@ -454,8 +454,12 @@ function goDurationMs(v: unknown): number {
  * containers' usage (a pod with a container lacking the resource, or with no containers, has none),
  * or the named container's usage. Later items with the same name replace earlier ones (a Go map).
  */
-export function readPodMetrics(body: unknown, resource: string, container: string): Map<string, Sample> {
-  const samples = new Map<string, Sample>();
+export function readPodMetrics(
+  body: unknown,
+  resource: string,
+  container: string,
+): Map<string, PodMetricSample> {
+  const samples = new Map<string, PodMetricSample>();
   for (const item of list(object(body).items)) {
     const m = object(item);
     const name = text(object(m.metadata).name) ?? '';
@@ -489,8 +493,8 @@ function metricValues(body: unknown): Json[] {
 }
 
 /** custom pods/* answers by pod name (GetRawMetric); the window defaults to one minute. */
-export function readPodsMetricValues(body: unknown): Map<string, Sample> {
-  const samples = new Map<string, Sample>();
+export function readPodsMetricValues(body: unknown): Map<string, PodMetricSample> {
+  const samples = new Map<string, PodMetricSample>();
   for (const m of metricValues(body)) {
     const name = text(object(m.describedObject).name) ?? '';
     const seconds = integer(m.windowSeconds) ?? integer(m.window);

@@ -2,24 +2,9 @@
 // metrics/utilization.go, Kubernetes v1.37), on values already read from the snapshot. Integer steps
 // use bigint wrapped to int64/int32 where Go's types would wrap; ratios are float64 as in Go.
 
-import type { MetricFailureCause, PodGroupReason, PodGroups, ProposalPath } from './decision.ts';
-import type { Pod, Sample } from './objects.ts';
-
-const INT32_MAX = 2 ** 31 - 1;
-const INT32_MIN = -(2 ** 31);
-export const INT64_MAX = (1n << 63n) - 1n;
-
-/** Go's int32(f) for a float64 (amd64: out of range and NaN give math.MinInt32). */
-export function goInt32(f: number): number {
-  const t = Math.trunc(f);
-  return Number.isFinite(t) && t >= INT32_MIN && t <= INT32_MAX ? t : INT32_MIN;
-}
-
-/** Go's int64(f) for a float64 (amd64: out of range and NaN give math.MinInt64). */
-export function goInt64(f: number): bigint {
-  const t = Math.trunc(f);
-  return Number.isFinite(t) && t >= -(2 ** 63) && t < 2 ** 63 ? BigInt(t) : -(1n << 63n);
-}
+import { goInt32, goInt64, INT32_MAX, INT64_MAX } from './go-int.ts';
+import type { Pod, PodMetricSample } from './objects.ts';
+import type { MetricFailureCause, PodGroupReason, PodGroups, ProposalPath } from './types.ts';
 
 const int64 = (v: bigint) => BigInt.asIntN(64, v);
 const int32 = (v: bigint) => Number(BigInt.asIntN(32, v));
@@ -50,7 +35,7 @@ export interface GroupedPods {
 /** groupPods: ignored, unready, missing or ready, in the controller's order of tests. */
 export function groupPods(
   pods: Pod[],
-  metrics: ReadonlyMap<string, Sample>,
+  metrics: ReadonlyMap<string, PodMetricSample>,
   resource: string,
   settings: ReadinessSettings,
 ): GroupedPods {
@@ -86,7 +71,11 @@ export function groupPods(
   return groups;
 }
 
-function cpuUnreadyReason(pod: Pod, metric: Sample, s: ReadinessSettings): PodGroupReason | undefined {
+function cpuUnreadyReason(
+  pod: Pod,
+  metric: PodMetricSample,
+  s: ReadinessSettings,
+): PodGroupReason | undefined {
   const ready = pod.ready;
   if (!ready || pod.startTime === undefined) return 'NoReadyCondition';
   if (pod.startTime + s.cpuInitializationPeriodMs > s.now) {
@@ -219,13 +208,16 @@ export interface PodBasedProposal {
   average: bigint;
 }
 
-/** How the pod values are compared with the target (§3). */
+/** How the pod values are compared with the target (GetResourceReplicas or GetMetricReplicas). */
 export type PodTarget =
   | { kind: 'Utilization'; target: number; requests: ReadonlyMap<string, bigint> }
   | { kind: 'AverageValue'; target: bigint };
 
 /** The values that count: those of ignored and unready pods are dropped; none left is an error. */
-export function countedMetrics(all: ReadonlyMap<string, Sample>, groups: GroupedPods): Map<string, bigint> {
+export function countedMetrics(
+  all: ReadonlyMap<string, PodMetricSample>,
+  groups: GroupedPods,
+): Map<string, bigint> {
   const metrics = new Map([...all].map(([pod, sample]) => [pod, sample.value]));
   for (const pod of [...groups.ignored.keys(), ...groups.unready.keys()]) metrics.delete(pod);
   if (metrics.size === 0) {

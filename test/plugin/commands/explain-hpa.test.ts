@@ -6,8 +6,8 @@ import { diagnose, parseMetricPath, reproduce, runExplainHpa } from '../../../pl
 import type { ExplainSnapshot } from '../../../plugin/commands/hpa-snapshot.ts';
 import type { RunContext } from '../../../plugin/commands/present.ts';
 import { CliError } from '../../../plugin/errors.ts';
-import type { Decision, MetricFailureCause } from '../../../plugin/hpa/decision.ts';
 import type { Fetched } from '../../../plugin/hpa/snapshot.ts';
+import type { Decision, MetricFailureCause } from '../../../plugin/hpa/types.ts';
 import { ALL_GROUPS, fakeSession, type Routes } from './fake.ts';
 
 const q = (path: string, query: Record<string, string>) => `${path}?${new URLSearchParams(query)}`;

@@ -1,0 +1,18 @@
+// Go's integer conversions as the HPA controller's arithmetic relies on them (amd64 semantics:
+// an out-of-range or NaN float converts to the minimum value).
+
+export const INT32_MAX = 2 ** 31 - 1;
+export const INT32_MIN = -(2 ** 31);
+export const INT64_MAX = (1n << 63n) - 1n;
+
+/** Go's int32(f) for a float64 (amd64: out of range and NaN give math.MinInt32). */
+export function goInt32(f: number): number {
+  const t = Math.trunc(f);
+  return Number.isFinite(t) && t >= INT32_MIN && t <= INT32_MAX ? t : INT32_MIN;
+}
+
+/** Go's int64(f) for a float64 (amd64: out of range and NaN give math.MinInt64). */
+export function goInt64(f: number): bigint {
+  const t = Math.trunc(f);
+  return Number.isFinite(t) && t >= -(2 ** 63) && t < 2 ** 63 ? BigInt(t) : -(1n << 63n);
+}
