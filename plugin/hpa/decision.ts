@@ -51,7 +51,7 @@ export class SnapshotUnusable extends Error {
  * The controller's in-memory state for this HPA, when known exactly (tests; a recorder that watched
  * the controller). Outside it, decide() reads what it can from events and reports bounds.
  */
-export interface ControllerMemory {
+interface ControllerMemory {
   /** Unstabilized recommendations; undefined: none yet, so this pass stores `current` first (a new or restarted controller). */
   recommendations?: Recommendation[];
   /** Remembered scale-ups and scale-downs (only kept when spec.behavior is set). */

@@ -11,15 +11,15 @@ export interface Range {
 }
 
 /** Rescales made on metrics ("<metric> above target", "All metrics below target"). */
-export function isMetricScaleUp(e: RescaleEvent): boolean {
+function isMetricScaleUp(e: RescaleEvent): boolean {
   return e.reason.endsWith(' above target');
 }
 
-export function isScaleUp(e: RescaleEvent): boolean {
+function isScaleUp(e: RescaleEvent): boolean {
   return isMetricScaleUp(e) || e.reason === 'Current number of replicas below Spec.MinReplicas';
 }
 
-export function isMetricScaleDown(e: RescaleEvent): boolean {
+function isMetricScaleDown(e: RescaleEvent): boolean {
   return e.reason === 'All metrics below target';
 }
 

@@ -27,7 +27,7 @@ export interface Outcome<R> {
   message: string;
 }
 
-export const STABILIZATION_MESSAGES: Record<
+const STABILIZATION_MESSAGES: Record<
   'ReadyForNewScale' | 'ScaleUpStabilized' | 'ScaleDownStabilized',
   string
 > = {

@@ -8,7 +8,7 @@ import { milliValue, parseQuantity, type Quantity, toNumber } from '../../shared
 import { compareCodeUnits } from '../../shared/text.ts';
 
 /** The zero time.Time (0001-01-01T00:00:00Z) in epoch ms: what Go holds for a missing time. */
-export const GO_ZERO_TIME = -62135596800000;
+const GO_ZERO_TIME = -62135596800000;
 
 type Json = Record<string, unknown>;
 
@@ -60,14 +60,14 @@ export function milli(v: unknown, where: string): bigint {
 
 // ---- HPA --------------------------------------------------------------------------------------
 
-export interface MetricTargetSpec {
+interface MetricTargetSpec {
   type?: string;
   averageUtilization?: number;
   averageValue?: bigint;
   value?: bigint;
 }
 
-export interface MetricIdentifier {
+interface MetricIdentifier {
   name: string;
   selector?: LabelSelector | null;
 }
@@ -85,9 +85,9 @@ export type MetricSpec =
   | { type: 'External'; metric: MetricIdentifier; target: MetricTargetSpec }
   | { type: 'Unknown'; typeName: string };
 
-export type SelectPolicy = 'Max' | 'Min' | 'Disabled';
+type SelectPolicy = 'Max' | 'Min' | 'Disabled';
 
-export interface ScalingPolicy {
+interface ScalingPolicy {
   type: 'Pods' | 'Percent';
   value: number;
   periodSeconds: number;
@@ -106,7 +106,7 @@ export interface Behavior {
   scaleDown: ScalingRules;
 }
 
-export interface HpaCondition {
+interface HpaCondition {
   type: string;
   status: string;
   reason?: string;
@@ -359,7 +359,7 @@ export function readScale(body: unknown): Scale {
 
 // ---- Pods -------------------------------------------------------------------------------------
 
-export interface ContainerRequests {
+interface ContainerRequests {
   name: string;
   /** Milli requests by resource name. */
   requests: Map<string, bigint>;

@@ -15,7 +15,7 @@ export interface Tolerances {
 }
 
 /** Tolerances.isWithin: the band is inclusive at both ends. */
-export function isWithin(t: Tolerances, ratio: number): boolean {
+function isWithin(t: Tolerances, ratio: number): boolean {
   return 1 - t.down <= ratio && ratio <= 1 + t.up;
 }
 
@@ -25,7 +25,7 @@ export interface ReadinessSettings {
   initialReadinessDelayMs: number;
 }
 
-export interface GroupedPods {
+interface GroupedPods {
   readyPodCount: number;
   unready: Map<string, PodGroupReason>;
   missing: Set<string>;
@@ -161,7 +161,7 @@ export function calculateRequests(
 }
 
 /** GetResourceUtilizationRatio. */
-export function utilizationRatio(
+function utilizationRatio(
   metrics: ReadonlyMap<string, bigint>,
   requests: ReadonlyMap<string, bigint>,
   target: number,
@@ -185,17 +185,14 @@ export function utilizationRatio(
 }
 
 /** GetMetricUsageRatio. */
-export function usageRatio(
-  metrics: ReadonlyMap<string, bigint>,
-  target: bigint,
-): { ratio: number; usage: bigint } {
+function usageRatio(metrics: ReadonlyMap<string, bigint>, target: bigint): { ratio: number; usage: bigint } {
   let total = 0n;
   for (const value of metrics.values()) total = int64(total + value);
   const usage = total / BigInt(metrics.size);
   return { ratio: Number(usage) / Number(target), usage };
 }
 
-export interface PodBasedProposal {
+interface PodBasedProposal {
   replicas: number;
   path: ProposalPath;
   ratio: number;

@@ -6,8 +6,8 @@
 /** A value in thousandths (Quantity.MilliValue()): 1500n is "1500m" = 1.5. Format with formatMilli. */
 export type Milli = bigint;
 
-export type MetricSourceType = 'Resource' | 'ContainerResource' | 'Pods' | 'Object' | 'External';
-export type MetricTargetType = 'Utilization' | 'AverageValue' | 'Value';
+type MetricSourceType = 'Resource' | 'ContainerResource' | 'Pods' | 'Object' | 'External';
+type MetricTargetType = 'Utilization' | 'AverageValue' | 'Value';
 
 /** The per-metric failure reasons the controller writes to ScalingActive and events. */
 export type MetricFailureReason =
@@ -35,7 +35,7 @@ export type MetricFailureCause =
   /** The HPA spec or an answer cannot be read (bad quantity, unknown type, missing field). */
   | { kind: 'Invalid'; message: string };
 
-export interface MetricFailure {
+interface MetricFailure {
   reason: MetricFailureReason;
   /** The message as the controller words it ("the HPA was unable to compute the replica count: …"). */
   message: string;
@@ -135,7 +135,7 @@ export interface MetricDecision {
 }
 
 /** Which branch the pass takes (horizontal.go reconcileAutoscaler). */
-export type DecisionBranch =
+type DecisionBranch =
   /** The scale subresource could not be read: nothing else happens (AbleToScale=False FailedGetScale). */
   | 'FailedGetScale'
   /** current == 0 and minReplicas != 0: ScalingActive=False ScalingDisabled. */
@@ -154,7 +154,7 @@ export type AbleToScaleReason =
   | 'ScaleUpStabilized'
   | 'ScaleDownStabilized'
   | 'SucceededRescale';
-export type ScalingActiveReason =
+type ScalingActiveReason =
   | 'ValidMetricFound'
   | 'ScalingDisabled'
   | 'InvalidSelector'
@@ -167,7 +167,7 @@ export type ScalingLimitedReason =
   | 'ScaleUpLimit'
   | 'ScaleDownLimit';
 
-export type ScaledToZeroReason = 'ScaledToZero' | 'NotScaledToZero';
+type ScaledToZeroReason = 'ScaledToZero' | 'NotScaledToZero';
 
 export interface ExpectedCondition {
   /** ScaledToZero is written on every rescale while the HPAScaleToZero gate is on (1.37). */
@@ -201,7 +201,7 @@ export interface NormalizationStep {
 }
 
 /** A rescale the snapshot's events show (SuccessfulRescale "New size: N; reason: R"). */
-export interface ScaleEvent {
+interface ScaleEvent {
   time: string;
   newSize: number;
   reason: string;

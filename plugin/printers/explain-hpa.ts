@@ -27,8 +27,8 @@ export interface Explanation {
   controller: ControllerSettings;
 }
 
-export const EXPLANATION_API_VERSION = 'cmetrics.io/v1alpha1';
-export const EXPLANATION_KIND = 'HPAExplanation';
+const EXPLANATION_API_VERSION = 'cmetrics.io/v1alpha1';
+const EXPLANATION_KIND = 'HPAExplanation';
 
 /** Percent for Utilization targets (numbers), a quantity for milli values (bigints). */
 const amount = (v: number | Milli) => (typeof v === 'bigint' ? formatMilli(v) : `${v}%`);

@@ -19,7 +19,7 @@ export function formatRatio(ratio: number): string {
 }
 
 /** "average qps 812m is 1.62× the 500m target" — the value the target is compared with. */
-export function describeMetricValue(m: MetricDecision): string {
+function describeMetricValue(m: MetricDecision): string {
   const ratio = m.ratio === undefined ? '' : ` is ${formatRatio(m.ratio)}`;
   const current = m.current ?? {};
   switch (m.targetType) {
