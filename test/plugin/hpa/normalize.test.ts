@@ -14,6 +14,7 @@ import {
   scaleDownLimitWithRules,
   scaleUpLimit,
   scaleUpLimitWithRules,
+  stabilizedOutcome,
   stabilizeWithBehavior,
   stabilizeWithoutBehavior,
 } from '../../../plugin/hpa/normalize.ts';
@@ -322,5 +323,68 @@ describe('TestNormalizeDesiredReplicasWithBehavior', () => {
       { stabilizationWindowSeconds: downWindow },
     );
     expect(stabilizeWithBehavior(current, desired, recommendations, NOW, behavior).replicas).toBe(expected);
+  });
+});
+
+// ---- beyond the Go tables: window edges, Disabled policies, reasons -------------------------------
+
+const rules = (selectPolicy: 'Max' | 'Min' | 'Disabled', windowSeconds = 0) => ({
+  stabilizationWindowSeconds: windowSeconds,
+  selectPolicy,
+  policies: [{ type: 'Pods' as const, value: 4, periodSeconds: 60 }],
+});
+
+describe('stabilizedOutcome: the reason for landing on a count', () => {
+  it.each<[number, number, number, string]>([
+    [5, 5, 3, 'ReadyForNewScale'],
+    [4, 5, 3, 'ScaleUpStabilized'],
+    [4, 3, 3, 'ScaleUpStabilized'],
+    [4, 2, 5, 'ScaleDownStabilized'],
+  ])('replicas %s for desired %s from current %s: %s', (replicas, desired, current, reason) => {
+    const out = stabilizedOutcome(replicas, desired, current);
+    expect(out).toMatchObject({ replicas, reason });
+    expect(out.message).not.toBe('');
+  });
+});
+
+describe('window and period edges', () => {
+  it.each<[string, number, number]>([
+    ['a recommendation exactly at the cutoff still counts', NOW - 5 * MIN, 7],
+    ['one just before it does not', NOW - 5 * MIN - 1, 3],
+  ])('without behavior: %s', (_name, at, expected) => {
+    expect(stabilizeWithoutBehavior(3, [{ replicas: 7, at }], NOW, 5 * MIN).replicas).toBe(expected);
+  });
+
+  it.each<[string, number, number]>([
+    ['a recommendation exactly at the cutoff does not count', NOW - 5 * MIN, 3],
+    ['one just after it does', NOW - 5 * MIN + 1, 7],
+  ])('with behavior: %s', (_name, at, expected) => {
+    const behavior = { scaleUp: rules('Max'), scaleDown: rules('Max', 300) };
+    expect(stabilizeWithBehavior(7, 3, [{ replicas: 7, at }], NOW, behavior).replicas).toBe(expected);
+  });
+
+  it.each<[string, number, number]>([
+    ['an event exactly at the period cutoff is outside it', NOW - MIN, 5],
+    ['one just after it counts', NOW - MIN + 1, 3],
+  ])('periodStartFromEvents: %s', (_name, at, expected) => {
+    expect(periodStartFromEvents(5, NOW, [{ change: 2, at }], [])(60)).toBe(expected);
+  });
+});
+
+describe('rateLimitWithBehavior', () => {
+  const start = (current: number) => () => current;
+  it.each<[string, number, number, 'Max' | 'Disabled', number, string, number | undefined]>([
+    ['a Disabled scale-up holds the count', 3, 6, 'Disabled', 3, 'ScaleUpLimit', 3],
+    ['a Disabled scale-down holds the count', 5, 2, 'Disabled', 5, 'ScaleDownLimit', 5],
+    ['4 pods per period bound a scale-up', 3, 9, 'Max', 7, 'ScaleUpLimit', 7],
+    ['within the policy', 3, 6, 'Max', 6, 'DesiredWithinRange', 7],
+    ['maxReplicas below the policy limit', 8, 12, 'Max', 10, 'TooManyReplicas', 12],
+    ['no change: no limit', 4, 4, 'Max', 4, 'DesiredWithinRange', undefined],
+  ])('%s', (_name, current, desired, policy, replicas, reason, limit) => {
+    const behavior = { scaleUp: rules(policy), scaleDown: rules(policy) };
+    const out = rateLimitWithBehavior(current, desired, 1, 10, behavior, start(current));
+    expect(out.replicas).toBe(replicas);
+    expect(out.reason).toBe(reason);
+    expect(out.limit).toBe(limit);
   });
 });

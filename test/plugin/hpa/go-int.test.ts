@@ -1,0 +1,34 @@
+// go-int.ts: Go's float-to-integer conversions on amd64 (truncation; out of range and NaN give the minimum).
+
+import { describe, expect, it } from 'vitest';
+import { goInt32, goInt64, INT32_MAX, INT32_MIN, INT64_MAX } from '../../../plugin/hpa/go-int.ts';
+
+describe('goInt32', () => {
+  it.each<[number, number]>([
+    [2.9, 2],
+    [-2.9, -2],
+    [INT32_MAX, INT32_MAX],
+    [INT32_MAX + 1, INT32_MIN],
+    [INT32_MIN, INT32_MIN],
+    [Number.NaN, INT32_MIN],
+    [Number.POSITIVE_INFINITY, INT32_MIN],
+  ])('int32(%s) = %s', (f, expected) => {
+    expect(goInt32(f)).toBe(expected);
+  });
+});
+
+describe('goInt64', () => {
+  it.each<[number, bigint]>([
+    [1.5, 1n],
+    [2 ** 53, 9007199254740992n],
+    [-(2 ** 63), -(2n ** 63n)],
+    [2 ** 63, -(2n ** 63n)],
+    [Number.NaN, -(2n ** 63n)],
+  ])('int64(%s) = %s', (f, expected) => {
+    expect(goInt64(f)).toBe(expected);
+  });
+
+  it('INT64_MAX is 2^63 - 1', () => {
+    expect(INT64_MAX).toBe(9223372036854775807n);
+  });
+});
