@@ -4,7 +4,7 @@
 // controller's int64 MilliValue() arithmetic; ratios are float64 numbers, as in Go.
 
 import { parseSelector } from '../../shared/labels.ts';
-import { periodStartRange, type Range, rescaleToCurrentWithin } from './history.ts';
+import { periodStartRange, type Range, stabilizationRange } from './history.ts';
 import { computeMetric, type MetricContext } from './metric.ts';
 import {
   CONTROLLER_CONSTANTS,
@@ -444,53 +444,6 @@ function normalizeOnce(
       stabilized.replicas === current
         ? 'no change, no rate limit applies'
         : `${direction} policies (selectPolicy ${hpa.behavior[direction].selectPolicy}): ${policies}${limited.limit !== undefined ? ` → limit ${limited.limit}` : ''}; minReplicas ${hpa.minReplicas}, maxReplicas ${hpa.maxReplicas}`,
-  };
-}
-
-/** The stabilization window's unknown recommendations, as the range they can move the value in. */
-function stabilizationRange(
-  hpa: Hpa,
-  current: number,
-  desired: number,
-  now: number,
-  windowSecondsWithout: number,
-  events: RescaleEvent[] | undefined,
-): { range: Range; because: string } {
-  const exact = (replicas: number, because: string) => ({ range: { min: replicas, max: replicas }, because });
-  if (!hpa.behavior) {
-    if (windowSecondsWithout === 0) return exact(desired, 'the downscale stabilization window is 0');
-    const limitedBefore = hpa.status.conditions.some(
-      (c) => c.type === 'ScalingLimited' && c.status === 'True' && c.reason === 'ScaleUpLimit',
-    );
-    const highest = limitedBefore ? Math.max(hpa.maxReplicas, current) : current;
-    if (desired >= highest) {
-      return exact(
-        desired,
-        'recommendations of the window are at most the current count (no limited scale-up in the status)',
-      );
-    }
-    return {
-      range: { min: desired, max: highest },
-      because: `the highest recommendation of the last ${windowSecondsWithout}s is in the controller's memory only${limitedBefore ? ' (the last pass was held by the scale-up limit)' : ''}`,
-    };
-  }
-  if (desired === current) return exact(desired, 'the proposal equals the current count');
-  const up = desired > current;
-  const windowSeconds = up
-    ? hpa.behavior.scaleUp.stabilizationWindowSeconds
-    : hpa.behavior.scaleDown.stabilizationWindowSeconds;
-  const name = up ? 'scaleUp' : 'scaleDown';
-  if (windowSeconds === 0) return exact(desired, `behavior.${name}.stabilizationWindowSeconds is 0`);
-  const evidence = rescaleToCurrentWithin(events, current, now, windowSeconds, up ? 'down' : 'up');
-  if (evidence) {
-    return exact(
-      current,
-      `the ${up ? 'scale-down' : 'scale-up'} to ${current} at ${new Date(evidence.last).toISOString()} stored a recommendation that holds the count for behavior.${name}.stabilizationWindowSeconds (${windowSeconds}s)`,
-    );
-  }
-  return {
-    range: { min: Math.min(desired, current), max: Math.max(desired, current) },
-    because: `the ${up ? 'lowest' : 'highest'} recommendation of the last ${windowSeconds}s (behavior.${name}.stabilizationWindowSeconds) is in the controller's memory only`,
   };
 }
 

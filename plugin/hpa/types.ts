@@ -3,7 +3,7 @@
 // pkg/controller/podautoscaler/metrics/interfaces.go sits below replica_calculator.go. Names of reasons
 // and conditions are the controller's (pkg/controller/podautoscaler/horizontal.go).
 
-/** A value in thousandths (Quantity.MilliValue()): 1500n is "1500m" = 1.5. Format with formatMilli. */
+/** A value in thousandths (Quantity.MilliValue()): 1500n is "1500m" = 1.5. Printed by printers/narrative.ts formatMilli. */
 export type Milli = bigint;
 
 type MetricSourceType = 'Resource' | 'ContainerResource' | 'Pods' | 'Object' | 'External';

@@ -2,8 +2,13 @@
 // the rate limits (horizontal.go getReplicasChangePerPeriod) and stabilization windows can start from.
 
 import { describe, expect, it } from 'vitest';
-import { periodStartRange, type Range, rescaleToCurrentWithin } from '../../../plugin/hpa/history.ts';
-import type { RescaleEvent } from '../../../plugin/hpa/objects.ts';
+import {
+  periodStartRange,
+  type Range,
+  rescaleToCurrentWithin,
+  stabilizationRange,
+} from '../../../plugin/hpa/history.ts';
+import { type RescaleEvent, readHpa } from '../../../plugin/hpa/objects.ts';
 import { NOW } from './builder.ts';
 
 const S = 1000;
@@ -88,5 +93,88 @@ describe('rescaleToCurrentWithin (current 4, 300 s window)', () => {
   ])('%s', (_name, events, direction, found) => {
     const e = rescaleToCurrentWithin(events, 4, NOW, 300, direction);
     expect(e).toBe(found ? events?.[0] : undefined);
+  });
+});
+
+describe('stabilizationRange (current 5, downscale flag 300 s)', () => {
+  const hpa = (behavior?: object, conditions: object[] = []) =>
+    readHpa(
+      {
+        metadata: { name: 'web' },
+        spec: { maxReplicas: 10, ...(behavior ? { behavior } : {}) },
+        status: { conditions },
+      },
+      300,
+    );
+  const limitedUp = [{ type: 'ScalingLimited', status: 'True', reason: 'ScaleUpLimit' }];
+  it.each<[string, ReturnType<typeof hpa>, number, number, RescaleEvent[] | undefined, Range, RegExp]>([
+    ['no behavior, window 0: exact', hpa(), 3, 0, undefined, { min: 3, max: 3 }, /window is 0/],
+    [
+      'no behavior, scaling down: up to the current count',
+      hpa(),
+      3,
+      300,
+      undefined,
+      { min: 3, max: 5 },
+      /memory only/,
+    ],
+    [
+      'no behavior, scaling up: exact',
+      hpa(),
+      6,
+      300,
+      undefined,
+      { min: 6, max: 6 },
+      /at most the current count/,
+    ],
+    [
+      'no behavior, the last pass limited a scale-up: up to maxReplicas',
+      hpa(undefined, limitedUp),
+      6,
+      300,
+      undefined,
+      { min: 6, max: 10 },
+      /held by the scale-up limit/,
+    ],
+    [
+      'behavior, no change: exact',
+      hpa({}),
+      5,
+      300,
+      undefined,
+      { min: 5, max: 5 },
+      /equals the current count/,
+    ],
+    [
+      'behavior, scale-up window 0 by default: exact',
+      hpa({}),
+      7,
+      300,
+      undefined,
+      { min: 7, max: 7 },
+      /scaleUp.stabilizationWindowSeconds is 0/,
+    ],
+    [
+      'behavior, scaling down in the window: between desired and current',
+      hpa({}),
+      3,
+      300,
+      [],
+      { min: 3, max: 5 },
+      /highest recommendation of the last 300s/,
+    ],
+    [
+      'behavior, a scale-up to the current count within the window holds it',
+      hpa({}),
+      3,
+      300,
+      [event(5, UP, NOW - 100 * S)],
+      { min: 5, max: 5 },
+      /scale-up to 5 at .* stored a recommendation/,
+    ],
+  ])('%s', (_name, h, desired, windowWithout, events, range, because) => {
+    const out = stabilizationRange(h, 5, desired, NOW, windowWithout, events);
+    expect(out.range).toEqual(range);
+    expect(out.because).toMatch(because);
   });
 });
