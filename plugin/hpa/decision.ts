@@ -16,6 +16,7 @@ import {
   type Recommendation,
   rateLimitWithBehavior,
   type ScaleChange,
+  scaleUpLimit,
   stabilizedOutcome,
   stabilizeWithBehavior,
   stabilizeWithoutBehavior,
@@ -418,7 +419,7 @@ function normalizeOnce(
   const stabilized = stabilize();
   if (!hpa.behavior) {
     const limited = clampWithRules(current, stabilized.replicas, hpa.minReplicas, hpa.maxReplicas, constants);
-    const limit = Math.trunc(Math.max(constants.scaleUpLimitFactor * current, constants.scaleUpLimitMinimum));
+    const limit = scaleUpLimit(current, constants);
     return {
       stabilized,
       limited,

@@ -54,7 +54,7 @@ function quantity(v: unknown, where: string): Quantity {
 }
 
 /** Quantity.MilliValue() as the controller's int64. */
-export function milli(v: unknown, where: string): bigint {
+function milli(v: unknown, where: string): bigint {
   return BigInt.asIntN(64, milliValue(quantity(v, where)));
 }
 

@@ -301,7 +301,7 @@ export function podBasedProposal(
 }
 
 /** Running pods whose Ready condition is True (getReadyPodsCount). */
-export function readyPodCount(pods: Pod[]): number {
+function readyPodCount(pods: Pod[]): number {
   if (pods.length === 0) {
     throw new CalcError(
       'unable to calculate ready pods: no pods returned by selector while calculating replica count',

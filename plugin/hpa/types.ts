@@ -178,7 +178,7 @@ export interface ExpectedCondition {
 }
 
 /** How sure the final count is: exact, or a range because the controller's memory is not visible. */
-export type Precision =
+type Precision =
   | { kind: 'exact'; because: string }
   | {
       kind: 'bounded';

@@ -8,7 +8,6 @@ import {
   goTime,
   InvalidObject,
   metricSelectorError,
-  milli,
   readExternalValues,
   readHpa,
   readObjectMetricValue,
@@ -28,7 +27,7 @@ const hpa = (spec: Record<string, unknown>, extra: Record<string, unknown> = {})
   ...extra,
 });
 
-describe('goTime and milli', () => {
+describe('goTime and quantities', () => {
   it.each<[string, unknown, number]>([
     ['RFC 3339', '2026-07-01T12:00:00Z', Date.parse('2026-07-01T12:00:00Z')],
     ['missing: Go zero time', undefined, GO_ZERO],
@@ -38,22 +37,29 @@ describe('goTime and milli', () => {
     expect(goTime(v)).toBe(expected);
   });
 
+  // Quantity.MilliValue() as the controller's int64, read here through a pod's request.
+  const request = (cpu: unknown) =>
+    readPods({
+      items: [
+        { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', resources: { requests: { cpu } } }] } },
+      ],
+    })[0]?.containers[0]?.requests.get('cpu');
   it.each<[unknown, bigint]>([
     ['1.5', 1500n],
     ['250m', 250n],
     [2, 2000n],
     ['1Ki', 1024000n],
     ['1n', 1n], // MilliValue rounds up
-  ])('milli(%j) = %s', (v, expected) => {
-    expect(milli(v, 'x')).toBe(expected);
+  ])('a quantity %j is %s milli', (v, expected) => {
+    expect(request(v)).toBe(expected);
   });
 
   it.each<[unknown, RegExp]>([
-    [true, /^here is not a quantity$/],
-    ['ten', /^here: /],
-  ])('milli(%j) throws InvalidObject naming the field', (v, message) => {
-    expect(() => milli(v, 'here')).toThrow(InvalidObject);
-    expect(() => milli(v, 'here')).toThrow(message);
+    [true, /^pod p spec\.containers\[0\]\.resources\.requests\.cpu is not a quantity$/],
+    ['ten', /^pod p spec\.containers\[0\]\.resources\.requests\.cpu: /],
+  ])('a request %j throws InvalidObject naming the field', (v, message) => {
+    expect(() => request(v)).toThrow(InvalidObject);
+    expect(() => request(v)).toThrow(message);
   });
 });
 
