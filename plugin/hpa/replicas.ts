@@ -2,12 +2,9 @@
 // metrics/utilization.go, Kubernetes v1.37), on values already read from the snapshot. Integer steps
 // use bigint wrapped to int64/int32 where Go's types would wrap; ratios are float64 as in Go.
 
-import { goInt32, goInt64, INT32_MAX, INT64_MAX } from './go-int.ts';
+import { goInt32, goInt64, INT32_MAX, INT64_MAX, int32, int64 } from './go-int.ts';
 import type { Pod, PodMetricSample } from './objects.ts';
 import type { MetricFailureCause, PodGroupReason, PodGroups, ProposalPath } from './types.ts';
-
-const int64 = (v: bigint) => BigInt.asIntN(64, v);
-const int32 = (v: bigint) => Number(BigInt.asIntN(32, v));
 
 export interface Tolerances {
   down: number;

@@ -1,7 +1,15 @@
 // go-int.ts: Go's float-to-integer conversions on amd64 (truncation; out of range and NaN give the minimum).
 
 import { describe, expect, it } from 'vitest';
-import { goInt32, goInt64, INT32_MAX, INT32_MIN, INT64_MAX } from '../../../plugin/hpa/go-int.ts';
+import {
+  goInt32,
+  goInt64,
+  INT32_MAX,
+  INT32_MIN,
+  INT64_MAX,
+  int32,
+  int64,
+} from '../../../plugin/hpa/go-int.ts';
 
 describe('goInt32', () => {
   it.each<[number, number]>([
@@ -30,5 +38,23 @@ describe('goInt64', () => {
 
   it('INT64_MAX is 2^63 - 1', () => {
     expect(INT64_MAX).toBe(9223372036854775807n);
+  });
+});
+
+describe('int64 and int32 wrap as Go integers do', () => {
+  it.each<[bigint, bigint]>([
+    [INT64_MAX, INT64_MAX],
+    [INT64_MAX + 1n, -(2n ** 63n)],
+    [-(2n ** 63n) - 1n, INT64_MAX],
+  ])('int64(%s) = %s', (v, expected) => {
+    expect(int64(v)).toBe(expected);
+  });
+
+  it.each<[bigint, number]>([
+    [100n, 100],
+    [2n ** 31n, INT32_MIN],
+    [2n ** 32n + 5n, 5],
+  ])('int32(%s) = %s', (v, expected) => {
+    expect(int32(v)).toBe(expected);
   });
 });
