@@ -6,7 +6,7 @@ import { parseDuration } from '../../shared/duration.ts';
 import { type LabelSelector, selectorFromLabelSelector } from '../../shared/labels.ts';
 import { milliValue, parseQuantity, type Quantity, toNumber } from '../../shared/quantity.ts';
 import { compareCodeUnits } from '../../shared/text.ts';
-import { int64 } from './go-int.ts';
+import { wrapInt64 } from './go-int.ts';
 
 /** The zero time.Time (0001-01-01T00:00:00Z) in epoch ms: what Go holds for a missing time. */
 const GO_ZERO_TIME = -62135596800000;
@@ -56,7 +56,7 @@ function quantity(v: unknown, where: string): Quantity {
 
 /** Quantity.MilliValue() as the controller's int64. */
 function milli(v: unknown, where: string): bigint {
-  return int64(milliValue(quantity(v, where)));
+  return wrapInt64(milliValue(quantity(v, where)));
 }
 
 // ---- HPA --------------------------------------------------------------------------------------
@@ -481,7 +481,7 @@ export function readPodMetrics(
         missing = true;
         break;
       }
-      sum = int64(sum + milli(usage, `usage of ${name}/${text(c.name)}`));
+      sum = wrapInt64(sum + milli(usage, `usage of ${name}/${text(c.name)}`));
     }
     if (!missing) samples.set(name, { ...base, value: sum });
   }

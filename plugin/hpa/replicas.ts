@@ -2,7 +2,7 @@
 // metrics/utilization.go, Kubernetes v1.37), on values already read from the snapshot. Integer steps
 // use bigint wrapped to int64/int32 where Go's types would wrap; ratios are float64 as in Go.
 
-import { goInt32, goInt64, INT32_MAX, INT64_MAX, int32, int64 } from './go-int.ts';
+import { goInt32, goInt64, INT32_MAX, INT64_MAX, wrapInt32, wrapInt64 } from './go-int.ts';
 import type { Pod, PodMetricSample } from './objects.ts';
 import type { MetricFailureCause, PodGroupReason, PodGroups, ProposalPath } from './types.ts';
 
@@ -142,7 +142,7 @@ export function calculateRequests(
       if (r === undefined) {
         firstError ??= `missing request for ${resource} in container ${c.name} of Pod ${pod.name}`;
         missing.push(c.name);
-      } else request = int64(request + r);
+      } else request = wrapInt64(request + r);
       if (container !== '') break;
     }
     if (!found) {
@@ -170,21 +170,21 @@ function utilizationRatio(
     const request = requests.get(pod);
     // Values of pods outside the pod list have no request and are left out, as extraneous.
     if (request === undefined) continue;
-    metricsTotal = int64(metricsTotal + value);
-    requestsTotal = int64(requestsTotal + request);
+    metricsTotal = wrapInt64(metricsTotal + value);
+    requestsTotal = wrapInt64(requestsTotal + request);
     entries++;
   }
   if (requestsTotal === 0n) {
     throw new CalcError('no metrics returned matched known pods', { kind: 'NoValues' });
   }
-  const utilization = int32(int64(metricsTotal * 100n) / requestsTotal);
+  const utilization = wrapInt32(wrapInt64(metricsTotal * 100n) / requestsTotal);
   return { ratio: utilization / target, utilization, rawAverage: metricsTotal / entries };
 }
 
 /** GetMetricUsageRatio. */
 function usageRatio(metrics: ReadonlyMap<string, bigint>, target: bigint): { ratio: number; usage: bigint } {
   let total = 0n;
-  for (const value of metrics.values()) total = int64(total + value);
+  for (const value of metrics.values()) total = wrapInt64(total + value);
   const usage = total / BigInt(metrics.size);
   return { ratio: Number(usage) / Number(target), usage };
 }
@@ -273,7 +273,7 @@ export function podBasedProposal(
         metrics.set(
           pod,
           target.kind === 'Utilization'
-            ? int64(((target.requests.get(pod) ?? 0n) * BigInt(Math.max(100, target.target))) / 100n)
+            ? wrapInt64(((target.requests.get(pod) ?? 0n) * BigInt(Math.max(100, target.target))) / 100n)
             : target.target,
         );
       } else if (raw.ratio > 1.0) metrics.set(pod, 0n);
@@ -375,7 +375,7 @@ export function externalValueSum(values: bigint[]): bigint {
 export function externalPerPodSum(values: bigint[]): bigint {
   let usage = 0n;
   for (const v of values) {
-    usage = int64(usage + v);
+    usage = wrapInt64(usage + v);
     if (usage < 0n) return INT64_MAX;
   }
   return usage;

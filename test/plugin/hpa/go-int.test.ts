@@ -7,8 +7,8 @@ import {
   INT32_MAX,
   INT32_MIN,
   INT64_MAX,
-  int32,
-  int64,
+  wrapInt32,
+  wrapInt64,
 } from '../../../plugin/hpa/go-int.ts';
 
 describe('goInt32', () => {
@@ -20,7 +20,7 @@ describe('goInt32', () => {
     [INT32_MIN, INT32_MIN],
     [Number.NaN, INT32_MIN],
     [Number.POSITIVE_INFINITY, INT32_MIN],
-  ])('int32(%s) = %s', (f, expected) => {
+  ])('wrapInt32(%s) = %s', (f, expected) => {
     expect(goInt32(f)).toBe(expected);
   });
 });
@@ -32,7 +32,7 @@ describe('goInt64', () => {
     [-(2 ** 63), -(2n ** 63n)],
     [2 ** 63, -(2n ** 63n)],
     [Number.NaN, -(2n ** 63n)],
-  ])('int64(%s) = %s', (f, expected) => {
+  ])('wrapInt64(%s) = %s', (f, expected) => {
     expect(goInt64(f)).toBe(expected);
   });
 
@@ -41,20 +41,20 @@ describe('goInt64', () => {
   });
 });
 
-describe('int64 and int32 wrap as Go integers do', () => {
+describe('wrapInt64 and wrapInt32 wrap as Go integers do', () => {
   it.each<[bigint, bigint]>([
     [INT64_MAX, INT64_MAX],
     [INT64_MAX + 1n, -(2n ** 63n)],
     [-(2n ** 63n) - 1n, INT64_MAX],
-  ])('int64(%s) = %s', (v, expected) => {
-    expect(int64(v)).toBe(expected);
+  ])('wrapInt64(%s) = %s', (v, expected) => {
+    expect(wrapInt64(v)).toBe(expected);
   });
 
   it.each<[bigint, number]>([
     [100n, 100],
     [2n ** 31n, INT32_MIN],
     [2n ** 32n + 5n, 5],
-  ])('int32(%s) = %s', (v, expected) => {
-    expect(int32(v)).toBe(expected);
+  ])('wrapInt32(%s) = %s', (v, expected) => {
+    expect(wrapInt32(v)).toBe(expected);
   });
 });
