@@ -8,15 +8,16 @@ import { loadSnapshot, saveSnapshot } from '../cli/snapshot-file.ts';
 import { fetchSnapshot } from '../cluster/hpa-snapshot.ts';
 import { CliError } from '../errors.ts';
 import { diagnose } from '../hints/hpa-diagnosis.ts';
-import { type Decision, decide, SnapshotUnusable } from '../hpa/decision.ts';
-import { narrate } from '../hpa/narrative.ts';
+import { decide, SnapshotUnusable } from '../hpa/decision.ts';
 import { DEFAULT_CONTROLLER_SETTINGS, type HPASnapshot } from '../hpa/snapshot.ts';
+import type { Decision } from '../hpa/types.ts';
 import {
   type Explanation,
   explanationDocument,
   explanationText,
   type StatusCondition,
 } from '../printers/explain-hpa.ts';
+import { narrate } from '../printers/narrative.ts';
 import { type DocumentFormat, formatDocument } from '../printers/output.ts';
 
 interface ExplainHpaArgs extends ControllerFlags {

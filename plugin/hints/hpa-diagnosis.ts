@@ -7,9 +7,9 @@ import {
   EXTERNAL_GROUP,
   RESOURCE_GROUP,
 } from '../../shared/api-types.ts';
-import type { Decision } from '../hpa/decision.ts';
 import { readScale } from '../hpa/objects.ts';
 import type { Fetched, HPASnapshot } from '../hpa/snapshot.ts';
+import type { Decision } from '../hpa/types.ts';
 import { apiServiceProblem, forbidden, requestFailureLine, unavailable } from './failures.ts';
 import { customMetricProblem, customMetricsOf, externalMetricProblem } from './metrics.ts';
 

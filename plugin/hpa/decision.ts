@@ -1,10 +1,10 @@
-// The HPA controller's decision, recomputed from an HPASnapshot alone (docs: shared/reference/hpa-algorithm.md).
+// The HPA controller's decision, recomputed from an HPASnapshot alone (kubernetes
+// pkg/controller/podautoscaler/horizontal.go reconcileAutoscaler; the snapshot: docs/hpa-snapshot.md).
 // Pure: no I/O, no clock ("now" is snapshot.takenAt). Metric values are milli-units in bigint, as the
 // controller's int64 MilliValue() arithmetic; ratios are float64 numbers, as in Go.
 
 import { parseSelector } from '../../shared/labels.ts';
-import { formatQuantity } from '../../shared/quantity.ts';
-import { periodStartRange, type Range, rescaleToCurrentWithin } from './history.ts';
+import { periodStartRange, type Range, stabilizationRange } from './history.ts';
 import { computeMetric, type MetricContext } from './metric.ts';
 import {
   CONTROLLER_CONSTANTS,
@@ -16,6 +16,7 @@ import {
   type Recommendation,
   rateLimitWithBehavior,
   type ScaleChange,
+  scaleUpLimit,
   stabilizedOutcome,
   stabilizeWithBehavior,
   stabilizeWithoutBehavior,
@@ -34,279 +35,24 @@ import {
 } from './objects.ts';
 import type { Tolerances } from './replicas.ts';
 import type { HPASnapshot } from './snapshot.ts';
+import type {
+  AbleToScaleReason,
+  Decision,
+  ExpectedCondition,
+  NormalizationStep,
+  ScalingLimitedReason,
+} from './types.ts';
 
-/** A value in thousandths (Quantity.MilliValue()): 1500n is "1500m" = 1.5. Format with formatMilli. */
-export type Milli = bigint;
-
-export type MetricSourceType = 'Resource' | 'ContainerResource' | 'Pods' | 'Object' | 'External';
-export type MetricTargetType = 'Utilization' | 'AverageValue' | 'Value';
-
-/** The per-metric failure reasons the controller writes to ScalingActive and events. */
-export type MetricFailureReason =
-  | 'FailedGetResourceMetric'
-  | 'FailedGetContainerResourceMetric'
-  | 'FailedGetPodsMetric'
-  | 'FailedGetObjectMetric'
-  | 'FailedGetExternalMetric'
-  | 'InvalidMetricSourceType';
-
-/** Why a metric produced no proposal, in a form a printer can turn into a fix. */
-export type MetricFailureCause =
-  /** The metrics API call failed (not served, forbidden, not found, …). */
-  | { kind: 'FetchFailed'; path: string; code: number; message: string }
-  /** The snapshot holds no call for this metric (e.g. no selector to ask with). */
-  | { kind: 'NotFetched' }
-  /** The API answered, but without any value the controller could use (empty list, no pod values). */
-  | { kind: 'NoValues'; path?: string }
-  /** Every pod with a value was unready or ignored: "did not receive metrics for targeted pods". */
-  | { kind: 'NoReadyPodMetrics'; unready: string[]; ignored: string[] }
-  /** Utilization needs requests: these pods' containers set none for the resource. */
-  | { kind: 'MissingRequests'; resource: string; pods: { pod: string; containers: string[] }[] }
-  /** The selector matches no pod ("no pods returned by selector while calculating replica count"). */
-  | { kind: 'NoPods' }
-  /** The HPA spec or an answer cannot be read (bad quantity, unknown type, missing field). */
-  | { kind: 'Invalid'; message: string };
-
-export interface MetricFailure {
-  reason: MetricFailureReason;
-  /** The message as the controller words it ("the HPA was unable to compute the replica count: …"). */
-  message: string;
-  cause: MetricFailureCause;
-}
-
-/** Why a pod's value was left out or filled in (§4 of the algorithm). */
-export type PodGroupReason =
-  | 'Deleted' // deletionTimestamp set: ignored
-  | 'Failed' // phase Failed: ignored
-  | 'Pending' // phase Pending: unready
-  | 'NoReadyCondition' // CPU: no Ready condition or no startTime: unready
-  | 'InitializingNotReady' // CPU, within cpu-initialization-period, Ready=False
-  | 'InitializingMetricBeforeReady' // CPU, within cpu-initialization-period, metric sample from before it became ready
-  | 'NeverBecameReady' // CPU, after the initialization period, Ready=False since shortly after start
-  | 'NoMetric'; // no value for the pod: missing
-
-export interface PodGroups {
-  /** Pods whose values count as they are. */
-  ready: string[];
-  /** Pending or not yet ready (CPU): their values are dropped; counted as 0 when scaling up. */
-  unready: { pod: string; reason: PodGroupReason }[];
-  /** No value: counted as the target when scaling down and 0 when scaling up. */
-  missing: string[];
-  /** Deleted or failed: left out entirely. */
-  ignored: { pod: string; reason: PodGroupReason }[];
-}
-
-/** How a metric's proposal was reached (§3, §4). */
-export type ProposalPath =
-  /** The ratio is inside the tolerance band: keep the current replicas. */
-  | 'WithinTolerance'
-  /** ceil(ratio × ready pods) (or ceil(v / target) for per-pod Object/External), no fills needed. */
-  | 'Ratio'
-  /** Missing/unready pods were filled in and the new ratio is inside the tolerance band: keep current. */
-  | 'FilledWithinTolerance'
-  /** Filling in missing/unready pods turned the direction around: keep current. */
-  | 'FilledReversed'
-  /** ceil(new ratio × pods) after filling in missing/unready pods. */
-  | 'FilledRatio'
-  /** Scale from zero (current 0): ceil(ratio). */
-  | 'FromZero';
-
-/** The value the HPA's status.currentMetrics would show for this metric (raw, before fills). */
-export interface CurrentMetricValue {
-  /** Resource/ContainerResource: average utilization in percent of requests (int32, floor). */
-  averageUtilization?: number;
-  /** Average per pod (Resource, Pods, Object/External AverageValue). */
-  averageValue?: Milli;
-  /** Object/External Value: the value (External: sum of the series). */
-  value?: Milli;
-}
-
-/** The metric value at which this metric's proposal would change (the ceil and tolerance edges). */
-export interface Threshold {
-  /** Utilization percent (Utilization targets) or milli value (the statistic the target compares). */
-  at: number | Milli;
-  /** The proposal this metric would make at that value. */
-  replicas: number;
-}
-
-export interface MetricDecision {
-  /** Position in hpa.spec.metrics (after defaulting: the default CPU metric is index 0). */
-  index: number;
-  /** 'Unknown' for a type the controller does not know (InvalidMetricSourceType). */
-  type: MetricSourceType | 'Unknown';
-  /** The metric as the controller names it in messages: "cpu resource utilization (percentage of request)", "pods metric qps", "Service metric rps", "external metric queue(&LabelSelector{…})". */
-  label: string;
-  /** Metric name (resource name for Resource/ContainerResource). */
-  name: string;
-  /** ContainerResource: the container; Object: "Kind/name". */
-  subject?: string;
-  targetType: MetricTargetType;
-  /** Utilization percent for Utilization targets, else the target in milli. */
-  target: number | Milli;
-  /** The raw value, as status.currentMetrics would show it; absent when the metric failed before computing. */
-  current?: CurrentMetricValue;
-  /** When the values were sampled (the newest timestamp among the answers), RFC 3339. */
-  timestamp?: string;
-  /** The raw usage ratio (value / target), before fills. */
-  ratio?: number;
-  /** Ratio after filling in missing/unready pods, when that path was taken. */
-  filledRatio?: number;
-  /** The tolerance band [1 - down, 1 + up] applied to the ratio. */
-  tolerance?: { down: number; up: number };
-  /** Pods sorted into groups (pod-based metrics only). */
-  pods?: PodGroups;
-  /** Ready pod count the ratio was multiplied by (running and Ready pods for Object/External Value). */
-  podCount?: number;
-  path?: ProposalPath;
-  /** The replica count this metric proposes; absent when it failed. */
-  proposal?: number;
-  failure?: MetricFailure;
-  /** Where this metric's proposal would move up / down by at least one replica (absent: unreachable). */
-  scaleUpAt?: Threshold;
-  scaleDownAt?: Threshold;
-}
-
-/** §2: which branch the pass takes. */
-export type DecisionBranch =
-  /** The scale subresource could not be read: nothing else happens (AbleToScale=False FailedGetScale). */
-  | 'FailedGetScale'
-  /** current == 0 and minReplicas != 0: ScalingActive=False ScalingDisabled. */
-  | 'ScalingDisabled'
-  /** current > maxReplicas: desired = maxReplicas, no metrics. */
-  | 'AboveMaxReplicas'
-  /** current < minReplicas: desired = minReplicas, no metrics. */
-  | 'BelowMinReplicas'
-  /** Metrics computed (§5) and normalized (§6/§7). */
-  | 'Metrics';
-
-export type AbleToScaleReason =
-  | 'SucceededGetScale'
-  | 'FailedGetScale'
-  | 'ReadyForNewScale'
-  | 'ScaleUpStabilized'
-  | 'ScaleDownStabilized'
-  | 'SucceededRescale';
-export type ScalingActiveReason =
-  | 'ValidMetricFound'
-  | 'ScalingDisabled'
-  | 'InvalidSelector'
-  | 'AmbiguousSelector'
-  | MetricFailureReason;
-export type ScalingLimitedReason =
-  | 'DesiredWithinRange'
-  | 'TooManyReplicas'
-  | 'TooFewReplicas'
-  | 'ScaleUpLimit'
-  | 'ScaleDownLimit';
-
-export type ScaledToZeroReason = 'ScaledToZero' | 'NotScaledToZero';
-
-export interface ExpectedCondition {
-  /** ScaledToZero is written on every rescale while the HPAScaleToZero gate is on (1.37). */
-  type: 'AbleToScale' | 'ScalingActive' | 'ScalingLimited' | 'ScaledToZero';
-  status: 'True' | 'False';
-  reason: AbleToScaleReason | ScalingActiveReason | ScalingLimitedReason | ScaledToZeroReason;
-  message: string;
-}
-
-/** How sure the final count is: exact, or a range because the controller's memory is not visible. */
-export type Precision =
-  | { kind: 'exact'; because: string }
-  | {
-      kind: 'bounded';
-      /** The lowest and highest desired replica count consistent with the snapshot. */
-      min: number;
-      max: number;
-      because: string;
-    };
-
-/** One normalization step (§6, §7): stabilization, then the clamp or rate limit. */
-export interface NormalizationStep {
-  step: 'Stabilize' | 'Clamp' | 'RateLimit';
-  input: number;
-  output: number;
-  reason: AbleToScaleReason | ScalingLimitedReason;
-  /** Human-readable detail: the window or limits used, e.g. "scaleUpLimit = max(2×3, 4) = 6". */
-  detail: string;
-  /** The range the output can take when the step depends on the controller's memory. */
-  bounded?: { min: number; max: number; because: string };
-}
-
-/** A rescale the snapshot's events show (SuccessfulRescale "New size: N; reason: R"). */
-export interface ScaleEvent {
-  time: string;
-  newSize: number;
-  reason: string;
-  /** The event was seen this many times (aggregated); >1 makes the history ambiguous. */
-  count: number;
-}
-
-export interface Decision {
-  namespace: string;
-  name: string;
-  /** The scale target, "Kind/name". */
-  target: string;
-  now: string;
-  branch: DecisionBranch;
-  /** scale.spec.replicas (0 when the scale could not be read). */
-  currentReplicas: number;
-  minReplicas: number;
-  maxReplicas: number;
-  /** The HPA's own verdict from its status, to compare with. */
-  status: { currentReplicas?: number; desiredReplicas?: number; lastScaleTime?: string };
-  /** Per metric, in spec order (after defaulting); empty outside the Metrics branch. */
-  metrics: MetricDecision[];
-  /** Invalid or ambiguous selector, which stops all metrics. */
-  selectorProblem?: { reason: 'InvalidSelector' | 'AmbiguousSelector'; message: string };
-  /** The max over metric proposals; absent when no metric produced one. */
-  proposal?: number;
-  /** Index into `metrics` of the metric that set the proposal. */
-  decidingMetric?: number;
-  /** The controller keeps the current count because metrics failed (all, or some while scaling down). */
-  heldByFailures: boolean;
-  /** The rescale reason the event would carry: "<label> above target" or "All metrics below target". */
-  rescaleReason?: string;
-  /** Normalization steps applied to the proposal (empty when no normalization ran). */
-  normalization: NormalizationStep[];
-  /** Whether spec.behavior was set (§7) or not (§6). */
-  withBehavior: boolean;
-  /** The replica count this pass would set. */
-  desiredReplicas: number;
-  precision: Precision;
-  /** desiredReplicas !== currentReplicas. */
-  rescale: boolean;
-  /** Recent rescales from events, oldest first, used for rate limits. */
-  scaleEvents: ScaleEvent[];
-  /** The conditions this pass would write (last write wins, as the controller). */
-  conditions: ExpectedCondition[];
-  /**
-   * status.desiredReplicas (the controller's last pass) lies within what this pass computes
-   * (desiredReplicas, or the precision range); false means the metrics moved since, or the
-   * controller sees something the snapshot does not. Undefined when the status has none.
-   */
-  agreesWithStatus?: boolean;
-  /** Notes on assumptions (controller flags, feature gates, unknown history). */
-  notes: string[];
-}
-
-/** The snapshot cannot be explained at all (no HPA object); the message is one actionable line. */
+/** The snapshot gives no decision at all (no HPA object); the message is one actionable line. */
 export class SnapshotUnusable extends Error {
   override name = 'SnapshotUnusable';
-}
-
-/**
- * Milli → the canonical quantity string, as the HPA status shows it (buildQuantity): 812n → "812m",
- * 2000n → "2"; memory is BinarySI, as metrics-server serves it (1073741824000n → "1Gi").
- */
-export function formatMilli(m: Milli, resource?: string): string {
-  return formatQuantity({ unscaled: m, scale: -3, format: resource === 'memory' ? 'BinarySI' : 'DecimalSI' });
 }
 
 /**
  * The controller's in-memory state for this HPA, when known exactly (tests; a recorder that watched
  * the controller). Outside it, decide() reads what it can from events and reports bounds.
  */
-export interface ControllerMemory {
+interface ControllerMemory {
   /** Unstabilized recommendations; undefined: none yet, so this pass stores `current` first (a new or restarted controller). */
   recommendations?: Recommendation[];
   /** Remembered scale-ups and scale-downs (only kept when spec.behavior is set). */
@@ -316,7 +62,7 @@ export interface ControllerMemory {
 
 /** Recomputes the controller's decision from the snapshot alone; the unknown memory gives bounds. */
 export function decide(snapshot: HPASnapshot): Decision {
-  return explain(snapshot, undefined, CONTROLLER_CONSTANTS);
+  return recompute(snapshot, undefined, CONTROLLER_CONSTANTS);
 }
 
 /** The decision given the controller's memory exactly (and, for tests, its non-flag constants). */
@@ -325,7 +71,7 @@ export function decideWithMemory(
   memory: ControllerMemory,
   constants: ControllerConstants = CONTROLLER_CONSTANTS,
 ): Decision {
-  return explain(snapshot, memory, constants);
+  return recompute(snapshot, memory, constants);
 }
 
 /** "v1.34.2" → 34; undefined when unknown. */
@@ -371,7 +117,7 @@ function tolerancesFor(hpa: Hpa, snapshot: HPASnapshot): Tolerances {
   return t;
 }
 
-function explain(
+function recompute(
   snapshot: HPASnapshot,
   memory: ControllerMemory | undefined,
   constants: ControllerConstants,
@@ -434,7 +180,7 @@ function explain(
   decision.desiredReplicas = current;
   decision.conditions.push(SUCCEEDED_GET_SCALE);
 
-  // §2 and §9: which branch this pass takes.
+  // Which branch this pass takes (reconcileAutoscaler, scale to zero included).
   const hasObjectOrExternal = hpa.metrics.some((m) => m.type === 'Object' || m.type === 'External');
   const legacyZero = minor !== undefined && minor < 37;
   const scaleToZeroGate = settings.scaleToZero ?? true;
@@ -557,7 +303,7 @@ function setCondition(decision: Decision, condition: ExpectedCondition): void {
   else decision.conditions.push(condition);
 }
 
-/** §5: selector checks, every metric, the maximum; undefined when the pass stops on failures. */
+/** computeReplicasForMetrics: selector checks, every metric, the maximum; undefined when the pass stops on failures. */
 function computeReplicas(
   decision: Decision,
   hpa: Hpa,
@@ -659,7 +405,10 @@ interface Normalized {
   limitDetail: string;
 }
 
-/** §6 and §7 for one assumed history: the stabilized value and the clamp/rate limit applied to it. */
+/**
+ * normalizeDesiredReplicas / normalizeDesiredReplicasWithBehaviors for one assumed history: the
+ * stabilized value and the clamp/rate limit applied to it.
+ */
 function normalizeOnce(
   hpa: Hpa,
   current: number,
@@ -670,7 +419,7 @@ function normalizeOnce(
   const stabilized = stabilize();
   if (!hpa.behavior) {
     const limited = clampWithRules(current, stabilized.replicas, hpa.minReplicas, hpa.maxReplicas, constants);
-    const limit = Math.trunc(Math.max(constants.scaleUpLimitFactor * current, constants.scaleUpLimitMinimum));
+    const limit = scaleUpLimit(current, constants);
     return {
       stabilized,
       limited,
@@ -696,53 +445,6 @@ function normalizeOnce(
       stabilized.replicas === current
         ? 'no change, no rate limit applies'
         : `${direction} policies (selectPolicy ${hpa.behavior[direction].selectPolicy}): ${policies}${limited.limit !== undefined ? ` → limit ${limited.limit}` : ''}; minReplicas ${hpa.minReplicas}, maxReplicas ${hpa.maxReplicas}`,
-  };
-}
-
-/** The stabilization window's unknown recommendations, as the range they can move the value in. */
-function stabilizationRange(
-  hpa: Hpa,
-  current: number,
-  desired: number,
-  now: number,
-  windowSecondsWithout: number,
-  events: RescaleEvent[] | undefined,
-): { range: Range; because: string } {
-  const exact = (replicas: number, because: string) => ({ range: { min: replicas, max: replicas }, because });
-  if (!hpa.behavior) {
-    if (windowSecondsWithout === 0) return exact(desired, 'the downscale stabilization window is 0');
-    const limitedBefore = hpa.status.conditions.some(
-      (c) => c.type === 'ScalingLimited' && c.status === 'True' && c.reason === 'ScaleUpLimit',
-    );
-    const highest = limitedBefore ? Math.max(hpa.maxReplicas, current) : current;
-    if (desired >= highest) {
-      return exact(
-        desired,
-        'recommendations of the window are at most the current count (no limited scale-up in the status)',
-      );
-    }
-    return {
-      range: { min: desired, max: highest },
-      because: `the highest recommendation of the last ${windowSecondsWithout}s is in the controller's memory only${limitedBefore ? ' (the last pass was held by the scale-up limit)' : ''}`,
-    };
-  }
-  if (desired === current) return exact(desired, 'the proposal equals the current count');
-  const up = desired > current;
-  const windowSeconds = up
-    ? hpa.behavior.scaleUp.stabilizationWindowSeconds
-    : hpa.behavior.scaleDown.stabilizationWindowSeconds;
-  const name = up ? 'scaleUp' : 'scaleDown';
-  if (windowSeconds === 0) return exact(desired, `behavior.${name}.stabilizationWindowSeconds is 0`);
-  const evidence = rescaleToCurrentWithin(events, current, now, windowSeconds, up ? 'down' : 'up');
-  if (evidence) {
-    return exact(
-      current,
-      `the ${up ? 'scale-down' : 'scale-up'} to ${current} at ${new Date(evidence.last).toISOString()} stored a recommendation that holds the count for behavior.${name}.stabilizationWindowSeconds (${windowSeconds}s)`,
-    );
-  }
-  return {
-    range: { min: Math.min(desired, current), max: Math.max(desired, current) },
-    because: `the ${up ? 'lowest' : 'highest'} recommendation of the last ${windowSeconds}s (behavior.${name}.stabilizationWindowSeconds) is in the controller's memory only`,
   };
 }
 

@@ -2,7 +2,7 @@
 // SuccessfulRescale events and status.lastScaleTime. Events have second resolution, are aggregated
 // (count, first/last time) and expire, so the answers are ranges.
 
-import type { RescaleEvent } from './objects.ts';
+import type { Hpa, RescaleEvent } from './objects.ts';
 
 /** An inclusive range of replica counts. */
 export interface Range {
@@ -11,15 +11,15 @@ export interface Range {
 }
 
 /** Rescales made on metrics ("<metric> above target", "All metrics below target"). */
-export function isMetricScaleUp(e: RescaleEvent): boolean {
+function isMetricScaleUp(e: RescaleEvent): boolean {
   return e.reason.endsWith(' above target');
 }
 
-export function isScaleUp(e: RescaleEvent): boolean {
+function isScaleUp(e: RescaleEvent): boolean {
   return isMetricScaleUp(e) || e.reason === 'Current number of replicas below Spec.MinReplicas';
 }
 
-export function isMetricScaleDown(e: RescaleEvent): boolean {
+function isMetricScaleDown(e: RescaleEvent): boolean {
   return e.reason === 'All metrics below target';
 }
 
@@ -111,4 +111,54 @@ export function rescaleToCurrentWithin(
       e.last > cutoff &&
       (direction === 'up' ? isMetricScaleUp(e) : isMetricScaleDown(e)),
   );
+}
+
+/**
+ * The stabilization window's unknown recommendations (horizontal.go stabilizeRecommendation[WithBehaviors]),
+ * as the range they can move the desired count in, and why.
+ */
+export function stabilizationRange(
+  hpa: Hpa,
+  current: number,
+  desired: number,
+  now: number,
+  windowSecondsWithout: number,
+  events: RescaleEvent[] | undefined,
+): { range: Range; because: string } {
+  const exact = (replicas: number, because: string) => ({ range: { min: replicas, max: replicas }, because });
+  if (!hpa.behavior) {
+    if (windowSecondsWithout === 0) return exact(desired, 'the downscale stabilization window is 0');
+    const limitedBefore = hpa.status.conditions.some(
+      (c) => c.type === 'ScalingLimited' && c.status === 'True' && c.reason === 'ScaleUpLimit',
+    );
+    const highest = limitedBefore ? Math.max(hpa.maxReplicas, current) : current;
+    if (desired >= highest) {
+      return exact(
+        desired,
+        'recommendations of the window are at most the current count (no limited scale-up in the status)',
+      );
+    }
+    return {
+      range: { min: desired, max: highest },
+      because: `the highest recommendation of the last ${windowSecondsWithout}s is in the controller's memory only${limitedBefore ? ' (the last pass was held by the scale-up limit)' : ''}`,
+    };
+  }
+  if (desired === current) return exact(desired, 'the proposal equals the current count');
+  const up = desired > current;
+  const windowSeconds = up
+    ? hpa.behavior.scaleUp.stabilizationWindowSeconds
+    : hpa.behavior.scaleDown.stabilizationWindowSeconds;
+  const name = up ? 'scaleUp' : 'scaleDown';
+  if (windowSeconds === 0) return exact(desired, `behavior.${name}.stabilizationWindowSeconds is 0`);
+  const evidence = rescaleToCurrentWithin(events, current, now, windowSeconds, up ? 'down' : 'up');
+  if (evidence) {
+    return exact(
+      current,
+      `the ${up ? 'scale-down' : 'scale-up'} to ${current} at ${new Date(evidence.last).toISOString()} stored a recommendation that holds the count for behavior.${name}.stabilizationWindowSeconds (${windowSeconds}s)`,
+    );
+  }
+  return {
+    range: { min: Math.min(desired, current), max: Math.max(desired, current) },
+    because: `the ${up ? 'lowest' : 'highest'} recommendation of the last ${windowSeconds}s (behavior.${name}.stabilizationWindowSeconds) is in the controller's memory only`,
+  };
 }

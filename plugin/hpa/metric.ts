@@ -2,25 +2,17 @@
 // on it, the controller's label and failure wording (horizontal.go computeStatusFor*Metric), and
 // the values at which its proposal would change.
 
-import type {
-  CurrentMetricValue,
-  MetricDecision,
-  MetricFailureCause,
-  MetricFailureReason,
-  Milli,
-  Threshold,
-} from './decision.ts';
 import {
   goLabelSelector,
   InvalidObject,
   type MetricSpec,
   metricSelectorError,
   type Pod,
+  type PodMetricSample,
   readExternalValues,
   readObjectMetricValue,
   readPodMetrics,
   readPodsMetricValues,
-  type Sample,
 } from './objects.ts';
 import {
   CalcError,
@@ -39,6 +31,14 @@ import {
   usageRatioReplicaCount,
 } from './replicas.ts';
 import type { FetchError, Fetched } from './snapshot.ts';
+import type {
+  CurrentMetricValue,
+  MetricDecision,
+  MetricFailureCause,
+  MetricFailureReason,
+  Milli,
+  Threshold,
+} from './types.ts';
 
 export interface MetricContext {
   namespace: string;
@@ -312,7 +312,7 @@ type PodTargetSpec =
 /** GetResourceReplicas / GetRawResourceReplicas / GetMetricReplicas after the fetch. */
 function podMetric(
   d: MetricDecision,
-  samples: Map<string, Sample>,
+  samples: Map<string, PodMetricSample>,
   resource: string,
   targetSpec: PodTargetSpec,
   ctx: MetricContext,

@@ -1,9 +1,9 @@
 // Stabilization, clamping and rate limits (horizontal.go normalizeDesiredReplicas and
 // normalizeDesiredReplicasWithBehaviors), given the controller's in-memory history explicitly.
 
-import type { AbleToScaleReason, ScalingLimitedReason } from './decision.ts';
+import { goInt32, INT32_MAX, INT32_MIN } from './go-int.ts';
 import type { Behavior, ScalingRules } from './objects.ts';
-import { goInt32 } from './replicas.ts';
+import type { AbleToScaleReason, ScalingLimitedReason } from './types.ts';
 
 /** The controller's constants that are not flags (horizontal.go). */
 export interface ControllerConstants {
@@ -27,7 +27,7 @@ export interface Outcome<R> {
   message: string;
 }
 
-export const STABILIZATION_MESSAGES: Record<
+const STABILIZATION_MESSAGES: Record<
   'ReadyForNewScale' | 'ScaleUpStabilized' | 'ScaleDownStabilized',
   string
 > = {
@@ -128,9 +128,6 @@ export function stabilizedOutcome(
 
 /** The replica count at the start of a policy period: current − added + removed within it. */
 export type PeriodStart = (periodSeconds: number) => number;
-
-const INT32_MAX = 2 ** 31 - 1;
-const INT32_MIN = -(2 ** 31);
 
 /** calculateScaleUpLimitWithScalingRules. */
 export function scaleUpLimitWithRules(

@@ -6,9 +6,10 @@ import { parseDuration } from '../../shared/duration.ts';
 import { type LabelSelector, selectorFromLabelSelector } from '../../shared/labels.ts';
 import { milliValue, parseQuantity, type Quantity, toNumber } from '../../shared/quantity.ts';
 import { compareCodeUnits } from '../../shared/text.ts';
+import { wrapInt64 } from './go-int.ts';
 
 /** The zero time.Time (0001-01-01T00:00:00Z) in epoch ms: what Go holds for a missing time. */
-export const GO_ZERO_TIME = -62135596800000;
+const GO_ZERO_TIME = -62135596800000;
 
 type Json = Record<string, unknown>;
 
@@ -38,7 +39,7 @@ export function goTime(v: unknown): number {
   return Number.isNaN(t) ? GO_ZERO_TIME : t;
 }
 
-/** A field that does not hold what the API defines: the snapshot cannot be explained past it. */
+/** A field that does not hold what the API defines: the snapshot cannot be decided past it. */
 export class InvalidObject extends Error {
   override name = 'InvalidObject';
 }
@@ -54,20 +55,20 @@ function quantity(v: unknown, where: string): Quantity {
 }
 
 /** Quantity.MilliValue() as the controller's int64. */
-export function milli(v: unknown, where: string): bigint {
-  return BigInt.asIntN(64, milliValue(quantity(v, where)));
+function milli(v: unknown, where: string): bigint {
+  return wrapInt64(milliValue(quantity(v, where)));
 }
 
 // ---- HPA --------------------------------------------------------------------------------------
 
-export interface MetricTargetSpec {
+interface MetricTargetSpec {
   type?: string;
   averageUtilization?: number;
   averageValue?: bigint;
   value?: bigint;
 }
 
-export interface MetricIdentifier {
+interface MetricIdentifier {
   name: string;
   selector?: LabelSelector | null;
 }
@@ -85,9 +86,9 @@ export type MetricSpec =
   | { type: 'External'; metric: MetricIdentifier; target: MetricTargetSpec }
   | { type: 'Unknown'; typeName: string };
 
-export type SelectPolicy = 'Max' | 'Min' | 'Disabled';
+type SelectPolicy = 'Max' | 'Min' | 'Disabled';
 
-export interface ScalingPolicy {
+interface ScalingPolicy {
   type: 'Pods' | 'Percent';
   value: number;
   periodSeconds: number;
@@ -106,7 +107,7 @@ export interface Behavior {
   scaleDown: ScalingRules;
 }
 
-export interface HpaCondition {
+interface HpaCondition {
   type: string;
   status: string;
   reason?: string;
@@ -124,7 +125,7 @@ export interface Hpa {
   metrics: MetricSpec[];
   /** True when spec.metrics was empty and the CPU 80% default stands in. */
   defaultedMetrics: boolean;
-  /** Defaulted (§7.1); undefined when spec.behavior is not set. */
+  /** Defaulted (defaults.go SetDefaults_HorizontalPodAutoscalerBehavior); undefined when spec.behavior is not set. */
   behavior?: Behavior;
   status: {
     currentReplicas?: number;
@@ -359,7 +360,7 @@ export function readScale(body: unknown): Scale {
 
 // ---- Pods -------------------------------------------------------------------------------------
 
-export interface ContainerRequests {
+interface ContainerRequests {
   name: string;
   /** Milli requests by resource name. */
   requests: Map<string, bigint>;
@@ -433,7 +434,7 @@ export function readPods(body: unknown): Pod[] {
 // ---- Metric answers ---------------------------------------------------------------------------
 
 /** One value the metrics client hands to the replica calculator (metricsclient.PodMetric). */
-export interface Sample {
+export interface PodMetricSample {
   value: bigint;
   timestamp: number;
   windowMs: number;
@@ -454,8 +455,12 @@ function goDurationMs(v: unknown): number {
  * containers' usage (a pod with a container lacking the resource, or with no containers, has none),
  * or the named container's usage. Later items with the same name replace earlier ones (a Go map).
  */
-export function readPodMetrics(body: unknown, resource: string, container: string): Map<string, Sample> {
-  const samples = new Map<string, Sample>();
+export function readPodMetrics(
+  body: unknown,
+  resource: string,
+  container: string,
+): Map<string, PodMetricSample> {
+  const samples = new Map<string, PodMetricSample>();
   for (const item of list(object(body).items)) {
     const m = object(item);
     const name = text(object(m.metadata).name) ?? '';
@@ -476,7 +481,7 @@ export function readPodMetrics(body: unknown, resource: string, container: strin
         missing = true;
         break;
       }
-      sum = BigInt.asIntN(64, sum + milli(usage, `usage of ${name}/${text(c.name)}`));
+      sum = wrapInt64(sum + milli(usage, `usage of ${name}/${text(c.name)}`));
     }
     if (!missing) samples.set(name, { ...base, value: sum });
   }
@@ -489,8 +494,8 @@ function metricValues(body: unknown): Json[] {
 }
 
 /** custom pods/* answers by pod name (GetRawMetric); the window defaults to one minute. */
-export function readPodsMetricValues(body: unknown): Map<string, Sample> {
-  const samples = new Map<string, Sample>();
+export function readPodsMetricValues(body: unknown): Map<string, PodMetricSample> {
+  const samples = new Map<string, PodMetricSample>();
   for (const m of metricValues(body)) {
     const name = text(object(m.describedObject).name) ?? '';
     const seconds = integer(m.windowSeconds) ?? integer(m.window);

@@ -2,27 +2,9 @@
 // metrics/utilization.go, Kubernetes v1.37), on values already read from the snapshot. Integer steps
 // use bigint wrapped to int64/int32 where Go's types would wrap; ratios are float64 as in Go.
 
-import type { MetricFailureCause, PodGroupReason, PodGroups, ProposalPath } from './decision.ts';
-import type { Pod, Sample } from './objects.ts';
-
-const INT32_MAX = 2 ** 31 - 1;
-const INT32_MIN = -(2 ** 31);
-export const INT64_MAX = (1n << 63n) - 1n;
-
-/** Go's int32(f) for a float64 (amd64: out of range and NaN give math.MinInt32). */
-export function goInt32(f: number): number {
-  const t = Math.trunc(f);
-  return Number.isFinite(t) && t >= INT32_MIN && t <= INT32_MAX ? t : INT32_MIN;
-}
-
-/** Go's int64(f) for a float64 (amd64: out of range and NaN give math.MinInt64). */
-export function goInt64(f: number): bigint {
-  const t = Math.trunc(f);
-  return Number.isFinite(t) && t >= -(2 ** 63) && t < 2 ** 63 ? BigInt(t) : -(1n << 63n);
-}
-
-const int64 = (v: bigint) => BigInt.asIntN(64, v);
-const int32 = (v: bigint) => Number(BigInt.asIntN(32, v));
+import { goInt32, goInt64, INT32_MAX, INT64_MAX, wrapInt32, wrapInt64 } from './go-int.ts';
+import type { Pod, PodMetricSample } from './objects.ts';
+import type { MetricFailureCause, PodGroupReason, PodGroups, ProposalPath } from './types.ts';
 
 export interface Tolerances {
   down: number;
@@ -30,7 +12,7 @@ export interface Tolerances {
 }
 
 /** Tolerances.isWithin: the band is inclusive at both ends. */
-export function isWithin(t: Tolerances, ratio: number): boolean {
+function isWithin(t: Tolerances, ratio: number): boolean {
   return 1 - t.down <= ratio && ratio <= 1 + t.up;
 }
 
@@ -40,7 +22,7 @@ export interface ReadinessSettings {
   initialReadinessDelayMs: number;
 }
 
-export interface GroupedPods {
+interface GroupedPods {
   readyPodCount: number;
   unready: Map<string, PodGroupReason>;
   missing: Set<string>;
@@ -50,7 +32,7 @@ export interface GroupedPods {
 /** groupPods: ignored, unready, missing or ready, in the controller's order of tests. */
 export function groupPods(
   pods: Pod[],
-  metrics: ReadonlyMap<string, Sample>,
+  metrics: ReadonlyMap<string, PodMetricSample>,
   resource: string,
   settings: ReadinessSettings,
 ): GroupedPods {
@@ -86,7 +68,11 @@ export function groupPods(
   return groups;
 }
 
-function cpuUnreadyReason(pod: Pod, metric: Sample, s: ReadinessSettings): PodGroupReason | undefined {
+function cpuUnreadyReason(
+  pod: Pod,
+  metric: PodMetricSample,
+  s: ReadinessSettings,
+): PodGroupReason | undefined {
   const ready = pod.ready;
   if (!ready || pod.startTime === undefined) return 'NoReadyCondition';
   if (pod.startTime + s.cpuInitializationPeriodMs > s.now) {
@@ -156,7 +142,7 @@ export function calculateRequests(
       if (r === undefined) {
         firstError ??= `missing request for ${resource} in container ${c.name} of Pod ${pod.name}`;
         missing.push(c.name);
-      } else request = int64(request + r);
+      } else request = wrapInt64(request + r);
       if (container !== '') break;
     }
     if (!found) {
@@ -172,7 +158,7 @@ export function calculateRequests(
 }
 
 /** GetResourceUtilizationRatio. */
-export function utilizationRatio(
+function utilizationRatio(
   metrics: ReadonlyMap<string, bigint>,
   requests: ReadonlyMap<string, bigint>,
   target: number,
@@ -184,29 +170,26 @@ export function utilizationRatio(
     const request = requests.get(pod);
     // Values of pods outside the pod list have no request and are left out, as extraneous.
     if (request === undefined) continue;
-    metricsTotal = int64(metricsTotal + value);
-    requestsTotal = int64(requestsTotal + request);
+    metricsTotal = wrapInt64(metricsTotal + value);
+    requestsTotal = wrapInt64(requestsTotal + request);
     entries++;
   }
   if (requestsTotal === 0n) {
     throw new CalcError('no metrics returned matched known pods', { kind: 'NoValues' });
   }
-  const utilization = int32(int64(metricsTotal * 100n) / requestsTotal);
+  const utilization = wrapInt32(wrapInt64(metricsTotal * 100n) / requestsTotal);
   return { ratio: utilization / target, utilization, rawAverage: metricsTotal / entries };
 }
 
 /** GetMetricUsageRatio. */
-export function usageRatio(
-  metrics: ReadonlyMap<string, bigint>,
-  target: bigint,
-): { ratio: number; usage: bigint } {
+function usageRatio(metrics: ReadonlyMap<string, bigint>, target: bigint): { ratio: number; usage: bigint } {
   let total = 0n;
-  for (const value of metrics.values()) total = int64(total + value);
+  for (const value of metrics.values()) total = wrapInt64(total + value);
   const usage = total / BigInt(metrics.size);
   return { ratio: Number(usage) / Number(target), usage };
 }
 
-export interface PodBasedProposal {
+interface PodBasedProposal {
   replicas: number;
   path: ProposalPath;
   ratio: number;
@@ -219,13 +202,16 @@ export interface PodBasedProposal {
   average: bigint;
 }
 
-/** How the pod values are compared with the target (§3). */
+/** How the pod values are compared with the target (GetResourceReplicas or GetMetricReplicas). */
 export type PodTarget =
   | { kind: 'Utilization'; target: number; requests: ReadonlyMap<string, bigint> }
   | { kind: 'AverageValue'; target: bigint };
 
 /** The values that count: those of ignored and unready pods are dropped; none left is an error. */
-export function countedMetrics(all: ReadonlyMap<string, Sample>, groups: GroupedPods): Map<string, bigint> {
+export function countedMetrics(
+  all: ReadonlyMap<string, PodMetricSample>,
+  groups: GroupedPods,
+): Map<string, bigint> {
   const metrics = new Map([...all].map(([pod, sample]) => [pod, sample.value]));
   for (const pod of [...groups.ignored.keys(), ...groups.unready.keys()]) metrics.delete(pod);
   if (metrics.size === 0) {
@@ -287,7 +273,7 @@ export function podBasedProposal(
         metrics.set(
           pod,
           target.kind === 'Utilization'
-            ? int64(((target.requests.get(pod) ?? 0n) * BigInt(Math.max(100, target.target))) / 100n)
+            ? wrapInt64(((target.requests.get(pod) ?? 0n) * BigInt(Math.max(100, target.target))) / 100n)
             : target.target,
         );
       } else if (raw.ratio > 1.0) metrics.set(pod, 0n);
@@ -312,7 +298,7 @@ export function podBasedProposal(
 }
 
 /** Running pods whose Ready condition is True (getReadyPodsCount). */
-export function readyPodCount(pods: Pod[]): number {
+function readyPodCount(pods: Pod[]): number {
   if (pods.length === 0) {
     throw new CalcError(
       'unable to calculate ready pods: no pods returned by selector while calculating replica count',
@@ -389,7 +375,7 @@ export function externalValueSum(values: bigint[]): bigint {
 export function externalPerPodSum(values: bigint[]): bigint {
   let usage = 0n;
   for (const v of values) {
-    usage = int64(usage + v);
+    usage = wrapInt64(usage + v);
     if (usage < 0n) return INT64_MAX;
   }
   return usage;

@@ -4,16 +4,9 @@
 // decision would change, and which parts are exact and which only bounded. For machines, the same
 // decision as one document (-o json|yaml), milli values written as quantities.
 import { formatGoDuration } from '../../shared/duration.ts';
-import {
-  type Decision,
-  type ExpectedCondition,
-  formatMilli,
-  type MetricDecision,
-  type Milli,
-  type Threshold,
-} from '../hpa/decision.ts';
-import { formatRatio } from '../hpa/narrative.ts';
 import type { ControllerSettings } from '../hpa/snapshot.ts';
+import type { Decision, ExpectedCondition, MetricDecision, Milli, Threshold } from '../hpa/types.ts';
+import { formatMilli, formatRatio } from './narrative.ts';
 import { tabwrite } from './tabwriter.ts';
 
 export interface StatusCondition {
@@ -34,8 +27,8 @@ export interface Explanation {
   controller: ControllerSettings;
 }
 
-export const EXPLANATION_API_VERSION = 'cmetrics.io/v1alpha1';
-export const EXPLANATION_KIND = 'HPAExplanation';
+const EXPLANATION_API_VERSION = 'cmetrics.io/v1alpha1';
+const EXPLANATION_KIND = 'HPAExplanation';
 
 /** Percent for Utilization targets (numbers), a quantity for milli values (bigints). */
 const amount = (v: number | Milli) => (typeof v === 'bigint' ? formatMilli(v) : `${v}%`);

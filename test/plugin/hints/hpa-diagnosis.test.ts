@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnose, parseMetricPath, reproduce } from '../../../plugin/hints/hpa-diagnosis.ts';
-import type { Decision, MetricFailureCause } from '../../../plugin/hpa/decision.ts';
 import type { Fetched, HPASnapshot } from '../../../plugin/hpa/snapshot.ts';
+import type { Decision, MetricFailureCause } from '../../../plugin/hpa/types.ts';
 
 const q = (path: string, query: Record<string, string>) => `${path}?${new URLSearchParams(query)}`;
 

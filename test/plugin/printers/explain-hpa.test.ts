@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Decision, MetricDecision } from '../../../plugin/hpa/decision.ts';
 import { DEFAULT_CONTROLLER_SETTINGS } from '../../../plugin/hpa/snapshot.ts';
+import type { Decision, MetricDecision } from '../../../plugin/hpa/types.ts';
 import {
   type Explanation,
   explanationDocument,

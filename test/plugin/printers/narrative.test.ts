@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../../plugin/hpa/decision.ts';
-import { describeCause, formatRatio, narrate } from '../../../plugin/hpa/narrative.ts';
 import type { HPASnapshot } from '../../../plugin/hpa/snapshot.ts';
-import { horizontalSnapshot, iso, NOW, ok, PODS_PATH, podsMetricList, snapshot } from './builder.ts';
+import { describeCause, formatMilli, formatRatio, narrate } from '../../../plugin/printers/narrative.ts';
+import { formatQuantity } from '../../../shared/quantity.ts';
+import { horizontalSnapshot, iso, NOW, ok, PODS_PATH, podsMetricList, snapshot } from '../hpa/builder.ts';
 
 const DEPLOYMENT = { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' };
 
@@ -163,5 +164,35 @@ describe('describeCause', () => {
       '3×',
       'Infinity×',
     ]);
+  });
+});
+
+/** kubernetes v1.37.2 pkg/controller/podautoscaler/horizontal_test.go TestBuildQuantity. */
+describe('TestBuildQuantity', () => {
+  it.each<[string, string, bigint, string]>([
+    [
+      'Memory - 1000 bytes → 1Ki',
+      'memory',
+      1000n,
+      formatQuantity({ unscaled: 1n, scale: 0, format: 'BinarySI' }),
+    ],
+    [
+      'Memory - 1000000 bytes → 1000Ki',
+      'memory',
+      1000000n,
+      formatQuantity({ unscaled: 1000n, scale: 0, format: 'BinarySI' }),
+    ],
+    ['CPU - 100 milli-cores', 'cpu', 100n, '100m'],
+    ['CPU - 500 milli-cores', 'cpu', 500n, '500m'],
+    ['CPU - 1 milli-core', 'cpu', 1n, '1m'],
+    ['CustomResource - 200 milli-units', 'custom-resource', 200n, '200m'],
+    ['CustomResource - 300 milli-units', 'custom-resource', 300n, '300m'],
+  ])('%s', (_name, resource, raw, expected) => {
+    expect(formatMilli(raw, resource)).toBe(expected);
+  });
+
+  it('memory keeps its binary suffix where the value allows it', () => {
+    expect(formatMilli(1073741824000n, 'memory')).toBe('1Gi');
+    expect(formatMilli(1073741824000n, 'cpu')).toBe('1073741824');
   });
 });

@@ -1,4 +1,5 @@
-// Kubernetes' replica calculator tests, replayed through decide().
+// replicas.ts, the replica calculator, against Kubernetes' replica calculator tests, replayed through
+// decide() (the calculator's inputs are what a snapshot holds).
 //
 // Source: kubernetes/kubernetes v1.37.2 pkg/controller/podautoscaler/replica_calculator_test.go.
 // Each Go case becomes an HPASnapshot (pods, the metric answer, an HPA with the metric's target) and
@@ -26,10 +27,11 @@
 // internal functions; they run against groupPods / calculateRequests on pods read from pod JSON.
 
 import { describe, expect, it } from 'vitest';
-import { decide, type MetricDecision } from '../../../plugin/hpa/decision.ts';
+import { decide } from '../../../plugin/hpa/decision.ts';
 import { readPodMetrics, readPods } from '../../../plugin/hpa/objects.ts';
 import { calculateRequests, groupPods } from '../../../plugin/hpa/replicas.ts';
 import type { Fetched } from '../../../plugin/hpa/snapshot.ts';
+import type { MetricDecision } from '../../../plugin/hpa/types.ts';
 import {
   COOL,
   EXTERNAL_PATH,

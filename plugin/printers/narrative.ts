@@ -1,7 +1,16 @@
 // One sentence that says what the controller does and why, from a Decision, e.g.
 // "scales to 4 because average qps 812m is 1.62× the 500m target".
 
-import { type Decision, formatMilli, type MetricDecision, type MetricFailureCause } from './decision.ts';
+import { formatQuantity } from '../../shared/quantity.ts';
+import type { Decision, MetricDecision, MetricFailureCause, Milli } from '../hpa/types.ts';
+
+/**
+ * Milli → the canonical quantity string, as the HPA status shows it (horizontal.go buildQuantity):
+ * 812n → "812m", 2000n → "2"; memory is BinarySI, as metrics-server serves it (1073741824000n → "1Gi").
+ */
+export function formatMilli(m: Milli, resource?: string): string {
+  return formatQuantity({ unscaled: m, scale: -3, format: resource === 'memory' ? 'BinarySI' : 'DecimalSI' });
+}
 
 /** A ratio the way people read it: 1.62×, 0.5×, 3×. */
 export function formatRatio(ratio: number): string {
@@ -10,7 +19,7 @@ export function formatRatio(ratio: number): string {
 }
 
 /** "average qps 812m is 1.62× the 500m target" — the value the target is compared with. */
-export function describeMetricValue(m: MetricDecision): string {
+function describeMetricValue(m: MetricDecision): string {
   const ratio = m.ratio === undefined ? '' : ` is ${formatRatio(m.ratio)}`;
   const current = m.current ?? {};
   switch (m.targetType) {
