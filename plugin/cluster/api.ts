@@ -51,12 +51,14 @@ export interface Container {
   resources?: { requests?: QuantityMap; limits?: QuantityMap };
 }
 
-export interface Pod {
+/** A core/v1 Pod as the API sends it: the fields `top pods` reads. */
+export interface PodObject {
   metadata: { name: string; namespace: string; creationTimestamp: string; labels?: Record<string, string> };
   spec: { nodeName?: string; containers: Container[] };
 }
 
-export interface Node {
+/** A core/v1 Node as the API sends it: the fields `top nodes` reads. */
+export interface NodeObject {
   metadata: { name: string };
   status?: { allocatable?: QuantityMap; capacity?: QuantityMap };
 }
@@ -65,46 +67,16 @@ export interface ItemList<T> {
   items: T[];
 }
 
+/** Any object as listed: what every kind has. */
+export interface NamedObject {
+  metadata: ObjectMeta;
+}
+
 interface ObjectMeta {
   name: string;
   namespace?: string;
   uid?: string;
   labels?: Record<string, string>;
-}
-
-/** The autoscaling/v2 fields the plugin reads to know which calls the controller makes. */
-export interface HorizontalPodAutoscaler {
-  metadata: ObjectMeta;
-  spec: {
-    scaleTargetRef: CrossVersionObjectReference;
-    metrics?: MetricSpec[];
-  };
-}
-
-export interface CrossVersionObjectReference {
-  apiVersion?: string;
-  kind: string;
-  name: string;
-}
-
-type MetricSelector = { matchLabels?: Record<string, string>; matchExpressions?: unknown[] } | null;
-
-export interface MetricSpec {
-  type: string;
-  resource?: { name: string };
-  containerResource?: { name: string; container: string };
-  pods?: { metric: { name: string; selector?: MetricSelector } };
-  object?: {
-    describedObject: CrossVersionObjectReference;
-    metric: { name: string; selector?: MetricSelector };
-  };
-  external?: { metric: { name: string; selector?: MetricSelector } };
-}
-
-/** autoscaling/v1 Scale, the subresource the controller reads. */
-export interface Scale {
-  spec?: { replicas?: number };
-  status?: { replicas?: number; selector?: string };
 }
 
 /** A SelfSubjectAccessReview or SubjectAccessReview: `user` only in the latter. */
@@ -233,24 +205,24 @@ export class KubeApi {
     );
   }
 
-  podList(selection: PodSelection): Promise<ItemList<Pod>> {
+  podList(selection: PodSelection): Promise<ItemList<PodObject>> {
     const { namespace, labelSelector, fieldSelector } = selection;
     return this.get(`/api/v1${inNamespace(namespace)}/pods`, { labelSelector, fieldSelector });
   }
 
-  async listPods(selection: PodSelection): Promise<Pod[]> {
+  async listPods(selection: PodSelection): Promise<PodObject[]> {
     return (await this.podList(selection)).items;
   }
 
-  getPod(namespace: string, name: string): Promise<Pod> {
+  getPod(namespace: string, name: string): Promise<PodObject> {
     return this.get(`/api/v1${inNamespace(namespace)}/pods/${segment(name)}`);
   }
 
-  async listNodes(labelSelector?: string): Promise<Node[]> {
-    return (await this.get<ItemList<Node>>('/api/v1/nodes', { labelSelector })).items;
+  async listNodes(labelSelector?: string): Promise<NodeObject[]> {
+    return (await this.get<ItemList<NodeObject>>('/api/v1/nodes', { labelSelector })).items;
   }
 
-  getNode(name: string): Promise<Node> {
+  getNode(name: string): Promise<NodeObject> {
     return this.get(`/api/v1/nodes/${segment(name)}`);
   }
 
@@ -259,7 +231,8 @@ export class KubeApi {
     return list.items.map((n) => n.metadata.name);
   }
 
-  hpa(namespace: string, name: string): Promise<HorizontalPodAutoscaler> {
+  /** An autoscaling/v2 HorizontalPodAutoscaler, as sent: hpa/objects.ts readHpa decodes it. */
+  hpa(namespace: string, name: string): Promise<unknown> {
     return this.get(
       `${HPA_BASE}${inNamespace(namespace)}/horizontalpodautoscalers/${segment(name)}`,
       undefined,
@@ -267,12 +240,13 @@ export class KubeApi {
     );
   }
 
-  hpas(namespace: string): Promise<ItemList<HorizontalPodAutoscaler>> {
+  /** The namespace's HPAs: named objects to list, each decoded by readHpa where more is read. */
+  hpas(namespace: string): Promise<ItemList<NamedObject>> {
     return this.get(`${HPA_BASE}${inNamespace(namespace)}/horizontalpodautoscalers`, undefined, HPA_TARGET);
   }
 
   /** The scale subresource of `resource` (plural, as discovery names it) in `groupVersion`. */
-  scale(groupVersion: string, resource: string, namespace: string, name: string): Promise<Scale> {
+  scale(groupVersion: string, resource: string, namespace: string, name: string): Promise<unknown> {
     const base = groupVersion.includes('/') ? `/apis/${groupVersion}` : `/api/${groupVersion}`;
     return this.get(
       `${base}${inNamespace(namespace)}/${segment(resource)}/${segment(name)}/scale`,

@@ -7,6 +7,7 @@ import { KubeApiError } from '../../shared/kube.ts';
 import { formatSelector, matches, parseSelector, selectorFromLabelSelector } from '../../shared/labels.ts';
 import { closest } from '../../shared/text.ts';
 import { CliError } from '../errors.ts';
+import { type Hpa, type MetricSpec, readHpa, readScale } from '../hpa/objects.ts';
 import {
   type ControllerSettings,
   type Fetched,
@@ -14,17 +15,7 @@ import {
   SNAPSHOT_API_VERSION,
   SNAPSHOT_KIND,
 } from '../hpa/snapshot.ts';
-import {
-  type CrossVersionObjectReference,
-  type HorizontalPodAutoscaler,
-  type ItemList,
-  KubeApi,
-  type MetricSpec,
-  type Pod,
-  type Query,
-  RequestFailed,
-  type Scale,
-} from './api.ts';
+import { type ItemList, KubeApi, type PodObject, type Query, RequestFailed } from './api.ts';
 import type { Session } from './session.ts';
 
 /** The resource metrics version the controller asks for, whatever the cluster prefers. */
@@ -91,7 +82,7 @@ class Resources {
     this.api = api;
   }
 
-  async resolve(ref: CrossVersionObjectReference): Promise<{ groupVersion: string; resource: string }> {
+  async resolve(ref: Hpa['target']): Promise<{ groupVersion: string; resource: string }> {
     const groupVersion = ref.apiVersion || 'v1';
     let list = this.lists.get(groupVersion);
     if (!list) {
@@ -113,7 +104,7 @@ class Resources {
 
 /** The canonical string of a metric's selector; undefined when it is invalid (the controller then asks nothing). */
 function metricSelectorOf(metric: MetricSpec): string | undefined {
-  const selector = (metric.pods ?? metric.object ?? metric.external)?.metric.selector;
+  const selector = 'metric' in metric ? metric.metric.selector : undefined;
   try {
     return formatSelector(selectorFromLabelSelector(selector as never));
   } catch {
@@ -138,8 +129,7 @@ async function fetchMetric(
     case 'ContainerResource':
       return record(s.api, (a) => a.listPodMetrics(CONTROLLER_RESOURCE_VERSION, namespace, podSelector));
     case 'Pods': {
-      const spec = metric.pods?.metric;
-      if (!spec) return null;
+      const spec = metric.metric;
       const v = await version(CUSTOM_GROUP);
       return record(s.api, (a) =>
         a.customMetric(v, {
@@ -153,18 +143,16 @@ async function fetchMetric(
       );
     }
     case 'Object': {
-      const spec = metric.object;
-      if (!spec) return null;
-      const ref = spec.describedObject;
+      const ref = metric.describedObject;
       const v = await version(CUSTOM_GROUP);
       // The controller asks about its own namespace for a Namespace, whatever name the reference gives.
-      if (ref.kind === 'Namespace' && (ref.apiVersion ?? 'v1') === 'v1') {
+      if (ref.kind === 'Namespace' && (ref.apiVersion || 'v1') === 'v1') {
         return record(s.api, (a) =>
           a.customMetric(v, {
             namespace: undefined,
             resource: 'namespaces',
             name: namespace,
-            metric: spec.metric.name,
+            metric: metric.metric.name,
             metricSelector,
           }),
         );
@@ -177,7 +165,7 @@ async function fetchMetric(
             namespace,
             resource: group ? `${resource}.${group}` : resource,
             name: ref.name,
-            metric: spec.metric.name,
+            metric: metric.metric.name,
             metricSelector,
           }),
         );
@@ -187,8 +175,7 @@ async function fetchMetric(
       }
     }
     case 'External': {
-      const spec = metric.external?.metric;
-      if (!spec) return null;
+      const spec = metric.metric;
       const v = await version(EXTERNAL_GROUP);
       return record(s.api, (a) => a.externalMetric(v, namespace, spec.name, metricSelector));
     }
@@ -198,8 +185,8 @@ async function fetchMetric(
 }
 
 /** The canonical form of the scale's selector (labels.Parse then String()), undefined when it has none or it is invalid. */
-function podSelectorOf(scale: Scale | undefined): string | undefined {
-  const text = scale?.status?.selector;
+function podSelectorOf(scale: unknown): string | undefined {
+  const text = readScale(scale).selector;
   if (!text) return undefined;
   try {
     return formatSelector(parseSelector(text));
@@ -212,13 +199,13 @@ async function fetchScale(
   api: KubeApi,
   resources: Resources,
   namespace: string,
-  ref: CrossVersionObjectReference,
-) {
+  ref: Hpa['target'],
+): Promise<Fetched<unknown>> {
   try {
     const { groupVersion, resource } = await resources.resolve(ref);
     return await record(api, (a) => a.scale(groupVersion, resource, namespace, ref.name));
   } catch (e) {
-    if (e instanceof Unresolved) return e.fetched as Fetched<Scale>;
+    if (e instanceof Unresolved) return e.fetched;
     throw e;
   }
 }
@@ -227,20 +214,22 @@ async function fetchScale(
 async function conflictingHPAs(
   api: KubeApi,
   resources: Resources,
-  hpa: HorizontalPodAutoscaler,
+  hpa: Hpa,
   podLabels: Record<string, string>[],
+  downscaleWindowSeconds: number,
 ): Promise<string[]> {
-  const namespace = hpa.metadata.namespace as string;
-  const others = (await api.hpas(namespace).catch(() => ({ items: [] }))).items.filter(
-    (h) => h.metadata.name !== hpa.metadata.name,
-  );
+  const { namespace } = hpa;
+  const listed = await api.hpas(namespace).catch(() => ({ items: [] }));
+  const others = listed.items
+    .map((h) => readHpa(h, downscaleWindowSeconds))
+    .filter((h) => h.name !== hpa.name);
   const conflicting = await Promise.all(
     others.map(async (other) => {
-      const scale = await fetchScale(api, resources, namespace, other.spec.scaleTargetRef);
+      const scale = await fetchScale(api, resources, namespace, other.target);
       const selector = podSelectorOf(scale.body);
       if (selector === undefined) return undefined;
       const reqs = parseSelector(selector);
-      return podLabels.some((labels) => matches(reqs, labels)) ? other.metadata.name : undefined;
+      return podLabels.some((labels) => matches(reqs, labels)) ? other.name : undefined;
     }),
   );
   return conflicting.filter((n): n is string => n !== undefined).sort();
@@ -256,15 +245,15 @@ export async function fetchSnapshot(
   const namespace = s.namespace;
   const hpa = await record(s.api, (a) => a.hpa(namespace, name));
   if (!hpa.body) throw await hpaProblem(s, name, hpa);
-  const spec = hpa.body.spec;
+  const model = readHpa(hpa.body, controller.downscaleStabilizationSeconds);
   const resources = new Resources(s.api);
-  const uid = hpa.body.metadata.uid;
+  const { uid } = model;
   const [serverVersion, scale, events] = await Promise.all([
     s.api.serverVersion().then(
       (v) => v.gitVersion,
       () => undefined,
     ),
-    fetchScale(s.api, resources, namespace, spec.scaleTargetRef),
+    fetchScale(s.api, resources, namespace, model.target),
     record(s.api, (a) =>
       a.events(
         namespace,
@@ -273,11 +262,9 @@ export async function fetchSnapshot(
     ),
   ]);
   const podSelector = podSelectorOf(scale.body);
-  // An HPA without metrics has the API's default: CPU at 80% utilization (autoscaling/v2 defaults.go).
-  const metrics: MetricSpec[] = spec.metrics?.length
-    ? spec.metrics
-    : [{ type: 'Resource', resource: { name: 'cpu' } }];
-  let pods: Fetched<ItemList<Pod>> | undefined;
+  // readHpa gives an HPA without metrics the API's default (CPU at 80% utilization).
+  const { metrics } = model;
+  let pods: Fetched<ItemList<PodObject>> | undefined;
   let fetchedMetrics: (Fetched<unknown> | null)[] = metrics.map(() => null);
   let conflicting: string[] | undefined;
   if (podSelector !== undefined) {
@@ -288,7 +275,13 @@ export async function fetchSnapshot(
     pods = podList;
     fetchedMetrics = answers;
     const labels = (podList.body?.items ?? []).map((p) => p.metadata.labels ?? {});
-    conflicting = await conflictingHPAs(s.api, resources, hpa.body, labels);
+    conflicting = await conflictingHPAs(
+      s.api,
+      resources,
+      model,
+      labels,
+      controller.downscaleStabilizationSeconds,
+    );
   }
   const snapshot: HPASnapshot = {
     apiVersion: SNAPSHOT_API_VERSION,

@@ -4,7 +4,7 @@
 import { type PodMetrics, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { formatGoDuration } from '../../shared/duration.ts';
 import { type OutputFlags, type Rendered, renderDocumentOr } from '../cli/render.ts';
-import type { Pod } from '../cluster/api.ts';
+import type { PodObject } from '../cluster/api.ts';
 import { metricColumns, objectKey } from '../cluster/metric-columns.ts';
 import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
@@ -34,7 +34,7 @@ export interface TopPodsArgs extends OutputFlags {
 /** kubectl's pipeline delay: younger pods without metrics are "not available yet". */
 const METRICS_CREATION_DELAY_MS = 2 * 60 * 1000;
 
-function podUsage(m: PodMetrics, pod: Pod | undefined, metrics: Record<string, string>): PodUsage {
+function podUsage(m: PodMetrics, pod: PodObject | undefined, metrics: Record<string, string>): PodUsage {
   const specs = new Map(pod?.spec.containers.map((c) => [c.name, c.resources]) ?? []);
   const containers: ContainerUsage[] = m.containers.map((c) => ({
     name: c.name,
@@ -94,7 +94,7 @@ export async function fetchPodUsage(
     : (await s.api.listPodMetrics(version, namespace, a.selector)).items;
 
   const needSpecs = a.requests || a.limits || a.output === 'wide';
-  let specs: Map<string, Pod> | undefined;
+  let specs: Map<string, PodObject> | undefined;
   if (items.length > 0 && (a.fieldSelector || needSpecs)) {
     const pods = a.name
       ? [await s.api.getPod(s.namespace, a.name)]

@@ -118,6 +118,7 @@ interface HpaCondition {
 export interface Hpa {
   namespace: string;
   name: string;
+  uid?: string;
   target: { kind: string; name: string; apiVersion: string };
   minReplicas: number;
   maxReplicas: number;
@@ -303,6 +304,8 @@ export function readHpa(body: unknown, downscaleWindowSeconds: number): Hpa {
       scaleDown: readRules(spec.behavior.scaleDown, 'scaleDown', downscaleWindowSeconds),
     };
   }
+  const uid = text(metadata.uid);
+  if (uid !== undefined) hpa.uid = uid;
   const current = integer(status.currentReplicas);
   if (current !== undefined) hpa.status.currentReplicas = current;
   const desired = integer(status.desiredReplicas);

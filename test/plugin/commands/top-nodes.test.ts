@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Node } from '../../../plugin/cluster/api.ts';
+import type { NodeObject } from '../../../plugin/cluster/api.ts';
 import { renderTopNodes, type TopNodesArgs } from '../../../plugin/commands/top-nodes.ts';
 import type { NodeMetrics } from '../../../shared/api-types.ts';
 import { ALL_GROUPS, AT, fakeSession, resourceList } from '../cluster/fake.ts';
@@ -12,7 +12,11 @@ const nodeMetrics = (name: string, cpu: string, memory: string): NodeMetrics => 
   window: '30s',
   usage: { cpu, memory },
 });
-const node = (name: string, allocatable: Record<string, string>, capacity: Record<string, string>): Node => ({
+const node = (
+  name: string,
+  allocatable: Record<string, string>,
+  capacity: Record<string, string>,
+): NodeObject => ({
   metadata: { name },
   status: { allocatable, capacity },
 });

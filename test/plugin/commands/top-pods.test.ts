@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod } from '../../../plugin/cluster/api.ts';
+import type { PodObject } from '../../../plugin/cluster/api.ts';
 import { fetchPodUsage, renderTopPods, type TopPodsArgs } from '../../../plugin/commands/top-pods.ts';
 import { CliError } from '../../../plugin/errors.ts';
 import type { PodMetrics, PodMetricsList } from '../../../shared/api-types.ts';
@@ -21,7 +21,7 @@ const list = (...items: PodMetrics[]): PodMetricsList => ({
   items,
 });
 
-const pod = (namespace: string, name: string, node: string, created = AT): Pod => ({
+const pod = (namespace: string, name: string, node: string, created = AT): PodObject => ({
   metadata: { name, namespace, creationTimestamp: created },
   spec: {
     nodeName: node,
@@ -187,7 +187,7 @@ describe('top pods beyond kubectl', () => {
 
 describe('top pods when the metrics API returns nothing (kubectl verifyEmptyMetrics)', () => {
   const now = Date.parse(AT);
-  const routes = (pods: Pod[]) => ({
+  const routes = (pods: PodObject[]) => ({
     ...ALL_GROUPS,
     [PODS]: list(),
     '/api/v1/namespaces/default/pods': { items: pods },
