@@ -10,6 +10,7 @@ import {
   value,
 } from '../../shared/quantity.ts';
 import { compareCodeUnits } from '../../shared/text.ts';
+import { readableQuantity } from './readable.ts';
 import { tabwrite } from './tabwriter.ts';
 
 export type SortBy = 'cpu' | 'memory';
@@ -145,7 +146,10 @@ function percentCells(o: TopPodsOptions, usage: Resources, requests: Resources, 
 }
 
 const metricCells = (names: readonly string[], values: Record<string, string>) =>
-  names.map((m) => values[m] ?? UNKNOWN);
+  names.map((m) => {
+    const served = values[m];
+    return served === undefined ? UNKNOWN : readableQuantity(served);
+  });
 
 /** `kubectl top pod` with its flags, then --requests/--limits, --metric and -o wide columns. */
 export function podsTable(pods: readonly PodUsage[], o: TopPodsOptions): string {

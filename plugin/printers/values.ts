@@ -1,7 +1,19 @@
-// `get custom|external|resource`: one row per value the API returned, as the quantity it sent and as
-// a plain number, with the timestamp and window that say which interval it covers.
+// `get custom|external|resource`: one row per value the API returned, as people read a quantity
+// (readable.ts: to the milli-unit) and as a plain number, with the timestamp and window that say which
+// interval it covers. -o json|yaml has the exact quantity.
 import { formatDecimal, parseQuantity } from '../../shared/quantity.ts';
+import { readableQuantity } from './readable.ts';
 import { tabwrite } from './tabwriter.ts';
+
+/** The readable quantity as a plain decimal number (`607m` → `0.607`). */
+function plainNumber(served: string): string {
+  const readable = readableQuantity(served);
+  try {
+    return formatDecimal(parseQuantity(readable));
+  } catch {
+    return readable;
+  }
+}
 
 export interface ValueRow {
   namespace?: string | undefined;
@@ -35,8 +47,8 @@ export function valuesTable(rows: readonly ValueRow[], subjectHeader: 'OBJECT' |
     r.subject,
     ...(withContainer ? [r.container ?? ''] : []),
     r.metric,
-    r.value,
-    formatDecimal(parseQuantity(r.value)),
+    readableQuantity(r.value),
+    plainNumber(r.value),
     r.timestamp,
     r.window ?? '<none>',
   ]);

@@ -1,6 +1,7 @@
 // `kubectl cmetrics get` and `list` against `kubectl get --raw` of the same paths: the same objects and
 // values (timestamps move with each request), and the metrics discovery lists.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readableQuantity } from '../../plugin/printers/readable.ts';
 import type {
   APIResourceList,
   ExternalMetricValueList,
@@ -82,8 +83,8 @@ describe('get custom', () => {
         'default',
         `pod/${i.describedObject.name}`,
         'cpuTemperature',
-        i.value,
-        formatDecimal(parseQuantity(i.value)),
+        readableQuantity(i.value),
+        formatDecimal(parseQuantity(readableQuantity(i.value))),
       ]),
     );
     for (const row of rows) {
@@ -118,8 +119,8 @@ describe('get external', () => {
       const expected = list.items.map((i) => [
         'service=custom-metrics-app',
         'external_requests_per_second',
-        i.value,
-        formatDecimal(parseQuantity(i.value)),
+        readableQuantity(i.value),
+        formatDecimal(parseQuantity(readableQuantity(i.value))),
       ]);
       return JSON.stringify(rows.map((row) => row.slice(0, 4))) === JSON.stringify(expected)
         ? true

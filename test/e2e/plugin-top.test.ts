@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
+import { readableQuantity } from '../../plugin/printers/readable.ts';
 import { eventually, kubectl } from './helpers.ts';
 import { cmetrics, type Installed, installPlugin, kubectlOnPath, sameAsKubectlTop } from './plugin.ts';
 
@@ -189,7 +190,8 @@ describe('top beyond kubectl', () => {
     };
     for (const row of rows) {
       const [name, , , temperature, node, window] = row.split(/ +/);
-      expect(temperature).toBe(raw.items.find((i) => i.describedObject.name === name)?.value ?? '<unknown>');
+      const served = raw.items.find((i) => i.describedObject.name === name)?.value;
+      expect(temperature).toBe(served === undefined ? '<unknown>' : readableQuantity(served));
       expect(node).toBe(nodes.items.find((p) => p.metadata.name === name)?.spec.nodeName);
       expect(window).toBe('30s');
     }

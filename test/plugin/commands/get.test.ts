@@ -211,9 +211,9 @@ describe('get resource', () => {
     const { out } = await renderGetResource(session, { kind: 'pods', allNamespaces: true });
     expect(out).toBe(
       lines(
-        'NAMESPACE   OBJECT      CONTAINER   METRIC   VALUE    NUMBER     TIMESTAMP              WINDOW   ',
-        'default     pod/web-1   app         cpu      20500u   0.0205     2026-07-01T10:00:00Z   30s      ',
-        'default     pod/web-1   app         memory   48Mi     50331648   2026-07-01T10:00:00Z   30s      ',
+        'NAMESPACE   OBJECT      CONTAINER   METRIC   VALUE   NUMBER     TIMESTAMP              WINDOW   ',
+        'default     pod/web-1   app         cpu      21m     0.021      2026-07-01T10:00:00Z   30s      ',
+        'default     pod/web-1   app         memory   48Mi    50331648   2026-07-01T10:00:00Z   30s      ',
       ),
     );
   });

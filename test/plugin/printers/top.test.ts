@@ -362,7 +362,7 @@ describe("cmetrics' columns come after kubectl's", () => {
     timestamp: '2026-07-01T10:00:00Z',
     window: '30s',
     node: 'kwok-node-0',
-    metrics: { qps: '500m' },
+    metrics: { qps: '499999999n' },
     containers: [
       {
         name: 'app',
@@ -432,7 +432,7 @@ describe("cmetrics' columns come after kubectl's", () => {
         percentOfLimits: 13,
       },
       memory: { usage: '64Mi', bytes: 67108864, requests: '300Mi', percentOfRequests: 21 },
-      metrics: { qps: '500m' },
+      metrics: { qps: '499999999n' },
     });
     expect(doc.items[0]?.containers[1]).toEqual({
       name: 'sidecar',

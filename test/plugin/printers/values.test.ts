@@ -40,8 +40,17 @@ describe('valuesTable', () => {
       [{ subject: 'node/n1', metric: 'load', value: '20500u', timestamp: AT, window: '1m0s' }],
       'OBJECT',
       lines(
-        'OBJECT    METRIC   VALUE    NUMBER   TIMESTAMP              WINDOW   ',
-        'node/n1   load     20500u   0.0205   2026-07-01T10:00:00Z   1m0s     ',
+        'OBJECT    METRIC   VALUE   NUMBER   TIMESTAMP              WINDOW   ',
+        'node/n1   load     21m     0.021    2026-07-01T10:00:00Z   1m0s     ',
+      ),
+    ],
+    [
+      'values finer than a milli-unit read as kubectl get hpa shows them',
+      [{ subject: 'pod/web-1', metric: 'qps', value: '607142857n', timestamp: AT, window: '30s' }],
+      'OBJECT',
+      lines(
+        'OBJECT      METRIC   VALUE   NUMBER   TIMESTAMP              WINDOW   ',
+        'pod/web-1   qps      607m    0.607    2026-07-01T10:00:00Z   30s      ',
       ),
     ],
     [
@@ -81,9 +90,9 @@ describe('valuesTable', () => {
       ],
       'OBJECT',
       lines(
-        'NAMESPACE   OBJECT      CONTAINER   METRIC   VALUE      NUMBER        TIMESTAMP              WINDOW   ',
-        'default     pod/web-1   app         cpu      4581412n   0.004581412   2026-07-01T10:00:00Z   30s      ',
-        'default     pod/web-1   app         memory   48Mi       50331648      2026-07-01T10:00:00Z   30s      ',
+        'NAMESPACE   OBJECT      CONTAINER   METRIC   VALUE   NUMBER     TIMESTAMP              WINDOW   ',
+        'default     pod/web-1   app         cpu      5m      0.005      2026-07-01T10:00:00Z   30s      ',
+        'default     pod/web-1   app         memory   48Mi    50331648   2026-07-01T10:00:00Z   30s      ',
       ),
     ],
   ])('%s', (_name, rows, header, expected) => {
