@@ -178,6 +178,8 @@ export interface APIService {
     service?: { namespace: string; name: string; port?: number } | null;
     caBundle?: string;
     insecureSkipTLSVerify?: boolean;
+    /** The aggregator lists a group's versions by it, highest first: the first is the preferred one. */
+    versionPriority?: number;
   };
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }

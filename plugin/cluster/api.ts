@@ -240,8 +240,8 @@ export class KubeApi {
     );
   }
 
-  /** The namespace's HPAs: named objects to list, each decoded by readHpa where more is read. */
-  hpas(namespace: string): Promise<ItemList<NamedObject>> {
+  /** The namespace's HPAs (undefined: all namespaces'): named objects to list, each decoded by readHpa where more is read. */
+  hpas(namespace: string | undefined): Promise<ItemList<NamedObject>> {
     return this.get(`${HPA_BASE}${inNamespace(namespace)}/horizontalpodautoscalers`, undefined, HPA_TARGET);
   }
 

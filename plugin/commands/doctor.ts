@@ -1,19 +1,45 @@
-// `doctor`: a checklist of what must hold for the metrics APIs to work, each PASS or FAIL with the fix.
-// APIServices exist and are Available; each group's discovery answers through the aggregator and lists
+// `doctor`: who serves each metrics group version and which HPAs read it, then a checklist of what
+// must hold for the metrics APIs to work, each PASS or FAIL with the fix. APIServices exist and are
+// Available; each group is served by one server (not half-migrated), every group version an HPA reads
+// is registered, and KEDA's HPAs read external metrics from KEDA; each group's discovery answers through the aggregator and lists
 // metrics (an empty list means the rules match no series); a metric request that needs Prometheus
 // succeeds; the proxy's /readyz (only with --proxy-url: the aggregator forwards no health paths); the
 // HPA controller's user (SubjectAccessReview) and kubectl's user (SelfSubjectAccessReview) may read
 // the metrics. Checks that cannot run here are SKIP and do not fail the run.
 import { Agent, request as httpRequest } from 'undici';
-import { type APIService, CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
+import {
+  type APIService,
+  CUSTOM_GROUP,
+  CUSTOM_VERSIONS,
+  EXTERNAL_GROUP,
+  EXTERNAL_VERSIONS,
+  RESOURCE_GROUP,
+  RESOURCE_VERSIONS,
+} from '../../shared/api-types.ts';
 import type { RunContext } from '../cli/context.ts';
 import { describeError } from '../cli/describe-error.ts';
-import { type AccessReviewSpec, RequestFailed } from '../cluster/api.ts';
+import { type AccessReviewSpec, type NamedObject, RequestFailed } from '../cluster/api.ts';
 import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
-import { apiServiceFix, forbidden, unavailableReason } from '../hints/failures.ts';
+import {
+  apiServiceFix,
+  forbidden,
+  halfMigratedFix,
+  kedaFix,
+  unavailableReason,
+  unregisteredFix,
+} from '../hints/failures.ts';
 import { customMetricsOf } from '../hints/metrics.ts';
-import { type Check, doctorText } from '../printers/doctor.ts';
+import {
+  controllerVersion,
+  groupOf,
+  metricText,
+  type Server,
+  serverOf,
+  serverText,
+} from '../hints/servers.ts';
+import { type MetricSpec, readHpa } from '../hpa/objects.ts';
+import { type Check, type DoctorReport, doctorText, type Neighbour } from '../printers/doctor.ts';
 
 interface DoctorArgs {
   proxyUrl?: string | undefined;
@@ -21,6 +47,11 @@ interface DoctorArgs {
 }
 
 const GROUPS = [RESOURCE_GROUP, CUSTOM_GROUP, EXTERNAL_GROUP] as const;
+const VERSIONS: Record<string, readonly string[]> = {
+  [RESOURCE_GROUP]: RESOURCE_VERSIONS,
+  [CUSTOM_GROUP]: CUSTOM_VERSIONS,
+  [EXTERNAL_GROUP]: EXTERNAL_VERSIONS,
+};
 const INSTALLER: Record<string, string> = {
   [RESOURCE_GROUP]: 'cmetrics-proxy (with resourceRules) or metrics-server',
   [CUSTOM_GROUP]: 'cmetrics-proxy or an adapter',
@@ -203,6 +234,150 @@ async function prometheusChecks(s: Session, served: Served[]): Promise<Check[]> 
   return done;
 }
 
+interface ListedHpa {
+  /** NAMESPACE/NAME. */
+  name: string;
+  keda: boolean;
+  metrics: MetricSpec[];
+}
+
+/**
+ * KEDA's own HPAs, one per ScaledObject: named keda-hpa-NAME and labelled managed-by keda-operator
+ * (kedacore/keda controllers/keda/hpa.go newHPAForScaledObject, getHPAName).
+ */
+const isKedas = (o: NamedObject) =>
+  o.metadata.name.startsWith('keda-hpa-') ||
+  o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'keda-operator';
+
+/** The HPAs of every namespace with their metrics, or why they cannot be listed. */
+async function listHpas(s: Session): Promise<ListedHpa[] | Check> {
+  let items: NamedObject[];
+  try {
+    items = (await s.api.hpas(undefined)).items;
+  } catch (e) {
+    return {
+      title: 'the HPAs of every namespace can be listed',
+      verdict: 'SKIP',
+      detail: `${await why(e)}; the HPAS column is empty`,
+    };
+  }
+  return items.map((o) => {
+    let metrics: MetricSpec[] = [];
+    try {
+      // Only spec.metrics is read: the downscale window defaults nothing read here.
+      metrics = readHpa(o, 0).metrics;
+    } catch {
+      // An HPA the API server would not have admitted reads nothing.
+    }
+    return { name: `${o.metadata.namespace ?? ''}/${o.metadata.name}`, keda: isKedas(o), metrics };
+  });
+}
+
+/** "True", or "False (REASON)", from the Available condition. */
+function availability(a: APIService): string {
+  const condition = a.status?.conditions?.find((c) => c.type === 'Available');
+  if (!condition) return 'Unknown';
+  return condition.status === 'True' ? 'True' : `${condition.status} (${condition.reason ?? 'no reason'})`;
+}
+
+/**
+ * Who serves each metrics group version and which HPAs read it (the version the HPA controller asks
+ * for), and the checks that need both: one server per group, every version an HPA reads registered,
+ * KEDA's HPAs served by KEDA.
+ */
+function neighbourChecks(
+  services: APIService[],
+  served: Served[],
+  hpas: ListedHpa[],
+): { neighbours: Neighbour[]; checks: Check[] } {
+  const inGroup = (group: string) => services.filter((a) => a.spec.group === group);
+  const serverOfService = (a: APIService): Server =>
+    serverOf(a, served.find((v) => v.groupVersion === `${a.spec.group}/${a.spec.version}`)?.names);
+  /** Group version → the HPAs reading it, each with what it reads. */
+  const readers = new Map<string, { hpa: ListedHpa; metrics: string[] }[]>();
+  for (const hpa of hpas) {
+    for (const metric of hpa.metrics) {
+      const group = groupOf(metric);
+      if (!group) continue;
+      const groupVersion = `${group}/${controllerVersion(group, inGroup(group))}`;
+      const list = readers.get(groupVersion) ?? [];
+      const entry = list.find((r) => r.hpa === hpa) ?? { hpa, metrics: [] };
+      if (!list.includes(entry)) list.push(entry);
+      entry.metrics.push(metricText(metric));
+      readers.set(groupVersion, list);
+    }
+  }
+  const readersText = (groupVersion: string) =>
+    (readers.get(groupVersion) ?? []).map((r) => `${r.hpa.name} (${r.metrics.join(', ')})`).join(', ');
+
+  const neighbours: Neighbour[] = [];
+  const checks: Check[] = [];
+  for (const group of GROUPS) {
+    const registered = inGroup(group);
+    const versions = [...new Set([...(VERSIONS[group] ?? []), ...registered.map((a) => a.spec.version)])];
+    for (const version of versions) {
+      const groupVersion = `${group}/${version}`;
+      const a = registered.find((r) => r.spec.version === version);
+      neighbours.push({
+        groupVersion,
+        servedBy: a && serverText(serverOfService(a)),
+        available: a && availability(a),
+        hpas: (readers.get(groupVersion) ?? []).map((r) => r.hpa.name),
+      });
+    }
+
+    const read = `${group}/${controllerVersion(group, registered)}`;
+    const controllers = registered.find((a) => `${a.spec.group}/${a.spec.version}` === read);
+    if (readers.has(read) && !controllers) {
+      const others = registered.map((a) => a.metadata.name);
+      checks.push({
+        title: `an APIService registers ${read}, which HPAs read`,
+        verdict: 'FAIL',
+        detail: `${readersText(read)}${others.length ? `; ${others.join(', ')} is registered, but the HPA controller asks for ${read.split('/')[1]}` : ''}`,
+        fix: unregisteredFix(read),
+      });
+    }
+
+    const to = controllers ?? registered[0];
+    if (to) {
+      const toServer = serverOfService(to);
+      const elsewhere = registered.filter((a) => serverOfService(a).service !== toServer.service);
+      const [first] = elsewhere;
+      if (first) {
+        const versionsText = registered
+          .map((a) => `${a.spec.version} by ${serverText(serverOfService(a))}`)
+          .join(', ');
+        const hpasText = readersText(read);
+        checks.push({
+          title: `${group} has one server for all its versions`,
+          verdict: 'FAIL',
+          detail: `half-migrated: ${versionsText}; the HPA controller reads ${to.spec.version}${hpasText ? ` for ${hpasText}` : ''}`,
+          fix: halfMigratedFix(
+            group,
+            { name: to.metadata.name, server: serverText(toServer), cmetrics: toServer.kind === 'cmetrics' },
+            { names: elsewhere.map((a) => a.metadata.name), server: serverText(serverOfService(first)) },
+          ),
+        });
+      }
+    }
+  }
+
+  const external = services.find((a) => `${a.spec.group}/${a.spec.version}` === `${EXTERNAL_GROUP}/v1beta1`);
+  const kedas = (readers.get(`${EXTERNAL_GROUP}/v1beta1`) ?? []).filter((r) => r.hpa.keda);
+  if (external && kedas.length) {
+    const server = serverOfService(external);
+    if (server.kind !== 'KEDA') {
+      checks.push({
+        title: "KEDA's HPAs read external.metrics.k8s.io from KEDA",
+        verdict: 'FAIL',
+        detail: `${kedas.map((r) => r.hpa.name).join(', ')} read it from ${serverText(server)}, which does not serve KEDA's metrics`,
+        fix: kedaFix(),
+      });
+    }
+  }
+  return { neighbours, checks };
+}
+
 /** GET /readyz of the proxy itself, trusting the CA the aggregator trusts (the APIService's caBundle). */
 async function readyzCheck(proxyUrl: string | undefined, services: APIService[]): Promise<Check> {
   const title = 'proxy /readyz';
@@ -314,19 +489,28 @@ async function accessChecks(s: Session, served: Served[], controllerUser: string
   ]);
 }
 
-export async function doctorChecks(s: Session, a: DoctorArgs): Promise<Check[]> {
-  const { checks: apiServices, services } = await apiServiceChecks(s);
+export async function doctorReport(s: Session, a: DoctorArgs): Promise<DoctorReport> {
+  const [{ checks: apiServices, services }, hpas] = await Promise.all([apiServiceChecks(s), listHpas(s)]);
   const { checks: discovery, served } = await discoveryChecks(s, services);
+  const { neighbours, checks: coexistence } = neighbourChecks(
+    services,
+    served,
+    Array.isArray(hpas) ? hpas : [],
+  );
   const [prometheus, readyz, access] = await Promise.all([
     prometheusChecks(s, served),
     readyzCheck(a.proxyUrl, services),
     accessChecks(s, served, a.controllerUser),
   ]);
-  return [...apiServices, ...discovery, ...prometheus, readyz, ...access];
+  const listing = Array.isArray(hpas) ? [] : [hpas];
+  return {
+    neighbours,
+    checks: [...apiServices, ...discovery, ...listing, ...coexistence, ...prometheus, readyz, ...access],
+  };
 }
 
 export async function runDoctor(ctx: RunContext, a: DoctorArgs): Promise<number> {
-  const checks = await doctorChecks(await ctx.session(), a);
-  ctx.io.out(doctorText(checks));
-  return checks.some((c) => c.verdict === 'FAIL') ? 1 : 0;
+  const report = await doctorReport(await ctx.session(), a);
+  ctx.io.out(doctorText(report));
+  return report.checks.some((c) => c.verdict === 'FAIL') ? 1 : 0;
 }

@@ -2,7 +2,7 @@
 // what to do: the group is not served, its APIService is unavailable (with the condition's message),
 // access is forbidden (with the verb and resource to ask for), the credentials were refused, or the
 // server could not be reached. Pure: the callers read the cluster.
-import { type APIService, RESOURCE_GROUP } from '../../shared/api-types.ts';
+import { type APIService, CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { oneLine } from '../errors.ts';
 
 /**
@@ -108,4 +108,50 @@ export function requestFailureLine(failure: {
     default:
       return `${message} (HTTP ${failure.code})`;
   }
+}
+
+/** How cmetrics registers each group: the chart's apiServices key, the kustomize component (docs/deploy.md). */
+const REGISTRATION: Record<string, { key: string; component: string }> = {
+  [RESOURCE_GROUP]: { key: 'resource', component: 'resource-metrics' },
+  [CUSTOM_GROUP]: { key: 'custom', component: 'custom-metrics' },
+  [EXTERNAL_GROUP]: { key: 'external', component: 'external-metrics' },
+};
+
+/** How to have cmetrics register `group`, replacing whoever holds it. */
+function registerWithCmetrics(group: string): string {
+  const r = REGISTRATION[group];
+  return r
+    ? `Helm --set apiServices.${r.key}.enabled=true,apiServices.${r.key}.takeOver=true --take-ownership, or kustomize components/${r.component}`
+    : 'its APIServices';
+}
+
+/** What to do when HPAs read `groupVersion` and no APIService registers it. */
+export function unregisteredFix(groupVersion: string): string {
+  const group = groupVersion.split('/')[0] as string;
+  const other = {
+    [RESOURCE_GROUP]: 'metrics-server',
+    [CUSTOM_GROUP]: 'prometheus-adapter',
+    [EXTERNAL_GROUP]: 'KEDA (for ScaledObjects)',
+  }[group];
+  return `register ${groupVersion} with cmetrics (${registerWithCmetrics(group)}) or install ${other ?? 'its server'}, then check: kubectl get apiservices | grep ${group}`;
+}
+
+/**
+ * What to do when the versions of `group` point at different servers: finish the switch to the
+ * server the HPA controller reads (`to`), or point that version back at the other one (`from`).
+ */
+export function halfMigratedFix(
+  group: string,
+  to: { name: string; server: string; cmetrics: boolean },
+  from: { names: string[]; server: string },
+): string {
+  const finish = to.cmetrics
+    ? `register ${from.names.join(' and ')} with cmetrics too (${registerWithCmetrics(group)})`
+    : `point ${from.names.join(' and ')} at ${to.server} too (kubectl edit apiservice ${from.names[0]}: spec.service and spec.caBundle as in ${to.name})`;
+  return `${finish}; or go back: point ${to.name} at ${from.server} again (its spec.service and spec.caBundle)`;
+}
+
+/** What to do when KEDA's HPAs read external.metrics.k8s.io from a server other than KEDA's. */
+export function kedaFix(): string {
+  return "give v1beta1.external.metrics.k8s.io back to KEDA, which serves its ScaledObjects' metrics: upgrade KEDA's release (it registers the APIService again), and where cmetrics took it, helm upgrade cmetrics --set apiServices.external.enabled=false";
 }

@@ -12,9 +12,10 @@ import { waitFor } from './processes.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const KUSTOMIZE_BASE = join(root, 'deploy', 'kustomize', 'base');
-export const KUSTOMIZE_COMPONENTS = ['cert-manager', 'service-monitor'].map((c) =>
-  join(root, 'deploy', 'kustomize', 'components', c),
-);
+/** The base with all three groups' APIServices. */
+const KUSTOMIZE_DEFAULT = join(root, 'deploy', 'kustomize', 'overlays', 'default');
+export const kustomizeComponent = (name: string) => join(root, 'deploy', 'kustomize', 'components', name);
+export const KUSTOMIZE_COMPONENTS = ['cert-manager', 'service-monitor'].map(kustomizeComponent);
 export const HELM_CHART = join(root, 'deploy', 'helm', 'cmetrics');
 
 /** Where the shipped manifests put the proxy, and its ServiceAccount. */
@@ -34,9 +35,16 @@ export function parseManifests(text: string): K8sObject[] {
     .filter((o): o is K8sObject => o !== null);
 }
 
-/** `kubectl kustomize` of the base, with the given components (through a throwaway overlay). */
-export function renderKustomize(binDir: string, components: readonly string[] = []): K8sObject[] {
-  if (!components.length) return parseManifests(kubectlKustomize(binDir, KUSTOMIZE_BASE));
+/**
+ * `kubectl kustomize` of `resources` (the default overlay: the base and every group), with the given
+ * components (through a throwaway overlay).
+ */
+export function renderKustomize(
+  binDir: string,
+  components: readonly string[] = [],
+  resources = KUSTOMIZE_DEFAULT,
+): K8sObject[] {
+  if (!components.length) return parseManifests(kubectlKustomize(binDir, resources));
   const overlay = mkdtempSync(join(tmpdir(), 'cmetrics-overlay-'));
   try {
     // kustomize takes relative paths only.
@@ -45,7 +53,7 @@ export function renderKustomize(binDir: string, components: readonly string[] = 
       stringify({
         apiVersion: 'kustomize.config.k8s.io/v1beta1',
         kind: 'Kustomization',
-        resources: [relative(overlay, KUSTOMIZE_BASE)],
+        resources: [relative(overlay, resources)],
         components: components.map((c) => relative(overlay, c)),
       }),
     );

@@ -1,16 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { AccessReviewSpec } from '../../../plugin/cluster/api.ts';
-import { doctorChecks } from '../../../plugin/commands/doctor.ts';
+import { doctorReport } from '../../../plugin/commands/doctor.ts';
 import type { Check } from '../../../plugin/printers/doctor.ts';
 import type { APIService } from '../../../shared/api-types.ts';
 import { fakeSession, type Routes, resourceList, status } from '../cluster/fake.ts';
 
 const CONTROLLER = 'system:serviceaccount:kube-system:horizontal-pod-autoscaler';
 
-function apiService(group: string, version: string, available: true | [string, string]): APIService {
+function apiService(
+  group: string,
+  version: string,
+  available: true | [string, string],
+  service = { namespace: 'cmetrics', name: 'cmetrics' },
+): APIService {
   return {
     metadata: { name: `${version}.${group}` },
-    spec: { group, version, service: { namespace: 'cmetrics', name: 'cmetrics' } },
+    spec: { group, version, service },
     status: {
       conditions: [
         available === true
@@ -34,6 +39,7 @@ const allowAll = (_: Review) => ({ status: { allowed: true } });
 /** A healthy cluster: every group served, with metrics, answering, and everyone allowed. */
 const HEALTHY: Routes = {
   '/apis/apiregistration.k8s.io/v1/apiservices': { items: SERVICES },
+  '/apis/autoscaling/v2/horizontalpodautoscalers': { items: [] },
   ...resourceList('metrics.k8s.io/v1beta1', ['nodes', 'pods']),
   ...resourceList('custom.metrics.k8s.io/v1beta2', ['pods/qps', 'services/http_requests']),
   ...resourceList('external.metrics.k8s.io/v1beta1', ['queue_depth']),
@@ -50,7 +56,7 @@ const find = (checks: Check[], title: string) => checks.find((c) => c.title.incl
 describe('doctor', () => {
   it('passes every check on a healthy cluster, and skips /readyz without --proxy-url', async () => {
     const { session } = fakeSession(HEALTHY, 'shop');
-    const checks = await doctorChecks(session, { controllerUser: CONTROLLER });
+    const { checks } = await doctorReport(session, { controllerUser: CONTROLLER });
     expect(verdicts(checks)).toEqual([
       'PASS APIService v1beta1.metrics.k8s.io is Available',
       'PASS APIService v1beta2.custom.metrics.k8s.io is Available',
@@ -73,6 +79,33 @@ describe('doctor', () => {
       '2: pods/qps, services/http_requests',
     );
     expect(find(checks, 'node usage')?.detail).toBe('2 nodes');
+  });
+
+  it('shows who serves each group version: cmetrics everywhere, no HPA yet', async () => {
+    const { session } = fakeSession(HEALTHY, 'shop');
+    const { neighbours } = await doctorReport(session, { controllerUser: CONTROLLER });
+    expect(neighbours).toEqual([
+      { groupVersion: 'metrics.k8s.io/v1', servedBy: undefined, available: undefined, hpas: [] },
+      {
+        groupVersion: 'metrics.k8s.io/v1beta1',
+        servedBy: 'cmetrics (cmetrics/cmetrics)',
+        available: 'True',
+        hpas: [],
+      },
+      {
+        groupVersion: 'custom.metrics.k8s.io/v1beta2',
+        servedBy: 'cmetrics (cmetrics/cmetrics)',
+        available: 'True',
+        hpas: [],
+      },
+      { groupVersion: 'custom.metrics.k8s.io/v1beta1', servedBy: undefined, available: undefined, hpas: [] },
+      {
+        groupVersion: 'external.metrics.k8s.io/v1beta1',
+        servedBy: 'cmetrics (cmetrics/cmetrics)',
+        available: 'True',
+        hpas: [],
+      },
+    ]);
   });
 
   it.each<[string, Routes, string, Partial<Check>, number?]>([
@@ -192,7 +225,7 @@ describe('doctor', () => {
     ],
   ])('%s', async (_what, override, title, want, failures = want.verdict === 'FAIL' ? 1 : 0) => {
     const { session } = fakeSession({ ...HEALTHY, ...override }, 'shop');
-    const checks = await doctorChecks(session, { controllerUser: CONTROLLER });
+    const { checks } = await doctorReport(session, { controllerUser: CONTROLLER });
     expect(find(checks, title)).toMatchObject({ title: expect.stringContaining(title), ...want });
     // Only the checks that depend on what broke fail.
     expect(checks.filter((c) => c.verdict === 'FAIL')).toHaveLength(failures);
@@ -218,7 +251,7 @@ describe('doctor', () => {
       },
       'shop',
     );
-    await doctorChecks(session, { controllerUser: 'system:kube-controller-manager' });
+    await doctorReport(session, { controllerUser: 'system:kube-controller-manager' });
     expect(seen.sort()).toEqual([
       'SAR system:kube-controller-manager get custom.metrics.k8s.io',
       'SAR system:kube-controller-manager list external.metrics.k8s.io',
@@ -227,5 +260,234 @@ describe('doctor', () => {
       'SSAR undefined list external.metrics.k8s.io',
       'SSAR undefined list metrics.k8s.io',
     ]);
+  });
+});
+
+const METRICS_SERVER = { namespace: 'kube-system', name: 'metrics-server' };
+const KEDA = { namespace: 'keda', name: 'keda-operator-metrics-apiserver' };
+const ADAPTER = { namespace: 'monitoring', name: 'prometheus-adapter' };
+
+type Metric = Record<string, unknown>;
+const cpu: Metric = {
+  type: 'Resource',
+  resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } },
+};
+const qps: Metric = {
+  type: 'Pods',
+  pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '10' } },
+};
+const external = (name: string): Metric => ({
+  type: 'External',
+  external: { metric: { name }, target: { type: 'AverageValue', averageValue: '5' } },
+});
+
+function hpa(name: string, metrics: Metric[], namespace = 'shop') {
+  return {
+    metadata: { name, namespace },
+    spec: { scaleTargetRef: { kind: 'Deployment', name, apiVersion: 'apps/v1' }, maxReplicas: 5, metrics },
+  };
+}
+
+/** APIServices with priorities, as their servers register them. */
+function registered(...services: [string, string, { namespace: string; name: string }, number][]): Routes {
+  return {
+    '/apis/apiregistration.k8s.io/v1/apiservices': {
+      items: services.map(([group, version, service, priority]) => {
+        const a = apiService(group, version, true, service);
+        a.spec.versionPriority = priority;
+        return a;
+      }),
+    },
+  };
+}
+
+/** What the checks say of coexistence (the lines this test file adds to doctor). */
+const coexistence = (checks: Check[]) =>
+  checks.filter((c) => /one server|which HPAs read|KEDA's HPAs|HPAs of every namespace/.test(c.title));
+
+const HPAS = '/apis/autoscaling/v2/horizontalpodautoscalers';
+
+describe('doctor beside metrics-server, KEDA and prometheus-adapter', () => {
+  it('names each server and the HPAs each serves, and finds nothing wrong when each owns a group', async () => {
+    const { session } = fakeSession(
+      {
+        ...HEALTHY,
+        ...registered(
+          ['metrics.k8s.io', 'v1beta1', METRICS_SERVER, 100],
+          ['custom.metrics.k8s.io', 'v1beta1', { namespace: 'cmetrics', name: 'cmetrics' }, 100],
+          ['custom.metrics.k8s.io', 'v1beta2', { namespace: 'cmetrics', name: 'cmetrics' }, 200],
+          ['external.metrics.k8s.io', 'v1beta1', KEDA, 100],
+        ),
+        ...resourceList('custom.metrics.k8s.io/v1beta1', ['pods/qps']),
+        [HPAS]: {
+          items: [
+            hpa('web', [cpu, qps]),
+            hpa('orders', [qps]),
+            { ...hpa('keda-hpa-worker', [external('s0-prometheus')]) },
+          ],
+        },
+      },
+      'shop',
+    );
+    const report = await doctorReport(session, { controllerUser: CONTROLLER });
+    expect(
+      report.neighbours.map(
+        (n) => `${n.groupVersion} | ${n.servedBy ?? '-'} | ${n.available ?? '-'} | ${n.hpas.join(' ')}`,
+      ),
+    ).toEqual([
+      'metrics.k8s.io/v1 | - | - | ',
+      'metrics.k8s.io/v1beta1 | metrics-server (kube-system/metrics-server) | True | shop/web',
+      'custom.metrics.k8s.io/v1beta2 | cmetrics (cmetrics/cmetrics) | True | shop/web shop/orders',
+      'custom.metrics.k8s.io/v1beta1 | cmetrics (cmetrics/cmetrics) | True | ',
+      'external.metrics.k8s.io/v1beta1 | KEDA (keda/keda-operator-metrics-apiserver) | True | shop/keda-hpa-worker',
+    ]);
+    expect(coexistence(report.checks)).toEqual([]);
+  });
+
+  it.each<[string, Routes, Partial<Check>[]]>([
+    [
+      'custom.metrics.k8s.io half-migrated: v1beta1 by prometheus-adapter, v1beta2 by cmetrics',
+      {
+        ...registered(
+          ['metrics.k8s.io', 'v1beta1', METRICS_SERVER, 100],
+          ['custom.metrics.k8s.io', 'v1beta1', ADAPTER, 100],
+          ['custom.metrics.k8s.io', 'v1beta2', { namespace: 'cmetrics', name: 'cmetrics' }, 200],
+        ),
+        ...resourceList('custom.metrics.k8s.io/v1beta1', ['pods/qps']),
+        [HPAS]: { items: [hpa('orders', [qps])] },
+      },
+      [
+        {
+          title: 'custom.metrics.k8s.io has one server for all its versions',
+          verdict: 'FAIL',
+          detail:
+            'half-migrated: v1beta1 by prometheus-adapter (monitoring/prometheus-adapter), v1beta2 by cmetrics (cmetrics/cmetrics); the HPA controller reads v1beta2 for shop/orders (Pods qps)',
+          fix: 'register v1beta1.custom.metrics.k8s.io with cmetrics too (Helm --set apiServices.custom.enabled=true,apiServices.custom.takeOver=true --take-ownership, or kustomize components/custom-metrics); or go back: point v1beta2.custom.metrics.k8s.io at prometheus-adapter (monitoring/prometheus-adapter) again (its spec.service and spec.caBundle)',
+        },
+      ],
+    ],
+    [
+      'metrics.k8s.io half-migrated the other way: the HPA reads v1beta1 from metrics-server, kubectl top v1 from cmetrics',
+      {
+        ...registered(
+          ['metrics.k8s.io', 'v1beta1', METRICS_SERVER, 100],
+          ['metrics.k8s.io', 'v1', { namespace: 'cmetrics', name: 'cmetrics' }, 200],
+          ['custom.metrics.k8s.io', 'v1beta2', { namespace: 'cmetrics', name: 'cmetrics' }, 200],
+        ),
+        ...resourceList('metrics.k8s.io/v1', ['nodes', 'pods']),
+        [HPAS]: { items: [hpa('web', [cpu])] },
+      },
+      [
+        {
+          title: 'metrics.k8s.io has one server for all its versions',
+          detail:
+            'half-migrated: v1beta1 by metrics-server (kube-system/metrics-server), v1 by cmetrics (cmetrics/cmetrics); the HPA controller reads v1beta1 for shop/web (Resource cpu)',
+          fix: 'point v1.metrics.k8s.io at metrics-server (kube-system/metrics-server) too (kubectl edit apiservice v1.metrics.k8s.io: spec.service and spec.caBundle as in v1beta1.metrics.k8s.io); or go back: point v1beta1.metrics.k8s.io at cmetrics (cmetrics/cmetrics) again (its spec.service and spec.caBundle)',
+        },
+      ],
+    ],
+    [
+      'an HPA reading external metrics, which no APIService registers',
+      {
+        ...registered(
+          ['metrics.k8s.io', 'v1beta1', METRICS_SERVER, 100],
+          ['custom.metrics.k8s.io', 'v1beta2', { namespace: 'cmetrics', name: 'cmetrics' }, 200],
+        ),
+        [HPAS]: { items: [hpa('worker', [cpu, external('queue_depth')], 'jobs')] },
+      },
+      [
+        {
+          title: 'an APIService registers external.metrics.k8s.io/v1beta1, which HPAs read',
+          verdict: 'FAIL',
+          detail: 'jobs/worker (External queue_depth)',
+          fix: 'register external.metrics.k8s.io/v1beta1 with cmetrics (Helm --set apiServices.external.enabled=true,apiServices.external.takeOver=true --take-ownership, or kustomize components/external-metrics) or install KEDA (for ScaledObjects), then check: kubectl get apiservices | grep external.metrics.k8s.io',
+        },
+      ],
+    ],
+    [
+      'an HPA reading cpu while only v1.metrics.k8s.io is registered: the controller asks for v1beta1',
+      {
+        ...registered(
+          ['metrics.k8s.io', 'v1', { namespace: 'cmetrics', name: 'cmetrics' }, 200],
+          ['custom.metrics.k8s.io', 'v1beta2', { namespace: 'cmetrics', name: 'cmetrics' }, 200],
+          ['external.metrics.k8s.io', 'v1beta1', { namespace: 'cmetrics', name: 'cmetrics' }, 100],
+        ),
+        ...resourceList('metrics.k8s.io/v1', ['nodes', 'pods']),
+        '/apis/metrics.k8s.io/v1/nodes': { items: [{}] },
+        [HPAS]: { items: [hpa('web', [cpu])] },
+      },
+      [
+        {
+          title: 'an APIService registers metrics.k8s.io/v1beta1, which HPAs read',
+          detail:
+            'shop/web (Resource cpu); v1.metrics.k8s.io is registered, but the HPA controller asks for v1beta1',
+        },
+      ],
+    ],
+    [
+      "KEDA's HPAs reading external metrics from cmetrics, which took the group",
+      {
+        [HPAS]: {
+          items: [
+            {
+              ...hpa('worker-scaler', [external('s0-rabbitmq-orders')]),
+              metadata: {
+                name: 'worker-scaler',
+                namespace: 'shop',
+                labels: { 'app.kubernetes.io/managed-by': 'keda-operator' },
+              },
+            },
+          ],
+        },
+      },
+      [
+        {
+          title: "KEDA's HPAs read external.metrics.k8s.io from KEDA",
+          verdict: 'FAIL',
+          detail:
+            "shop/worker-scaler read it from cmetrics (cmetrics/cmetrics), which does not serve KEDA's metrics",
+          fix: "give v1beta1.external.metrics.k8s.io back to KEDA, which serves its ScaledObjects' metrics: upgrade KEDA's release (it registers the APIService again), and where cmetrics took it, helm upgrade cmetrics --set apiServices.external.enabled=false",
+        },
+      ],
+    ],
+    [
+      'HPAs that cannot be listed: a skip, the table without them',
+      {
+        [HPAS]: status(
+          403,
+          'horizontalpodautoscalers.autoscaling is forbidden: User "jane" cannot list resource "horizontalpodautoscalers" in API group "autoscaling" at the cluster scope',
+        ),
+      },
+      [
+        {
+          title: 'the HPAs of every namespace can be listed',
+          verdict: 'SKIP',
+        },
+      ],
+    ],
+  ])('%s', async (_what, override, want) => {
+    const { session } = fakeSession({ ...HEALTHY, ...override }, 'shop');
+    const { checks } = await doctorReport(session, { controllerUser: CONTROLLER });
+    expect(coexistence(checks)).toEqual(want.map((w) => expect.objectContaining(w)));
+  });
+
+  it('knows KEDA by its metric names when its Service has another name', async () => {
+    const { session } = fakeSession(
+      {
+        ...HEALTHY,
+        ...registered([
+          'external.metrics.k8s.io',
+          'v1beta1',
+          { namespace: 'scalers', name: 'metrics-apiserver' },
+          100,
+        ]),
+        ...resourceList('external.metrics.k8s.io/v1beta1', ['s0-prometheus', 's1-cron']),
+      },
+      'shop',
+    );
+    const { neighbours } = await doctorReport(session, { controllerUser: CONTROLLER });
+    expect(neighbours.find((n) => n.groupVersion === 'external.metrics.k8s.io/v1beta1')?.servedBy).toBe(
+      'KEDA (scalers/metrics-apiserver)',
+    );
   });
 });

@@ -31,3 +31,23 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   name: {{ include "cmetrics.fullname" . }}
   namespace: {{ .Release.Namespace }}
 {{- end -}}
+
+{{/*
+"true" when the chart registers group KEY (resource, custom or external; called with list $ KEY):
+apiServices.KEY.enabled or, left empty, whether `config` has rules for the group. That is the choice
+prometheus-adapter's chart makes (prometheus-community/helm-charts,
+charts/prometheus-adapter/templates/*-apiservice.yaml: resource with rules.resource, custom with
+rules.default or rules.custom, external with rules.external).
+*/}}
+{{- define "cmetrics.registers" -}}
+{{- $root := index . 0 -}}
+{{- $key := index . 1 -}}
+{{- $enabled := (index $root.Values.apiServices $key).enabled -}}
+{{- if kindIs "invalid" $enabled -}}
+{{- $rules := dict "resource" $root.Values.config.resourceRules "custom" $root.Values.config.rules "external" $root.Values.config.externalRules -}}
+{{- $enabled = not (empty (index $rules $key)) -}}
+{{- else if not (kindIs "bool" $enabled) -}}
+{{- fail (printf "apiServices.%s.enabled is true, false or empty (from the config's rules), not %q" $key (toString $enabled)) -}}
+{{- end -}}
+{{- if $enabled }}true{{ end -}}
+{{- end -}}
