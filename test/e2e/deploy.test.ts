@@ -15,6 +15,7 @@ import {
   type K8sObject,
   KUSTOMIZE_BASE,
   KUSTOMIZE_COMPONENTS,
+  kustomizeComponent,
   PROXY_USER,
   renderHelm,
   renderKustomize,
@@ -40,10 +41,14 @@ const READS = [
 ];
 
 /**
- * The default overlay registers all three groups; the chart registers external.metrics.k8s.io only
- * for a config with externalRules, which the default config has none of (test/deploy/apiservices.test.ts).
+ * The default overlay and the chart register external.metrics.k8s.io only for a config with
+ * externalRules, which the default config has none of (test/deploy/apiservices.test.ts); the harness
+ * serves external metrics, so both register all three groups here.
  */
 const EVERY_GROUP = ['--set', 'apiServices.external.enabled=true'];
+const EXTERNAL = kustomizeComponent('external-metrics');
+const EVERY_GROUP_KUSTOMIZE = [EXTERNAL];
+const EVERY_GROUP_AND_COMPONENTS = [...KUSTOMIZE_COMPONENTS, EXTERNAL];
 
 /** Labels Helm adds that a kustomize install has no equivalent for. */
 const HELM_ONLY_LABELS = ['helm.sh/chart', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/version'];
@@ -91,7 +96,7 @@ afterAll(() => {
 
 describe('kustomize and Helm', () => {
   it('render the same objects by default, every group registered', () => {
-    const kustomize = normalized(renderKustomize(binDir()));
+    const kustomize = normalized(renderKustomize(binDir(), EVERY_GROUP_KUSTOMIZE));
     expect(Object.keys(kustomize).sort()).toEqual(
       [
         'APIService//v1.metrics.k8s.io',
@@ -116,7 +121,7 @@ describe('kustomize and Helm', () => {
   });
 
   it('render the same objects with cert-manager and the ServiceMonitor', () => {
-    const kustomize = normalized(renderKustomize(binDir(), KUSTOMIZE_COMPONENTS));
+    const kustomize = normalized(renderKustomize(binDir(), EVERY_GROUP_AND_COMPONENTS));
     const helm = normalized(
       renderHelm(binDir(), [
         ...EVERY_GROUP,
@@ -153,7 +158,7 @@ describe('kustomize and Helm', () => {
 
   it('register v1 and v1beta2 above the older versions of their groups', () => {
     const priorities = Object.fromEntries(
-      renderKustomize(binDir())
+      renderKustomize(binDir(), EVERY_GROUP_KUSTOMIZE)
         .filter((o) => o.kind === 'APIService')
         .map((o) => {
           const spec = o.spec as { groupPriorityMinimum: number; versionPriority: number; service: unknown };
@@ -185,7 +190,7 @@ describe('kube-apiserver', () => {
   });
 
   it.each([
-    ['the kustomize base and both components', () => renderKustomize(binDir(), KUSTOMIZE_COMPONENTS)],
+    ['the kustomize base and both components', () => renderKustomize(binDir(), EVERY_GROUP_AND_COMPONENTS)],
     [
       'the Helm chart with every option',
       () =>
@@ -212,7 +217,9 @@ describe('kube-apiserver', () => {
   });
 
   it('refuses what the CRD schemas do not know, so their dry run means something', () => {
-    const monitor = renderKustomize(binDir(), KUSTOMIZE_COMPONENTS).find((o) => o.kind === 'ServiceMonitor');
+    const monitor = renderKustomize(binDir(), EVERY_GROUP_AND_COMPONENTS).find(
+      (o) => o.kind === 'ServiceMonitor',
+    );
     const typo = structuredClone(monitor) as K8sObject & { spec: { endpoints: Record<string, unknown>[] } };
     (typo.spec.endpoints[0] as Record<string, unknown>).intervall = '30s';
     const r = kubectlResult(['apply', '--dry-run=server', '-f', '-'], list([typo]));
@@ -221,7 +228,9 @@ describe('kube-apiserver', () => {
   });
 
   it("admits the Deployment's pods under the restricted Pod Security Standard, and not without their settings", () => {
-    const deployment = renderKustomize(binDir()).find((o) => o.kind === 'Deployment') as K8sObject & {
+    const deployment = renderKustomize(binDir(), EVERY_GROUP_KUSTOMIZE).find(
+      (o) => o.kind === 'Deployment',
+    ) as K8sObject & {
       spec: { template: { metadata: object; spec: Record<string, unknown> } };
     };
     const pod = (spec: Record<string, unknown>) => ({
@@ -286,7 +295,7 @@ describe('the proxy the harness runs', () => {
   });
 
   it('serves all three APIs through the aggregator', async () => {
-    for (const { name } of renderKustomize(binDir())
+    for (const { name } of renderKustomize(binDir(), EVERY_GROUP_KUSTOMIZE)
       .filter((o) => o.kind === 'APIService')
       .map((o) => o.metadata)) {
       expect((await apiServiceAvailable(name)).reason).toBe('Passed');
@@ -329,7 +338,9 @@ describe("the Deployment's container, run out of cluster as the shipped ServiceA
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cmetrics-e2e-deploy-container-'));
-    const deployment = renderKustomize(binDir()).find((o) => o.kind === 'Deployment') as K8sObject & {
+    const deployment = renderKustomize(binDir(), EVERY_GROUP_KUSTOMIZE).find(
+      (o) => o.kind === 'Deployment',
+    ) as K8sObject & {
       spec: { template: { spec: { containers: { args: string[] }[] } } };
     };
     const pki = join(inject('workDir'), 'pki');
