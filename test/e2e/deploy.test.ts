@@ -48,7 +48,8 @@ const READS = [
 const EVERY_GROUP = ['--set', 'apiServices.external.enabled=true'];
 const EXTERNAL = kustomizeComponent('external-metrics');
 const EVERY_GROUP_KUSTOMIZE = [EXTERNAL];
-const EVERY_GROUP_AND_COMPONENTS = [...KUSTOMIZE_COMPONENTS, EXTERNAL];
+// Groups first: the cert-manager component injects the CA into the APIServices listed before it.
+const EVERY_GROUP_AND_COMPONENTS = [EXTERNAL, ...KUSTOMIZE_COMPONENTS];
 
 /** Labels Helm adds that a kustomize install has no equivalent for. */
 const HELM_ONLY_LABELS = ['helm.sh/chart', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/version'];
