@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { type ListedMetric, metricsTable } from '../../../plugin/printers/list.ts';
-import { formatDocument } from '../../../plugin/printers/output.ts';
 import { type ValueRow, valuesTable } from '../../../plugin/printers/values.ts';
 
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join('');
@@ -97,45 +95,5 @@ describe('valuesTable', () => {
     ],
   ])('%s', (_name, rows, header, expected) => {
     expect(valuesTable(rows, header)).toBe(expected);
-  });
-});
-
-describe('metricsTable', () => {
-  it('one row per metric and API, resources joined', () => {
-    const metrics: ListedMetric[] = [
-      { metric: 'http_requests', api: 'custom', resources: ['namespaces', 'pods', 'services'] },
-      { metric: 'queue_depth', api: 'external', resources: [] },
-    ];
-    expect(metricsTable(metrics)).toBe(
-      lines(
-        'METRIC          API        RESOURCES                  ',
-        'http_requests   custom     namespaces,pods,services   ',
-        'queue_depth     external   <none>                     ',
-      ),
-    );
-  });
-});
-
-describe('formatDocument', () => {
-  const doc = {
-    kind: 'MetricValueList',
-    items: [{ value: '1', describedObject: { name: 'a', kind: 'Pod' } }],
-  };
-
-  it('json is indented by four spaces, keys in the order served', () => {
-    expect(formatDocument(doc, 'json')).toBe(`${JSON.stringify(doc, null, 4)}\n`);
-  });
-
-  it("yaml is kubectl's: keys sorted, list items at their key's indentation", () => {
-    expect(formatDocument(doc, 'yaml')).toBe(
-      lines(
-        'items:',
-        '- describedObject:',
-        '    kind: Pod',
-        '    name: a',
-        '  value: "1"',
-        'kind: MetricValueList',
-      ),
-    );
   });
 });
