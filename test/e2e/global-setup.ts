@@ -1,6 +1,11 @@
 // One stack for the whole end-to-end suite: built binaries, control plane, Prometheus, sample app
-// pods and cmetrics-proxy registered as APIServices.
+// pods and cmetrics-proxy registered as APIServices; and the release `npm run package` makes, whose
+// executables the plugin tests run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { packagePlugin, type Release } from '../../scripts/package.ts';
 import { startHarnessControl } from '../harness/control.ts';
 import { runningProcesses } from '../harness/processes.ts';
 import { startStack } from '../harness/stack.ts';
@@ -23,11 +28,21 @@ declare module 'vitest' {
     startMs: number;
     /** test/harness/control.ts: restarts kube-apiserver on request. */
     harnessControl: string;
+    /** `npm run package` into a temporary dist: executables, archives. */
+    release: Release;
+    /** The krew manifest it generated for those archives. */
+    krewManifest: string;
   }
 }
 
 export default async function setup(project: TestProject) {
   const t0 = Date.now();
+  // Before the stack, so that the two cores are not shared with the cluster's start.
+  const dist = mkdtempSync(join(tmpdir(), 'cmetrics-package-'));
+  const krewManifest = join(dist, 'krew-manifest.yaml');
+  project.provide('release', await packagePlugin(dist, krewManifest));
+  project.provide('krewManifest', krewManifest);
+  console.log(`[e2e] npm run package in ${((Date.now() - t0) / 1000).toFixed(1)} s (${dist})`);
   const stack = await startStack();
   console.log(
     `[e2e] stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (work dir ${stack.cluster.workDir})`,
@@ -52,5 +67,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await control.close();
     await stack.stop();
+    rmSync(dist, { recursive: true, force: true });
   };
 }
