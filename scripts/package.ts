@@ -133,15 +133,14 @@ function lockedIntegrity(npmPackage: string): string {
 export const CACHE = join(homedir(), '.cache', 'cmetrics');
 
 /**
- * The Bun runtime of platform p, as `--compile-executable-path` takes it: the installed one when npm
- * installed it (this machine's), else fetched once with `npm pack` into ~/.cache/cmetrics/bun, checked
- * against package-lock.json's integrity. (Without the option, bun would download it itself.)
+ * The Bun runtime of platform p, as `--compile-executable-path` takes it: fetched once with `npm pack`
+ * into ~/.cache/cmetrics/bun and checked against package-lock.json's integrity. (Without the option, bun
+ * would download it from its own release server; npm installs only this machine's, and bun's
+ * postinstall moves that one.)
  */
 function bunRuntime(p: Platform): string {
   const { npmPackage } = bunTarget(p);
   const exe = p.os === 'windows' ? 'bun.exe' : 'bun';
-  const installed = join(root, 'node_modules', npmPackage, 'bin', exe);
-  if (existsSync(installed)) return installed;
   const dir = join(CACHE, 'bun', `${npmPackage.replace('/', '-')}-${bunVersion()}`);
   const cached = join(dir, 'package', 'bin', exe);
   if (existsSync(cached)) return cached;
@@ -176,7 +175,7 @@ export function rcodesign(): string {
  * (docs/performance.md: --help 41 against 111 ms, 6% larger). No .env or bunfig.toml autoloading: a
  * plugin must not read those from whatever directory it is run in.
  */
-function compile(bundle: string, p: Platform, out: string): void {
+export function compile(bundle: string, p: Platform, out: string, { sign = true } = {}): void {
   execFileSync(
     join(root, 'node_modules', '.bin', 'bun'),
     [
@@ -187,13 +186,15 @@ function compile(bundle: string, p: Platform, out: string): void {
     ],
     { cwd: dirname(bundle), stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  // Bun's darwin output carries a linker-style ad hoc signature; sign it again, after compiling, so the
-  // signature covers the embedded bundle (__BUN,__bun) under the plugin's identifier.
-  if (p.os === 'darwin') {
-    execFileSync(rcodesign(), ['sign', '--binary-identifier', PLUGIN, out], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-  }
+  if (sign && p.os === 'darwin') signAdHoc(out);
+}
+
+/**
+ * Bun's darwin output carries a linker-style ad hoc signature; sign it again, after compiling, so the
+ * signature covers the embedded bundle (__BUN,__bun) under the plugin's identifier.
+ */
+export function signAdHoc(file: string): void {
+  execFileSync(rcodesign(), ['sign', '--binary-identifier', PLUGIN, file], { stdio: 'pipe' });
 }
 
 /** Every file at one time, so that the archives depend on their contents only. */
