@@ -190,8 +190,11 @@ export function compile(bundle: string, p: Platform, out: string, { sign = true 
 }
 
 /**
- * Bun's darwin output carries a linker-style ad hoc signature; sign it again, after compiling, so the
- * signature covers the embedded bundle (__BUN,__bun) under the plugin's identifier.
+ * Signs a darwin executable ad hoc, after compiling, so that the signature covers the embedded bundle
+ * (__BUN,__bun) under the plugin's identifier. Bun 1.4.4 signs its darwin/arm64 output itself (ad hoc,
+ * linker-signed, as "a.out"), but its darwin/amd64 output keeps the bun runtime's own signature, whose
+ * page hashes no longer match (test/e2e/plugin-platforms.test.ts). rcodesign keeps the entitlements and
+ * hardened-runtime flag of the signature it replaces.
  */
 export function signAdHoc(file: string): void {
   execFileSync(rcodesign(), ['sign', '--binary-identifier', PLUGIN, file], { stdio: 'pipe' });
