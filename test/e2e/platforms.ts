@@ -2,7 +2,7 @@
 // qemu-user (with Debian's arm64 glibc, libc6-arm64-cross), windows/amd64 under Wine. darwin and
 // windows/arm64 cannot run here; their checks are in plugin-platforms.test.ts.
 import { execFileSync, type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CACHE, type Platform } from '../../scripts/package.ts';
@@ -43,6 +43,12 @@ function wineEnv(): NodeJS.ProcessEnv {
     winePrefix = prefix;
   }
   return { WINEPREFIX: winePrefix, WINEDEBUG: '-all', HOME: process.env.HOME };
+}
+
+/** Removes the Wine prefix, if one was made: each test file that runs windows/amd64 calls it after. */
+export function removeWinePrefix(): void {
+  if (winePrefix) rmSync(winePrefix, { recursive: true, force: true });
+  winePrefix = undefined;
 }
 
 /** `executable ARGS` as platform p's machine would run it: env is all the environment it gets (no PATH

@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { version } from '../../scripts/build.ts';
 import { completionHelperName, executableName, PLATFORMS, type Platform } from '../../scripts/package.ts';
-import { canRun, runOn } from './platforms.ts';
+import { canRun, removeWinePrefix, runOn } from './platforms.ts';
 import { type Installed, kubectlOnPath, sameAsKubectlTop, shipped } from './plugin.ts';
 
 const temporary: string[] = [];
 afterAll(() => {
+  removeWinePrefix();
   for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
 });
 

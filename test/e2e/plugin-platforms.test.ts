@@ -18,7 +18,7 @@ import {
   signAdHoc,
 } from '../../scripts/package.ts';
 import { deploymentReplicas, eventually, kubectl } from './helpers.ts';
-import { canRun, runOn } from './platforms.ts';
+import { canRun, removeWinePrefix, runOn } from './platforms.ts';
 import { shipped } from './plugin.ts';
 
 const AMD64: Platform = { os: 'linux', arch: 'amd64' };
@@ -74,6 +74,7 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(() => {
+  removeWinePrefix();
   kubectl(['delete', 'hpa', HPA, '-n', 'default', '--ignore-not-found']);
   rmSync(work, { recursive: true, force: true });
 });
