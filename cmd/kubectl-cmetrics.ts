@@ -8,7 +8,7 @@ process.once('SIGINT', () => {
   interrupted.abort();
   process.once('SIGINT', () => process.exit(130));
 });
-// No top-level await, so that the entry also bundles as CommonJS (a single executable needs that).
+// No top-level await, so that the entry can also bundle as CommonJS.
 void main(
   process.argv.slice(2),
   {

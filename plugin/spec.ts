@@ -395,6 +395,24 @@ export const PLUGIN: CommandSpec = {
     },
     doctor,
     {
+      name: 'version',
+      describe: "Print the plugin's version, commit, platform and runtime",
+      options: {
+        output: { alias: 'o', choices: ['json', 'yaml'], describe: 'Print the version as json or yaml' },
+      },
+      examples: [
+        ['$0 version', 'One line: version, commit, platform, runtime'],
+        ['$0 version -o json', 'The same as kubectl version --client -o json lays it out'],
+      ],
+      run: lazy(
+        () => import('./commands/version.ts'),
+        async (m, args, ctx) => {
+          ctx.io.out(m.renderVersion(m.clientVersion(), args.output as never));
+          return 0;
+        },
+      ),
+    },
+    {
       name: 'completion',
       describe:
         "Print a shell completion script: bash, zsh or fish for kubectl-cmetrics, or kubectl for kubectl's plugin completion",

@@ -1,6 +1,8 @@
 // npm run build: one self-contained ES module per program (node 24, no node_modules needed), plus the
-// kubectl completion helper. `build(dir)` is also what the end-to-end tests run the plugin from.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+// kubectl completion helper. The plugin's bin, kubectl-cmetrics.js, checks node's version and then
+// loads kubectl-cmetrics.bundle.js, which `npm run package` also compiles into the executables.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
@@ -10,20 +12,64 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const PROGRAMS = ['kubectl-cmetrics', 'cmetrics-proxy'] as const;
 export const COMPLETION_HELPER = 'kubectl_complete-cmetrics';
+/** The plugin, bundled: what the node version check loads, and what the executables embed. */
+export const PLUGIN_BUNDLE = 'kubectl-cmetrics.bundle.js';
+
+interface PackageJson {
+  version: string;
+  engines: { node: string };
+}
+
+function packageJson(): PackageJson {
+  return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageJson;
+}
+
+export function version(): string {
+  return packageJson().version;
+}
+
+/** The major version of `engines.node` (">=24"). */
+export function requiredNode(): number {
+  const major = /^>=\s*(\d+)/.exec(packageJson().engines.node)?.[1];
+  if (!major)
+    throw new Error(`package.json engines.node: expected ">=MAJOR", got ${packageJson().engines.node}`);
+  return Number(major);
+}
+
+/** The commit built from, for `kubectl cmetrics version`; "unknown" outside a git checkout. */
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
 
 export async function build(outDir = join(root, 'dist')): Promise<void> {
   mkdirSync(outDir, { recursive: true });
+  const common = { bundle: true, platform: 'node', minify: true, logLevel: 'warning' } as const;
   await esbuild({
-    entryPoints: PROGRAMS.map((name) => ({ in: join(root, 'cmd', `${name}.ts`), out: name })),
+    ...common,
+    entryPoints: PROGRAMS.map((name) => ({
+      in: join(root, 'cmd', `${name}.ts`),
+      out: name === 'kubectl-cmetrics' ? PLUGIN_BUNDLE.replace(/\.js$/, '') : name,
+    })),
     outdir: outDir,
-    bundle: true,
-    platform: 'node',
     format: 'esm',
     target: 'node24',
-    minify: true,
+    define: { CMETRICS_BUILD: JSON.stringify({ version: version(), commit: commit() }) },
     // Bundled CommonJS dependencies still call require() for node's modules.
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-    logLevel: 'warning',
+  });
+  await esbuild({
+    ...common,
+    bundle: false,
+    entryPoints: [join(root, 'cmd', 'kubectl-cmetrics-node.ts')],
+    outfile: join(outDir, 'kubectl-cmetrics.js'),
+    format: 'esm',
+    // Syntax of Node 14 (ES modules with import()): the check must run on the Nodes it turns away.
+    target: 'node14',
+    define: { REQUIRED_NODE: String(requiredNode()) },
   });
   for (const name of PROGRAMS) chmodSync(join(outDir, `${name}.js`), 0o755);
   writeFileSync(join(outDir, COMPLETION_HELPER), completionScript('kubectl'), { mode: 0o755 });

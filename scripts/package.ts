@@ -1,50 +1,73 @@
-// npm run package: kubectl-cmetrics as it ships. A single executable for linux-x64 (the pinned node 24
-// with the plugin as a CommonJS bundle injected), release archives with the completion helper and
-// LICENSE, and krew-manifest.yaml with each archive's sha256. Linux only (GNU tar).
+// npm run package: kubectl-cmetrics as it ships. One self-contained executable per platform, compiled by
+// Bun from the esbuild bundle (`bun build --compile --bytecode`, with the runtime of each target taken
+// from its npm package @oven/bun-OS-ARCH), darwin's signed ad hoc; one archive per platform with the
+// completion helper and LICENSE (tar.gz, zip on windows), and krew-manifest.yaml with each sha256.
+// Linux only (GNU tar, zip).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   createReadStream,
   createWriteStream,
+  existsSync,
   mkdirSync,
   readFileSync,
-  realpathSync,
   rmSync,
+  statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
-import { build as esbuild } from 'esbuild';
-import { inject } from 'postject';
 import { stringify } from 'yaml';
-import { build, COMPLETION_HELPER } from './build.ts';
+import { build, COMPLETION_HELPER, PLUGIN_BUNDLE, version } from './build.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PLUGIN = 'kubectl-cmetrics';
 export const RELEASES = 'https://github.com/cmetrics/cmetrics/releases/download';
-/** The sentinel in node's binary that postject flips to say a blob is injected. */
-const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
-export interface PlatformArchive {
-  os: string;
-  arch: string;
+export interface Platform {
+  /** krew's (Go's) names. */
+  os: 'linux' | 'darwin' | 'windows';
+  arch: 'amd64' | 'arm64';
+}
+
+/** The six platforms, in krew's names; Bun calls amd64 x64, and its npm packages call arm64 aarch64. */
+export const PLATFORMS: readonly Platform[] = [
+  { os: 'linux', arch: 'amd64' },
+  { os: 'linux', arch: 'arm64' },
+  { os: 'darwin', arch: 'amd64' },
+  { os: 'darwin', arch: 'arm64' },
+  { os: 'windows', arch: 'amd64' },
+  { os: 'windows', arch: 'arm64' },
+];
+
+/** The executable's name in the archive: krew wants a .exe on windows (krew #131). */
+export const executableName = (p: Platform) => (p.os === 'windows' ? `${PLUGIN}.exe` : PLUGIN);
+
+/** Windows has no `#!`: kubectl finds kubectl_complete-cmetrics.cmd on PATH through PATHEXT. */
+export const completionHelperName = (p: Platform) =>
+  p.os === 'windows' ? `${COMPLETION_HELPER}.cmd` : COMPLETION_HELPER;
+
+/** The windows completion helper: the same call as the sh one (plugin/completion-scripts.ts). */
+export const WINDOWS_COMPLETION_HELPER = [
+  '@echo off',
+  'rem Completion for `kubectl cmetrics ...`: kubectl (1.26 and later) runs this file when it is on PATH',
+  'rem as kubectl_complete-cmetrics, with the words typed after "cmetrics".',
+  'kubectl-cmetrics.exe __complete %*',
+  '',
+].join('\r\n');
+
+export const archiveName = (p: Platform, pluginVersion: string) =>
+  `${PLUGIN}_v${pluginVersion}_${p.os}_${p.arch}.${p.os === 'windows' ? 'zip' : 'tar.gz'}`;
+
+export interface PlatformArchive extends Platform {
   /** The archive's file name in the release. */
   archive: string;
   sha256: string;
-}
-
-/** The platforms the JS bundle serves (node ≥ 24 on PATH); linux/amd64 gets the single executable. */
-export const BUNDLE_PLATFORMS = [
-  { os: 'darwin', arch: 'amd64' },
-  { os: 'darwin', arch: 'arm64' },
-  { os: 'linux', arch: 'arm64' },
-] as const;
-
-export function version(): string {
-  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** The krew plugin manifest (krew's index would hold it as plugins/cmetrics.yaml). */
@@ -62,131 +85,206 @@ export function krewManifest(pluginVersion: string, platforms: readonly Platform
         'Reads metrics.k8s.io, custom.metrics.k8s.io and external.metrics.k8s.io the way kubectl and',
         'the HPA read them. `top pods|nodes` prints what `kubectl top` prints, byte for byte, and adds',
         'custom metric columns, usage against requests and limits, -o json|yaml and --watch;',
-        '`get custom|external|resource` shows raw metric values; `list` shows what is served.',
+        '`get custom|external|resource` shows raw metric values; `list` shows what is served;',
+        '`explain hpa` recomputes an HPA decision step by step.',
       ].join('\n'),
       caveats: [
-        'linux/amd64 gets a single executable. On other platforms the plugin is a JavaScript',
-        'file that needs node 24 or later on PATH.',
-        '',
         'Completion of `kubectl cmetrics ...` (kubectl >= 1.26): put kubectl_complete-cmetrics',
-        'on PATH, e.g. kubectl cmetrics completion kubectl > ~/bin/kubectl_complete-cmetrics',
+        "(kubectl_complete-cmetrics.cmd on Windows) from the plugin's directory on PATH, or write it:",
+        'kubectl cmetrics completion kubectl > ~/bin/kubectl_complete-cmetrics',
         '&& chmod +x ~/bin/kubectl_complete-cmetrics',
       ].join('\n'),
       platforms: platforms.map((p) => ({
         selector: { matchLabels: { os: p.os, arch: p.arch } },
         uri: `${RELEASES}/${tag}/${p.archive}`,
         sha256: p.sha256,
-        bin: PLUGIN,
-        files: [PLUGIN, COMPLETION_HELPER, 'LICENSE'].map((from) => ({ from, to: '.' })),
+        bin: executableName(p),
+        files: [executableName(p), completionHelperName(p), 'LICENSE'].map((from) => ({ from, to: '.' })),
       })),
     },
   };
   return `# Generated by \`npm run package\` (scripts/package.ts); do not edit.\n${stringify(manifest, { lineWidth: 0 })}`;
 }
 
-/** The pinned node 24 (node_modules/.bin/node may be a symlink), whatever node runs this script. */
-function pinnedNode(): string {
-  return realpathSync(join(root, 'node_modules', '.bin', 'node'));
+/** Bun's names: the --target of `bun build --compile`, and the npm package holding that runtime. */
+function bunTarget(p: Platform): { target: string; npmPackage: string } {
+  const os = p.os;
+  return {
+    target: `bun-${os}-${p.arch === 'amd64' ? 'x64' : 'arm64'}`,
+    npmPackage: `@oven/bun-${os}-${p.arch === 'amd64' ? 'x64' : 'aarch64'}`,
+  };
 }
 
-/** linux-x64 single executable: the pinned node with the plugin's CommonJS bundle injected. */
-async function singleExecutable(workDir: string): Promise<string> {
-  const bundle = join(workDir, `${PLUGIN}.cjs`);
-  await esbuild({
-    entryPoints: [join(root, 'cmd', `${PLUGIN}.ts`)],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node24',
-    minify: true,
-    // yargs 18 is ESM and reads import.meta.url at load time; in a single executable __filename is the binary.
-    define: { 'import.meta.url': '__importMetaUrl' },
-    banner: { js: 'var __importMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
-    logOverride: { 'empty-import-meta': 'silent' },
-    logLevel: 'warning',
-  });
-  const blob = join(workDir, 'sea-prep.blob');
-  const config = join(workDir, 'sea-config.json');
-  // Relative paths: the blob records main's path, and should not depend on where dist is.
-  writeFileSync(
-    config,
-    JSON.stringify({
-      main: basename(bundle),
-      output: basename(blob),
-      disableExperimentalSEAWarning: true,
-      useCodeCache: false,
+const bunVersion = () =>
+  (JSON.parse(readFileSync(join(root, 'node_modules', 'bun', 'package.json'), 'utf8')) as { version: string })
+    .version;
+
+/** The integrity package-lock.json pins for an npm package (bun's optionalDependencies are all there). */
+function lockedIntegrity(npmPackage: string): string {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { integrity?: string; version?: string }>;
+  };
+  const entry = lock.packages[`node_modules/${npmPackage}`];
+  if (!entry?.integrity || entry.version !== bunVersion())
+    throw new Error(`package-lock.json pins no ${npmPackage}@${bunVersion()}`);
+  return entry.integrity;
+}
+
+export const CACHE = join(homedir(), '.cache', 'cmetrics');
+
+/**
+ * The Bun runtime of platform p, as `--compile-executable-path` takes it: fetched once with `npm pack`
+ * into ~/.cache/cmetrics/bun and checked against package-lock.json's integrity. (Without the option, bun
+ * would download it from its own release server; npm installs only this machine's, and bun's
+ * postinstall moves that one.)
+ */
+function bunRuntime(p: Platform): string {
+  const { npmPackage } = bunTarget(p);
+  const exe = p.os === 'windows' ? 'bun.exe' : 'bun';
+  const dir = join(CACHE, 'bun', `${npmPackage.replace('/', '-')}-${bunVersion()}`);
+  const cached = join(dir, 'package', 'bin', exe);
+  if (existsSync(cached)) return cached;
+  mkdirSync(dir, { recursive: true });
+  const [packed] = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', dir, `${npmPackage}@${bunVersion()}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
     }),
-  );
-  // The blob must come from the node it is injected into.
-  const node = pinnedNode();
-  execFileSync(node, ['--experimental-sea-config', config], {
-    cwd: workDir,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const binary = join(workDir, PLUGIN);
-  copyFileSync(node, binary);
-  await inject(binary, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
-  return binary;
+  ) as { filename: string; integrity: string }[];
+  if (!packed) throw new Error(`npm pack ${npmPackage}: no tarball`);
+  const tarball = join(dir, packed.filename);
+  const hash = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
+  if (hash !== lockedIntegrity(npmPackage)) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${npmPackage}: ${hash} is not package-lock.json's ${lockedIntegrity(npmPackage)}`);
+  }
+  execFileSync('tar', ['-xzf', tarball, '-C', dir]);
+  rmSync(tarball);
+  return cached;
 }
 
-/** A reproducible .tar.gz of `files` (name → source path), and its sha256. */
+/** rcodesign (Rust crate apple-codesign), installed by scripts/setup.sh. */
+export function rcodesign(): string {
+  const cached = join(CACHE, 'bin', 'rcodesign');
+  if (existsSync(cached)) return cached;
+  throw new Error(`${cached} not found: run bash scripts/setup.sh (cargo install apple-codesign)`);
+}
+
+/**
+ * Compiles the bundle for p. --bytecode: JavaScriptCore bytecode instead of source to parse at start
+ * (docs/performance.md: --help 41 against 111 ms, 6% larger). No .env or bunfig.toml autoloading: a
+ * plugin must not read those from whatever directory it is run in.
+ */
+export function compile(bundle: string, p: Platform, out: string, { sign = true } = {}): void {
+  execFileSync(
+    join(root, 'node_modules', '.bin', 'bun'),
+    [
+      ...['build', '--compile', '--bytecode', '--format=esm', `--target=${bunTarget(p).target}`],
+      `--compile-executable-path=${bunRuntime(p)}`,
+      ...['--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig'],
+      ...[bundle, '--outfile', out],
+    ],
+    { cwd: dirname(bundle), stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  if (sign && p.os === 'darwin') signAdHoc(out);
+}
+
+/**
+ * Signs a darwin executable ad hoc, after compiling, so that the signature covers the embedded bundle
+ * (__BUN,__bun) under the plugin's identifier. Bun 1.4.4 signs its darwin/arm64 output itself (ad hoc,
+ * linker-signed, as "a.out"), but its darwin/amd64 output keeps the bun runtime's own signature, whose
+ * page hashes no longer match (test/e2e/plugin-platforms.test.ts). rcodesign keeps the entitlements and
+ * hardened-runtime flag of the signature it replaces.
+ */
+export function signAdHoc(file: string): void {
+  execFileSync(rcodesign(), ['sign', '--binary-identifier', PLUGIN, file], { stdio: 'pipe' });
+}
+
+/** Every file at one time, so that the archives depend on their contents only. */
+const EPOCH = new Date('1980-01-01T00:00:00Z');
+
+/** A reproducible .tar.gz, or .zip, of `files` (name → source path); its sha256. */
 async function archive(file: string, files: Record<string, string>, stageDir: string): Promise<string> {
   rmSync(stageDir, { recursive: true, force: true });
   mkdirSync(stageDir, { recursive: true });
-  for (const [name, from] of Object.entries(files)) copyFileSync(from, join(stageDir, name));
-  const tar = `${file}.tar`;
-  execFileSync('tar', [
-    ...['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '--mode=go-w'],
-    ...['-C', stageDir, '-cf', tar, ...Object.keys(files)],
-  ]);
-  await pipeline(createReadStream(tar), createGzip(), createWriteStream(file));
-  rmSync(tar);
+  for (const [name, from] of Object.entries(files)) {
+    copyFileSync(from, join(stageDir, name));
+    utimesSync(join(stageDir, name), EPOCH, EPOCH);
+  }
+  const names = Object.keys(files).sort();
+  if (file.endsWith('.zip')) {
+    rmSync(file, { force: true });
+    // -X: no extra attributes (uid, atime); DOS times are local: TZ=UTC.
+    execFileSync('zip', ['-X', '-D', '-q', file, ...names], {
+      cwd: stageDir,
+      env: { ...process.env, TZ: 'UTC' },
+    });
+  } else {
+    const tar = `${file}.tar`;
+    execFileSync('tar', [
+      ...['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '--mode=go-w'],
+      ...['-C', stageDir, '-cf', tar, ...names],
+    ]);
+    await pipeline(createReadStream(tar), createGzip(), createWriteStream(file));
+    rmSync(tar);
+  }
   rmSync(stageDir, { recursive: true });
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
   return hash.digest('hex');
 }
 
-export interface Release {
-  /** The linux/amd64 archive (single executable) and the JS bundle's archive, by platform. */
-  platforms: PlatformArchive[];
-  releaseDir: string;
-  binary: string;
+export interface Built extends PlatformArchive {
+  /** The compiled executable, as it is in the archive. */
+  executable: string;
 }
 
-/** Builds into outDir (bundles, sea/, release/) and writes the krew manifest to manifestFile. */
+export interface Release {
+  platforms: Built[];
+  releaseDir: string;
+  /** The bundle the executables embed. */
+  bundle: string;
+}
+
+/** Builds into outDir (bundles, bin/OS_ARCH/, release/) and writes the krew manifest to manifestFile. */
 export async function packagePlugin(
   outDir = join(root, 'dist'),
   manifestFile = join(root, 'krew-manifest.yaml'),
 ): Promise<Release> {
   await build(outDir);
-  const seaDir = join(outDir, 'sea');
+  const bundle = join(outDir, PLUGIN_BUNDLE);
   const releaseDir = join(outDir, 'release');
-  mkdirSync(seaDir, { recursive: true });
   mkdirSync(releaseDir, { recursive: true });
-  const binary = await singleExecutable(seaDir);
-  const common = { [COMPLETION_HELPER]: join(outDir, COMPLETION_HELPER), LICENSE: join(root, 'LICENSE') };
-  const tag = `v${version()}`;
-  const linux = `${PLUGIN}_${tag}_linux_amd64.tar.gz`;
-  const any = `${PLUGIN}_${tag}_any.tar.gz`;
-  const [linuxSha, anySha] = [
-    await archive(join(releaseDir, linux), { [PLUGIN]: binary, ...common }, join(seaDir, 'stage')),
-    await archive(
-      join(releaseDir, any),
-      { [PLUGIN]: join(outDir, `${PLUGIN}.js`), ...common },
-      join(seaDir, 'stage'),
-    ),
-  ];
-  const platforms: PlatformArchive[] = [
-    { os: 'linux', arch: 'amd64', archive: linux, sha256: linuxSha },
-    ...BUNDLE_PLATFORMS.map((p) => ({ ...p, archive: any, sha256: anySha })),
-  ];
+  const windowsHelper = join(outDir, `${COMPLETION_HELPER}.cmd`);
+  writeFileSync(windowsHelper, WINDOWS_COMPLETION_HELPER);
+  const platforms: Built[] = [];
+  for (const p of PLATFORMS) {
+    const binDir = join(outDir, 'bin', `${p.os}_${p.arch}`);
+    mkdirSync(binDir, { recursive: true });
+    const executable = join(binDir, executableName(p));
+    compile(bundle, p, executable);
+    const name = archiveName(p, version());
+    const sha256 = await archive(
+      join(releaseDir, name),
+      {
+        [executableName(p)]: executable,
+        [completionHelperName(p)]: p.os === 'windows' ? windowsHelper : join(outDir, COMPLETION_HELPER),
+        LICENSE: join(root, 'LICENSE'),
+      },
+      join(binDir, 'stage'),
+    );
+    platforms.push({ ...p, archive: name, sha256, executable });
+  }
   writeFileSync(manifestFile, krewManifest(version(), platforms));
-  return { platforms, releaseDir, binary };
+  return { platforms, releaseDir, bundle };
 }
 
 if (import.meta.main) {
   const { platforms, releaseDir } = await packagePlugin();
-  for (const p of platforms) console.log(`${p.os}/${p.arch}\t${join(releaseDir, p.archive)}\t${p.sha256}`);
+  for (const p of platforms) {
+    const mib = (f: string) => `${(statSync(f).size / 2 ** 20).toFixed(1)} MiB`;
+    console.log(
+      `${p.os}/${p.arch}\t${join(releaseDir, p.archive)}\t${mib(join(releaseDir, p.archive))}\texecutable ${mib(p.executable)}\t${p.sha256}`,
+    );
+  }
 }

@@ -1,98 +1,105 @@
-// The release as krew installs it: `npm run package` into a temporary dist, then the real krew (built
-// from Go modules by build-binaries.sh) installs krew-manifest.yaml with the local archive into a
-// temporary KREW_ROOT, and kubectl runs the installed plugin against the harness. No node on PATH:
-// the linux/amd64 archive holds the single executable.
-import { spawnSync } from 'node:child_process';
+// The release as krew installs it: the real krew (built from Go modules by build-binaries.sh) installs
+// each of the six archives `npm run package` made (in global setup) from the generated manifest, into a
+// temporary KREW_ROOT each, as that platform (KREW_OS, KREW_ARCH); the installed plugin then runs
+// where this machine can run it: linux/amd64 through kubectl against the harness, linux/arm64 under
+// qemu-user, windows/amd64 under Wine. No node on any PATH.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { packagePlugin, type Release, version } from '../../scripts/package.ts';
-import { type Installed, kubectlOnPath, sameAsKubectlTop } from './plugin.ts';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { version } from '../../scripts/build.ts';
+import { completionHelperName, executableName, PLATFORMS, type Platform } from '../../scripts/package.ts';
+import { canRun, removeWinePrefix, runOn } from './platforms.ts';
+import { type Installed, kubectlOnPath, sameAsKubectlTop, shipped } from './plugin.ts';
 
-/** Temporary directories, removed after the tests: dist alone is ~300 MB. */
 const temporary: string[] = [];
-let release: Release;
-let manifest: string;
-let krewRoot: string;
-/** PATH: krew's bin dir, kubectl-krew, the harness's binaries; no node. */
-let krew: Installed;
-
-/** `kubectl krew ARGS`. Proxies on a closed loopback port: any HTTP(S) request krew tried would fail there. */
-function kubectlKrew(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return kubectlOnPath(krew, ['krew', ...args], {
-    KREW_NO_UPGRADE_CHECK: '1',
-    HTTP_PROXY: 'http://127.0.0.1:9',
-    HTTPS_PROXY: 'http://127.0.0.1:9',
-    ...env,
-  });
-}
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temporary.push(dir);
-  return dir;
-}
-
 afterAll(() => {
+  removeWinePrefix();
   for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
 });
 
-beforeAll(async () => {
-  const dist = tempDir('cmetrics-package-');
-  manifest = join(dist, 'krew-manifest.yaml');
-  const t0 = Date.now();
-  release = await packagePlugin(dist, manifest);
-  console.log(`[plugin-krew] npm run package in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  krewRoot = tempDir('cmetrics-krew-root-');
-  const tools = join(krewRoot, 'tools');
+/** A fresh KREW_ROOT with kubectl-krew on PATH: kubectl finds plugins in its bin dir. */
+function krewRoot(): Installed {
+  const root = mkdtempSync(join(tmpdir(), 'cmetrics-krew-root-'));
+  temporary.push(root);
+  const tools = join(root, 'tools');
   mkdirSync(tools);
   symlinkSync(join(inject('binDir'), 'krew'), join(tools, 'kubectl-krew'));
-  krew = {
-    dir: join(krewRoot, 'bin'),
+  return {
+    dir: join(root, 'bin'),
     env: {
-      PATH: [join(krewRoot, 'bin'), tools, inject('binDir')].join(':'),
-      KREW_ROOT: krewRoot,
+      PATH: [join(root, 'bin'), tools, inject('binDir')].join(':'),
+      KREW_ROOT: root,
       KUBECONFIG: inject('kubeconfig'),
-      HOME: krewRoot,
+      HOME: root,
     },
   };
-}, 240_000);
-
-/** The archive the manifest names for that platform. */
-function archiveFor(os: string, arch: string): string {
-  const p = release.platforms.find((x) => x.os === os && x.arch === arch);
-  expect(p).toBeDefined();
-  return join(release.releaseDir, (p as { archive: string }).archive);
 }
 
-describe('the single executable', () => {
-  it('runs with an empty environment', () => {
-    const r = spawnSync('env', ['-i', release.binary, '--help'], { encoding: 'utf8' });
+/** `kubectl krew install` of p's archive as p. Proxies on a closed loopback port: any download would fail. */
+function krewInstall(krew: Installed, p: Platform) {
+  const built = shipped(p);
+  return kubectlOnPath(
+    krew,
+    [
+      'krew',
+      'install',
+      `--manifest=${inject('krewManifest')}`,
+      `--archive=${join(inject('release').releaseDir, built.archive)}`,
+    ],
+    {
+      KREW_NO_UPGRADE_CHECK: '1',
+      KREW_OS: p.os,
+      KREW_ARCH: p.arch,
+      HTTP_PROXY: 'http://127.0.0.1:9',
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+    },
+  );
+}
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+describe.each(PLATFORMS.map((p) => [`${p.os}/${p.arch}`, p] as const))('krew installs %s', (_, p) => {
+  const krew = krewRoot();
+  const root = `${krew.env.KREW_ROOT}`;
+  const store = join(root, 'store', 'cmetrics', `v${version()}`);
+  const bin = join(root, 'bin', executableName(p));
+
+  it('from the manifest and its archive, whose sha256 krew checks', () => {
+    const r = krewInstall(krew, p);
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(r.stderr).toContain('Installed plugin: cmetrics');
+    expect(existsSync(join(root, 'receipts', 'cmetrics.yaml'))).toBe(true);
+  });
+
+  it('with the executable npm run package built, the completion helper and LICENSE', () => {
+    expect(readlinkSync(bin)).toBe(join(store, executableName(p)));
+    expect(sha256(bin)).toBe(sha256(shipped(p).executable));
+    expect(existsSync(join(store, completionHelperName(p)))).toBe(true);
+    expect(readFileSync(join(store, 'LICENSE'), 'utf8')).toContain('Apache License');
+  });
+
+  it.runIf(canRun(p))('that runs here: version names the platform and the bun runtime', () => {
+    const r = runOn(p, bin, ['version']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^kubectl cmetrics <command>\n/);
-    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(
+      new RegExp(`^cmetrics v${version()} \\(commit \\w+, ${p.os}/${p.arch}, bun \\d`),
+    );
   });
 });
 
-describe('krew installs the linux/amd64 archive', () => {
-  beforeAll(() => {
-    const r = kubectlKrew(['install', `--manifest=${manifest}`, `--archive=${archiveFor('linux', 'amd64')}`]);
+describe('the krew-installed linux/amd64 plugin, run by kubectl', () => {
+  const krew = krewRoot();
+  it('installs', () => {
+    const r = krewInstall(krew, { os: 'linux', arch: 'amd64' });
     expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
-    expect(r.stderr).toContain('Installed plugin: cmetrics');
   });
 
-  it('links kubectl-cmetrics into its bin dir and keeps a receipt', () => {
-    const store = join(krewRoot, 'store', 'cmetrics', `v${version()}`);
-    expect(readlinkSync(join(krewRoot, 'bin', 'kubectl-cmetrics'))).toBe(join(store, 'kubectl-cmetrics'));
-    expect(existsSync(join(store, 'kubectl_complete-cmetrics'))).toBe(true);
-    expect(existsSync(join(krewRoot, 'receipts', 'cmetrics.yaml'))).toBe(true);
-  });
-
-  it('kubectl plugin list shows it', () => {
+  it('is listed by kubectl plugin list', () => {
     const r = kubectlOnPath(krew, ['plugin', 'list']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.split('\n')).toContain(join(krewRoot, 'bin', 'kubectl-cmetrics'));
+    expect(r.stdout.split('\n')).toContain(join(krew.dir, 'kubectl-cmetrics'));
     expect(r.stderr).toBe('');
   });
 
@@ -103,28 +110,4 @@ describe('krew installs the linux/amd64 archive', () => {
       expect(await sameAsKubectlTop(krew, args)).not.toBe('');
     },
   );
-});
-
-// Other platforms get the JS bundle; KREW_OS/KREW_ARCH make krew pick darwin/arm64's entry here.
-describe('krew installs the portable archive for darwin/arm64', () => {
-  it('whose kubectl-cmetrics runs with node on PATH', () => {
-    const root = tempDir('cmetrics-krew-darwin-');
-    const r = kubectlKrew(
-      ['install', `--manifest=${manifest}`, `--archive=${archiveFor('darwin', 'arm64')}`],
-      {
-        KREW_ROOT: root,
-        KREW_OS: 'darwin',
-        KREW_ARCH: 'arm64',
-      },
-    );
-    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
-    const bin = join(root, 'bin', 'kubectl-cmetrics');
-    expect(readFileSync(bin, 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
-    const help = spawnSync(bin, ['--help'], {
-      encoding: 'utf8',
-      env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin` },
-    });
-    expect(help.status, help.stderr).toBe(0);
-    expect(help.stdout).toMatch(/^kubectl cmetrics <command>\n/);
-  });
 });

@@ -39,7 +39,15 @@ describe('kubectl runs kubectl-cmetrics from PATH', () => {
   });
 
   it('kubectl completes commands and flag values through kubectl_complete-cmetrics', () => {
-    expect(completions(plugin, [''])).toEqual(['top', 'get', 'list', 'explain', 'doctor', 'completion']);
+    expect(completions(plugin, [''])).toEqual([
+      'top',
+      'get',
+      'list',
+      'explain',
+      'doctor',
+      'version',
+      'completion',
+    ]);
     expect(completions(plugin, ['top', 'no'])).toEqual(['nodes']);
     expect(completions(plugin, ['top', 'pods', '--sort-by', ''])).toEqual(['cpu', 'memory']);
   });

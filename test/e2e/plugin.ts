@@ -1,11 +1,13 @@
-// The plugin as users run it: the bundle `npm run build` makes, found by the real kubectl on PATH as
-// kubectl-cmetrics (with kubectl_complete-cmetrics beside it), against the harness's cluster.
+// The plugin as users run it: the linux/amd64 executable `npm run package` ships (built in global
+// setup), found by the real kubectl on PATH as kubectl-cmetrics (with kubectl_complete-cmetrics beside
+// it), against the harness's cluster. No node on that PATH.
 import { execFile, type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect, inject } from 'vitest';
-import { build, COMPLETION_HELPER } from '../../scripts/build.ts';
+import { COMPLETION_HELPER } from '../../scripts/build.ts';
+import type { Built, Platform } from '../../scripts/package.ts';
 import { eventually } from './helpers.ts';
 
 export interface Installed {
@@ -15,19 +17,22 @@ export interface Installed {
   env: NodeJS.ProcessEnv;
 }
 
-export async function installPlugin(): Promise<Installed> {
-  const dist = mkdtempSync(join(tmpdir(), 'cmetrics-plugin-dist-'));
-  await build(dist);
+/** What `npm run package` built for one platform. */
+export function shipped(p: Platform): Built {
+  const built = inject('release').platforms.find((x) => x.os === p.os && x.arch === p.arch);
+  if (!built) throw new Error(`npm run package built nothing for ${p.os}/${p.arch}`);
+  return built;
+}
+
+export function installPlugin(): Installed {
   const dir = mkdtempSync(join(tmpdir(), 'cmetrics-plugin-path-'));
-  // The bundle's shebang asks PATH for node; this PATH has none, so the launcher names this node (24).
-  writeFileSync(
-    join(dir, 'kubectl-cmetrics'),
-    `#!/bin/sh\nexec "${process.execPath}" "${join(dist, 'kubectl-cmetrics.js')}" "$@"\n`,
-    { mode: 0o755 },
-  );
-  copyFileSync(join(dist, COMPLETION_HELPER), join(dir, COMPLETION_HELPER));
+  const { executable } = shipped({ os: 'linux', arch: 'amd64' });
+  symlinkSync(executable, join(dir, 'kubectl-cmetrics'));
+  copyFileSync(join(dirname(inject('release').bundle), COMPLETION_HELPER), join(dir, COMPLETION_HELPER));
   chmodSync(join(dir, COMPLETION_HELPER), 0o755);
-  return { dir, env: { PATH: `${dir}:${inject('binDir')}`, KUBECONFIG: inject('kubeconfig'), HOME: dir } };
+  const env = { PATH: `${dir}:${inject('binDir')}`, KUBECONFIG: inject('kubeconfig'), HOME: dir };
+  expect(env.PATH.split(':').some((d) => existsSync(join(d, 'node')))).toBe(false);
+  return { dir, env };
 }
 
 /** The real kubectl with that PATH: `kubectl top …`, `kubectl cmetrics …`, `kubectl plugin list`. */

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { BUNDLE_PLATFORMS, krewManifest, RELEASES, version } from '../../scripts/package.ts';
+import { version } from '../../scripts/build.ts';
+import { archiveName, krewManifest, PLATFORMS, RELEASES } from '../../scripts/package.ts';
 
 interface Manifest {
   apiVersion?: unknown;
@@ -81,10 +82,11 @@ function broken(text: string): string[] {
 }
 
 const SHA = 'ab'.repeat(32);
-const generated = krewManifest('1.2.3', [
-  { os: 'linux', arch: 'amd64', archive: 'kubectl-cmetrics_v1.2.3_linux_amd64.tar.gz', sha256: SHA },
-  ...BUNDLE_PLATFORMS.map((p) => ({ ...p, archive: 'kubectl-cmetrics_v1.2.3_any.tar.gz', sha256: SHA })),
-]);
+const generated = krewManifest(
+  '1.2.3',
+  PLATFORMS.map((p) => ({ ...p, archive: archiveName(p, '1.2.3'), sha256: SHA })),
+);
+const committed = readFileSync(join(import.meta.dirname, '..', '..', 'krew-manifest.yaml'), 'utf8');
 
 describe('krew manifest', () => {
   it('the generated manifest passes every rule', () => {
@@ -95,9 +97,40 @@ describe('krew manifest', () => {
   });
 
   it('the committed krew-manifest.yaml passes every rule, at the package.json version', () => {
-    const text = readFileSync(join(import.meta.dirname, '..', '..', 'krew-manifest.yaml'), 'utf8');
-    expect(broken(text)).toEqual([]);
-    expect((parse(text) as Manifest).spec?.version).toBe(`v${version()}`);
+    expect(broken(committed)).toEqual([]);
+    expect((parse(committed) as Manifest).spec?.version).toBe(`v${version()}`);
+  });
+
+  it.each([
+    ['generated', generated],
+    ['committed', committed],
+  ])('the %s manifest lists the six platforms, each its own archive, executable and helper', (_, text) => {
+    const platforms = (parse(text) as Manifest).spec?.platforms ?? [];
+    expect(platforms.map((p) => `${p.selector?.matchLabels?.os}/${p.selector?.matchLabels?.arch}`)).toEqual([
+      'linux/amd64',
+      'linux/arm64',
+      'darwin/amd64',
+      'darwin/arm64',
+      'windows/amd64',
+      'windows/arm64',
+    ]);
+    expect(new Set(platforms.map((p) => p.uri)).size).toBe(6);
+    for (const p of platforms) {
+      const windows = p.selector?.matchLabels?.os === 'windows';
+      expect(p.uri).toMatch(windows ? /_windows_(amd|arm)64\.zip$/ : /_(linux|darwin)_(amd|arm)64\.tar\.gz$/);
+      expect(p.bin).toBe(windows ? 'kubectl-cmetrics.exe' : 'kubectl-cmetrics');
+      expect(p.files?.map((f) => f.from)).toEqual([
+        p.bin,
+        windows ? 'kubectl_complete-cmetrics.cmd' : 'kubectl_complete-cmetrics',
+        'LICENSE',
+      ]);
+    }
+  });
+
+  it('the committed manifest gives each archive its own sha256, and needs no node', () => {
+    const platforms = (parse(committed) as Manifest).spec?.platforms ?? [];
+    expect(new Set(platforms.map((p) => p.sha256)).size).toBe(6);
+    expect(committed).not.toMatch(/\bnode\b/i);
   });
 
   const platform = '      bin: kubectl-cmetrics\n';
