@@ -124,7 +124,7 @@ function notServed(snapshot: HPASnapshot, call: MetricCall | undefined, message:
 }
 
 function podsCommand(d: Decision, snapshot: HPASnapshot): string {
-  const selector = readScale(snapshot.scale?.body).selector;
+  const selector = readScale(snapshot.scale?.body, 'scale.body').selector;
   return `kubectl get pods -n ${d.namespace}${selector ? ` -l ${quote(selector)}` : ''}`;
 }
 
@@ -139,7 +139,7 @@ export function diagnose(snapshot: HPASnapshot, d: Decision): Record<number, str
         fixes[m.index] = fetchFailed(snapshot, cause);
         break;
       case 'NotFetched':
-        fixes[m.index] = readScale(snapshot.scale?.body).selector
+        fixes[m.index] = readScale(snapshot.scale?.body, 'scale.body').selector
           ? `not requested: the metric's selector is invalid; correct the HPA's spec.metrics[${m.index}]`
           : `not requested: the target's scale has no selector; check: kubectl get --raw ${quote(snapshot.scale?.path ?? '')}`;
         break;
