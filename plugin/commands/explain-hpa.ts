@@ -4,11 +4,12 @@
 
 import type { RunContext } from '../cli/context.ts';
 import { type ControllerFlags, controllerSettings } from '../cli/controller-flags.ts';
-import { loadSnapshot, saveSnapshot } from '../cli/snapshot-file.ts';
+import { loadSnapshot, malformed, saveSnapshot } from '../cli/snapshot-file.ts';
 import { fetchSnapshot } from '../cluster/hpa-snapshot.ts';
 import { CliError } from '../errors.ts';
 import { diagnose } from '../hints/hpa-diagnosis.ts';
 import { decide, SnapshotUnusable } from '../hpa/decision.ts';
+import { InvalidField } from '../hpa/fields.ts';
 import { DEFAULT_CONTROLLER_SETTINGS, type HPASnapshot } from '../hpa/snapshot.ts';
 import type { Decision } from '../hpa/types.ts';
 import {
@@ -34,13 +35,21 @@ function statusConditions(snapshot: HPASnapshot): StatusCondition[] {
   );
 }
 
-/** The explanation of a snapshot: the same text (or document) whether fetched now or loaded from a file. */
-function renderExplanation(snapshot: HPASnapshot, output: DocumentFormat | undefined): string {
+/**
+ * The explanation of a snapshot: the same text (or document) whether fetched now or loaded from
+ * `file`. An object in it that cannot be read is named by its JSON path.
+ */
+function renderExplanation(snapshot: HPASnapshot, output: DocumentFormat | undefined, file?: string): string {
   let decision: Decision;
   try {
     decision = decide(snapshot);
   } catch (e) {
     if (e instanceof SnapshotUnusable) throw new CliError(e.message);
+    if (e instanceof InvalidField) {
+      throw file
+        ? malformed(file, e)
+        : new CliError(`the cluster sent what the HPA controller cannot read either: ${e.message}`);
+    }
     throw e;
   }
   const explanation: Explanation = {
@@ -75,6 +84,6 @@ export async function runExplainHpa(ctx: RunContext, a: ExplainHpaArgs): Promise
     snapshot = await fetchSnapshot(session, a.name, controllerSettings(DEFAULT_CONTROLLER_SETTINGS, a));
     if (a.saveSnapshot) saveSnapshot(a.saveSnapshot, snapshot);
   }
-  ctx.io.out(renderExplanation(snapshot, a.output));
+  ctx.io.out(renderExplanation(snapshot, a.output, a.fromSnapshot));
   return 0;
 }
