@@ -165,9 +165,17 @@ export function diagnose(snapshot: HPASnapshot, d: Decision): Record<number, str
       case 'NoPods':
         fixes[m.index] = `the target's selector matches no pod; check: ${podsCommand(d, snapshot)}`;
         break;
-      case 'Invalid':
-        fixes[m.index] = `${cause.message}; correct the HPA's spec.metrics[${m.index}]`;
+      case 'Invalid': {
+        if (cause.path === undefined) {
+          fixes[m.index] = `${cause.message}; correct the HPA's spec.metrics[${m.index}]`;
+          break;
+        }
+        const call = parseMetricPath(cause.path);
+        const again = call && reproduce(call);
+        fixes[m.index] =
+          `${cause.message}: the metrics API sent what its client cannot decode; check the adapter that serves ${call?.groupVersion ?? 'it'}${again ? ` (repeat the call: ${again})` : ''}`;
         break;
+      }
     }
   }
   return fixes;

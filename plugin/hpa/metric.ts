@@ -203,12 +203,13 @@ export function computeMetric(
       addThresholds(decision, statistic, decision.proposal, proposalAt);
     }
   } catch (e) {
-    // An answer the API client could not have decoded (a bad quantity) fails the metric, as there.
+    // An answer the API client could not have decoded (a bad quantity) fails the metric, as there:
+    // the spec and the pods were decoded before (objects.ts), so the field is the answer's.
     const cause: MetricFailureCause | undefined =
       e instanceof MetricStop || e instanceof CalcError
         ? e.cause
         : e instanceof InvalidField
-          ? { kind: 'Invalid', message: e.message }
+          ? { kind: 'Invalid', message: e.message, path: answer?.path ?? '' }
           : undefined;
     if (!cause) throw e;
     decision.failure = { reason: failureReason(spec), message: `${UNABLE}${(e as Error).message}`, cause };

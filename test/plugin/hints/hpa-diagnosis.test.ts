@@ -234,6 +234,17 @@ describe('diagnose', () => {
       undefined,
       "target.averageValue is not a quantity; correct the HPA's spec.metrics[0]",
     ],
+    [
+      'an answer that cannot be decoded',
+      {
+        kind: 'Invalid',
+        message:
+          'metrics[0].body.items[0].value: expected a quantity such as "250m", "1.5" or "2Gi", got "lots"',
+        path: FAILED_EXTERNAL_PATH,
+      },
+      undefined,
+      'metrics[0].body.items[0].value: expected a quantity such as "250m", "1.5" or "2Gi", got "lots": the metrics API sent what its client cannot decode; check the adapter that serves external.metrics.k8s.io/v1beta1 (repeat the call: kubectl cmetrics get external queue -n shop -l q=jobs)',
+    ],
   ])('%s', async (_what, cause, diagnosis, fix) => {
     expect(diagnose(snapshotWith(diagnosis), failedWith(cause))).toEqual({ 0: fix });
   });
