@@ -11,7 +11,6 @@ import { diagnose } from '../hints/hpa-diagnosis.ts';
 import { decide, SnapshotUnusable } from '../hpa/decision.ts';
 import { InvalidField } from '../hpa/fields.ts';
 import { DEFAULT_CONTROLLER_SETTINGS, type HPASnapshot } from '../hpa/snapshot.ts';
-import type { Decision } from '../hpa/types.ts';
 import {
   type Explanation,
   explanationDocument,
@@ -40,9 +39,16 @@ function statusConditions(snapshot: HPASnapshot): StatusCondition[] {
  * `file`. An object in it that cannot be read is named by its JSON path.
  */
 function renderExplanation(snapshot: HPASnapshot, output: DocumentFormat | undefined, file?: string): string {
-  let decision: Decision;
+  let explanation: Explanation;
   try {
-    decision = decide(snapshot);
+    const decision = decide(snapshot);
+    explanation = {
+      decision,
+      statusConditions: statusConditions(snapshot),
+      narrative: narrate(decision),
+      fixes: diagnose(snapshot, decision),
+      controller: snapshot.controller,
+    };
   } catch (e) {
     if (e instanceof SnapshotUnusable) throw new CliError(e.message);
     if (e instanceof InvalidField) {
@@ -52,13 +58,6 @@ function renderExplanation(snapshot: HPASnapshot, output: DocumentFormat | undef
     }
     throw e;
   }
-  const explanation: Explanation = {
-    decision,
-    statusConditions: statusConditions(snapshot),
-    narrative: narrate(decision),
-    fixes: diagnose(snapshot, decision),
-    controller: snapshot.controller,
-  };
   return output ? formatDocument(explanationDocument(explanation), output) : explanationText(explanation);
 }
 

@@ -1,14 +1,8 @@
 // What each failed metric of an HPA needs, one line each: the fix, from the snapshot alone, so that
 // `explain hpa --from-snapshot` prints the same as the live command.
-import {
-  type APIResourceList,
-  type APIService,
-  CUSTOM_GROUP,
-  EXTERNAL_GROUP,
-  RESOURCE_GROUP,
-} from '../../shared/api-types.ts';
-import { readScale } from '../hpa/objects.ts';
-import type { Fetched, HPASnapshot } from '../hpa/snapshot.ts';
+import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
+import { readAPIServices, readResourceList, readScale } from '../hpa/objects.ts';
+import type { HPASnapshot } from '../hpa/snapshot.ts';
 import type { Decision } from '../hpa/types.ts';
 import { apiServiceProblem, forbidden, requestFailureLine, unavailable } from './failures.ts';
 import { customMetricProblem, customMetricsOf, externalMetricProblem } from './metrics.ts';
@@ -75,8 +69,6 @@ export function reproduce(c: MetricCall): string | undefined {
   return words && ['kubectl cmetrics', ...words.map(quote)].join(' ');
 }
 
-const items = <T>(f: Fetched<unknown> | undefined) => (f?.body as { items?: T[] } | undefined)?.items;
-
 /** A failed metric call: requestFailureLine, with what only the snapshot can tell for 403, 404 and 5xx. */
 function fetchFailed(
   snapshot: HPASnapshot,
@@ -88,7 +80,8 @@ function fetchFailed(
     return `${forbidden(message)}; the controller has its own access: check it with kubectl cmetrics doctor`;
   }
   if (call && code >= 502 && code <= 504) {
-    const services = items<APIService>(snapshot.diagnosis?.apiServices);
+    const answer = snapshot.diagnosis?.apiServices?.body;
+    const services = answer === undefined ? undefined : readAPIServices(answer, 'diagnosis.apiServices.body');
     const down = services
       ?.filter((s) => s.spec.group === call.group)
       .map(unavailable)
@@ -108,7 +101,11 @@ function fetchFailed(
 /** A 404: the metric is not advertised (with the closest names), or it is but has no value here. */
 function notServed(snapshot: HPASnapshot, call: MetricCall | undefined, message: string): string | undefined {
   if (!call?.metric) return undefined;
-  const list = snapshot.diagnosis?.discovery?.[call.groupVersion]?.body as APIResourceList | undefined;
+  const answer = snapshot.diagnosis?.discovery?.[call.groupVersion]?.body;
+  const list =
+    answer === undefined
+      ? undefined
+      : readResourceList(answer, `diagnosis.discovery[${JSON.stringify(call.groupVersion)}].body`);
   const again = reproduce(call);
   if (list) {
     const problem =

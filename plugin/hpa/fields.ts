@@ -74,6 +74,17 @@ export function text(v: unknown, path: string): string | undefined {
   return v;
 }
 
+export function bool(v: unknown, path: string): boolean | undefined {
+  if (absent(v)) return undefined;
+  if (typeof v !== 'boolean') throw new InvalidField(path, 'true or false', v);
+  return v;
+}
+
+/** An array of strings; absent or null: empty. */
+export function texts(v: unknown, path: string): string[] {
+  return list(v, path).map((s, i) => text(s, at(path, i)) ?? '');
+}
+
 const INT32 = 2 ** 31;
 
 /** An int32 field (replicas, seconds, percentages), as Go refuses 2.5 or 1e10 for it. */

@@ -4,12 +4,14 @@
 // Every reader takes `where`, the object's JSON path in the snapshot (`hpa.body`), so that a field of
 // the wrong type is named by its full path (fields.ts).
 
+import type { APIResourceList, APIService } from '../../shared/api-types.ts';
 import { parseDuration } from '../../shared/duration.ts';
 import { type LabelSelector, selectorFromLabelSelector } from '../../shared/labels.ts';
 import { milliValue, parseQuantity, type Quantity, toNumber } from '../../shared/quantity.ts';
 import { compareCodeUnits } from '../../shared/text.ts';
 import {
   at,
+  bool,
   expectKind,
   InvalidField,
   int32,
@@ -20,6 +22,7 @@ import {
   object,
   optionalObject,
   text,
+  texts,
   time,
 } from './fields.ts';
 import { wrapInt64 } from './go-int.ts';
@@ -725,4 +728,65 @@ export function readRescaleEvents(body: unknown, where: string): RescaleEvent[] 
     });
   });
   return events.sort((a, b) => a.last - b.last);
+}
+
+// ---- Diagnosis documents ----------------------------------------------------------------------
+
+/** The items of an APIServiceList, with the fields the failure diagnosis reads. */
+export function readAPIServices(body: unknown, where: string): APIService[] {
+  const services = object(body, where);
+  expectKind(services, where, ['APIServiceList']);
+  const itemsWhere = at(where, 'items');
+  return list(services.items, itemsWhere).map((item, i) => {
+    const serviceWhere = at(itemsWhere, i);
+    const s = object(item, serviceWhere);
+    const metadataWhere = at(serviceWhere, 'metadata');
+    const specWhere = at(serviceWhere, 'spec');
+    const spec = object(s.spec, specWhere);
+    const backendWhere = at(specWhere, 'service');
+    const backend = optionalObject(spec.service, backendWhere);
+    const statusWhere = at(serviceWhere, 'status');
+    const conditionsWhere = at(statusWhere, 'conditions');
+    return {
+      metadata: { name: text(object(s.metadata, metadataWhere).name, at(metadataWhere, 'name')) ?? '' },
+      spec: {
+        group: text(spec.group, at(specWhere, 'group')) ?? '',
+        version: text(spec.version, at(specWhere, 'version')) ?? '',
+        ...(backend && {
+          service: {
+            namespace: text(backend.namespace, at(backendWhere, 'namespace')) ?? '',
+            name: text(backend.name, at(backendWhere, 'name')) ?? '',
+          },
+        }),
+      },
+      status: {
+        conditions: list(object(s.status, statusWhere).conditions, conditionsWhere).map((c, j) =>
+          readCondition(c, at(conditionsWhere, j)),
+        ),
+      },
+    };
+  });
+}
+
+/** A discovery document (APIResourceList), with the fields the failure diagnosis reads. */
+export function readResourceList(body: unknown, where: string): APIResourceList {
+  const resources = object(body, where);
+  expectKind(resources, where, ['APIResourceList']);
+  const resourcesWhere = at(where, 'resources');
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: text(resources.groupVersion, at(where, 'groupVersion')) ?? '',
+    resources: list(resources.resources, resourcesWhere).map((item, i) => {
+      const resourceWhere = at(resourcesWhere, i);
+      const r = object(item, resourceWhere);
+      return {
+        name: text(r.name, at(resourceWhere, 'name')) ?? '',
+        singularName: text(r.singularName, at(resourceWhere, 'singularName')) ?? '',
+        namespaced: bool(r.namespaced, at(resourceWhere, 'namespaced')) ?? false,
+        kind: text(r.kind, at(resourceWhere, 'kind')) ?? '',
+        verbs: texts(r.verbs, at(resourceWhere, 'verbs')),
+      };
+    }),
+  };
 }

@@ -298,6 +298,19 @@ describe('kubectl cmetrics', () => {
         }),
         ': events.body.items[0].count: expected an integer, got "two"',
       ],
+      [
+        'a diagnosis document of the wrong shape',
+        withDefect((s) => {
+          s.metrics[1] = { path: EXTERNAL_PATH, error: { code: 503, message: 'service unavailable' } };
+          s.diagnosis = {
+            apiServices: {
+              path: '/apis/apiregistration.k8s.io/v1/apiservices',
+              body: { items: 'v1beta1.external.metrics.k8s.io' },
+            },
+          };
+        }),
+        ': diagnosis.apiServices.body.items: expected an array, got "v1beta1.external.metrics.k8s.io"',
+      ],
     ])('%s: one line naming the path, exit 1', async (name, text, expected) => {
       const file = `${name.replaceAll(' ', '-')}.json`;
       const { code, out, err } = await explain(file, text);

@@ -8,6 +8,7 @@ import {
   goLabelSelector,
   goTime,
   metricSelectorError,
+  readAPIServices,
   readExternalValues,
   readHpa,
   readObjectMetricValue,
@@ -15,6 +16,7 @@ import {
   readPods,
   readPodsMetricValues,
   readRescaleEvents,
+  readResourceList,
   readScale,
 } from '../../../plugin/hpa/objects.ts';
 
@@ -840,5 +842,101 @@ describe('readRescaleEvents', () => {
     ],
   ])('refuses %s, naming the path', (_name, body, message) => {
     expect(invalid(() => readRescaleEvents(body, 'events.body'))).toBe(message);
+  });
+});
+
+describe('diagnosis documents', () => {
+  it('readAPIServices: names, groups, backends and conditions', () => {
+    const available = { type: 'Available', status: 'False', reason: 'FailedDiscoveryCheck', message: 'no' };
+    expect(
+      readAPIServices(
+        {
+          kind: 'APIServiceList',
+          items: [
+            {
+              metadata: { name: 'v1beta1.external.metrics.k8s.io' },
+              spec: {
+                group: 'external.metrics.k8s.io',
+                version: 'v1beta1',
+                service: { namespace: 'm', name: 'a' },
+              },
+              status: { conditions: [available] },
+            },
+            {
+              metadata: { name: 'v1beta1.metrics.k8s.io' },
+              spec: { group: 'metrics.k8s.io', service: null },
+            },
+          ],
+        },
+        'diagnosis.apiServices.body',
+      ),
+    ).toEqual([
+      {
+        metadata: { name: 'v1beta1.external.metrics.k8s.io' },
+        spec: {
+          group: 'external.metrics.k8s.io',
+          version: 'v1beta1',
+          service: { namespace: 'm', name: 'a' },
+        },
+        status: { conditions: [available] },
+      },
+      {
+        metadata: { name: 'v1beta1.metrics.k8s.io' },
+        spec: { group: 'metrics.k8s.io', version: '' },
+        status: { conditions: [] },
+      },
+    ]);
+  });
+
+  it('readResourceList: the resources with their names', () => {
+    expect(
+      readResourceList(
+        {
+          groupVersion: 'custom.metrics.k8s.io/v1beta2',
+          resources: [{ name: 'pods/qps', namespaced: true }],
+        },
+        'd',
+      ),
+    ).toEqual({
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: 'custom.metrics.k8s.io/v1beta2',
+      resources: [{ name: 'pods/qps', singularName: '', namespaced: true, kind: '', verbs: [] }],
+    });
+  });
+
+  it.each<[string, () => unknown, string]>([
+    [
+      'APIService items not an array',
+      () => readAPIServices({ items: {} }, 'a'),
+      'a.items: expected an array, got an object',
+    ],
+    [
+      'an APIService group that is a number',
+      () => readAPIServices({ items: [{ spec: { group: 1 } }] }, 'a'),
+      'a.items[0].spec.group: expected a string, got 1',
+    ],
+    [
+      'a condition that is a string',
+      () => readAPIServices({ items: [{ status: { conditions: ['Available'] } }] }, 'a'),
+      'a.items[0].status.conditions[0]: expected an object, got "Available"',
+    ],
+    [
+      'resources not an array',
+      () => readResourceList({ resources: 'pods/qps' }, 'd'),
+      'd.resources: expected an array, got "pods/qps"',
+    ],
+    [
+      'namespaced as a string',
+      () => readResourceList({ resources: [{ name: 'x', namespaced: 'yes' }] }, 'd'),
+      'd.resources[0].namespaced: expected true or false, got "yes"',
+    ],
+    [
+      'another kind',
+      () => readResourceList({ kind: 'APIGroupList' }, 'd'),
+      'd.kind: expected "APIResourceList", got "APIGroupList"',
+    ],
+  ])('refuses %s, naming the path', (_name, read, message) => {
+    expect(invalid(read)).toBe(message);
   });
 });
