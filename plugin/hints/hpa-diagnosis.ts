@@ -22,8 +22,10 @@ interface MetricCall {
   metricSelector?: string;
 }
 
-/** The parts of a metrics API path (the forms api.ts builds). */
+/** The parts of a metrics API path (the forms api.ts builds); undefined for any other path. */
 export function parseMetricPath(path: string): MetricCall | undefined {
+  // A hand-written snapshot's path may be any string (docs/hpa-snapshot.md), even one URL refuses.
+  if (!URL.canParse(path, 'https://api')) return undefined;
   const url = new URL(path, 'https://api');
   const m = /^\/apis\/([^/]+)\/([^/]+)(\/.*)?$/.exec(url.pathname);
   if (!m) return undefined;

@@ -36,6 +36,7 @@ describe('parseMetricPath and reproduce', () => {
 
   it('knows no command for other paths', () => {
     expect(parseMetricPath('/api/v1/namespaces/shop/pods')).toBeUndefined();
+    expect(parseMetricPath('http://[')).toBeUndefined();
     expect(reproduce(parseMetricPath('/apis/example.com/v1') as never)).toBeUndefined();
   });
 });
