@@ -2,7 +2,8 @@
 // back to explain offline (docs/hpa-snapshot.md).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CliError } from '../errors.ts';
-import { type HPASnapshot, SNAPSHOT_API_VERSION, SNAPSHOT_KIND } from '../hpa/snapshot.ts';
+import { InvalidField } from '../hpa/fields.ts';
+import { type HPASnapshot, parseSnapshot } from '../hpa/snapshot.ts';
 
 export function saveSnapshot(file: string, snapshot: HPASnapshot): void {
   try {
@@ -23,16 +24,21 @@ export function loadSnapshot(file: string): HPASnapshot {
       `cannot read the snapshot ${file}: ${(e as Error).message}; pass the file --save-snapshot wrote`,
     );
   }
-  let doc: HPASnapshot;
+  let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
     throw new CliError(`${file} is not JSON (${(e as Error).message}); pass the file --save-snapshot wrote`);
   }
-  if (doc?.apiVersion !== SNAPSHOT_API_VERSION || doc.kind !== SNAPSHOT_KIND) {
-    throw new CliError(
-      `${file} is not an HPA snapshot (want apiVersion ${SNAPSHOT_API_VERSION}, kind ${SNAPSHOT_KIND}); pass the file --save-snapshot wrote`,
-    );
+  try {
+    return parseSnapshot(doc);
+  } catch (e) {
+    if (e instanceof InvalidField) throw malformed(file, e);
+    throw e;
   }
-  return doc;
+}
+
+/** A snapshot file with a field that does not hold what the format defines, as one line. */
+export function malformed(file: string, e: InvalidField): CliError {
+  return new CliError(`${file}: ${e.message}; fix the snapshot or take a new one with --save-snapshot`);
 }

@@ -185,8 +185,8 @@ async function fetchMetric(
 }
 
 /** The canonical form of the scale's selector (labels.Parse then String()), undefined when it has none or it is invalid. */
-function podSelectorOf(scale: unknown): string | undefined {
-  const text = readScale(scale).selector;
+function podSelectorOf(scale: unknown, where: string): string | undefined {
+  const text = readScale(scale, where).selector;
   if (!text) return undefined;
   try {
     return formatSelector(parseSelector(text));
@@ -221,12 +221,12 @@ async function conflictingHPAs(
   const { namespace } = hpa;
   const listed = await api.hpas(namespace).catch(() => ({ items: [] }));
   const others = listed.items
-    .map((h) => readHpa(h, downscaleWindowSeconds))
+    .map((h, i) => readHpa(h, `hpaList.items[${i}]`, downscaleWindowSeconds))
     .filter((h) => h.name !== hpa.name);
   const conflicting = await Promise.all(
     others.map(async (other) => {
       const scale = await fetchScale(api, resources, namespace, other.target);
-      const selector = podSelectorOf(scale.body);
+      const selector = podSelectorOf(scale.body, `otherHPAs[${JSON.stringify(other.name)}].scale.body`);
       if (selector === undefined) return undefined;
       const reqs = parseSelector(selector);
       return podLabels.some((labels) => matches(reqs, labels)) ? other.name : undefined;
@@ -245,7 +245,7 @@ export async function fetchSnapshot(
   const namespace = s.namespace;
   const hpa = await record(s.api, (a) => a.hpa(namespace, name));
   if (!hpa.body) throw await hpaProblem(s, name, hpa);
-  const model = readHpa(hpa.body, controller.downscaleStabilizationSeconds);
+  const model = readHpa(hpa.body, 'hpa.body', controller.downscaleStabilizationSeconds);
   const resources = new Resources(s.api);
   const { uid } = model;
   const [serverVersion, scale, events] = await Promise.all([
@@ -261,7 +261,7 @@ export async function fetchSnapshot(
       ),
     ),
   ]);
-  const podSelector = podSelectorOf(scale.body);
+  const podSelector = podSelectorOf(scale.body, 'scale.body');
   // readHpa gives an HPA without metrics the API's default (CPU at 80% utilization).
   const { metrics } = model;
   let pods: Fetched<ItemList<PodObject>> | undefined;

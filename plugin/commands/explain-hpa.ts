@@ -4,13 +4,13 @@
 
 import type { RunContext } from '../cli/context.ts';
 import { type ControllerFlags, controllerSettings } from '../cli/controller-flags.ts';
-import { loadSnapshot, saveSnapshot } from '../cli/snapshot-file.ts';
+import { loadSnapshot, malformed, saveSnapshot } from '../cli/snapshot-file.ts';
 import { fetchSnapshot } from '../cluster/hpa-snapshot.ts';
 import { CliError } from '../errors.ts';
 import { diagnose } from '../hints/hpa-diagnosis.ts';
 import { decide, SnapshotUnusable } from '../hpa/decision.ts';
+import { InvalidField } from '../hpa/fields.ts';
 import { DEFAULT_CONTROLLER_SETTINGS, type HPASnapshot } from '../hpa/snapshot.ts';
-import type { Decision } from '../hpa/types.ts';
 import {
   type Explanation,
   explanationDocument,
@@ -34,22 +34,30 @@ function statusConditions(snapshot: HPASnapshot): StatusCondition[] {
   );
 }
 
-/** The explanation of a snapshot: the same text (or document) whether fetched now or loaded from a file. */
-function renderExplanation(snapshot: HPASnapshot, output: DocumentFormat | undefined): string {
-  let decision: Decision;
+/**
+ * The explanation of a snapshot: the same text (or document) whether fetched now or loaded from
+ * `file`. An object in it that cannot be read is named by its JSON path.
+ */
+function renderExplanation(snapshot: HPASnapshot, output: DocumentFormat | undefined, file?: string): string {
+  let explanation: Explanation;
   try {
-    decision = decide(snapshot);
+    const decision = decide(snapshot);
+    explanation = {
+      decision,
+      statusConditions: statusConditions(snapshot),
+      narrative: narrate(decision),
+      fixes: diagnose(snapshot, decision),
+      controller: snapshot.controller,
+    };
   } catch (e) {
     if (e instanceof SnapshotUnusable) throw new CliError(e.message);
+    if (e instanceof InvalidField) {
+      throw file
+        ? malformed(file, e)
+        : new CliError(`the cluster sent what the HPA controller cannot read either: ${e.message}`);
+    }
     throw e;
   }
-  const explanation: Explanation = {
-    decision,
-    statusConditions: statusConditions(snapshot),
-    narrative: narrate(decision),
-    fixes: diagnose(snapshot, decision),
-    controller: snapshot.controller,
-  };
   return output ? formatDocument(explanationDocument(explanation), output) : explanationText(explanation);
 }
 
@@ -75,6 +83,6 @@ export async function runExplainHpa(ctx: RunContext, a: ExplainHpaArgs): Promise
     snapshot = await fetchSnapshot(session, a.name, controllerSettings(DEFAULT_CONTROLLER_SETTINGS, a));
     if (a.saveSnapshot) saveSnapshot(a.saveSnapshot, snapshot);
   }
-  ctx.io.out(renderExplanation(snapshot, a.output));
+  ctx.io.out(renderExplanation(snapshot, a.output, a.fromSnapshot));
   return 0;
 }

@@ -1,14 +1,8 @@
 // What each failed metric of an HPA needs, one line each: the fix, from the snapshot alone, so that
 // `explain hpa --from-snapshot` prints the same as the live command.
-import {
-  type APIResourceList,
-  type APIService,
-  CUSTOM_GROUP,
-  EXTERNAL_GROUP,
-  RESOURCE_GROUP,
-} from '../../shared/api-types.ts';
-import { readScale } from '../hpa/objects.ts';
-import type { Fetched, HPASnapshot } from '../hpa/snapshot.ts';
+import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
+import { readAPIServices, readResourceList, readScale } from '../hpa/objects.ts';
+import type { HPASnapshot } from '../hpa/snapshot.ts';
 import type { Decision } from '../hpa/types.ts';
 import { apiServiceProblem, forbidden, requestFailureLine, unavailable } from './failures.ts';
 import { customMetricProblem, customMetricsOf, externalMetricProblem } from './metrics.ts';
@@ -28,8 +22,10 @@ interface MetricCall {
   metricSelector?: string;
 }
 
-/** The parts of a metrics API path (the forms api.ts builds). */
+/** The parts of a metrics API path (the forms api.ts builds); undefined for any other path. */
 export function parseMetricPath(path: string): MetricCall | undefined {
+  // A hand-written snapshot's path may be any string (docs/hpa-snapshot.md), even one URL refuses.
+  if (!URL.canParse(path, 'https://api')) return undefined;
   const url = new URL(path, 'https://api');
   const m = /^\/apis\/([^/]+)\/([^/]+)(\/.*)?$/.exec(url.pathname);
   if (!m) return undefined;
@@ -75,8 +71,6 @@ export function reproduce(c: MetricCall): string | undefined {
   return words && ['kubectl cmetrics', ...words.map(quote)].join(' ');
 }
 
-const items = <T>(f: Fetched<unknown> | undefined) => (f?.body as { items?: T[] } | undefined)?.items;
-
 /** A failed metric call: requestFailureLine, with what only the snapshot can tell for 403, 404 and 5xx. */
 function fetchFailed(
   snapshot: HPASnapshot,
@@ -88,7 +82,8 @@ function fetchFailed(
     return `${forbidden(message)}; the controller has its own access: check it with kubectl cmetrics doctor`;
   }
   if (call && code >= 502 && code <= 504) {
-    const services = items<APIService>(snapshot.diagnosis?.apiServices);
+    const answer = snapshot.diagnosis?.apiServices?.body;
+    const services = answer === undefined ? undefined : readAPIServices(answer, 'diagnosis.apiServices.body');
     const down = services
       ?.filter((s) => s.spec.group === call.group)
       .map(unavailable)
@@ -108,7 +103,11 @@ function fetchFailed(
 /** A 404: the metric is not advertised (with the closest names), or it is but has no value here. */
 function notServed(snapshot: HPASnapshot, call: MetricCall | undefined, message: string): string | undefined {
   if (!call?.metric) return undefined;
-  const list = snapshot.diagnosis?.discovery?.[call.groupVersion]?.body as APIResourceList | undefined;
+  const answer = snapshot.diagnosis?.discovery?.[call.groupVersion]?.body;
+  const list =
+    answer === undefined
+      ? undefined
+      : readResourceList(answer, `diagnosis.discovery[${JSON.stringify(call.groupVersion)}].body`);
   const again = reproduce(call);
   if (list) {
     const problem =
@@ -124,7 +123,7 @@ function notServed(snapshot: HPASnapshot, call: MetricCall | undefined, message:
 }
 
 function podsCommand(d: Decision, snapshot: HPASnapshot): string {
-  const selector = readScale(snapshot.scale?.body).selector;
+  const selector = readScale(snapshot.scale?.body, 'scale.body').selector;
   return `kubectl get pods -n ${d.namespace}${selector ? ` -l ${quote(selector)}` : ''}`;
 }
 
@@ -139,7 +138,7 @@ export function diagnose(snapshot: HPASnapshot, d: Decision): Record<number, str
         fixes[m.index] = fetchFailed(snapshot, cause);
         break;
       case 'NotFetched':
-        fixes[m.index] = readScale(snapshot.scale?.body).selector
+        fixes[m.index] = readScale(snapshot.scale?.body, 'scale.body').selector
           ? `not requested: the metric's selector is invalid; correct the HPA's spec.metrics[${m.index}]`
           : `not requested: the target's scale has no selector; check: kubectl get --raw ${quote(snapshot.scale?.path ?? '')}`;
         break;
@@ -165,9 +164,17 @@ export function diagnose(snapshot: HPASnapshot, d: Decision): Record<number, str
       case 'NoPods':
         fixes[m.index] = `the target's selector matches no pod; check: ${podsCommand(d, snapshot)}`;
         break;
-      case 'Invalid':
-        fixes[m.index] = `${cause.message}; correct the HPA's spec.metrics[${m.index}]`;
+      case 'Invalid': {
+        if (cause.path === undefined) {
+          fixes[m.index] = `${cause.message}; correct the HPA's spec.metrics[${m.index}]`;
+          break;
+        }
+        const call = parseMetricPath(cause.path);
+        const again = call && reproduce(call);
+        fixes[m.index] =
+          `${cause.message}: the metrics API sent what its client cannot decode; check the adapter that serves ${call?.groupVersion ?? 'it'}${again ? ` (repeat the call: ${again})` : ''}`;
         break;
+      }
     }
   }
   return fixes;

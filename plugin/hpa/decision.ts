@@ -24,7 +24,6 @@ import {
 import {
   goTime,
   type Hpa,
-  InvalidObject,
   type Pod,
   type RescaleEvent,
   readHpa,
@@ -43,7 +42,12 @@ import type {
   ScalingLimitedReason,
 } from './types.ts';
 
-/** The snapshot gives no decision at all (no HPA object); the message is one actionable line. */
+/**
+ * The snapshot gives no decision at all (no HPA object); the message is one actionable line. An object
+ * the API server could not have sent (hpa, scale, pods, events: a field of the wrong type) throws
+ * fields.ts InvalidField naming it instead; only metric answers, which come from adapters, fail
+ * their metric alone, as in the controller (metric.ts).
+ */
 export class SnapshotUnusable extends Error {
   override name = 'SnapshotUnusable';
 }
@@ -95,16 +99,7 @@ function readSnapshotHpa(snapshot: HPASnapshot): Hpa {
       `the snapshot has no HPA (GET ${hpa.path} answered ${error.code}: ${error.message}); take the snapshot again once the HPA can be read`,
     );
   }
-  try {
-    return readHpa(hpa.body, snapshot.controller.downscaleStabilizationSeconds);
-  } catch (e) {
-    if (e instanceof InvalidObject) {
-      throw new SnapshotUnusable(
-        `the snapshot's HPA cannot be read: ${e.message}; fix the HPA object in the snapshot`,
-      );
-    }
-    throw e;
-  }
+  return readHpa(hpa.body, 'hpa.body', snapshot.controller.downscaleStabilizationSeconds);
 }
 
 function tolerancesFor(hpa: Hpa, snapshot: HPASnapshot): Tolerances {
@@ -132,7 +127,8 @@ function recompute(
   const settings = snapshot.controller;
   const minor = serverMinor(snapshot.serverVersion);
   const notes: string[] = [];
-  const events = snapshot.events?.body !== undefined ? readRescaleEvents(snapshot.events.body) : undefined;
+  const events =
+    snapshot.events?.body !== undefined ? readRescaleEvents(snapshot.events.body, 'events.body') : undefined;
   const decision: Decision = {
     namespace: hpa.namespace,
     name: hpa.name,
@@ -174,7 +170,7 @@ function recompute(
     decision.precision = { kind: 'exact', because: 'nothing changes while the scale cannot be read' };
     return finish(decision);
   }
-  const scale = readScale(scaleAnswer.body);
+  const scale = readScale(scaleAnswer.body, 'scale.body');
   const current = scale.specReplicas;
   decision.currentReplicas = current;
   decision.desiredReplicas = current;
@@ -340,15 +336,10 @@ function computeReplicas(
 
   const settings = snapshot.controller;
   const minor = serverMinor(snapshot.serverVersion);
-  let pods: Pod[] | { error: string };
-  if (snapshot.pods?.body !== undefined) {
-    try {
-      pods = readPods(snapshot.pods.body);
-    } catch (e) {
-      if (!(e instanceof InvalidObject)) throw e;
-      pods = { error: e.message };
-    }
-  } else pods = { error: snapshot.pods?.error?.message ?? 'the snapshot holds no pod list' };
+  const pods: Pod[] | { error: string } =
+    snapshot.pods?.body !== undefined
+      ? readPods(snapshot.pods.body, 'pods.body')
+      : { error: snapshot.pods?.error?.message ?? 'the snapshot holds no pod list' };
   const ctx: MetricContext = {
     namespace: hpa.namespace,
     specReplicas: scale.specReplicas,
@@ -479,7 +470,9 @@ function normalizeInto(
     if (range.min !== range.max) stabilizeBecause = because;
     exactBecause = hpa.behavior ? `${because}; rate limits start from the scale events read back` : because;
     const lastScaleTime =
-      hpa.status.lastScaleTime !== undefined ? goTime(hpa.status.lastScaleTime) : undefined;
+      hpa.status.lastScaleTime !== undefined
+        ? goTime(hpa.status.lastScaleTime, 'hpa.body.status.lastScaleTime')
+        : undefined;
     const widest = { min: Math.min(hpa.minReplicas, current), max: Math.max(hpa.maxReplicas, current) };
     const starts = new Map<number, Range>();
     const startRange = (periodSeconds: number): Range => {

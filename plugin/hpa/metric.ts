@@ -2,9 +2,9 @@
 // on it, the controller's label and failure wording (horizontal.go computeStatusFor*Metric), and
 // the values at which its proposal would change.
 
+import { at, InvalidField, list, object } from './fields.ts';
 import {
   goLabelSelector,
-  InvalidObject,
   type MetricSpec,
   metricSelectorError,
   type Pod,
@@ -90,9 +90,13 @@ function answerBody(answer: Fetched<unknown> | null | undefined, prefix: string)
   return answer.body;
 }
 
-function items(body: unknown): unknown[] {
-  const list = (body as { items?: unknown })?.items;
-  return Array.isArray(list) ? list : [];
+/** The JSON path of the metric's answer body in the snapshot. */
+const bodyPath = (d: MetricDecision) => `metrics[${d.index}].body`;
+
+/** The items of the metric's list answer. */
+function items(body: unknown, d: MetricDecision): unknown[] {
+  const where = bodyPath(d);
+  return list(object(body, where).items, at(where, 'items'));
 }
 
 function rfc3339(ms: number): string | undefined {
@@ -199,12 +203,13 @@ export function computeMetric(
       addThresholds(decision, statistic, decision.proposal, proposalAt);
     }
   } catch (e) {
-    // An answer the API client could not have decoded (a bad quantity) fails the metric, as there.
+    // An answer the API client could not have decoded (a bad quantity) fails the metric, as there:
+    // the spec and the pods were decoded before (objects.ts), so the field is the answer's.
     const cause: MetricFailureCause | undefined =
       e instanceof MetricStop || e instanceof CalcError
         ? e.cause
-        : e instanceof InvalidObject
-          ? { kind: 'Invalid', message: e.message }
+        : e instanceof InvalidField
+          ? { kind: 'Invalid', message: e.message, path: answer?.path ?? '' }
           : undefined;
     if (!cause) throw e;
     decision.failure = { reason: failureReason(spec), message: `${UNABLE}${(e as Error).message}`, cause };
@@ -238,13 +243,13 @@ function compute(
       }
       const prefix = `unable to get metric ${spec.metric.name}: `;
       const body = answerBody(answer, `${prefix}unable to fetch metrics from custom metrics API: `);
-      if (items(body).length === 0) {
+      if (items(body, d).length === 0) {
         throw new MetricStop(`${prefix}no metrics returned from custom metrics API`, {
           kind: 'NoValues',
           path: answer?.path ?? '',
         });
       }
-      const samples = readPodsMetricValues(body);
+      const samples = readPodsMetricValues(body, bodyPath(d));
       return podMetric(d, samples, '', { kind: 'AverageValue', target: spec.target.averageValue }, ctx, body);
     }
     case 'Object':
@@ -253,13 +258,16 @@ function compute(
       return externalMetric(spec, d, answer, ctx);
     default: {
       const message = `unknown metric source type ${JSON.stringify(spec.typeName)}`;
-      throw new MetricStop(message, { kind: 'Invalid', message });
+      throw new MetricStop(message, {
+        kind: 'Invalid',
+        message: `${spec.where}: ${message} (expected Resource, ContainerResource, Pods, Object or External)`,
+      });
     }
   }
 }
 
-function firstTimestamp(body: unknown): string | undefined {
-  const first = items(body)[0] as { timestamp?: unknown } | undefined;
+function firstTimestamp(body: unknown, d: MetricDecision): string | undefined {
+  const first = items(body, d)[0] as { timestamp?: unknown } | undefined;
   return typeof first?.timestamp === 'string' ? first.timestamp : undefined;
 }
 
@@ -279,13 +287,13 @@ function resourceMetric(
   const prefix = `failed to get ${spec.resource} ${averageValue !== undefined ? 'usage' : 'utilization'}: `;
   const fetchPrefix = `${prefix}unable to get metrics for resource ${spec.resource}: `;
   const body = answerBody(answer, `${fetchPrefix}unable to fetch metrics from resource metrics API: `);
-  if (items(body).length === 0) {
+  if (items(body, d).length === 0) {
     throw new MetricStop(`${fetchPrefix}no metrics returned from resource metrics API`, {
       kind: 'NoValues',
       path: answer?.path ?? '',
     });
   }
-  const samples = readPodMetrics(body, spec.resource, container);
+  const samples = readPodMetrics(body, bodyPath(d), spec.resource, container);
   try {
     if (averageValue !== undefined) {
       return podMetric(d, samples, spec.resource, { kind: 'AverageValue', target: averageValue }, ctx, body);
@@ -318,7 +326,7 @@ function podMetric(
   ctx: MetricContext,
   body: unknown,
 ): Computed {
-  const timestamp = firstTimestamp(body);
+  const timestamp = firstTimestamp(body, d);
   if (timestamp) d.timestamp = timestamp;
   const pods = podsOf(ctx);
   if (pods.length === 0) {
@@ -379,7 +387,7 @@ function objectMetric(
   const prefix = `unable to get metric ${spec.metric.name} on ${object.kind} ${ctx.namespace}/${object.name}: unable to fetch metrics from custom metrics API: `;
   const read = () => {
     const body = answerBody(answer, prefix);
-    const result = readObjectMetricValue(body);
+    const result = readObjectMetricValue(body, bodyPath(d));
     if ('error' in result) {
       throw new MetricStop(`${prefix}${result.error}`, { kind: 'NoValues', path: answer?.path ?? '' });
     }
@@ -416,13 +424,13 @@ function externalMetric(
   if (selectorError) throw new MetricStop(selectorError, { kind: 'Invalid', message: selectorError });
   const prefix = `unable to get external metric ${ctx.namespace}/${spec.metric.name}/${goLabelSelector(spec.metric.selector)}: `;
   const body = answerBody(answer, `${prefix}unable to fetch metrics from external metrics API: `);
-  if (items(body).length === 0) {
+  if (items(body, d).length === 0) {
     throw new MetricStop(`${prefix}no metrics returned from external metrics API`, {
       kind: 'NoValues',
       path: answer?.path ?? '',
     });
   }
-  const { values, timestamp } = readExternalValues(body);
+  const { values, timestamp } = readExternalValues(body, bodyPath(d));
   const time = rfc3339(timestamp);
   if (time) d.timestamp = time;
   if (averageValue !== undefined) {

@@ -1,62 +1,62 @@
 // Reading the Kubernetes objects of an HPASnapshot (as the API sent them) into the few fields the
 // controller uses, with the API server's defaults applied, so that hand-written snapshots and
 // objects from older servers are read like defaulted ones (pkg/apis/autoscaling/v2/defaults.go).
+// Every reader takes `where`, the object's JSON path in the snapshot (`hpa.body`), so that a field of
+// the wrong type is named by its full path (fields.ts).
 
+import type { APIResourceList, APIService } from '../../shared/api-types.ts';
 import { parseDuration } from '../../shared/duration.ts';
 import { type LabelSelector, selectorFromLabelSelector } from '../../shared/labels.ts';
 import { milliValue, parseQuantity, type Quantity, toNumber } from '../../shared/quantity.ts';
 import { compareCodeUnits } from '../../shared/text.ts';
+import {
+  at,
+  bool,
+  expectKind,
+  InvalidField,
+  int32,
+  int64,
+  isObject,
+  type Json,
+  list,
+  object,
+  optionalObject,
+  text,
+  texts,
+  time,
+} from './fields.ts';
 import { wrapInt64 } from './go-int.ts';
 
 /** The zero time.Time (0001-01-01T00:00:00Z) in epoch ms: what Go holds for a missing time. */
 const GO_ZERO_TIME = -62135596800000;
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A metav1.Time as the controller holds it in epoch ms: absent or null is Go's zero time. */
+export function goTime(v: unknown, where: string): number {
+  return time(v, where) ?? GO_ZERO_TIME;
 }
 
-function object(v: unknown): Json {
-  return isObject(v) ? v : {};
-}
+const QUANTITY = 'a quantity such as "250m", "1.5" or "2Gi"';
 
-function list(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function text(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-function integer(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
-}
-
-/** RFC 3339 → epoch ms; a missing or unreadable time is Go's zero time, as the controller sees it. */
-export function goTime(v: unknown): number {
-  const t = typeof v === 'string' ? Date.parse(v) : Number.NaN;
-  return Number.isNaN(t) ? GO_ZERO_TIME : t;
-}
-
-/** A field that does not hold what the API defines: the snapshot cannot be decided past it. */
-export class InvalidObject extends Error {
-  override name = 'InvalidObject';
-}
-
+/** A resource.Quantity; absent or null is zero, as Go decodes it. */
 function quantity(v: unknown, where: string): Quantity {
-  if (typeof v === 'number') return parseQuantity(String(v));
-  if (typeof v !== 'string') throw new InvalidObject(`${where} is not a quantity`);
+  if (v === undefined || v === null) return parseQuantity('0');
+  if (typeof v !== 'number' && typeof v !== 'string') throw new InvalidField(where, QUANTITY, v);
   try {
-    return parseQuantity(v);
-  } catch (e) {
-    throw new InvalidObject(`${where}: ${(e as Error).message}`);
+    return parseQuantity(String(v));
+  } catch {
+    throw new InvalidField(where, QUANTITY, v);
   }
 }
 
 /** Quantity.MilliValue() as the controller's int64. */
 function milli(v: unknown, where: string): bigint {
   return wrapInt64(milliValue(quantity(v, where)));
+}
+
+/** A field the object cannot be read without. */
+function required<T>(v: T | undefined, where: string, expected: string): T {
+  if (v === undefined) throw new InvalidField(where, expected, undefined);
+  return v;
 }
 
 // ---- HPA --------------------------------------------------------------------------------------
@@ -84,7 +84,8 @@ export type MetricSpec =
       target: MetricTargetSpec;
     }
   | { type: 'External'; metric: MetricIdentifier; target: MetricTargetSpec }
-  | { type: 'Unknown'; typeName: string };
+  /** A type the controller does not know; `where` is the JSON path of its `type`. */
+  | { type: 'Unknown'; typeName: string; where: string };
 
 type SelectPolicy = 'Max' | 'Min' | 'Disabled';
 
@@ -159,159 +160,249 @@ function readRules(
   v: unknown,
   direction: 'scaleUp' | 'scaleDown',
   downscaleWindowSeconds: number,
+  where: string,
 ): ScalingRules {
   const rules = defaultRules(direction, downscaleWindowSeconds);
-  if (!isObject(v)) return rules;
-  const where = `spec.behavior.${direction}`;
-  const window = integer(v.stabilizationWindowSeconds);
+  const r = optionalObject(v, where);
+  if (!r) return rules;
+  const window = int32(r.stabilizationWindowSeconds, at(where, 'stabilizationWindowSeconds'));
   if (window !== undefined) rules.stabilizationWindowSeconds = window;
-  const select = text(v.selectPolicy);
+  const selectWhere = at(where, 'selectPolicy');
+  const select = text(r.selectPolicy, selectWhere);
   if (select !== undefined) {
     if (select !== 'Max' && select !== 'Min' && select !== 'Disabled') {
-      throw new InvalidObject(`${where}.selectPolicy ${JSON.stringify(select)} is not Max, Min or Disabled`);
+      throw new InvalidField(selectWhere, 'Max, Min or Disabled', select);
     }
     rules.selectPolicy = select;
   }
-  if (Array.isArray(v.policies)) {
-    rules.policies = v.policies.map((p, i) => {
-      const policy = object(p);
-      const type = text(policy.type);
-      const value = integer(policy.value);
-      const periodSeconds = integer(policy.periodSeconds);
-      if ((type !== 'Pods' && type !== 'Percent') || value === undefined || periodSeconds === undefined) {
-        throw new InvalidObject(
-          `${where}.policies[${i}] needs type Pods or Percent, value and periodSeconds`,
-        );
-      }
-      return { type, value, periodSeconds };
+  if (r.policies !== undefined && r.policies !== null) {
+    const policiesWhere = at(where, 'policies');
+    rules.policies = list(r.policies, policiesWhere).map((p, i) => {
+      const policyWhere = at(policiesWhere, i);
+      const policy = object(p, policyWhere);
+      const typeWhere = at(policyWhere, 'type');
+      const type = text(policy.type, typeWhere);
+      if (type !== 'Pods' && type !== 'Percent') throw new InvalidField(typeWhere, 'Pods or Percent', type);
+      const value = at(policyWhere, 'value');
+      const period = at(policyWhere, 'periodSeconds');
+      return {
+        type,
+        value: required(int32(policy.value, value), value, 'an integer'),
+        periodSeconds: required(int32(policy.periodSeconds, period), period, 'an integer'),
+      };
     });
   }
-  if (v.tolerance !== undefined && v.tolerance !== null) {
-    rules.tolerance = toNumber(quantity(v.tolerance, `${where}.tolerance`));
+  if (r.tolerance !== undefined && r.tolerance !== null) {
+    rules.tolerance = toNumber(quantity(r.tolerance, at(where, 'tolerance')));
   }
   return rules;
 }
 
 function readTarget(v: unknown, where: string): MetricTargetSpec {
-  const t = object(v);
+  const t = object(v, where);
   const target: MetricTargetSpec = {};
-  const type = text(t.type);
+  const type = text(t.type, at(where, 'type'));
   if (type !== undefined) target.type = type;
-  const utilization = integer(t.averageUtilization);
+  const utilization = int32(t.averageUtilization, at(where, 'averageUtilization'));
   if (utilization !== undefined) target.averageUtilization = utilization;
   if (t.averageValue !== undefined && t.averageValue !== null) {
-    target.averageValue = milli(t.averageValue, `${where}.target.averageValue`);
+    target.averageValue = milli(t.averageValue, at(where, 'averageValue'));
   }
-  if (t.value !== undefined && t.value !== null) target.value = milli(t.value, `${where}.target.value`);
+  if (t.value !== undefined && t.value !== null) target.value = milli(t.value, at(where, 'value'));
   return target;
 }
 
+/** A metav1.LabelSelector, its fields checked so that the selector parser sees strings only. */
+function readSelector(v: unknown, where: string): LabelSelector | undefined {
+  const s = optionalObject(v, where);
+  if (!s) return undefined;
+  const selector: LabelSelector = {};
+  const labelsWhere = at(where, 'matchLabels');
+  const labels = optionalObject(s.matchLabels, labelsWhere);
+  if (labels) {
+    selector.matchLabels = Object.fromEntries(
+      Object.entries(labels).map(([k, value]) => [k, text(value, at(labelsWhere, k)) ?? '']),
+    );
+  }
+  const expressionsWhere = at(where, 'matchExpressions');
+  if (s.matchExpressions !== undefined && s.matchExpressions !== null) {
+    selector.matchExpressions = list(s.matchExpressions, expressionsWhere).map((e, i) => {
+      const eWhere = at(expressionsWhere, i);
+      const x = object(e, eWhere);
+      const valuesWhere = at(eWhere, 'values');
+      const requirement: NonNullable<LabelSelector['matchExpressions']>[number] = {
+        key: text(x.key, at(eWhere, 'key')) ?? '',
+        operator: text(x.operator, at(eWhere, 'operator')) ?? '',
+      };
+      if (x.values !== undefined && x.values !== null) {
+        requirement.values = list(x.values, valuesWhere).map(
+          (value, j) => text(value, at(valuesWhere, j)) ?? '',
+        );
+      }
+      return requirement;
+    });
+  }
+  return selector;
+}
+
 function readIdentifier(v: unknown, where: string): MetricIdentifier {
-  const m = object(v);
-  const name = text(m.name);
-  if (name === undefined) throw new InvalidObject(`${where}.metric.name is missing`);
-  const id: MetricIdentifier = { name };
-  if (isObject(m.selector)) id.selector = m.selector as LabelSelector;
+  const m = object(v, where);
+  const nameWhere = at(where, 'name');
+  const id: MetricIdentifier = { name: required(text(m.name, nameWhere), nameWhere, 'a string') };
+  const selector = readSelector(m.selector, at(where, 'selector'));
+  if (selector) id.selector = selector;
   return id;
 }
 
-function readMetric(v: unknown, i: number): MetricSpec {
-  const m = object(v);
-  const type = text(m.type) ?? '';
-  const where = `spec.metrics[${i}]`;
+function readMetric(v: unknown, where: string): MetricSpec {
+  const m = object(v, where);
+  const typeWhere = at(where, 'type');
+  const type = text(m.type, typeWhere) ?? '';
   switch (type) {
     case 'Resource': {
-      const r = object(m.resource);
-      return { type, resource: text(r.name) ?? '', target: readTarget(r.target, `${where}.resource`) };
-    }
-    case 'ContainerResource': {
-      const r = object(m.containerResource);
+      const rWhere = at(where, 'resource');
+      const r = object(m.resource, rWhere);
       return {
         type,
-        resource: text(r.name) ?? '',
-        container: text(r.container) ?? '',
-        target: readTarget(r.target, `${where}.containerResource`),
+        resource: text(r.name, at(rWhere, 'name')) ?? '',
+        target: readTarget(r.target, at(rWhere, 'target')),
+      };
+    }
+    case 'ContainerResource': {
+      const rWhere = at(where, 'containerResource');
+      const r = object(m.containerResource, rWhere);
+      return {
+        type,
+        resource: text(r.name, at(rWhere, 'name')) ?? '',
+        container: text(r.container, at(rWhere, 'container')) ?? '',
+        target: readTarget(r.target, at(rWhere, 'target')),
       };
     }
     case 'Pods': {
-      const p = object(m.pods);
+      const pWhere = at(where, 'pods');
+      const p = object(m.pods, pWhere);
       return {
         type,
-        metric: readIdentifier(p.metric, `${where}.pods`),
-        target: readTarget(p.target, `${where}.pods`),
+        metric: readIdentifier(p.metric, at(pWhere, 'metric')),
+        target: readTarget(p.target, at(pWhere, 'target')),
       };
     }
     case 'Object': {
-      const o = object(m.object);
-      const d = object(o.describedObject);
+      const oWhere = at(where, 'object');
+      const o = object(m.object, oWhere);
+      const dWhere = at(oWhere, 'describedObject');
+      const d = object(o.describedObject, dWhere);
       return {
         type,
         describedObject: {
-          kind: text(d.kind) ?? '',
-          name: text(d.name) ?? '',
-          apiVersion: text(d.apiVersion) ?? '',
+          kind: text(d.kind, at(dWhere, 'kind')) ?? '',
+          name: text(d.name, at(dWhere, 'name')) ?? '',
+          apiVersion: text(d.apiVersion, at(dWhere, 'apiVersion')) ?? '',
         },
-        metric: readIdentifier(o.metric, `${where}.object`),
-        target: readTarget(o.target, `${where}.object`),
+        metric: readIdentifier(o.metric, at(oWhere, 'metric')),
+        target: readTarget(o.target, at(oWhere, 'target')),
       };
     }
     case 'External': {
-      const e = object(m.external);
+      const eWhere = at(where, 'external');
+      const e = object(m.external, eWhere);
       return {
         type,
-        metric: readIdentifier(e.metric, `${where}.external`),
-        target: readTarget(e.target, `${where}.external`),
+        metric: readIdentifier(e.metric, at(eWhere, 'metric')),
+        target: readTarget(e.target, at(eWhere, 'target')),
       };
     }
     default:
-      return { type: 'Unknown', typeName: type };
+      // The API server refuses other types; the controller fails such a metric alone
+      // (horizontal.go computeReplicasForMetric: InvalidMetricSourceType), and so does metric.ts.
+      return { type: 'Unknown', typeName: type, where: typeWhere };
   }
 }
 
+function readCondition(v: unknown, where: string): HpaCondition {
+  const c = object(v, where);
+  const condition: HpaCondition = {
+    type: text(c.type, at(where, 'type')) ?? '',
+    status: text(c.status, at(where, 'status')) ?? '',
+  };
+  const reason = text(c.reason, at(where, 'reason'));
+  if (reason !== undefined) condition.reason = reason;
+  const message = text(c.message, at(where, 'message'));
+  if (message !== undefined) condition.message = message;
+  const timeWhere = at(where, 'lastTransitionTime');
+  if (time(c.lastTransitionTime, timeWhere) !== undefined) {
+    condition.lastTransitionTime = c.lastTransitionTime as string;
+  }
+  return condition;
+}
+
 /** The autoscaling/v2 HPA with the API server's defaults applied. */
-export function readHpa(body: unknown, downscaleWindowSeconds: number): Hpa {
-  if (!isObject(body)) throw new InvalidObject('the HPA is not an object');
-  const metadata = object(body.metadata);
-  const spec = object(body.spec);
-  const status = object(body.status);
-  const ref = object(spec.scaleTargetRef);
-  const maxReplicas = integer(spec.maxReplicas);
-  if (maxReplicas === undefined) throw new InvalidObject('spec.maxReplicas is missing');
-  const specMetrics = list(spec.metrics);
+export function readHpa(body: unknown, where: string, downscaleWindowSeconds: number): Hpa {
+  if (!isObject(body)) throw new InvalidField(where, 'an object (a HorizontalPodAutoscaler)', body);
+  expectKind(body, where, ['HorizontalPodAutoscaler']);
+  // autoscaling/v1 and v2beta* spell the metrics differently: read as v2 they would mean something else.
+  const apiVersion = text(body.apiVersion, at(where, 'apiVersion'));
+  if (apiVersion !== undefined && apiVersion !== 'autoscaling/v2') {
+    throw new InvalidField(at(where, 'apiVersion'), '"autoscaling/v2"', apiVersion);
+  }
+  const metadataWhere = at(where, 'metadata');
+  const specWhere = at(where, 'spec');
+  const statusWhere = at(where, 'status');
+  const metadata = object(body.metadata, metadataWhere);
+  const spec = object(body.spec, specWhere);
+  const status = object(body.status, statusWhere);
+  const refWhere = at(specWhere, 'scaleTargetRef');
+  const ref = object(spec.scaleTargetRef, refWhere);
+  const maxWhere = at(specWhere, 'maxReplicas');
+  const maxReplicas = required(int32(spec.maxReplicas, maxWhere), maxWhere, 'an integer');
+  const metricsWhere = at(specWhere, 'metrics');
+  const specMetrics = list(spec.metrics, metricsWhere);
   const defaultedMetrics = specMetrics.length === 0;
   const metrics: MetricSpec[] = defaultedMetrics
     ? [{ type: 'Resource', resource: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } }]
-    : specMetrics.map(readMetric);
+    : specMetrics.map((m, i) => readMetric(m, at(metricsWhere, i)));
+  const conditionsWhere = at(statusWhere, 'conditions');
   const hpa: Hpa = {
-    namespace: text(metadata.namespace) ?? 'default',
-    name: text(metadata.name) ?? '',
+    namespace: text(metadata.namespace, at(metadataWhere, 'namespace')) ?? 'default',
+    name: text(metadata.name, at(metadataWhere, 'name')) ?? '',
     target: {
-      kind: text(ref.kind) ?? '',
-      name: text(ref.name) ?? '',
-      apiVersion: text(ref.apiVersion) ?? '',
+      kind: text(ref.kind, at(refWhere, 'kind')) ?? '',
+      name: text(ref.name, at(refWhere, 'name')) ?? '',
+      apiVersion: text(ref.apiVersion, at(refWhere, 'apiVersion')) ?? '',
     },
-    minReplicas: integer(spec.minReplicas) ?? 1,
+    minReplicas: int32(spec.minReplicas, at(specWhere, 'minReplicas')) ?? 1,
     maxReplicas,
     metrics,
     defaultedMetrics,
     status: {
-      conditions: list(status.conditions).filter(isObject) as unknown as HpaCondition[],
+      conditions: list(status.conditions, conditionsWhere).map((c, i) =>
+        readCondition(c, at(conditionsWhere, i)),
+      ),
     },
   };
-  if (isObject(spec.behavior)) {
+  const behaviorWhere = at(specWhere, 'behavior');
+  const behavior = optionalObject(spec.behavior, behaviorWhere);
+  if (behavior) {
     hpa.behavior = {
-      scaleUp: readRules(spec.behavior.scaleUp, 'scaleUp', downscaleWindowSeconds),
-      scaleDown: readRules(spec.behavior.scaleDown, 'scaleDown', downscaleWindowSeconds),
+      scaleUp: readRules(behavior.scaleUp, 'scaleUp', downscaleWindowSeconds, at(behaviorWhere, 'scaleUp')),
+      scaleDown: readRules(
+        behavior.scaleDown,
+        'scaleDown',
+        downscaleWindowSeconds,
+        at(behaviorWhere, 'scaleDown'),
+      ),
     };
   }
-  const uid = text(metadata.uid);
+  const uid = text(metadata.uid, at(metadataWhere, 'uid'));
   if (uid !== undefined) hpa.uid = uid;
-  const current = integer(status.currentReplicas);
+  const current = int32(status.currentReplicas, at(statusWhere, 'currentReplicas'));
   if (current !== undefined) hpa.status.currentReplicas = current;
-  const desired = integer(status.desiredReplicas);
+  const desired = int32(status.desiredReplicas, at(statusWhere, 'desiredReplicas'));
   if (desired !== undefined) hpa.status.desiredReplicas = desired;
-  const lastScaleTime = text(status.lastScaleTime);
-  if (lastScaleTime !== undefined) hpa.status.lastScaleTime = lastScaleTime;
+  const lastScaleWhere = at(statusWhere, 'lastScaleTime');
+  if (time(status.lastScaleTime, lastScaleWhere) !== undefined) {
+    hpa.status.lastScaleTime = status.lastScaleTime as string;
+  }
   return hpa;
 }
 
@@ -352,12 +443,17 @@ export interface Scale {
   selector: string;
 }
 
-export function readScale(body: unknown): Scale {
-  const scale = object(body);
+export function readScale(body: unknown, where: string): Scale {
+  const scale = object(body, where);
+  expectKind(scale, where, ['Scale']);
+  const specWhere = at(where, 'spec');
+  const statusWhere = at(where, 'status');
+  const spec = object(scale.spec, specWhere);
+  const status = object(scale.status, statusWhere);
   return {
-    specReplicas: integer(object(scale.spec).replicas) ?? 0,
-    statusReplicas: integer(object(scale.status).replicas) ?? 0,
-    selector: text(object(scale.status).selector) ?? '',
+    specReplicas: int32(spec.replicas, at(specWhere, 'replicas')) ?? 0,
+    statusReplicas: int32(status.replicas, at(statusWhere, 'replicas')) ?? 0,
+    selector: text(status.selector, at(statusWhere, 'selector')) ?? '',
   };
 }
 
@@ -385,53 +481,71 @@ export interface Pod {
 }
 
 function readRequests(resources: unknown, where: string): Map<string, bigint> {
+  const requestsWhere = at(where, 'requests');
   const requests = new Map<string, bigint>();
-  for (const [name, q] of Object.entries(object(object(resources).requests))) {
-    requests.set(name, milli(q, `${where}.resources.requests.${name}`));
+  for (const [name, q] of Object.entries(object(object(resources, where).requests, requestsWhere))) {
+    requests.set(name, milli(q, at(requestsWhere, name)));
   }
   return requests;
 }
 
-function readContainers(v: unknown, where: string): ContainerRequests[] {
-  return list(v).map((c, i) => {
-    const container = object(c);
-    return {
-      name: text(container.name) ?? '',
-      requests: readRequests(container.resources, `${where}[${i}]`),
-    };
+/** Containers, or only the init containers with restartPolicy Always (sidecars). */
+function readContainers(v: unknown, where: string, sidecarsOnly: boolean): ContainerRequests[] {
+  return list(v, where).flatMap((c, i) => {
+    const containerWhere = at(where, i);
+    const container = object(c, containerWhere);
+    const restartPolicy = text(container.restartPolicy, at(containerWhere, 'restartPolicy'));
+    if (sidecarsOnly && restartPolicy !== 'Always') return [];
+    return [
+      {
+        name: text(container.name, at(containerWhere, 'name')) ?? '',
+        requests: readRequests(container.resources, at(containerWhere, 'resources')),
+      },
+    ];
   });
 }
 
-export function readPods(body: unknown): Pod[] {
-  return list(object(body).items).map((item) => {
-    const p = object(item);
-    const metadata = object(p.metadata);
-    const spec = object(p.spec);
-    const status = object(p.status);
-    const name = text(metadata.name) ?? '';
-    const where = `pod ${name} spec`;
-    const pod: Pod = {
-      name,
-      deleted: metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null,
-      phase: text(status.phase) ?? '',
-      containers: readContainers(spec.containers, `${where}.containers`),
-      sidecars: readContainers(
-        list(spec.initContainers).filter((c) => object(c).restartPolicy === 'Always'),
-        `${where}.initContainers`,
-      ),
+function readPod(item: unknown, where: string): Pod {
+  const p = object(item, where);
+  const metadataWhere = at(where, 'metadata');
+  const specWhere = at(where, 'spec');
+  const statusWhere = at(where, 'status');
+  const metadata = object(p.metadata, metadataWhere);
+  const spec = object(p.spec, specWhere);
+  const status = object(p.status, statusWhere);
+  const pod: Pod = {
+    name: text(metadata.name, at(metadataWhere, 'name')) ?? '',
+    deleted: time(metadata.deletionTimestamp, at(metadataWhere, 'deletionTimestamp')) !== undefined,
+    phase: text(status.phase, at(statusWhere, 'phase')) ?? '',
+    containers: readContainers(spec.containers, at(specWhere, 'containers'), false),
+    sidecars: readContainers(spec.initContainers, at(specWhere, 'initContainers'), true),
+  };
+  const conditionsWhere = at(statusWhere, 'conditions');
+  list(status.conditions, conditionsWhere).forEach((c, i) => {
+    const conditionWhere = at(conditionsWhere, i);
+    const condition = object(c, conditionWhere);
+    if (text(condition.type, at(conditionWhere, 'type')) !== 'Ready' || pod.ready) return;
+    pod.ready = {
+      status: text(condition.status, at(conditionWhere, 'status')) ?? '',
+      lastTransitionTime: goTime(condition.lastTransitionTime, at(conditionWhere, 'lastTransitionTime')),
     };
-    const ready = list(status.conditions)
-      .map(object)
-      .find((c) => c.type === 'Ready');
-    if (ready)
-      pod.ready = { status: text(ready.status) ?? '', lastTransitionTime: goTime(ready.lastTransitionTime) };
-    if (status.startTime !== undefined && status.startTime !== null) pod.startTime = goTime(status.startTime);
-    if (isObject(spec.resources)) {
-      const podRequests = readRequests(spec.resources, where);
-      if (podRequests.size > 0) pod.podRequests = podRequests;
-    }
-    return pod;
   });
+  const startTime = time(status.startTime, at(statusWhere, 'startTime'));
+  if (startTime !== undefined) pod.startTime = startTime;
+  const resourcesWhere = at(specWhere, 'resources');
+  if (optionalObject(spec.resources, resourcesWhere)) {
+    const podRequests = readRequests(spec.resources, resourcesWhere);
+    if (podRequests.size > 0) pod.podRequests = podRequests;
+  }
+  return pod;
+}
+
+/** A PodList's items. */
+export function readPods(body: unknown, where: string): Pod[] {
+  const pods = object(body, where);
+  expectKind(pods, where, ['PodList']);
+  const itemsWhere = at(where, 'items');
+  return list(pods.items, itemsWhere).map((item, i) => readPod(item, at(itemsWhere, i)));
 }
 
 // ---- Metric answers ---------------------------------------------------------------------------
@@ -443,14 +557,26 @@ export interface PodMetricSample {
   windowMs: number;
 }
 
-/** The window a metrics server writes ("30s", "1m0s"); a missing or malformed one counts as none, as in Go's zero value. */
-function goDurationMs(v: unknown): number {
-  if (typeof v !== 'string') return 0;
+/** A metav1.Duration ("30s", "1m0s"); absent or null is none, as Go's zero value. */
+function goDurationMs(v: unknown, where: string): number {
+  const duration = text(v, where);
+  if (duration === undefined) return 0;
   try {
-    return parseDuration(v);
+    return parseDuration(duration);
   } catch {
-    return 0;
+    throw new InvalidField(where, 'a duration such as "30s"', duration);
   }
+}
+
+/** The items of a metrics API list of one of `kinds`, each with its path. */
+function metricItems(body: unknown, where: string, kinds: readonly string[]): [Json, string][] {
+  const answer = object(body, where);
+  expectKind(answer, where, kinds);
+  const itemsWhere = at(where, 'items');
+  return list(answer.items, itemsWhere).map((item, i) => {
+    const itemWhere = at(itemsWhere, i);
+    return [object(item, itemWhere), itemWhere];
+  });
 }
 
 /**
@@ -460,51 +586,63 @@ function goDurationMs(v: unknown): number {
  */
 export function readPodMetrics(
   body: unknown,
+  where: string,
   resource: string,
   container: string,
 ): Map<string, PodMetricSample> {
   const samples = new Map<string, PodMetricSample>();
-  for (const item of list(object(body).items)) {
-    const m = object(item);
-    const name = text(object(m.metadata).name) ?? '';
-    const base = { timestamp: goTime(m.timestamp), windowMs: goDurationMs(m.window) };
-    const containers = list(m.containers).map(object);
+  for (const [m, itemWhere] of metricItems(body, where, ['PodMetricsList'])) {
+    const metadataWhere = at(itemWhere, 'metadata');
+    const name = text(object(m.metadata, metadataWhere).name, at(metadataWhere, 'name')) ?? '';
+    const base = {
+      timestamp: goTime(m.timestamp, at(itemWhere, 'timestamp')),
+      windowMs: goDurationMs(m.window, at(itemWhere, 'window')),
+    };
+    const containersWhere = at(itemWhere, 'containers');
+    const containers = list(m.containers, containersWhere).map((c, i) => {
+      const containerWhere = at(containersWhere, i);
+      const x = object(c, containerWhere);
+      const usageWhere = at(containerWhere, 'usage');
+      return {
+        name: text(x.name, at(containerWhere, 'name')) ?? '',
+        usage: object(x.usage, usageWhere),
+        usageWhere,
+      };
+    });
     if (container !== '') {
       const c = containers.find((x) => x.name === container);
-      const usage = c ? object(c.usage)[resource] : undefined;
-      if (usage !== undefined)
-        samples.set(name, { ...base, value: milli(usage, `usage of ${name}/${container}`) });
+      const usage = c?.usage[resource];
+      if (c && usage !== undefined)
+        samples.set(name, { ...base, value: milli(usage, at(c.usageWhere, resource)) });
       continue;
     }
     let sum = 0n;
     let missing = containers.length === 0;
     for (const c of containers) {
-      const usage = object(c.usage)[resource];
+      const usage = c.usage[resource];
       if (usage === undefined) {
         missing = true;
         break;
       }
-      sum = wrapInt64(sum + milli(usage, `usage of ${name}/${text(c.name)}`));
+      sum = wrapInt64(sum + milli(usage, at(c.usageWhere, resource)));
     }
     if (!missing) samples.set(name, { ...base, value: sum });
   }
   return samples;
 }
 
-/** Items of a MetricValueList (custom.metrics.k8s.io v1beta1 or v1beta2). */
-function metricValues(body: unknown): Json[] {
-  return list(object(body).items).map(object);
-}
-
 /** custom pods/* answers by pod name (GetRawMetric); the window defaults to one minute. */
-export function readPodsMetricValues(body: unknown): Map<string, PodMetricSample> {
+export function readPodsMetricValues(body: unknown, where: string): Map<string, PodMetricSample> {
   const samples = new Map<string, PodMetricSample>();
-  for (const m of metricValues(body)) {
-    const name = text(object(m.describedObject).name) ?? '';
-    const seconds = integer(m.windowSeconds) ?? integer(m.window);
+  for (const [m, itemWhere] of metricItems(body, where, ['MetricValueList'])) {
+    const describedWhere = at(itemWhere, 'describedObject');
+    const name = text(object(m.describedObject, describedWhere).name, at(describedWhere, 'name')) ?? '';
+    // v1beta2 windowSeconds, v1beta1 window: both int64 seconds.
+    const seconds =
+      int64(m.windowSeconds, at(itemWhere, 'windowSeconds')) ?? int64(m.window, at(itemWhere, 'window'));
     samples.set(name, {
-      value: milli(m.value, `value of ${name}`),
-      timestamp: goTime(m.timestamp),
+      value: milli(m.value, at(itemWhere, 'value')),
+      timestamp: goTime(m.timestamp, at(itemWhere, 'timestamp')),
       windowMs: seconds === undefined ? 60_000 : seconds * 1000,
     });
   }
@@ -514,23 +652,31 @@ export function readPodsMetricValues(body: unknown): Map<string, PodMetricSample
 /** The single object value GetForObject insists on; undefined with the client's error otherwise. */
 export function readObjectMetricValue(
   body: unknown,
+  where: string,
 ): { value: bigint; timestamp: number } | { error: string } {
-  const items = isObject(body) && body.kind === 'MetricValue' ? [body] : metricValues(body);
+  const items: [Json, string][] =
+    isObject(body) && body.kind === 'MetricValue'
+      ? [[body, where]]
+      : metricItems(body, where, ['MetricValueList']);
   if (items.length !== 1) {
     return {
       error: `the custom metrics API server returned ${items.length} results when we asked for exactly one`,
     };
   }
-  const item = items[0] as Json;
-  return { value: milli(item.value, 'the object metric value'), timestamp: goTime(item.timestamp) };
+  const [item, itemWhere] = items[0] as [Json, string];
+  return {
+    value: milli(item.value, at(itemWhere, 'value')),
+    timestamp: goTime(item.timestamp, at(itemWhere, 'timestamp')),
+  };
 }
 
 /** External values in answer order, with the first item's timestamp. */
-export function readExternalValues(body: unknown): { values: bigint[]; timestamp: number } {
-  const items = list(object(body).items).map(object);
+export function readExternalValues(body: unknown, where: string): { values: bigint[]; timestamp: number } {
+  const items = metricItems(body, where, ['ExternalMetricValueList']);
+  const timestamps = items.map(([m, itemWhere]) => goTime(m.timestamp, at(itemWhere, 'timestamp')));
   return {
-    values: items.map((m, i) => milli(m.value, `external value ${i}`)),
-    timestamp: goTime(items[0]?.timestamp),
+    values: items.map(([m, itemWhere]) => milli(m.value, at(itemWhere, 'value'))),
+    timestamp: timestamps[0] ?? GO_ZERO_TIME,
   };
 }
 
@@ -546,26 +692,101 @@ export interface RescaleEvent {
 }
 
 /** SuccessfulRescale events ("New size: N; reason: R") from an EventList (core/v1 or events.k8s.io/v1). */
-export function readRescaleEvents(body: unknown): RescaleEvent[] {
+export function readRescaleEvents(body: unknown, where: string): RescaleEvent[] {
+  const eventList = object(body, where);
+  expectKind(eventList, where, ['EventList']);
+  const itemsWhere = at(where, 'items');
   const events: RescaleEvent[] = [];
-  for (const item of list(object(body).items)) {
-    const e = object(item);
-    if (e.reason !== 'SuccessfulRescale') continue;
-    const message = text(e.message) ?? text(e.note) ?? '';
+  list(eventList.items, itemsWhere).forEach((item, i) => {
+    const eventWhere = at(itemsWhere, i);
+    const e = object(item, eventWhere);
+    if (text(e.reason, at(eventWhere, 'reason')) !== 'SuccessfulRescale') return;
+    const message = text(e.message, at(eventWhere, 'message')) ?? text(e.note, at(eventWhere, 'note')) ?? '';
     const match = /^New size: (\d+); reason: (.*)$/s.exec(message);
-    if (!match) continue;
-    const series = object(e.series);
-    const created = text(object(e.metadata).creationTimestamp);
-    const lastText = text(e.lastTimestamp) ?? text(series.lastObservedTime) ?? text(e.eventTime) ?? created;
-    const firstText = text(e.firstTimestamp) ?? text(e.eventTime) ?? lastText;
-    if (lastText === undefined || firstText === undefined) continue;
+    if (!match) return;
+    const seriesWhere = at(eventWhere, 'series');
+    const series = object(e.series, seriesWhere);
+    const metadataWhere = at(eventWhere, 'metadata');
+    const created = time(
+      object(e.metadata, metadataWhere).creationTimestamp,
+      at(metadataWhere, 'creationTimestamp'),
+    );
+    const eventTime = time(e.eventTime, at(eventWhere, 'eventTime'));
+    const last =
+      time(e.lastTimestamp, at(eventWhere, 'lastTimestamp')) ??
+      time(series.lastObservedTime, at(seriesWhere, 'lastObservedTime')) ??
+      eventTime ??
+      created;
+    const first = time(e.firstTimestamp, at(eventWhere, 'firstTimestamp')) ?? eventTime ?? last;
+    if (last === undefined || first === undefined) return;
     events.push({
       newSize: Number(match[1]),
       reason: match[2] as string,
-      first: Date.parse(firstText),
-      last: Date.parse(lastText),
-      count: integer(e.count) ?? integer(series.count) ?? 1,
+      first,
+      last,
+      count: int32(e.count, at(eventWhere, 'count')) ?? int32(series.count, at(seriesWhere, 'count')) ?? 1,
     });
-  }
+  });
   return events.sort((a, b) => a.last - b.last);
+}
+
+// ---- Diagnosis documents ----------------------------------------------------------------------
+
+/** The items of an APIServiceList, with the fields the failure diagnosis reads. */
+export function readAPIServices(body: unknown, where: string): APIService[] {
+  const services = object(body, where);
+  expectKind(services, where, ['APIServiceList']);
+  const itemsWhere = at(where, 'items');
+  return list(services.items, itemsWhere).map((item, i) => {
+    const serviceWhere = at(itemsWhere, i);
+    const s = object(item, serviceWhere);
+    const metadataWhere = at(serviceWhere, 'metadata');
+    const specWhere = at(serviceWhere, 'spec');
+    const spec = object(s.spec, specWhere);
+    const backendWhere = at(specWhere, 'service');
+    const backend = optionalObject(spec.service, backendWhere);
+    const statusWhere = at(serviceWhere, 'status');
+    const conditionsWhere = at(statusWhere, 'conditions');
+    return {
+      metadata: { name: text(object(s.metadata, metadataWhere).name, at(metadataWhere, 'name')) ?? '' },
+      spec: {
+        group: text(spec.group, at(specWhere, 'group')) ?? '',
+        version: text(spec.version, at(specWhere, 'version')) ?? '',
+        ...(backend && {
+          service: {
+            namespace: text(backend.namespace, at(backendWhere, 'namespace')) ?? '',
+            name: text(backend.name, at(backendWhere, 'name')) ?? '',
+          },
+        }),
+      },
+      status: {
+        conditions: list(object(s.status, statusWhere).conditions, conditionsWhere).map((c, j) =>
+          readCondition(c, at(conditionsWhere, j)),
+        ),
+      },
+    };
+  });
+}
+
+/** A discovery document (APIResourceList), with the fields the failure diagnosis reads. */
+export function readResourceList(body: unknown, where: string): APIResourceList {
+  const resources = object(body, where);
+  expectKind(resources, where, ['APIResourceList']);
+  const resourcesWhere = at(where, 'resources');
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: text(resources.groupVersion, at(where, 'groupVersion')) ?? '',
+    resources: list(resources.resources, resourcesWhere).map((item, i) => {
+      const resourceWhere = at(resourcesWhere, i);
+      const r = object(item, resourceWhere);
+      return {
+        name: text(r.name, at(resourceWhere, 'name')) ?? '',
+        singularName: text(r.singularName, at(resourceWhere, 'singularName')) ?? '',
+        namespaced: bool(r.namespaced, at(resourceWhere, 'namespaced')) ?? false,
+        kind: text(r.kind, at(resourceWhere, 'kind')) ?? '',
+        verbs: texts(r.verbs, at(resourceWhere, 'verbs')),
+      };
+    }),
+  };
 }

@@ -32,8 +32,11 @@ export type MetricFailureCause =
   | { kind: 'MissingRequests'; resource: string; pods: { pod: string; containers: string[] }[] }
   /** The selector matches no pod ("no pods returned by selector while calculating replica count"). */
   | { kind: 'NoPods' }
-  /** The HPA spec or an answer cannot be read (bad quantity, unknown type, missing field). */
-  | { kind: 'Invalid'; message: string };
+  /**
+   * The HPA spec or an answer cannot be read (bad quantity, unknown type, missing field); `path` is the
+   * request whose answer could not be decoded, when it is the answer.
+   */
+  | { kind: 'Invalid'; message: string; path?: string };
 
 interface MetricFailure {
   reason: MetricFailureReason;

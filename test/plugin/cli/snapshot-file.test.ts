@@ -31,12 +31,29 @@ describe('snapshot files', () => {
     expect(readFileSync(file, 'utf8').endsWith('}\n')).toBe(true);
   });
 
+  const FIX = '; fix the snapshot or take a new one with --save-snapshot';
+  const head = '{"apiVersion":"cmetrics.io/v1alpha1","kind":"HPASnapshot"';
   it.each<[string, string, string]>([
     ['not JSON', '{', 'is not JSON'],
     [
+      'an array',
+      '[]',
+      `bad.json: expected an HPA snapshot (apiVersion cmetrics.io/v1alpha1, kind HPASnapshot), got an array${FIX}`,
+    ],
+    [
+      'a snapshot without takenAt',
+      `${head}}`,
+      `bad.json: takenAt: expected an RFC 3339 time, but it is missing${FIX}`,
+    ],
+    [
+      'a snapshot with an error code that is a string',
+      `${head},"takenAt":"2026-07-01T10:00:00Z","controller":${JSON.stringify(DEFAULT_CONTROLLER_SETTINGS)},"hpa":{"path":"/h","error":{"code":"404","message":"not found"}},"metrics":[]}`,
+      `bad.json: hpa.error.code: expected an integer (the HTTP status, 0 when unreachable), got "404"${FIX}`,
+    ],
+    [
       'another document',
       '{"kind":"Pod","apiVersion":"v1"}',
-      'is not an HPA snapshot (want apiVersion cmetrics.io/v1alpha1, kind HPASnapshot)',
+      'bad.json: not an HPA snapshot (want apiVersion cmetrics.io/v1alpha1, kind HPASnapshot); fix the snapshot or take a new one with --save-snapshot',
     ],
   ])('refuses %s', (_what, text, message) => {
     const file = join(dir, 'bad.json');

@@ -36,6 +36,7 @@ describe('parseMetricPath and reproduce', () => {
 
   it('knows no command for other paths', () => {
     expect(parseMetricPath('/api/v1/namespaces/shop/pods')).toBeUndefined();
+    expect(parseMetricPath('http://[')).toBeUndefined();
     expect(reproduce(parseMetricPath('/apis/example.com/v1') as never)).toBeUndefined();
   });
 });
@@ -233,6 +234,17 @@ describe('diagnose', () => {
       { kind: 'Invalid', message: 'target.averageValue is not a quantity' },
       undefined,
       "target.averageValue is not a quantity; correct the HPA's spec.metrics[0]",
+    ],
+    [
+      'an answer that cannot be decoded',
+      {
+        kind: 'Invalid',
+        message:
+          'metrics[0].body.items[0].value: expected a quantity such as "250m", "1.5" or "2Gi", got "lots"',
+        path: FAILED_EXTERNAL_PATH,
+      },
+      undefined,
+      'metrics[0].body.items[0].value: expected a quantity such as "250m", "1.5" or "2Gi", got "lots": the metrics API sent what its client cannot decode; check the adapter that serves external.metrics.k8s.io/v1beta1 (repeat the call: kubectl cmetrics get external queue -n shop -l q=jobs)',
     ],
   ])('%s', async (_what, cause, diagnosis, fix) => {
     expect(diagnose(snapshotWith(diagnosis), failedWith(cause))).toEqual({ 0: fix });

@@ -481,7 +481,8 @@ describe('failures a printer can turn into a fix', () => {
     ];
     const m = decide(s).metrics[0] as MetricDecision;
     expect(m.failure?.cause.kind).toBe('Invalid');
-    expect(m.failure?.message).toContain('value of test-pod-0: invalid quantity "lots"');
+    expect(m.failure?.message).toContain('metrics[0].body.items[0].value: expected a quantity');
+    expect(m.failure?.message).toContain('got "lots"');
   });
 
   it("an invalid metric selector is the metric's failure", () => {

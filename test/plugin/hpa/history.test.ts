@@ -104,6 +104,7 @@ describe('stabilizationRange (current 5, downscale flag 300 s)', () => {
         spec: { maxReplicas: 10, ...(behavior ? { behavior } : {}) },
         status: { conditions },
       },
+      'hpa.body',
       300,
     );
   const limitedUp = [{ type: 'ScalingLimited', status: 'True', reason: 'ScaleUpLimit' }];

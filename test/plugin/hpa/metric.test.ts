@@ -183,12 +183,16 @@ describe('a metric that fails, worded as the controller words it', () => {
     ],
     [
       'an unknown source type',
-      { type: 'Unknown', typeName: 'CheddarCheese' },
+      { type: 'Unknown', typeName: 'CheddarCheese', where: 'hpa.body.spec.metrics[0].type' },
       null,
       context(),
       'InvalidMetricSourceType',
       'unknown metric source type "CheddarCheese"',
-      { kind: 'Invalid', message: 'unknown metric source type "CheddarCheese"' },
+      {
+        kind: 'Invalid',
+        message:
+          'hpa.body.spec.metrics[0].type: unknown metric source type "CheddarCheese" (expected Resource, ContainerResource, Pods, Object or External)',
+      },
     ],
     [
       'the pod list unknown',
@@ -244,7 +248,14 @@ describe('a metric that fails, worded as the controller words it', () => {
   it('an answer the client could not decode fails the metric as Invalid', () => {
     const d = computeMetric(podsQps, 0, podValues('lots'), context());
     expect(d.failure?.reason).toBe('FailedGetPodsMetric');
-    expect(d.failure?.cause.kind).toBe('Invalid');
-    expect(d.failure?.message).toMatch(/^the HPA was unable to compute the replica count: value of p1: /);
+    expect(d.failure?.cause).toEqual({
+      kind: 'Invalid',
+      message:
+        'metrics[0].body.items[0].value: expected a quantity such as "250m", "1.5" or "2Gi", got "lots"',
+      path: podValues('lots').path,
+    });
+    expect(d.failure?.message).toMatch(
+      /^the HPA was unable to compute the replica count: metrics\[0\]\.body\.items\[0\]\.value: expected a quantity .*, got "lots"$/,
+    );
   });
 });

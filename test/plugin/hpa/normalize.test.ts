@@ -58,6 +58,7 @@ function behaviorOf(scaleUp?: Record<string, unknown>, scaleDown?: Record<string
         behavior: { ...(scaleUp ? { scaleUp } : {}), ...(scaleDown ? { scaleDown } : {}) },
       },
     },
+    'hpa.body',
     300,
   );
   if (!hpa.behavior) throw new Error('behavior expected');

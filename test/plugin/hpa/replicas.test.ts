@@ -1357,7 +1357,12 @@ describe('TestGroupPods', () => {
       })),
       tc.resource,
     );
-    const groups = groupPods(readPods(json), readPodMetrics(answer, tc.resource, ''), tc.resource, settings);
+    const groups = groupPods(
+      readPods(json, 'pods.body'),
+      readPodMetrics(answer, 'metrics[0].body', tc.resource, ''),
+      tc.resource,
+      settings,
+    );
     expect(groups.readyPodCount).toBe(tc.ready);
     expect([...groups.unready.keys()].sort()).toEqual(tc.unready);
     expect([...groups.missing].sort()).toEqual(tc.missing);
@@ -1454,14 +1459,14 @@ describe('TestCalculateRequests', () => {
       expected: { 'test-pod': 150n },
     },
   ])('$name', (tc) => {
-    const pods = readPods(podList(tc.pods));
+    const pods = readPods(podList(tc.pods), 'pods.body');
     const calculate = () => calculateRequests(pods, tc.container, 'cpu', tc.podLevelResources);
     if (tc.error) expect(calculate).toThrow(tc.error);
     else expect(Object.fromEntries(calculate())).toEqual(tc.expected);
   });
 
   it('TestCalculatePodRequestsFromContainers_NonExistentContainer', () => {
-    const pods = readPods(podList([testPod({ containers: [c('container1', 100)] })]));
+    const pods = readPods(podList([testPod({ containers: [c('container1', 100)] })]), 'pods.body');
     expect(() => calculateRequests(pods, 'non-existent-container', 'cpu', false)).toThrow(
       /^container non-existent-container not found in Pod test-pod$/,
     );
