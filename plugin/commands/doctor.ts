@@ -265,7 +265,7 @@ async function listHpas(s: Session): Promise<ListedHpa[] | Check> {
     let metrics: MetricSpec[] = [];
     try {
       // Only spec.metrics is read: the downscale window defaults nothing read here.
-      metrics = readHpa(o, 0).metrics;
+      metrics = readHpa(o, 'hpa', 0).metrics;
     } catch {
       // An HPA the API server would not have admitted reads nothing.
     }
