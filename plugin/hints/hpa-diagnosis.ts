@@ -1,7 +1,8 @@
 // What each failed metric of an HPA needs, one line each: the fix, from the snapshot alone, so that
 // `explain hpa --from-snapshot` prints the same as the live command.
 import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
-import { readAPIServices, readResourceList, readScale } from '../hpa/objects.ts';
+import { readAPIServices, readResourceList } from '../hpa/answers.ts';
+import { readScale } from '../hpa/objects.ts';
 import type { HPASnapshot } from '../hpa/snapshot.ts';
 import type { Decision } from '../hpa/types.ts';
 import { apiServiceProblem, forbidden, requestFailureLine, unavailable } from './failures.ts';

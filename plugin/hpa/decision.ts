@@ -4,6 +4,7 @@
 // controller's int64 MilliValue() arithmetic; ratios are float64 numbers, as in Go.
 
 import { parseSelector } from '../../shared/labels.ts';
+import { goTime } from './fields.ts';
 import { periodStartRange, type Range, stabilizationRange } from './history.ts';
 import { computeMetric, type MetricContext } from './metric.ts';
 import {
@@ -22,7 +23,6 @@ import {
   stabilizeWithoutBehavior,
 } from './normalize.ts';
 import {
-  goTime,
   type Hpa,
   type Pod,
   type RescaleEvent,

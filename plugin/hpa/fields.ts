@@ -3,6 +3,9 @@
 // follow Kubernetes' JSON decoding (sigs.k8s.io/json, as the API machinery decodes): an absent or null
 // field is the Go zero value (omitempty), a field of the wrong type fails the whole object.
 
+import { milliValue, parseQuantity, type Quantity } from '../../shared/quantity.ts';
+import { wrapInt64 } from './go-int.ts';
+
 export type Json = Record<string, unknown>;
 
 /** A field that does not hold what the format defines. */
@@ -120,4 +123,36 @@ export function expectKind(body: Json, path: string, kinds: readonly string[]): 
   if (kind !== undefined && !kinds.includes(kind)) {
     throw new InvalidField(at(path, 'kind'), kinds.map((k) => JSON.stringify(k)).join(' or '), kind);
   }
+}
+
+/** The zero time.Time (0001-01-01T00:00:00Z) in epoch ms: what Go holds for a missing time. */
+export const GO_ZERO_TIME = -62135596800000;
+
+/** A metav1.Time as the controller holds it in epoch ms: absent or null is Go's zero time. */
+export function goTime(v: unknown, where: string): number {
+  return time(v, where) ?? GO_ZERO_TIME;
+}
+
+const QUANTITY = 'a quantity such as "250m", "1.5" or "2Gi"';
+
+/** A resource.Quantity; absent or null is zero, as Go decodes it. */
+export function quantity(v: unknown, where: string): Quantity {
+  if (v === undefined || v === null) return parseQuantity('0');
+  if (typeof v !== 'number' && typeof v !== 'string') throw new InvalidField(where, QUANTITY, v);
+  try {
+    return parseQuantity(String(v));
+  } catch {
+    throw new InvalidField(where, QUANTITY, v);
+  }
+}
+
+/** Quantity.MilliValue() as the controller's int64. */
+export function milli(v: unknown, where: string): bigint {
+  return wrapInt64(milliValue(quantity(v, where)));
+}
+
+/** A field the object cannot be read without. */
+export function required<T>(v: T | undefined, where: string, expected: string): T {
+  if (v === undefined) throw new InvalidField(where, expected, undefined);
+  return v;
 }

@@ -2,18 +2,15 @@
 // on it, the controller's label and failure wording (horizontal.go computeStatusFor*Metric), and
 // the values at which its proposal would change.
 
-import { at, InvalidField, list, object } from './fields.ts';
 import {
-  goLabelSelector,
-  type MetricSpec,
-  metricSelectorError,
-  type Pod,
   type PodMetricSample,
   readExternalValues,
   readObjectMetricValue,
   readPodMetrics,
   readPodsMetricValues,
-} from './objects.ts';
+} from './answers.ts';
+import { at, InvalidField, list, object } from './fields.ts';
+import { goLabelSelector, type MetricSpec, metricSelectorError, type Pod } from './objects.ts';
 import {
   CalcError,
   calculateRequests,

@@ -2,8 +2,9 @@
 // metrics/utilization.go, Kubernetes v1.37), on values already read from the snapshot. Integer steps
 // use bigint wrapped to int64/int32 where Go's types would wrap; ratios are float64 as in Go.
 
+import type { PodMetricSample } from './answers.ts';
 import { goInt32, goInt64, INT32_MAX, INT64_MAX, wrapInt32, wrapInt64 } from './go-int.ts';
-import type { Pod, PodMetricSample } from './objects.ts';
+import type { Pod } from './objects.ts';
 import type { MetricFailureCause, PodGroupReason, PodGroups, ProposalPath } from './types.ts';
 
 export interface Tolerances {

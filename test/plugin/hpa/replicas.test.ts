@@ -27,8 +27,9 @@
 // internal functions; they run against groupPods / calculateRequests on pods read from pod JSON.
 
 import { describe, expect, it } from 'vitest';
+import { readPodMetrics } from '../../../plugin/hpa/answers.ts';
 import { decide } from '../../../plugin/hpa/decision.ts';
-import { readPodMetrics, readPods } from '../../../plugin/hpa/objects.ts';
+import { readPods } from '../../../plugin/hpa/objects.ts';
 import { calculateRequests, groupPods } from '../../../plugin/hpa/replicas.ts';
 import type { Fetched } from '../../../plugin/hpa/snapshot.ts';
 import type { MetricDecision } from '../../../plugin/hpa/types.ts';
