@@ -11,6 +11,7 @@ const QEMU = '/usr/bin/qemu-aarch64';
 const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 /** Debian's wine64 package puts its loader here, with no wine64 on PATH. */
 const WINE = '/usr/lib/wine/wine64';
+const WINESERVER = '/usr/lib/wine/wineserver';
 
 export const canRun = (p: Platform): boolean =>
   (p.os === 'linux' && p.arch === 'amd64') ||
@@ -45,9 +46,18 @@ function wineEnv(): NodeJS.ProcessEnv {
   return { WINEPREFIX: winePrefix, WINEDEBUG: '-all', HOME: process.env.HOME };
 }
 
-/** Removes the Wine prefix, if one was made: each test file that runs windows/amd64 calls it after. */
+/**
+ * Removes the Wine prefix, if one was made: each test file that runs windows/amd64 calls it after.
+ * Its wineserver outlives the programs it ran and still writes to the prefix: stop it (-k) and wait for
+ * it (-w) first.
+ */
 export function removeWinePrefix(): void {
-  if (winePrefix) rmSync(winePrefix, { recursive: true, force: true });
+  if (winePrefix) {
+    const env = { WINEPREFIX: winePrefix, HOME: process.env.HOME };
+    spawnSync(WINESERVER, ['-k'], { env, timeout: 30_000 });
+    spawnSync(WINESERVER, ['-w'], { env, timeout: 30_000 });
+    rmSync(winePrefix, { recursive: true, force: true, maxRetries: 5 });
+  }
   winePrefix = undefined;
 }
 
