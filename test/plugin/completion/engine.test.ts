@@ -23,7 +23,12 @@ async function candidates(...words: string[]) {
 
 describe('complete', () => {
   it.each<[string, string[], string[], string]>([
-    ['commands, hidden ones left out', [''], ['top', 'get', 'list', 'explain', 'doctor', 'completion'], ':4'],
+    [
+      'commands, hidden ones left out',
+      [''],
+      ['top', 'get', 'list', 'explain', 'doctor', 'migrate', 'completion'],
+      ':4',
+    ],
     ['a command by prefix', ['t'], ['top'], ':4'],
     ['subcommands', ['top', ''], ['pods', 'nodes'], ':4'],
     ['after an alias', ['top', 'po', '--sort'], ['--sort-by'], ':4'],
