@@ -47,7 +47,7 @@ function comparedGroups(services: APIService[], named: readonly string[]): strin
   if (!groups.length) {
     const held = services.map((a) => `${a.metadata.name} by ${serverText(serverOf(a))}`).join(', ');
     throw new CliError(
-      `no metrics APIService is served by prometheus-adapter (${held || 'none registered'}); name the groups to compare with --groups custom,external,resource`,
+      `no metrics APIService is served by prometheus-adapter (${held || 'none registered'}); name the groups to compare with --groups (custom, external, resource; repeatable)`,
     );
   }
   return groups.sort();
