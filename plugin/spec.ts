@@ -48,6 +48,30 @@ const WATCH: Record<string, OptionSpec> = {
   interval: { type: 'string', default: '5s', describe: 'Time between two reads with --watch' },
 };
 
+/** The HPA controller's flags a client cannot read (cli/controller-flags.ts). */
+const CONTROLLER_FLAGS: Record<string, OptionSpec> = {
+  tolerance: {
+    type: 'number',
+    describe: "The controller's --horizontal-pod-autoscaler-tolerance (default 0.1)",
+  },
+  'cpu-initialization-period': {
+    type: 'string',
+    describe: "The controller's --horizontal-pod-autoscaler-cpu-initialization-period (default 5m)",
+  },
+  'initial-readiness-delay': {
+    type: 'string',
+    describe: "The controller's --horizontal-pod-autoscaler-initial-readiness-delay (default 30s)",
+  },
+  'downscale-stabilization': {
+    type: 'string',
+    describe: "The controller's --horizontal-pod-autoscaler-downscale-stabilization (default 5m)",
+  },
+  'sync-period': {
+    type: 'string',
+    describe: "The controller's --horizontal-pod-autoscaler-sync-period (default 15s)",
+  },
+};
+
 /** Loads a command module when the command runs. */
 const lazy =
   <M>(
@@ -250,26 +274,7 @@ const explainHpa: CommandSpec = {
       complete: 'file',
       describe: 'Explain a snapshot --save-snapshot wrote, without a cluster',
     },
-    tolerance: {
-      type: 'number',
-      describe: "The controller's --horizontal-pod-autoscaler-tolerance (default 0.1)",
-    },
-    'cpu-initialization-period': {
-      type: 'string',
-      describe: "The controller's --horizontal-pod-autoscaler-cpu-initialization-period (default 5m)",
-    },
-    'initial-readiness-delay': {
-      type: 'string',
-      describe: "The controller's --horizontal-pod-autoscaler-initial-readiness-delay (default 30s)",
-    },
-    'downscale-stabilization': {
-      type: 'string',
-      describe: "The controller's --horizontal-pod-autoscaler-downscale-stabilization (default 5m)",
-    },
-    'sync-period': {
-      type: 'string',
-      describe: "The controller's --horizontal-pod-autoscaler-sync-period (default 15s)",
-    },
+    ...CONTROLLER_FLAGS,
   },
   examples: [
     ['$0 explain hpa web -n shop', 'Why web has the replicas it has, metric by metric'],
@@ -311,6 +316,66 @@ const doctor: CommandSpec = {
   run: lazy(
     () => import('./commands/doctor.ts'),
     (m, args, ctx) => m.runDoctor(ctx, args as never),
+  ),
+};
+
+const migrateCheck: CommandSpec = {
+  name: 'check',
+  describe:
+    "Before moving the metrics APIs to cmetrics: every HPA's decision from what it reads today and from cmetrics' answers to the same calls, side by side (exit 2 if any decision would change)",
+  options: {
+    'all-namespaces': {
+      alias: 'A',
+      type: 'boolean',
+      default: false,
+      describe: 'If present, check the HPAs of every namespace',
+    },
+    selector: { ...SELECTOR, describe: 'Only the HPAs with these labels (label query)' },
+    output: {
+      alias: 'o',
+      choices: ['json', 'yaml'],
+      describe: 'Print the comparison as json or yaml instead of the table',
+    },
+    'cmetrics-url': {
+      type: 'string',
+      demandOption: true,
+      describe:
+        "cmetrics-proxy's own address, reached with your credentials (e.g. https://127.0.0.1:8443 after kubectl -n cmetrics port-forward svc/cmetrics 8443:443)",
+    },
+    'cmetrics-ca-file': {
+      type: 'string',
+      demandOption: true,
+      complete: 'file',
+      describe: "The CA of cmetrics-proxy's serving certificate (the chart's or cert-manager's ca.crt)",
+    },
+    'cmetrics-tls-server-name': {
+      type: 'string',
+      describe:
+        "The name cmetrics-proxy's certificate is checked for (e.g. cmetrics.cmetrics.svc); default: the URL's host",
+    },
+    groups: {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      default: [],
+      choices: ['resource', 'custom', 'external'],
+      describe: 'The metrics groups to compare (repeatable); default: those prometheus-adapter serves',
+    },
+    ...CONTROLLER_FLAGS,
+  },
+  examples: [
+    [
+      '$0 migrate check -A --cmetrics-url https://127.0.0.1:8443 --cmetrics-ca-file ca.crt --cmetrics-tls-server-name cmetrics.cmetrics.svc',
+      'Every HPA of the cluster, after kubectl -n cmetrics port-forward svc/cmetrics 8443:443',
+    ],
+    [
+      '$0 migrate check -n shop -l team=web -o json --cmetrics-url https://127.0.0.1:8443 --cmetrics-ca-file ca.crt',
+      'Some HPAs of one namespace, for scripts',
+    ],
+  ],
+  run: lazy(
+    () => import('./commands/migrate-check.ts'),
+    (m, args, ctx) => m.runMigrateCheck(ctx, args as never),
   ),
 };
 
@@ -394,6 +459,17 @@ export const PLUGIN: CommandSpec = {
       examples: [['$0 explain hpa web', "Recompute web's scaling decision step by step"]],
     },
     doctor,
+    {
+      name: 'migrate',
+      describe: 'Move the metrics APIs from prometheus-adapter to cmetrics: check first',
+      subcommands: [migrateCheck],
+      examples: [
+        [
+          '$0 migrate check -A --cmetrics-url https://127.0.0.1:8443 --cmetrics-ca-file ca.crt',
+          "Would any HPA decide differently on cmetrics' values?",
+        ],
+      ],
+    },
     {
       name: 'version',
       describe: "Print the plugin's version, commit, platform and runtime",

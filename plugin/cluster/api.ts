@@ -241,8 +241,12 @@ export class KubeApi {
   }
 
   /** The namespace's HPAs (undefined: all namespaces'): named objects to list, each decoded by readHpa where more is read. */
-  hpas(namespace: string | undefined): Promise<ItemList<NamedObject>> {
-    return this.get(`${HPA_BASE}${inNamespace(namespace)}/horizontalpodautoscalers`, undefined, HPA_TARGET);
+  hpas(namespace: string | undefined, labelSelector?: string): Promise<ItemList<NamedObject>> {
+    return this.get(
+      `${HPA_BASE}${inNamespace(namespace)}/horizontalpodautoscalers`,
+      { labelSelector },
+      HPA_TARGET,
+    );
   }
 
   /** The scale subresource of `resource` (plural, as discovery names it) in `groupVersion`. */
@@ -284,6 +288,13 @@ export class KubeApi {
       { labelSelector: t.labelSelector, metricLabelSelector: t.metricSelector },
       { group: CUSTOM_GROUP, resource: t.resource, namespace: t.namespace },
     );
+  }
+
+  /** A metrics API call as a snapshot recorded it (`Fetched.path`, query string included), made again. */
+  metricsCall(recorded: string): Promise<unknown> {
+    const [path = '', query = ''] = recorded.split('?', 2);
+    const group = /^\/apis\/([^/]+)\//.exec(path)?.[1];
+    return this.get(path, Object.fromEntries(new URLSearchParams(query)), group ? { group } : undefined);
   }
 
   externalMetric(

@@ -41,7 +41,7 @@ function withoutManagedFields<T>(doc: T): T {
 }
 
 /** One call through `api`, recorded with its path and query: the body, or the error it failed with. */
-async function record<T>(api: KubeApi, call: (api: KubeApi) => Promise<T>): Promise<Fetched<T>> {
+export async function record<T>(api: KubeApi, call: (api: KubeApi) => Promise<T>): Promise<Fetched<T>> {
   let path = '';
   const recording = new KubeApi({
     get: (p, q) => {

@@ -1,5 +1,8 @@
 // kubectl's connection flags: --kubeconfig, --context, -n/--namespace (default: the context's
-// namespace) and --request-timeout (0: none; a bare number: seconds).
+// namespace) and --request-timeout (0: none; a bare number: seconds). And the same user's credentials
+// sent to a server of its own (cmetrics beside the APIService's server, for `migrate check`).
+
+import { KubeConfig } from '@kubernetes/client-node';
 import { parseDuration } from '../../shared/duration.ts';
 import { KubeRest, loadKubeConfig } from '../../shared/kube.ts';
 import { closest } from '../../shared/text.ts';
@@ -37,9 +40,8 @@ export function requestTimeoutMs(text: string | undefined): number {
   }
 }
 
-export function openSession(flags: ConnectionFlags): Session {
-  const timeoutMs = requestTimeoutMs(flags.requestTimeout);
-  let kc: ReturnType<typeof loadKubeConfig>;
+function kubeConfigOf(flags: ConnectionFlags): KubeConfig {
+  let kc: KubeConfig;
   try {
     kc = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
   } catch (e) {
@@ -54,6 +56,12 @@ export function openSession(flags: ConnectionFlags): Session {
       `context "${flags.context}" is not in the kubeconfig${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}; list them with: kubectl config get-contexts`,
     );
   }
+  return kc;
+}
+
+export function openSession(flags: ConnectionFlags): Session {
+  const timeoutMs = requestTimeoutMs(flags.requestTimeout);
+  const kc = kubeConfigOf(flags);
   let rest: KubeRest;
   try {
     rest = new KubeRest(kc, timeoutMs);
@@ -67,4 +75,53 @@ export function openSession(flags: ConnectionFlags): Session {
     namespace: flags.namespace || kc.getContextObject(kc.getCurrentContext())?.namespace || 'default',
     close: () => rest.close(),
   };
+}
+
+/** A server reached directly, as kubectl's --server, --certificate-authority and --tls-server-name say. */
+export interface DirectServer {
+  url: string;
+  caFile: string;
+  /** The name its serving certificate is checked for; default: the URL's host. */
+  tlsServerName?: string | undefined;
+}
+
+/**
+ * The kubeconfig's current user (client certificate, token or exec plugin), sent to `server` instead of
+ * the API server: a server that authenticates and authorizes as kube-apiserver does (client-ca-file,
+ * TokenReview, SubjectAccessReview) then sees this user, as through the aggregator.
+ */
+export function openDirect(
+  flags: ConnectionFlags,
+  server: DirectServer,
+): { api: KubeApi; close(): Promise<void> } {
+  let url: URL;
+  try {
+    url = new URL(server.url);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if (url.protocol !== 'https:')
+    throw new CliError(
+      `invalid server URL "${server.url}": use https://HOST:PORT (credentials are never sent in clear)`,
+    );
+  const kc = kubeConfigOf(flags);
+  const user = kc.getCurrentUser();
+  if (!user) throw new CliError('the kubeconfig context has no user; pass --context');
+  const direct = new KubeConfig();
+  direct.loadFromOptions({
+    clusters: [
+      {
+        name: 'direct',
+        server: url.origin,
+        caFile: server.caFile,
+        skipTLSVerify: false,
+        ...(server.tlsServerName ? { tlsServerName: server.tlsServerName } : {}),
+      },
+    ],
+    users: [user],
+    contexts: [{ name: 'direct', cluster: 'direct', user: user.name }],
+    currentContext: 'direct',
+  });
+  const rest = new KubeRest(direct, requestTimeoutMs(flags.requestTimeout));
+  return { api: new KubeApi(rest), close: () => rest.close() };
 }

@@ -44,7 +44,8 @@ const table = (rows: string[][]) =>
     .join('\n')
     .trimEnd();
 
-function currentText(m: MetricDecision): string {
+/** The value the HPA status shows for a metric: `21%`, `1500m`; `<none>` without one. */
+export function currentText(m: MetricDecision): string {
   const c = m.current;
   if (!c) return '<none>';
   if (m.targetType === 'Utilization' && c.averageUtilization !== undefined) return `${c.averageUtilization}%`;

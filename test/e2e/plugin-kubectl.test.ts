@@ -45,6 +45,7 @@ describe('kubectl runs kubectl-cmetrics from PATH', () => {
       'list',
       'explain',
       'doctor',
+      'migrate',
       'version',
       'completion',
     ]);

@@ -48,7 +48,7 @@ export function newKeyAndCsr(dir: string, key: string, csr: string, subject: str
   );
 }
 
-function makeCa(dir: string, name: string, cn: string): CertPair {
+export function makeCa(dir: string, name: string, cn: string): CertPair {
   const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   openssl(
     [
@@ -122,17 +122,28 @@ export function clientCert(
   ]);
 }
 
+/** A serving certificate from `ca` for these names and addresses. */
+export function servingCert(
+  dir: string,
+  ca: CertPair,
+  name: string,
+  dnsNames: string[],
+  ips: string[] = ['127.0.0.1'],
+): CertPair {
+  return signLeaf(dir, ca, name, `/CN=${dnsNames[0] ?? name}`, [
+    'extendedKeyUsage=serverAuth',
+    `subjectAltName=${[...dnsNames.map((d) => `DNS:${d}`), ...ips.map((i) => `IP:${i}`)].join(',')}`,
+  ]);
+}
+
 export function createPki(dir: string): Pki {
   mkdirSync(dir, { recursive: true });
   const ca = makeCa(dir, 'ca', 'cmetrics-harness-ca');
   const frontProxyCa = makeCa(dir, 'front-proxy-ca', 'cmetrics-harness-front-proxy-ca');
   const servingCa = makeCa(dir, 'serving-ca', 'cmetrics-harness-serving-ca');
   const client = (name: string, cn: string, orgs: string[] = []) => clientCert(dir, ca, name, cn, orgs);
-  const serving = (name: string, dnsNames: string[], ips: string[] = ['127.0.0.1']) =>
-    signLeaf(dir, servingCa, name, `/CN=${dnsNames[0] ?? name}`, [
-      'extendedKeyUsage=serverAuth',
-      `subjectAltName=${[...dnsNames.map((d) => `DNS:${d}`), ...ips.map((i) => `IP:${i}`)].join(',')}`,
-    ]);
+  const serving = (name: string, dnsNames: string[], ips?: string[]) =>
+    servingCert(dir, servingCa, name, dnsNames, ips);
   const apiserver = signLeaf(dir, ca, 'apiserver', '/CN=kube-apiserver', [
     'extendedKeyUsage=serverAuth',
     'subjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:127.0.0.1',

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { openSession, requestTimeoutMs } from '../../../plugin/cluster/session.ts';
+import { openDirect, openSession, requestTimeoutMs } from '../../../plugin/cluster/session.ts';
+import type { KubeRest } from '../../../shared/kube.ts';
 
 const KUBECONFIG = join(mkdtempSync(join(tmpdir(), 'cmetrics-session-')), 'config');
 writeFileSync(
@@ -55,5 +56,31 @@ describe('requestTimeoutMs (kubectl --request-timeout)', () => {
 
   it('refuses what is not a duration', () => {
     expect(() => requestTimeoutMs('soon')).toThrow('invalid --request-timeout "soon"');
+  });
+});
+
+describe('openDirect', () => {
+  it("sends the context's own user to the server, checked against the CA for the name given", async () => {
+    const direct = openDirect(
+      { kubeconfig: KUBECONFIG },
+      { url: 'https://127.0.0.1:8443/', caFile: '/tmp/ca.crt', tlsServerName: 'cmetrics.cmetrics.svc' },
+    );
+    const rest = direct.api.rest as KubeRest;
+    expect(rest.server).toBe('https://127.0.0.1:8443');
+    expect(rest.kc.getCurrentUser()).toMatchObject({ name: 'u', token: 't' });
+    expect(rest.kc.getCurrentCluster()).toMatchObject({
+      caFile: '/tmp/ca.crt',
+      tlsServerName: 'cmetrics.cmetrics.svc',
+      skipTLSVerify: false,
+    });
+    await direct.close();
+  });
+
+  it('never sends credentials in clear', () => {
+    expect(() =>
+      openDirect({ kubeconfig: KUBECONFIG }, { url: 'http://127.0.0.1:8443', caFile: 'ca.crt' }),
+    ).toThrow(
+      'invalid server URL "http://127.0.0.1:8443": use https://HOST:PORT (credentials are never sent in clear)',
+    );
   });
 });

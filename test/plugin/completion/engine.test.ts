@@ -26,7 +26,7 @@ describe('complete', () => {
     [
       'commands, hidden ones left out',
       [''],
-      ['top', 'get', 'list', 'explain', 'doctor', 'version', 'completion'],
+      ['top', 'get', 'list', 'explain', 'doctor', 'migrate', 'version', 'completion'],
       ':4',
     ],
     ['a command by prefix', ['t'], ['top'], ':4'],
