@@ -1,7 +1,8 @@
 // kubectl's connection flags: --kubeconfig, --context, -n/--namespace (default: the context's
 // namespace) and --request-timeout (0: none; a bare number: seconds).
 import { parseDuration } from '../../shared/duration.ts';
-import { KubeRest, loadKubeConfig } from '../../shared/kube.ts';
+import { KubeRest } from '../../shared/kube.ts';
+import { loadKubeConfig } from '../../shared/kubeconfig.ts';
 import { closest } from '../../shared/text.ts';
 import { CliError } from '../errors.ts';
 import { KubeApi } from './api.ts';
