@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import {
   closeSync,
   createWriteStream,
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Agent, Pool } from 'undici';
-import { stopProcess } from '../harness/processes.ts';
+import { stopProcess, waitFor } from '../harness/processes.ts';
 import { startPrometheusWithData } from '../harness/prometheus.ts';
 import { RELIST_PREFIX, writeBenchConfig, writeRelistConfig } from './config.ts';
 import { compareAnswers, type Difference } from './conformance.ts';
@@ -104,8 +105,17 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
     .kubectl(['get', 'pods', '-A', '--no-headers', '-o', 'name'])
     .split('\n')
     .filter(Boolean).length;
+  // A new stack has no usage yet: one rate() window of scrapes.
+  await waitFor(
+    'kubectl top pods -A answers',
+    async () =>
+      spawnSync(join(env.binDir, 'kubectl'), ['top', 'pods', '-A'], { env: path }).status === 0
+        ? true
+        : undefined,
+    { timeoutMs: 180_000, intervalMs: 2000 },
+  );
   const plugin = [
-    await comparePodsTop(path, `${before} pods (the demo's)`, opts),
+    await comparePodsTop(path, `${before} pod${before === 1 ? '' : 's'} (the demo's)`, opts, 'names'),
     ...(await compareShortCommands(path, opts)),
   ];
   opts.log(`building the world: ${opts.benchPods} pods in bench, ${opts.totalPods} in all`);
@@ -207,7 +217,11 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
     await bare.close();
 
     opts.log(`plugin: top pods -A at ${opts.totalPods.toLocaleString('en')} pods`);
-    plugin.splice(1, 0, await comparePodsTop(path, `${opts.totalPods.toLocaleString('en')} pods`, opts));
+    plugin.splice(
+      1,
+      0,
+      await comparePodsTop(path, `${opts.totalPods.toLocaleString('en')} pods`, opts, 'bytes'),
+    );
     for (const s of servers) await stopProcess(s.proc);
     servers.length = 0;
     // Discovery is measured on an empty cluster: its memory is the series', not the pods' caches.
