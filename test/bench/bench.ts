@@ -115,7 +115,7 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
     { timeoutMs: 180_000, intervalMs: 2000 },
   );
   const plugin = [
-    await comparePodsTop(path, `${before} pod${before === 1 ? '' : 's'} (the demo's)`, opts, 'names'),
+    await comparePodsTop(path, `${before} pod${before === 1 ? '' : 's'} (the demo's)`, opts),
     ...(await compareShortCommands(path, opts)),
   ];
   opts.log(`building the world: ${opts.benchPods} pods in bench, ${opts.totalPods} in all`);
@@ -217,11 +217,7 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
     await bare.close();
 
     opts.log(`plugin: top pods -A at ${opts.totalPods.toLocaleString('en')} pods`);
-    plugin.splice(
-      1,
-      0,
-      await comparePodsTop(path, `${opts.totalPods.toLocaleString('en')} pods`, opts, 'bytes'),
-    );
+    plugin.splice(1, 0, await comparePodsTop(path, `${opts.totalPods.toLocaleString('en')} pods`, opts));
     for (const s of servers) await stopProcess(s.proc);
     servers.length = 0;
     // Discovery is measured on an empty cluster: its memory is the series', not the pods' caches.

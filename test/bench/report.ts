@@ -1,6 +1,7 @@
 // The benchmark's results as Markdown tables (what docs/performance.md shows), and the targets of
 // issue 7 checked against them.
 import type { BenchResult, RunMeasurement, ScenarioResult } from './bench.ts';
+import type { Comparison } from './plugin.ts';
 
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
@@ -66,6 +67,15 @@ export function targets(r: BenchResult): Target[] {
     });
   }
   return out;
+}
+
+function sameOutput(c: Comparison): string {
+  if (c.sameOutput === undefined) return '';
+  if (!c.sameOutput) return ` (same output: NO, ${c.firstDifference})`;
+  const moved = c.valuesMoved;
+  return moved
+    ? ` (same pods; a value moved in ${moved.runs} run(s), first ${moved.first})`
+    : ' (same output: yes)';
 }
 
 function runRow(label: string, m: RunMeasurement): string {
@@ -137,7 +147,7 @@ export function markdown(r: BenchResult): string {
     '|---|---:|---:|---:|---:|---|',
     ...r.plugin.map(
       (c) =>
-        `| ${c.measure}${c.sameOutput === undefined ? '' : ` (same output: ${c.sameOutput ? 'yes' : `NO, ${c.firstDifference}`})`}: \`${c.cmetrics.command}\` | ${f1(c.cmetrics.ms)} | ${f1(c.reference.ms)} (\`${c.reference.command}\`) | ${ratio(c.cmetrics.ms, c.reference.ms)} | ${c.goal === undefined ? '' : `≤ ${c.goal.toFixed(1)}×`} | ${c.loadavg.split(' ').slice(0, 3).join(' ')} |`,
+        `| ${c.measure}${sameOutput(c)}: \`${c.cmetrics.command}\` | ${f1(c.cmetrics.ms)} | ${f1(c.reference.ms)} (\`${c.reference.command}\`) | ${ratio(c.cmetrics.ms, c.reference.ms)} | ${c.goal === undefined ? '' : `≤ ${c.goal.toFixed(1)}×`} | ${c.loadavg.split(' ').slice(0, 3).join(' ')} |`,
     ),
     '',
     '### Targets',
