@@ -1,7 +1,7 @@
 // Raw REST calls to the Kubernetes API with the credentials of a kubeconfig: client-node's KubeConfig
 // (the proxy's, in-cluster or a file) or shared/kubeconfig.ts's (the plugin's). node:https carries
-// the requests, on one kept-alive connection: undici costs a Bun executable about 90 ms to load
-// (docs/performance.md).
+// the requests on kept-alive connections: undici cost the plugin's Bun executable about 90 ms of every
+// run that made a request (docs/performance.md).
 import type http from 'node:http';
 import type https from 'node:https';
 
@@ -73,8 +73,8 @@ export class KubeRest {
     const secure = this.server.startsWith('https:');
     // Loaded on the first request: commands that make none (version, help) start without them.
     const client = secure ? await import('node:https') : await import('node:http');
-    // Idle connections close after 30 s, well before kube-apiserver's idle timeout, so a kept one is
-    // never reused as the server closes it.
+    // Idle connections close after 30 s, well before kube-apiserver's (90 s: k8s.io/apiserver
+    // pkg/server/secure_serving.go), so a kept one is never reused as the server closes it.
     const keepAlive = { keepAlive: true, timeout: 30_000 };
     this.agent ??= secure
       ? new (client as typeof https).Agent({
@@ -105,6 +105,9 @@ export class KubeRest {
           const chunks: Buffer[] = [];
           response.on('data', (c: Buffer) => chunks.push(c));
           response.on('error', reject);
+          response.on('close', () => {
+            if (!response.complete) reject(new Error('the connection closed before the answer was complete'));
+          });
           response.on('end', () =>
             resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
           );
