@@ -9,6 +9,11 @@ import { walk } from './completion/engine.ts';
 import { CliError, oneLine } from './errors.ts';
 import { PLUGIN } from './spec.ts';
 
+/** The part of yargs' internals main() reaches into (yargs lib/yargs-factory.ts getInternalMethods). */
+interface YargsInternals {
+  getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } };
+}
+
 interface Outcome {
   exitCode: number;
   session?: Session | undefined;
@@ -113,6 +118,10 @@ export async function main(argv: string[], io: Io, signal: AbortSignal): Promise
       .fail((message: string | undefined, error: Error | undefined) => {
         throw error ?? usageError(message ?? 'invalid arguments', argv);
       });
+    // yargs renders the whole help of a command after starting its handler, in case the handler asks
+    // for it (yargs lib/command.ts handleValidationAndGetResult → usage.cacheHelpMessage): 10–25 ms of
+    // every run. No handler here shows help, and --help renders its own.
+    (parser as unknown as YargsInternals).getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
     await parser.parseAsync(argv, {}, (_error: Error | undefined, _args: unknown, output: string) => {
       // Only help text arrives here: failures are thrown by .fail above.
       if (output) io.out(`${output}\n`);

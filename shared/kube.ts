@@ -1,21 +1,25 @@
-// Raw REST calls to the Kubernetes API with the credentials of a kubeconfig (or in-cluster), for the
-// paths client-node has no typed call for (metrics groups, discovery). client-node reads the config
-// and authenticates; undici carries the requests.
+// Raw REST calls to the Kubernetes API with the credentials of a kubeconfig: client-node's KubeConfig
+// (the proxy's, in-cluster or a file) or shared/kubeconfig.ts's (the plugin's). node:https carries
+// the requests on kept-alive connections: undici cost the plugin's Bun executable about 90 ms of every
+// run that made a request (docs/performance.md).
+import type http from 'node:http';
 import type https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
-import { Agent, request } from 'undici';
 
-interface KubeTarget {
-  kubeconfig?: string | undefined;
-  context?: string | undefined;
+/** What a kubeconfig gives a request: TLS material and headers. */
+export interface RequestCredentials {
+  ca?: string | Buffer | undefined;
+  cert?: string | Buffer | undefined;
+  key?: string | Buffer | undefined;
+  rejectUnauthorized?: boolean | undefined;
+  servername?: string | undefined;
+  headers?: http.OutgoingHttpHeaders | undefined;
 }
 
-export function loadKubeConfig(target: KubeTarget = {}): KubeConfig {
-  const kc = new KubeConfig();
-  if (target.kubeconfig) kc.loadFromFile(target.kubeconfig);
-  else kc.loadFromDefault();
-  if (target.context) kc.setCurrentContext(target.context);
-  return kc;
+/** What KubeRest needs of a kubeconfig; client-node's KubeConfig has it too. */
+export interface KubeCredentials {
+  getCurrentCluster(): { server: string } | null;
+  /** TLS material and headers for the next request (an exec plugin's token may have been renewed). */
+  applyToHTTPSOptions(opts: RequestCredentials): Promise<void>;
 }
 
 export class KubeApiError extends Error {
@@ -37,12 +41,12 @@ export interface KubeStatus {
 }
 
 export class KubeRest {
-  readonly kc: KubeConfig;
   readonly server: string;
-  private agent: Agent | undefined;
+  private readonly kc: KubeCredentials;
+  private agent: https.Agent | undefined;
   private readonly timeoutMs: number;
 
-  constructor(kc: KubeConfig, timeoutMs = 30_000) {
+  constructor(kc: KubeCredentials, timeoutMs = 30_000) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster; pass --kubeconfig or --context');
     this.kc = kc;
@@ -64,41 +68,59 @@ export class KubeRest {
     query?: Record<string, string | undefined>,
     body?: unknown,
   ): Promise<T> {
-    const opts: https.RequestOptions = { headers: {} };
+    const opts: RequestCredentials = { headers: {} };
     await this.kc.applyToHTTPSOptions(opts);
-    this.agent ??= new Agent({
-      connect: {
-        ca: opts.ca as string | undefined,
-        cert: opts.cert as string | undefined,
-        key: opts.key as string | undefined,
-        rejectUnauthorized: opts.rejectUnauthorized !== false,
-        ...(opts.servername ? { servername: opts.servername } : {}),
-      },
-      keepAliveTimeout: 30_000,
-    });
+    const secure = this.server.startsWith('https:');
+    // Loaded on the first request: commands that make none (version, help) start without them.
+    const client = secure ? await import('node:https') : await import('node:http');
+    // Idle connections close after 30 s, well before kube-apiserver's (90 s: k8s.io/apiserver
+    // pkg/server/secure_serving.go), so a kept one is never reused as the server closes it.
+    const keepAlive = { keepAlive: true, timeout: 30_000 };
+    this.agent ??= secure
+      ? new (client as typeof https).Agent({
+          ...keepAlive,
+          ca: opts.ca,
+          cert: opts.cert,
+          key: opts.key,
+          rejectUnauthorized: opts.rejectUnauthorized !== false,
+          ...(opts.servername ? { servername: opts.servername } : {}),
+        })
+      : (new client.Agent(keepAlive) as https.Agent);
     const qs = query
       ? new URLSearchParams(
           Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined),
         ).toString()
       : '';
     const url = `${this.server}${path}${qs ? `?${qs}` : ''}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
     for (const [k, v] of Object.entries(opts.headers ?? {}))
-      if (typeof v === 'string') headers[k.toLowerCase()] = v;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Awaited<ReturnType<typeof request>>;
+      if (typeof v === 'string' || Array.isArray(v)) headers[k.toLowerCase()] = v;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    let res: { statusCode: number; text: string };
     try {
-      res = await request(url, {
-        method: method as 'GET',
-        headers,
-        body: body === undefined ? null : JSON.stringify(body),
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(this.timeoutMs),
+      res = await new Promise((resolve, reject) => {
+        const req = client.request(url, { method, headers, agent: this.agent, signal }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('error', reject);
+          response.on('close', () => {
+            if (!response.complete) reject(new Error('the connection closed before the answer was complete'));
+          });
+          response.on('end', () =>
+            resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          );
+        });
+        req.on('error', reject);
+        req.end(payload);
       });
     } catch (e) {
-      throw new KubeApiError(`cannot reach the Kubernetes API at ${this.server}: ${(e as Error).message}`, 0);
+      // A timeout aborts with the signal's reason ("The operation was aborted due to timeout").
+      const why = signal.aborted ? (signal.reason as Error) : (e as Error);
+      throw new KubeApiError(`cannot reach the Kubernetes API at ${this.server}: ${why.message}`, 0);
     }
-    const text = await res.body.text();
+    const { text } = res;
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -115,6 +137,6 @@ export class KubeRest {
   }
 
   async close(): Promise<void> {
-    await this.agent?.close();
+    this.agent?.destroy();
   }
 }

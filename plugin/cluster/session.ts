@@ -2,9 +2,9 @@
 // namespace) and --request-timeout (0: none; a bare number: seconds). And the same user's credentials
 // sent to a server of its own (cmetrics beside the APIService's server, for `migrate check`).
 
-import { KubeConfig } from '@kubernetes/client-node';
 import { parseDuration } from '../../shared/duration.ts';
-import { KubeRest, loadKubeConfig } from '../../shared/kube.ts';
+import { KubeRest } from '../../shared/kube.ts';
+import { type Kubeconfig, loadKubeConfig } from '../../shared/kubeconfig.ts';
 import { closest } from '../../shared/text.ts';
 import { CliError } from '../errors.ts';
 import { KubeApi } from './api.ts';
@@ -40,8 +40,8 @@ export function requestTimeoutMs(text: string | undefined): number {
   }
 }
 
-function kubeConfigOf(flags: ConnectionFlags): KubeConfig {
-  let kc: KubeConfig;
+function kubeConfigOf(flags: ConnectionFlags): Kubeconfig {
+  let kc: Kubeconfig;
   try {
     kc = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
   } catch (e) {
@@ -104,24 +104,8 @@ export function openDirect(
     throw new CliError(
       `invalid server URL "${server.url}": use https://HOST:PORT (credentials are never sent in clear)`,
     );
-  const kc = kubeConfigOf(flags);
-  const user = kc.getCurrentUser();
-  if (!user) throw new CliError('the kubeconfig context has no user; pass --context');
-  const direct = new KubeConfig();
-  direct.loadFromOptions({
-    clusters: [
-      {
-        name: 'direct',
-        server: url.origin,
-        caFile: server.caFile,
-        skipTLSVerify: false,
-        ...(server.tlsServerName ? { tlsServerName: server.tlsServerName } : {}),
-      },
-    ],
-    users: [user],
-    contexts: [{ name: 'direct', cluster: 'direct', user: user.name }],
-    currentContext: 'direct',
-  });
+  const direct = kubeConfigOf(flags).withServer(url.origin, server.caFile, server.tlsServerName);
+  if (!direct) throw new CliError('the kubeconfig context has no user; pass --context');
   const rest = new KubeRest(direct, requestTimeoutMs(flags.requestTimeout));
   return { api: new KubeApi(rest), close: () => rest.close() };
 }

@@ -1,6 +1,6 @@
 // Values for shell completion, read from the cluster with the connection flags typed so far.
 // Anything that fails (no kubeconfig, no access, group not served) simply completes nothing.
-import { loadKubeConfig } from '../../shared/kube.ts';
+import { loadKubeConfig } from '../../shared/kubeconfig.ts';
 import type { CompletionSource } from '../cli/command-spec.ts';
 import { openSession, type Session } from '../cluster/session.ts';
 import type { Walked } from './engine.ts';

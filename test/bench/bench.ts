@@ -1,7 +1,3 @@
-// The benchmark itself, on any harness cluster (a stack of its own for `npm run bench`, the e2e
-// stack for the smoke test): both servers side by side under one load generator, their answers
-// compared, the PromQL they send timed bare against Prometheus, discovery at scale, and the plugin
-// against kubectl.
 import { spawnSync } from 'node:child_process';
 import {
   closeSync,
@@ -12,17 +8,23 @@ import {
   readSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Agent, Pool } from 'undici';
-import { stopProcess } from '../harness/processes.ts';
+import { stopProcess, waitFor } from '../harness/processes.ts';
 import { startPrometheusWithData } from '../harness/prometheus.ts';
 import { RELIST_PREFIX, writeBenchConfig, writeRelistConfig } from './config.ts';
 import { compareAnswers, type Difference } from './conformance.ts';
 import { httpGet, type LoadResult, percentiles, runLoad, type Target } from './load.ts';
+import {
+  type Comparison,
+  comparePodsTop,
+  compareShortCommands,
+  type PluginBenchOptions,
+  pluginPath,
+} from './plugin.ts';
 import { cpuMs, type Memory, memory } from './procstat.ts';
 import { type AnswerKind, conformanceOnly, loadScenarios } from './scenarios.ts';
 import {
@@ -38,7 +40,7 @@ import {
 } from './servers.ts';
 import { buildWorld, type WorldSize } from './world.ts';
 
-export interface BenchOptions extends WorldSize {
+export interface BenchOptions extends WorldSize, PluginBenchOptions {
   /** The cmetrics bundle directory (npm run build's output). */
   dist: string;
   concurrency: number;
@@ -51,8 +53,6 @@ export interface BenchOptions extends WorldSize {
   relistMetrics: number;
   /** Relist interval of the discovery runs; memory is read after two relists. */
   relistIntervalSeconds: number;
-  pluginRuns: number;
-  coldStartRuns: number;
   log(line: string): void;
 }
 
@@ -83,30 +83,41 @@ export interface RelistResult {
   memory: Record<ServerName, Memory>;
 }
 
-export interface PluginResult {
-  pods: number;
-  topMs: { cmetrics: number; kubectl: number };
-  sameOutput: boolean;
-  /** The first line that differed, when the outputs did. */
-  firstDifference?: string;
-  coldStartMs: { plugin: number; node: number };
-}
-
 export interface BenchResult {
   date: string;
   loadavg: string;
   scrapeIntervalSeconds: number;
-  options: Omit<BenchOptions, 'log' | 'dist'>;
+  options: Omit<BenchOptions, 'log' | 'dist' | 'executable'>;
   scenarios: ScenarioResult[];
   overhead: OverheadResult[];
   idle: Record<ServerName, Memory>;
   conformance: { request: string; kind: AnswerKind; differences: Difference[] }[];
   relist: RelistResult[];
-  plugin: PluginResult;
+  /** top pods -A at the cluster's size before the bench's pods and with them, then the short commands. */
+  plugin: Comparison[];
 }
 
 export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<BenchResult> {
   const loadavg = readFileSync('/proc/loadavg', 'utf8').trim();
+  const path = pluginPath(env, opts);
+  opts.log('plugin: top pods -A before the bench pods, version, completion, explain hpa');
+  const before = env
+    .kubectl(['get', 'pods', '-A', '--no-headers', '-o', 'name'])
+    .split('\n')
+    .filter(Boolean).length;
+  // A new stack has no usage yet: one rate() window of scrapes.
+  await waitFor(
+    'kubectl top pods -A answers',
+    async () =>
+      spawnSync(join(env.binDir, 'kubectl'), ['top', 'pods', '-A'], { env: path }).status === 0
+        ? true
+        : undefined,
+    { timeoutMs: 180_000, intervalMs: 2000 },
+  );
+  const plugin = [
+    await comparePodsTop(path, `${before} pod${before === 1 ? '' : 's'} (the demo's)`, opts),
+    ...(await compareShortCommands(path, opts)),
+  ];
   opts.log(`building the world: ${opts.benchPods} pods in bench, ${opts.totalPods} in all`);
   const world = await buildWorld(env, opts);
   const agent = benchAgent(env, opts.concurrency);
@@ -205,8 +216,8 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
     }
     await bare.close();
 
-    opts.log('plugin: top pods -A and cold start');
-    const plugin = await pluginRuns(env, opts);
+    opts.log(`plugin: top pods -A at ${opts.totalPods.toLocaleString('en')} pods`);
+    plugin.splice(1, 0, await comparePodsTop(path, `${opts.totalPods.toLocaleString('en')} pods`, opts));
     for (const s of servers) await stopProcess(s.proc);
     servers.length = 0;
     // Discovery is measured on an empty cluster: its memory is the series', not the pods' caches.
@@ -237,7 +248,7 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
 }
 
 function strip(opts: BenchOptions): BenchResult['options'] {
-  const { log: _, dist: __, ...rest } = opts;
+  const { log: _, dist: __, executable: ___, ...rest } = opts;
   return rest;
 }
 
@@ -302,68 +313,6 @@ function bareTarget(pool: Pool, queries: string[], server: ServerName): Target {
       }),
     );
     return sizes.reduce((a, b) => a + b, 0);
-  };
-}
-
-async function pluginRuns(env: BenchEnv, opts: BenchOptions): Promise<PluginResult> {
-  // kubectl finds kubectl-cmetrics on PATH, as users run it.
-  const dir = join(env.workDir, 'bench-plugin');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'kubectl-cmetrics'),
-    `#!/bin/sh\nexec "${process.execPath}" "${join(opts.dist, 'kubectl-cmetrics.js')}" "$@"\n`,
-    { mode: 0o755 },
-  );
-  const kubectlEnv = { PATH: `${dir}:${env.binDir}`, KUBECONFIG: env.kubeconfig, HOME: dir };
-  const run = (args: string[]) => {
-    const t0 = performance.now();
-    const r = spawnSync(join(env.binDir, 'kubectl'), args, {
-      encoding: 'utf8',
-      env: kubectlEnv,
-      maxBuffer: 1 << 26,
-    });
-    const ms = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr}`);
-    return { ms, stdout: r.stdout };
-  };
-  const top = { cmetrics: [] as number[], kubectl: [] as number[] };
-  let firstDifference: string | undefined;
-  // One run each first, to warm kubectl's discovery cache and the page cache for both.
-  run(['top', 'pods', '-A']);
-  run(['cmetrics', 'top', 'pods', '-A']);
-  for (let i = 0; i < opts.pluginRuns; i++) {
-    // Each on a fresh evaluation second, so neither is served the proxy's kept answers of the other.
-    await nextSecond();
-    const k = run(['top', 'pods', '-A']);
-    await nextSecond();
-    const c = run(['cmetrics', 'top', 'pods', '-A']);
-    top.kubectl.push(k.ms);
-    top.cmetrics.push(c.ms);
-    if (k.stdout !== c.stdout && firstDifference === undefined) {
-      const theirs = k.stdout.split('\n');
-      const ours = c.stdout.split('\n');
-      const at = theirs.findIndex((line, n) => line !== ours[n]);
-      firstDifference = `line ${at + 1}: kubectl "${theirs[at]}", cmetrics "${ours[at]}"`;
-    }
-  }
-  const cold = { plugin: [] as number[], node: [] as number[] };
-  const time = (args: string[]) => {
-    const t0 = performance.now();
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { HOME: dir } });
-    if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${r.stderr}`);
-    return performance.now() - t0;
-  };
-  for (let i = 0; i < opts.coldStartRuns; i++) {
-    cold.node.push(time(['-e', '0']));
-    cold.plugin.push(time([join(opts.dist, 'kubectl-cmetrics.js'), '--help']));
-  }
-  const median = (v: number[]) => percentiles(v).p50;
-  return {
-    pods: opts.totalPods,
-    topMs: { cmetrics: median(top.cmetrics), kubectl: median(top.kubectl) },
-    sameOutput: firstDifference === undefined,
-    ...(firstDifference ? { firstDifference } : {}),
-    coldStartMs: { plugin: median(cold.plugin), node: median(cold.node) },
   };
 }
 

@@ -2,14 +2,15 @@
 // (built binaries, control plane, Prometheus), and the plugin against kubectl. Prints the Markdown
 // report; --out DIR also keeps it with the raw results (JSON).
 //   npm run bench -- [--concurrency 8] [--duration 10] [--bench-pods 1000] [--total-pods 5000] [--scrape-interval 10]
-//                    [--relist-series 100000,1000000] [--dist DIR] [--out DIR]
+//                    [--relist-series 100000,1000000] [--top-runs 11] [--short-runs 31] [--dist DIR] [--out DIR]
 // Needs nothing else running on the machine to give stable numbers; `cat /proc/loadavg` is recorded.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from '../../scripts/build.ts';
-import { startStack } from '../harness/stack.ts';
+import { build, PLUGIN_BUNDLE } from '../../scripts/build.ts';
+import { compile, executableName, type Platform } from '../../scripts/package.ts';
+import { FIXTURES, startStack } from '../harness/stack.ts';
 import { runBench } from './bench.ts';
 import { markdown } from './report.ts';
 
@@ -22,10 +23,13 @@ const { values } = parseArgs({
     'relist-series': { type: 'string', default: '100000,1000000' },
     'relist-metrics': { type: 'string', default: '1000' },
     'overhead-samples': { type: 'string', default: '15' },
+    /** Runs of kubectl-cmetrics and of kubectl for each plugin row. */
+    'top-runs': { type: 'string', default: '11' },
+    'short-runs': { type: 'string', default: '31' },
     /** Prometheus' scrape interval: kwok computes the usage of every pod on each scrape. */
     'scrape-interval': { type: 'string', default: '10' },
     out: { type: 'string' },
-    /** An existing `npm run build` output to measure, instead of building one. */
+    /** An existing `npm run build` (or `npm run package`) output to measure, instead of building one. */
     dist: { type: 'string' },
   },
 });
@@ -42,10 +46,21 @@ if (!dist) {
   dist = mkdtempSync(join(tmpdir(), 'cmetrics-bench-dist-'));
   await build(dist);
 }
+// The plugin as it ships: npm run package's linux/amd64 executable (where package puts it), compiled
+// from the bundle when the build has none.
+const shipped: Platform = { os: 'linux', arch: 'amd64' };
+const executable = join(dist, 'bin', `${shipped.os}_${shipped.arch}`, executableName(shipped));
+if (!existsSync(executable)) {
+  log(`compiling ${executable}`);
+  mkdirSync(join(executable, '..'), { recursive: true });
+  compile(join(dist, PLUGIN_BUNDLE), shipped, executable, { sign: false });
+}
 log('starting the stack');
 const stack = await startStack({ scrapeIntervalSeconds: int('scrape-interval') });
 try {
   const { cluster } = stack;
+  // The demo's HPA, for explain hpa against kubectl describe hpa.
+  cluster.kubectl(['apply', '-f', join(FIXTURES, 'hpa.yaml')]);
   const result = await runBench(
     {
       binDir: cluster.binDir,
@@ -69,8 +84,10 @@ try {
       relistSeries: (values['relist-series'] ?? '').split(',').filter(Boolean).map(Number),
       relistMetrics: int('relist-metrics'),
       relistIntervalSeconds: 30,
-      pluginRuns: 5,
-      coldStartRuns: 20,
+      executable,
+      topRuns: int('top-runs'),
+      shortRuns: int('short-runs'),
+      hpa: { namespace: 'default', name: 'sample-httpserver' },
       log,
     },
   );

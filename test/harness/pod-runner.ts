@@ -13,10 +13,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { makeInformer, type V1Pod, type V1PodList } from '@kubernetes/client-node';
+import { KubeConfig, makeInformer, type V1Pod, type V1PodList } from '@kubernetes/client-node';
 import { request } from 'undici';
 import yargs from 'yargs';
-import { KubeRest, loadKubeConfig } from '../../shared/kube.ts';
+import { KubeRest } from '../../shared/kube.ts';
 import { type DesiredApp, desiredApps, NOTEWORTHY_SKIPS, type SkippedPod } from './pod-runner-plan.ts';
 
 const MAX_RESTARTS = 5;
@@ -325,7 +325,8 @@ function scheduleReconcile(): void {
 
 // ---- informer ---------------------------------------------------------------------------------
 
-const kc = loadKubeConfig({ kubeconfig: args.kubeconfig });
+const kc = new KubeConfig();
+kc.loadFromFile(args.kubeconfig);
 const rest = new KubeRest(kc);
 const informer = makeInformer<V1Pod>(
   kc,

@@ -1,12 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { openDirect, openSession, requestTimeoutMs } from '../../../plugin/cluster/session.ts';
-import type { KubeRest } from '../../../shared/kube.ts';
+import type { KubeRest, RequestCredentials } from '../../../shared/kube.ts';
+import { loadKubeConfig } from '../../../shared/kubeconfig.ts';
 
-const KUBECONFIG = join(mkdtempSync(join(tmpdir(), 'cmetrics-session-')), 'config');
+const DIR = mkdtempSync(join(tmpdir(), 'cmetrics-session-'));
+const KUBECONFIG = join(DIR, 'config');
+const CA = join(DIR, 'ca.crt');
+writeFileSync(CA, '-----BEGIN CERTIFICATE-----\nnot checked here\n-----END CERTIFICATE-----\n');
 writeFileSync(
   KUBECONFIG,
   stringify({
@@ -63,17 +67,24 @@ describe('openDirect', () => {
   it("sends the context's own user to the server, checked against the CA for the name given", async () => {
     const direct = openDirect(
       { kubeconfig: KUBECONFIG },
-      { url: 'https://127.0.0.1:8443/', caFile: '/tmp/ca.crt', tlsServerName: 'cmetrics.cmetrics.svc' },
+      { url: 'https://127.0.0.1:8443/', caFile: CA, tlsServerName: 'cmetrics.cmetrics.svc' },
     );
     const rest = direct.api.rest as KubeRest;
     expect(rest.server).toBe('https://127.0.0.1:8443');
-    expect(rest.kc.getCurrentUser()).toMatchObject({ name: 'u', token: 't' });
-    expect(rest.kc.getCurrentCluster()).toMatchObject({
-      caFile: '/tmp/ca.crt',
-      tlsServerName: 'cmetrics.cmetrics.svc',
-      skipTLSVerify: false,
-    });
     await direct.close();
+    // What the connection is made with: the context's user, the CA file and the name given.
+    const kc = loadKubeConfig({ kubeconfig: KUBECONFIG }).withServer(
+      'https://127.0.0.1:8443',
+      CA,
+      'cmetrics.cmetrics.svc',
+    );
+    const opts: RequestCredentials = {};
+    await kc?.applyToHTTPSOptions(opts);
+    expect(opts).toEqual({
+      ca: readFileSync(CA),
+      servername: 'cmetrics.cmetrics.svc',
+      headers: { authorization: 'Bearer t' },
+    });
   });
 
   it('never sends credentials in clear', () => {
