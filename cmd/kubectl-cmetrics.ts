@@ -11,6 +11,8 @@ process.once('SIGINT', () => {
 /** The last write to each stream, done once its data is handed to the system. */
 const written = { out: Promise.resolve(), err: Promise.resolve() };
 const writer = (stream: NodeJS.WriteStream, name: keyof typeof written) => (text: string) => {
+  // Bun calls an empty write back at once, ahead of the data before it: it must not stand for the last.
+  if (!text) return;
   written[name] = new Promise((resolve) => stream.write(text, () => resolve()));
 };
 // No top-level await, so that the entry can also bundle as CommonJS.

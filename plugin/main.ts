@@ -120,7 +120,8 @@ export async function main(argv: string[], io: Io, signal: AbortSignal): Promise
       });
     // yargs renders the whole help of a command after starting its handler, in case the handler asks
     // for it (yargs lib/command.ts handleValidationAndGetResult → usage.cacheHelpMessage): 10–25 ms of
-    // every run. No handler here shows help, and --help renders its own.
+    // every run. No handler here shows help, and --help renders its own. These are yargs' internals:
+    // package.json pins yargs to the exact version this was read from.
     (parser as unknown as YargsInternals).getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
     await parser.parseAsync(argv, {}, (_error: Error | undefined, _args: unknown, output: string) => {
       // Only help text arrives here: failures are thrown by .fail above.

@@ -81,7 +81,7 @@ const lazy =
   async (args: Record<string, unknown>, ctx: RunContext) =>
     run(await load(), args, ctx);
 
-const present = () => import('./cli/watch.ts');
+const watch = () => import('./cli/watch.ts');
 
 const topPods: CommandSpec = {
   name: 'pods',
@@ -134,8 +134,8 @@ const topPods: CommandSpec = {
     ['$0 top pods -w --interval 10s', 'Redraw every 10 seconds until Ctrl-C'],
   ],
   run: lazy(
-    () => Promise.all([present(), import('./commands/top-pods.ts')]),
-    ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderTopPods(s, args as never)),
+    () => Promise.all([watch(), import('./commands/top-pods.ts')]),
+    ([w, m], args, ctx) => w.present(ctx, args, (s) => m.renderTopPods(s, args as never)),
   ),
 };
 
@@ -164,8 +164,8 @@ const topNodes: CommandSpec = {
     ['$0 top nodes -o json', 'The same rows as JSON'],
   ],
   run: lazy(
-    () => Promise.all([present(), import('./commands/top-nodes.ts')]),
-    ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderTopNodes(s, args as never)),
+    () => Promise.all([watch(), import('./commands/top-nodes.ts')]),
+    ([w, m], args, ctx) => w.present(ctx, args, (s) => m.renderTopNodes(s, args as never)),
   ),
 };
 
@@ -195,8 +195,8 @@ const getCustom: CommandSpec = {
     ['$0 get custom nodes/n1 node_load', 'A cluster-scoped object'],
   ],
   run: lazy(
-    () => Promise.all([present(), import('./commands/get.ts')]),
-    ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderGetCustom(s, args as never)),
+    () => Promise.all([watch(), import('./commands/get.ts')]),
+    ([w, m], args, ctx) => w.present(ctx, args, (s) => m.renderGetCustom(s, args as never)),
   ),
 };
 
@@ -213,8 +213,8 @@ const getExternal: CommandSpec = {
     ['$0 get external queue_depth -l queue=jobs -n prod -o json', "One series, the API's object"],
   ],
   run: lazy(
-    () => Promise.all([present(), import('./commands/get.ts')]),
-    ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderGetExternal(s, args as never)),
+    () => Promise.all([watch(), import('./commands/get.ts')]),
+    ([w, m], args, ctx) => w.present(ctx, args, (s) => m.renderGetExternal(s, args as never)),
   ),
 };
 
@@ -240,8 +240,8 @@ const getResource: CommandSpec = {
     ['$0 get resource nodes n1 -o yaml', "The API's NodeMetrics"],
   ],
   run: lazy(
-    () => Promise.all([present(), import('./commands/get.ts')]),
-    ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderGetResource(s, args as never)),
+    () => Promise.all([watch(), import('./commands/get.ts')]),
+    ([w, m], args, ctx) => w.present(ctx, args, (s) => m.renderGetResource(s, args as never)),
   ),
 };
 
@@ -448,8 +448,8 @@ export const PLUGIN: CommandSpec = {
         ['$0 list requests --api custom', 'Custom metrics whose name contains "requests"'],
       ],
       run: lazy(
-        () => Promise.all([present(), import('./commands/list.ts')]),
-        ([p, m], args, ctx) => p.present(ctx, args, (s) => m.renderList(s, args as never)),
+        () => Promise.all([watch(), import('./commands/list.ts')]),
+        ([w, m], args, ctx) => w.present(ctx, args, (s) => m.renderList(s, args as never)),
       ),
     },
     {

@@ -52,7 +52,7 @@ export const executableName = (p: Platform) => (p.os === 'windows' ? `${PLUGIN}.
 export const completionHelperName = (p: Platform) =>
   p.os === 'windows' ? `${COMPLETION_HELPER}.cmd` : COMPLETION_HELPER;
 
-/** The windows completion helper: the same call as the sh one (plugin/completion-scripts.ts). */
+/** The windows completion helper: the same call as the sh one (plugin/completion/scripts.ts). */
 export const WINDOWS_COMPLETION_HELPER = [
   '@echo off',
   'rem Completion for `kubectl cmetrics ...`: kubectl (1.26 and later) runs this file when it is on PATH',

@@ -13,7 +13,7 @@ import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { parse } from 'yaml';
 import type { KubeCredentials, RequestCredentials } from './kube.ts';
 
-export interface KubeTarget {
+interface KubeTarget {
   kubeconfig?: string | undefined;
   context?: string | undefined;
 }
@@ -78,7 +78,7 @@ export class Kubeconfig implements KubeCredentials {
   private readonly contexts = new Map<string, Context>();
   private currentContext = '';
   private execCredential: { status: ExecCredentialStatus; user: string } | undefined;
-  private tokenRead: { token: string; atMs: number } | undefined;
+  private readonly tokensRead = new Map<string, { token: string; atMs: number }>();
 
   /** Adds one file's entries; those already named by an earlier file stay (client-go loader.go Load). */
   addFile(file: string): void {
@@ -207,9 +207,12 @@ export class Kubeconfig implements KubeCredentials {
   }
 
   private readTokenFile(file: string): string {
-    if (!this.tokenRead || Date.now() - this.tokenRead.atMs > TOKEN_FILE_TTL_MS)
-      this.tokenRead = { token: readFileSync(file, 'utf8').trim(), atMs: Date.now() };
-    return this.tokenRead.token;
+    let read = this.tokensRead.get(file);
+    if (!read || Date.now() - read.atMs > TOKEN_FILE_TTL_MS) {
+      read = { token: readFileSync(file, 'utf8').trim(), atMs: Date.now() };
+      this.tokensRead.set(file, read);
+    }
+    return read.token;
   }
 
   /** The exec plugin's credential, kept until it expires (client-go exec.go Authenticator). */
@@ -243,9 +246,10 @@ function entries<T>(list: unknown, key: string): [string, T][] {
   );
 }
 
+/** The `-data` field wins over the file, as in client-go (rest.TLSClientConfig: CAData over CAFile). */
 function fileOrData(file: string | undefined, data: string | undefined): Buffer | undefined {
-  if (file) return readFileSync(file);
-  return data ? Buffer.from(data, 'base64') : undefined;
+  if (data) return Buffer.from(data, 'base64');
+  return file ? readFileSync(file) : undefined;
 }
 
 /**

@@ -274,12 +274,6 @@ export function addQuantities(a: Quantity, b: Quantity): Quantity {
   return { unscaled, scale, format: a.unscaled === 0n ? b.format : a.format };
 }
 
-/** To the nearest unit of 10^scale, halves away from zero; unchanged when already that coarse. */
-export function roundQuantity(q: Quantity, scale: number): Quantity {
-  if (q.scale >= scale) return q;
-  return { unscaled: roundHalfAwayFromZero(q.unscaled, q.scale, scale), scale, format: q.format };
-}
-
 /** The exact value as a plain decimal number, without suffix or exponent: 500m → "0.5", 1Ki → "1024". */
 export function formatDecimal(q: Quantity): string {
   const sign = q.unscaled < 0n ? '-' : '';

@@ -78,7 +78,7 @@ export function openSession(flags: ConnectionFlags): Session {
 }
 
 /** A server reached directly, as kubectl's --server, --certificate-authority and --tls-server-name say. */
-export interface DirectServer {
+interface DirectServer {
   url: string;
   caFile: string;
   /** The name its serving certificate is checked for; default: the URL's host. */
@@ -103,6 +103,10 @@ export function openDirect(
   if (url.protocol !== 'https:')
     throw new CliError(
       `invalid server URL "${server.url}": use https://HOST:PORT (credentials are never sent in clear)`,
+    );
+  if (url.pathname !== '/' || url.search || url.hash)
+    throw new CliError(
+      `invalid server URL "${server.url}": use https://HOST:PORT without a path (the metrics paths are added to it)`,
     );
   const direct = kubeConfigOf(flags).withServer(url.origin, server.caFile, server.tlsServerName);
   if (!direct) throw new CliError('the kubeconfig context has no user; pass --context');

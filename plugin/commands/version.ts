@@ -5,7 +5,7 @@ import { type DocumentFormat, formatDocument } from '../printers/output.ts';
 /** Replaced at build time (scripts/build.ts); absent when the plugin runs from its sources. */
 declare const CMETRICS_BUILD: { version: string; commit: string } | undefined;
 
-export interface ClientVersion {
+interface ClientVersion {
   gitVersion: string;
   gitCommit: string;
   /** GOOS/GOARCH, as kubectl prints it: linux/amd64, darwin/arm64, windows/amd64. */

@@ -13,7 +13,7 @@ export interface ComparedGroup {
   server: string;
 }
 
-export interface MigrationReport {
+interface MigrationReport {
   groups: ComparedGroup[];
   /** Where cmetrics was reached. */
   cmetrics: string;

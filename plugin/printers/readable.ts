@@ -1,12 +1,12 @@
-// Quantities as people read them in a table: to whole milli-units at most, as `kubectl get hpa` shows
-// what the HPA controller stores (it reads metrics with Quantity.MilliValue, pkg/controller/podautoscaler
-// metrics/client.go), so `607142857n` reads `607m`. A value smaller than 1m keeps its own digits rather
-// than print as 0. Documents (-o json|yaml) keep the exact quantity.
-import { formatQuantity, parseQuantity, type Quantity, roundQuantity } from '../../shared/quantity.ts';
+// Quantities as people read them in a table: in whole milli-units at most, rounded up as the HPA
+// controller reads every metric (Quantity.MilliValue, kubernetes pkg/controller/podautoscaler/metrics
+// client.go; shared/quantity.ts milliValue), so `607142857n` reads `608m` and a value above zero never
+// reads 0. Documents (-o json|yaml) keep the exact quantity.
+import { formatQuantity, milliValue, parseQuantity, type Quantity } from '../../shared/quantity.ts';
 
 const MILLI = -3;
 
-/** `served` (a quantity as the API sent it) to the nearest milli-unit; text that is no quantity, as it came. */
+/** `served` (a quantity as the API sent it) in milli-units, rounded up; text that is no quantity, as it came. */
 export function readableQuantity(served: string): string {
   let exact: Quantity;
   try {
@@ -14,6 +14,6 @@ export function readableQuantity(served: string): string {
   } catch {
     return served;
   }
-  const rounded = roundQuantity(exact, MILLI);
-  return formatQuantity(rounded.unscaled === 0n ? exact : rounded);
+  if (exact.scale >= MILLI) return formatQuantity(exact);
+  return formatQuantity({ unscaled: milliValue(exact), scale: MILLI, format: exact.format });
 }

@@ -1,11 +1,11 @@
 // `get custom|external|resource`: one row per value the API returned, as people read a quantity
-// (readable.ts: to the milli-unit) and as a plain number, with the timestamp and window that say which
-// interval it covers. -o json|yaml has the exact quantity.
+// (readable.ts: in milli-units, rounded up) and as a plain number, with the timestamp and window that
+// say which interval it covers. -o json|yaml has the exact quantity.
 import { formatDecimal, parseQuantity } from '../../shared/quantity.ts';
 import { readableQuantity } from './readable.ts';
 import { tabwrite } from './tabwriter.ts';
 
-/** The readable quantity as a plain decimal number (`607m` → `0.607`). */
+/** The readable quantity as a plain decimal number (`608m` → `0.608`). */
 function plainNumber(served: string): string {
   const readable = readableQuantity(served);
   try {

@@ -12,7 +12,7 @@ import { waitFor } from './processes.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const KUSTOMIZE_BASE = join(root, 'deploy', 'kustomize', 'base');
-/** The base with all three groups' APIServices. */
+/** The default overlay: the base with the groups the shipped config serves (resource and custom metrics). */
 const KUSTOMIZE_DEFAULT = join(root, 'deploy', 'kustomize', 'overlays', 'default');
 export const kustomizeComponent = (name: string) => join(root, 'deploy', 'kustomize', 'components', name);
 export const KUSTOMIZE_COMPONENTS = ['cert-manager', 'service-monitor'].map(kustomizeComponent);
@@ -36,7 +36,7 @@ export function parseManifests(text: string): K8sObject[] {
 }
 
 /**
- * `kubectl kustomize` of `resources` (the default overlay: the base and every group), with the given
+ * `kubectl kustomize` of `resources` (the default overlay: the base with resource and custom metrics), with the given
  * components (through a throwaway overlay).
  */
 export function renderKustomize(

@@ -87,6 +87,14 @@ describe('openDirect', () => {
     });
   });
 
+  it('takes no path, which would be dropped', () => {
+    expect(() =>
+      openDirect({ kubeconfig: KUBECONFIG }, { url: 'https://127.0.0.1:8443/prefix', caFile: CA }),
+    ).toThrow(
+      'invalid server URL "https://127.0.0.1:8443/prefix": use https://HOST:PORT without a path (the metrics paths are added to it)',
+    );
+  });
+
   it('never sends credentials in clear', () => {
     expect(() =>
       openDirect({ kubeconfig: KUBECONFIG }, { url: 'http://127.0.0.1:8443', caFile: 'ca.crt' }),

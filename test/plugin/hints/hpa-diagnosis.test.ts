@@ -176,7 +176,7 @@ describe('diagnose', () => {
       'not found; see what is served: kubectl cmetrics list (repeat the call: kubectl cmetrics get external queue -n shop -l q=jobs)',
     ],
     [
-      'a server error keeps its code, as explain.ts says it',
+      'a server error keeps its code, as hints/failures.ts says it',
       { kind: 'FetchFailed', path: FAILED_PODS_PATH, code: 500, message: 'boom' },
       undefined,
       'boom (HTTP 500)',

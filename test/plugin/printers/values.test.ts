@@ -48,7 +48,7 @@ describe('valuesTable', () => {
       'OBJECT',
       lines(
         'OBJECT      METRIC   VALUE   NUMBER   TIMESTAMP              WINDOW   ',
-        'pod/web-1   qps      607m    0.607    2026-07-01T10:00:00Z   30s      ',
+        'pod/web-1   qps      608m    0.608    2026-07-01T10:00:00Z   30s      ',
       ),
     ],
     [
