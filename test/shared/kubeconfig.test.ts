@@ -100,6 +100,48 @@ describe('Kubeconfig.applyToHTTPSOptions', () => {
     expect(opts.rejectUnauthorized).toBeUndefined();
   });
 
+  it('the -data field wins over the file, as in client-go', async () => {
+    const ca = file('data-wins/ca.crt', 'from the file');
+    const path = file(
+      'data-wins/config',
+      config(
+        {},
+        {
+          'certificate-authority': ca,
+          'certificate-authority-data': Buffer.from('from the data').toString('base64'),
+        },
+      ),
+    );
+    expect((await credentials(path)).ca?.toString()).toBe('from the data');
+  });
+
+  it("each context's tokenFile is read for its own user", async () => {
+    const path = file('two-tokens/config', {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443' } }],
+      users: [
+        { name: 'a', user: { tokenFile: file('two-tokens/a', 'token-a\n') } },
+        { name: 'b', user: { tokenFile: file('two-tokens/b', 'token-b\n') } },
+      ],
+      contexts: [
+        { name: 'ca', context: { cluster: 'c', user: 'a' } },
+        { name: 'cb', context: { cluster: 'c', user: 'b' } },
+      ],
+      'current-context': 'ca',
+    });
+    const kc = loadKubeConfig({ kubeconfig: path });
+    const first: RequestCredentials = {};
+    await kc.applyToHTTPSOptions(first);
+    kc.setCurrentContext('cb');
+    const second: RequestCredentials = {};
+    await kc.applyToHTTPSOptions(second);
+    expect([first.headers?.authorization, second.headers?.authorization]).toEqual([
+      'Bearer token-a',
+      'Bearer token-b',
+    ]);
+  });
+
   it('insecure-skip-tls-verify turns verification off', async () => {
     const opts = await credentials(file('insecure', config({}, { 'insecure-skip-tls-verify': true })));
     expect(opts.rejectUnauthorized).toBe(false);
