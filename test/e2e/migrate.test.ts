@@ -13,8 +13,17 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { makeCa, servingCert } from '../harness/pki.ts';
 import { freePort, type Proc, startProcess, stopProcess, waitFor } from '../harness/processes.ts';
 import { FIXTURES, PROXY_NAMESPACE, PROXY_SERVICE } from '../harness/stack.ts';
-import { apiServiceAvailable, eventually, kubectl, servedPods, startLoad } from './helpers.ts';
+import {
+  apiServiceAvailable,
+  direct,
+  eventually,
+  kubectl,
+  proxyAgent,
+  servedPods,
+  startLoad,
+} from './helpers.ts';
 import { cmetrics, type Installed, installPlugin } from './plugin.ts';
+import { AS_ADMIN, frontProxyClient } from './proxy-instance.ts';
 
 const NS = 'e2e-migrate';
 const HPA = 'app';
@@ -201,6 +210,23 @@ beforeAll(async () => {
     60_000,
     1000,
   );
+  // cmetrics reads the same series through its own rule: wait until it has both pods too (a rate needs
+  // two scrapes in its window), so that the comparison below compares values, not a start-up gap.
+  const agent = proxyAgent(frontProxyClient(dir));
+  await eventually(
+    'cmetrics serves qps for both pods',
+    async () => {
+      const r = await direct(
+        `/apis/custom.metrics.k8s.io/v1beta2/namespaces/${NS}/pods/*/qps`,
+        agent,
+        AS_ADMIN,
+      );
+      return r.status === 200 && (r.body as { items?: unknown[] }).items?.length === 2 ? true : undefined;
+    },
+    60_000,
+    1000,
+  );
+  await agent.close();
   kubectl(
     ['apply', '-n', NS, '-f', '-'],
     JSON.stringify({
