@@ -12,7 +12,7 @@ import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HELM_CHART } from '../harness/deploy.ts';
 import { clientCert } from '../harness/pki.ts';
-import { apiServiceAvailable, direct, kubectl, proxyAgent } from './helpers.ts';
+import { apiServiceAvailable, direct, kubectl, proxyAgent, recreatable } from './helpers.ts';
 
 const NAMESPACE = 'e2e-groups';
 const RELEASE = 'groups';
@@ -26,20 +26,6 @@ interface APIService {
 }
 
 const getApiService = () => JSON.parse(kubectl(['get', 'apiservice', EXTERNAL, '-o', 'json'])) as APIService;
-
-/** The APIService as it was, without what the server sets: to create it again. */
-function recreatable(a: APIService & { status?: unknown; metadata: Record<string, unknown> }) {
-  const {
-    resourceVersion: _r,
-    uid: _u,
-    creationTimestamp: _c,
-    managedFields: _m,
-    generation: _g,
-    ...metadata
-  } = a.metadata;
-  const { status: _s, ...rest } = a;
-  return { ...rest, metadata };
-}
 
 function replaceApiService(object: unknown) {
   kubectl(['delete', 'apiservice', EXTERNAL, '--ignore-not-found']);

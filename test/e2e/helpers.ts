@@ -263,3 +263,17 @@ export async function routedRequests(user: string, path: string): Promise<string
     10_000,
   ).catch(() => []);
 }
+
+/** An object as it was, without what the server sets (resourceVersion, uid, status…): to create it again. */
+export function recreatable<T extends { metadata: object; status?: unknown }>(o: T): T {
+  const {
+    resourceVersion: _r,
+    uid: _u,
+    creationTimestamp: _c,
+    managedFields: _m,
+    generation: _g,
+    ...metadata
+  } = o.metadata as Record<string, unknown>;
+  const { status: _s, ...rest } = o;
+  return { ...rest, metadata } as unknown as T;
+}

@@ -19,6 +19,7 @@ import {
   eventually,
   kubectl,
   proxyAgent,
+  recreatable,
   servedPods,
   startLoad,
 } from './helpers.ts';
@@ -46,20 +47,6 @@ let adapterPort: number;
 let adapterCa: string;
 let load: ReturnType<typeof startLoad> | undefined;
 const harnessApiServices: ApiServiceObject[] = [];
-
-/** The APIService as it was, without what the server sets: to create it again. */
-function recreatable(a: ApiServiceObject): ApiServiceObject {
-  const {
-    resourceVersion: _r,
-    uid: _u,
-    creationTimestamp: _c,
-    managedFields: _m,
-    generation: _g,
-    ...metadata
-  } = a.metadata;
-  const { status: _s, ...rest } = a;
-  return { ...rest, metadata: metadata as ApiServiceObject['metadata'] };
-}
 
 /** One patch per APIService: the Service and the CA it is checked against change together. */
 function pointAt(service: { namespace: string; name: string; port: number }, ca: string): void {

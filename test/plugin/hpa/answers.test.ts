@@ -10,21 +10,7 @@ import {
   readPodsMetricValues,
   readResourceList,
 } from '../../../plugin/hpa/answers.ts';
-import { InvalidField } from '../../../plugin/hpa/fields.ts';
-
-/** The message of the InvalidField `f` throws, to compare whole. */
-function invalid(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InvalidField) return e.message;
-    throw e;
-  }
-  return 'no error';
-}
-
-/** time.Time{} in epoch ms. */
-const GO_ZERO = -62135596800000;
+import { GO_ZERO, invalid } from './invalid-field.ts';
 
 describe('readPodMetrics (metrics.k8s.io, getPodMetrics / getContainerMetrics)', () => {
   const item = (name: string, containers: { name: string; usage: Record<string, string> }[], extra = {}) => ({

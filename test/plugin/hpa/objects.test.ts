@@ -2,7 +2,7 @@
 // controller uses, with the API server's defaults (kubernetes pkg/apis/autoscaling/v2/defaults.go).
 
 import { describe, expect, it } from 'vitest';
-import { goTime, InvalidField } from '../../../plugin/hpa/fields.ts';
+import { goTime } from '../../../plugin/hpa/fields.ts';
 import {
   goLabelSelector,
   metricSelectorError,
@@ -11,20 +11,7 @@ import {
   readRescaleEvents,
   readScale,
 } from '../../../plugin/hpa/objects.ts';
-
-/** The message of the InvalidField `f` throws, to compare whole. */
-function invalid(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InvalidField) return e.message;
-    throw e;
-  }
-  return 'no error';
-}
-
-/** time.Time{} in epoch ms. */
-const GO_ZERO = -62135596800000;
+import { GO_ZERO, invalid } from './invalid-field.ts';
 
 const hpa = (spec: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   metadata: { name: 'web', namespace: 'shop' },
