@@ -1,5 +1,6 @@
 // cmetrics-proxy's wiring: the layers built from the flags, from the bottom up, and stopped in the
 // reverse order.
+import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { EXTERNAL_GROUP, RESOURCE_GROUP } from '../shared/api-types.ts';
 import { KubeRest } from '../shared/kube.ts';
@@ -7,6 +8,7 @@ import type { ExternalMetricsBackend } from './apis/external-metrics.ts';
 import type { CustomMetricsBackend } from './apis/ports.ts';
 import type { ResourceMetricsBackend } from './apis/resource-metrics.ts';
 import { createRouter } from './apis/router.ts';
+import type { UpstreamsBackend } from './apis/upstreams.ts';
 import { compileConfig } from './config/compile.ts';
 import { LiveConfig } from './config/live.ts';
 import { WatchCaches } from './kube/caches.ts';
@@ -23,6 +25,9 @@ import { cachesCheck, configCheck, metricDiscoveryCheck, prometheusCheck } from 
 import { createServer, type ShutdownResult } from './server/https.ts';
 import { serviceNames } from './server/self-signed.ts';
 import { ServingCertificateFiles, type ServingPair, selfSignedServingPair } from './server/serving-cert.ts';
+
+/** Where kubelet mounts the pod's ServiceAccount token: the proxy's own identity for upstreams. */
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 export async function runProxy(
   flags: ProxyFlags,
@@ -52,13 +57,18 @@ export async function runProxy(
       group === RESOURCE_GROUP
         ? resource === 'pods' || resource === 'nodes'
         : group === EXTERNAL_GROUP
-          ? relister.external().find(resource) !== undefined
+          ? relister.external().find(resource) !== undefined ||
+            live.current.upstreams.some((u) =>
+              u.resources(`${group}/v1beta1`).some((r) => r.name === resource),
+            )
           : resource === 'metrics' || mapper.parse(resource) !== undefined,
   });
   const defaults = {
     url: flags.prometheusUrl,
     timeoutMs: prometheusTimeoutMs,
     observer: metrics.prometheus,
+    upstreamObserver: metrics.upstream,
+    ...(existsSync(SERVICE_ACCOUNT_TOKEN) ? { upstreamTokenFile: SERVICE_ACCOUNT_TOKEN } : {}),
   };
   const live = new LiveConfig(flags.config, (config) => compileConfig(config, mapper, defaults), log);
   const relister = new Relister(() => live.current, {
@@ -67,7 +77,18 @@ export async function runProxy(
     log,
     observe: metrics.relisted,
   });
-  live.onChange(() => void relister.relist());
+  // What the upstream metrics servers list, for our discovery: refreshed as often as our own metrics.
+  const rediscoverUpstreams = async () => {
+    const problems = await Promise.all(live.current.upstreams.map((u) => u.refreshDiscovery()));
+    for (const problem of problems.flat())
+      log.warn('upstream discovery failed; its last list stays', { problem });
+  };
+  live.onChange(() => {
+    void relister.relist();
+    void rediscoverUpstreams();
+  });
+  const upstreamDiscovery = setInterval(() => void rediscoverUpstreams(), relistMs);
+  upstreamDiscovery.unref();
   const caches = new WatchCaches(kc, rest, log);
 
   const clientCas = new ExtensionApiserverAuthentication((path) => rest.get(path));
@@ -78,12 +99,13 @@ export async function runProxy(
     );
 
   const watched = [PODS, NODES].flatMap((gr) => mapper.get(gr) ?? []);
-  await Promise.all([relister.relist(), ...watched.map((r) => caches.warm(r))]);
+  await Promise.all([relister.relist(), rediscoverUpstreams(), ...watched.map((r) => caches.warm(r))]);
   relister.start();
   const stopWatching = live.watch();
 
-  const backend: CustomMetricsBackend & ResourceMetricsBackend & ExternalMetricsBackend = {
+  const backend: CustomMetricsBackend & ResourceMetricsBackend & ExternalMetricsBackend & UpstreamsBackend = {
     registry: () => relister.current(),
+    upstreams: () => live.current.upstreams,
     externalRegistry: () => relister.external(),
     get resourceRules() {
       return live.current.resourceRules;
@@ -143,11 +165,12 @@ export async function runProxy(
     // Requests under way still need the caches and Prometheus clients: those stop after the server.
     const result = await server.shutdown({ delayMs: shutdownDelayMs, timeoutMs: shutdownTimeoutMs });
     clearInterval(refresh);
+    clearInterval(upstreamDiscovery);
     stopWatchingServing?.();
     relister.stop();
     stopWatching();
     await caches.stop();
-    await Promise.all(live.current.clients().map((c) => c.close()));
+    await live.current.close();
     await rest.close();
     return result;
   };

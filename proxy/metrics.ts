@@ -6,8 +6,11 @@ import { registerConfigMetrics } from './config/metrics.ts';
 import { registerCacheMetrics } from './kube/metrics.ts';
 import { type PrometheusMetrics, registerPrometheusMetrics } from './prometheus/metrics.ts';
 import { createServerMetrics, LATENCY_BUCKETS, type ServerMetrics } from './server/metrics.ts';
+import { registerUpstreamMetrics, type UpstreamObserver } from './upstream/metrics.ts';
 
-interface ProxyMetrics extends ServerMetrics, PrometheusMetrics {}
+interface ProxyMetrics extends ServerMetrics, PrometheusMetrics {
+  upstream: UpstreamObserver;
+}
 
 /** Read at scrape time, so they may name what is created after the registry. */
 interface MetricsSources {
@@ -28,5 +31,6 @@ export function createProxyMetrics(sources: MetricsSources): ProxyMetrics {
   const prometheus = registerPrometheusMetrics(server.registry, LATENCY_BUCKETS, sources.metricsListed);
   registerCacheMetrics(server.registry, () => sources.cacheObjects?.() ?? new Map());
   registerConfigMetrics(server.registry, sources.reloads);
-  return { ...server, ...prometheus };
+  const upstream = registerUpstreamMetrics(server.registry, LATENCY_BUCKETS);
+  return { ...server, ...prometheus, upstream };
 }

@@ -137,7 +137,7 @@ export interface APIGroupList {
   groups: APIGroup[];
 }
 
-interface APIResource {
+export interface APIResource {
   name: string;
   singularName: string;
   namespaced: boolean;

@@ -6,6 +6,7 @@ import {
   RESOURCE_GROUP,
   type ResourceVersion,
 } from '../../shared/api-types.ts';
+import { routeFor } from '../rules/upstreams.ts';
 import { getCustomMetric, parseCustomMetricPath } from './custom-metrics.ts';
 import {
   apiGroup,
@@ -28,6 +29,7 @@ import {
   type ResourceMetricsBackend,
 } from './resource-metrics.ts';
 import { ApiError } from './status.ts';
+import { type UpstreamsBackend, withUpstreamResources } from './upstreams.ts';
 
 export interface ApiRequest {
   method: string;
@@ -44,7 +46,7 @@ export interface ApiAnswer {
 export type Router = (req: ApiRequest) => Promise<ApiAnswer>;
 
 export function createRouter(
-  backend: CustomMetricsBackend & ResourceMetricsBackend & ExternalMetricsBackend,
+  backend: CustomMetricsBackend & ResourceMetricsBackend & ExternalMetricsBackend & UpstreamsBackend,
 ): Router {
   return async (req) => {
     if (req.method !== 'GET')
@@ -70,10 +72,19 @@ export function createRouter(
     if (rest[0] === 'namespaces' && rest[1] !== undefined) checkNamespace(rest[1]);
     if (group === CUSTOM_GROUP) {
       const v = version as CustomVersion;
-      if (!rest.length) return { code: 200, body: customMetricsResourceList(v, backend.registry().list()) };
+      if (!rest.length) {
+        const list = customMetricsResourceList(v, backend.registry().list());
+        list.resources = withUpstreamResources(list.resources, backend, list.groupVersion);
+        return { code: 200, body: list };
+      }
       const parsed = parseCustomMetricPath(v, rest, req.query);
       if (!parsed) throw notFound(req.path);
-      const { body, warnings } = await getCustomMetric(parsed, backend);
+      const upstream = servesCustom(backend, parsed.resourceText, parsed.metric)
+        ? undefined
+        : routeFor(backend.upstreams(), CUSTOM_GROUP, parsed.metric);
+      const { body, warnings } = upstream
+        ? await upstream.get(req.path, req.query.toString())
+        : await getCustomMetric(parsed, backend);
       return { code: 200, body, warnings };
     }
     if (group === RESOURCE_GROUP) {
@@ -84,15 +95,34 @@ export function createRouter(
       return { code: 200, body, warnings };
     }
     if (group === EXTERNAL_GROUP) {
-      if (!rest.length)
-        return { code: 200, body: externalMetricsResourceList(backend.externalRegistry().names()) };
+      if (!rest.length) {
+        const list = externalMetricsResourceList(backend.externalRegistry().names());
+        list.resources = withUpstreamResources(list.resources, backend, list.groupVersion);
+        return { code: 200, body: list };
+      }
       const parsed = parseExternalMetricPath(rest, req.query);
       if (!parsed) throw notFound(req.path);
-      const { body, warnings } = await getExternalMetric(parsed, backend);
+      const upstream = backend.externalRegistry().find(parsed.metric)
+        ? undefined
+        : routeFor(backend.upstreams(), EXTERNAL_GROUP, parsed.metric);
+      const { body, warnings } = upstream
+        ? await upstream.get(req.path, req.query.toString())
+        : await getExternalMetric(parsed, backend);
       return { code: 200, body, warnings };
     }
     throw notFound(req.path);
   };
+}
+
+/** Whether a rule serves `metric` for the resource, in either scope: then no upstream is asked. */
+function servesCustom(backend: CustomMetricsBackend, resourceText: string, metric: string): boolean {
+  const resource = backend.mapper().parse(resourceText);
+  if (!resource) return false;
+  const registry = backend.registry();
+  return (
+    registry.find(resource, true, metric) !== undefined ||
+    registry.find(resource, false, metric) !== undefined
+  );
 }
 
 /** A path segment without its percent-encoding; a malformed escape is the client's error, not ours. */

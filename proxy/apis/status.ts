@@ -2,6 +2,7 @@
 // failure of the metrics APIs (their own, Prometheus') is answered with.
 import type { Status } from '../../shared/api-types.ts';
 import { PrometheusError } from '../prometheus/client.ts';
+import { UpstreamError } from '../upstream/client.ts';
 
 const REASONS: Record<number, string> = {
   400: 'BadRequest',
@@ -47,6 +48,13 @@ export function statusBody(code: number, message: string, details?: Status['deta
  */
 export function toStatus(e: unknown): { status: number; message: string; headers?: Record<string, string> } {
   if (e instanceof ApiError) return { status: e.code, message: e.message, ...allowHeader(e.code) };
+  // An upstream's own code when it sent a Status (403, 404…), 502 for its 5xx, 503/504 as for Prometheus.
+  if (e instanceof UpstreamError)
+    return {
+      status: e.code,
+      message: e.message,
+      ...(e.code === 503 ? { headers: { 'retry-after': '1' } } : {}),
+    };
   if (e instanceof PrometheusError) {
     if (e.errorType === 'unreachable')
       return { status: 503, message: e.message, headers: { 'retry-after': '1' } };

@@ -1,5 +1,5 @@
-// An adapter configuration compiled for serving: its rules against the cluster's resources, and one
-// Prometheus client per backend it names.
+// An adapter configuration compiled for serving: its rules against the cluster's resources, one
+// Prometheus client per backend it names, and one client per upstream metrics server.
 import { parseDuration } from '../../shared/duration.ts';
 import { PrometheusClient } from '../prometheus/client.ts';
 import type { PrometheusObserver } from '../prometheus/metrics.ts';
@@ -7,6 +7,9 @@ import type { AdapterConfig, Backend } from '../rules/config.ts';
 import { type CompiledRule, compileRule } from '../rules/naming.ts';
 import { type CompiledResourceRules, compileResourceRules } from '../rules/resource-rules.ts';
 import type { ResourceMapper } from '../rules/resources.ts';
+import { compileUpstream } from '../rules/upstreams.ts';
+import { UpstreamClient } from '../upstream/client.ts';
+import type { UpstreamObserver } from '../upstream/metrics.ts';
 
 export interface CompiledConfig {
   rules: CompiledRule[];
@@ -15,6 +18,10 @@ export interface CompiledConfig {
   /** The Prometheus-compatible server a rule names ('' is --prometheus-url). */
   client(backend: string): PrometheusClient;
   clients(): PrometheusClient[];
+  /** In the configuration's order: the first that serves a metric answers it. */
+  upstreams: UpstreamClient[];
+  /** Closes every client, once requests under way are done with them. */
+  close(): Promise<void>;
 }
 
 interface DefaultBackend {
@@ -22,6 +29,9 @@ interface DefaultBackend {
   timeoutMs: number;
   /** Told about every request to any backend (the proxy's own metrics). */
   observer?: PrometheusObserver;
+  upstreamObserver?: UpstreamObserver;
+  /** The proxy's own ServiceAccount token, for upstreams that name no credentials of their own. */
+  upstreamTokenFile?: string;
 }
 
 export function compileConfig(
@@ -42,12 +52,24 @@ export function compileConfig(
     ],
     ...config.backends.map((b) => [b.name, clientFor(b, defaults)] as const),
   ]);
+  const upstreams = config.upstreams.map(
+    (u) =>
+      new UpstreamClient(compileUpstream(u), {
+        timeoutMs: u.timeout ? parseDuration(u.timeout) : defaults.timeoutMs,
+        ...(defaults.upstreamTokenFile ? { defaultTokenFile: defaults.upstreamTokenFile } : {}),
+        ...(defaults.upstreamObserver ? { observer: defaults.upstreamObserver } : {}),
+      }),
+  );
   return {
     rules,
     externalRules,
     resourceRules,
     client: (name) => clients.get(name) ?? (clients.get('') as PrometheusClient),
     clients: () => [...clients.values()],
+    upstreams,
+    close: async () => {
+      await Promise.all([...clients.values(), ...upstreams].map((c) => c.close()));
+    },
   };
 }
 

@@ -72,9 +72,7 @@ export class LiveConfig {
     });
     for (const l of this.listeners) l(next);
     // Requests already on their way keep using the old clients for a moment.
-    setTimeout(() => {
-      for (const c of previous.clients()) void c.close();
-    }, 30_000).unref();
+    setTimeout(() => void previous.close(), 30_000).unref();
     return true;
   }
 

@@ -1,8 +1,14 @@
 // Prometheus HTTP API (or Thanos, Mimir, VictoriaMetrics: same API) over one keep-alive undici
 // pool per backend. Only /api/v1/query and /api/v1/series are needed; both are sent as POST forms
 // so long selectors never hit URL length limits.
-import { readFileSync, statSync } from 'node:fs';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import {
+  headersWith,
+  isTimeout,
+  type OutboundCredentials,
+  type OutboundTls,
+  outboundPool,
+} from '../outbound.ts';
 import type { PrometheusObserver } from './metrics.ts';
 import { SeriesScanner } from './series-stream.ts';
 
@@ -28,42 +34,13 @@ export class PrometheusError extends Error {
   }
 }
 
-interface PrometheusOptions {
+interface PrometheusOptions extends OutboundCredentials {
   timeoutMs?: number;
   /** Sent with every request, e.g. `X-Scope-OrgID` for a Mimir or Cortex tenant. */
   headers?: Record<string, string>;
-  /** Re-read when the file changes, so rotated (projected) tokens are picked up. */
-  bearerTokenFile?: string;
-  basicAuth?: { username: string; passwordFile: string };
-  tls?: {
-    caFile?: string;
-    certFile?: string;
-    keyFile?: string;
-    insecureSkipVerify?: boolean;
-    serverName?: string;
-  };
+  tls?: OutboundTls;
   /** Told the duration and outcome of every request (the proxy's own metrics). */
   observer?: PrometheusObserver;
-}
-
-/** A file's content, read again only when its modification time changes. */
-class WatchedFile {
-  private readonly path: string;
-  private mtimeMs = -1;
-  private content = '';
-
-  constructor(path: string) {
-    this.path = path;
-  }
-
-  read(): string {
-    const mtimeMs = statSync(this.path).mtimeMs;
-    if (mtimeMs !== this.mtimeMs) {
-      this.content = readFileSync(this.path, 'utf8').trim();
-      this.mtimeMs = mtimeMs;
-    }
-    return this.content;
-  }
 }
 
 /** Distinct queries of one evaluation second kept (each HPA metric is one; `top pods -A` one per namespace). */
@@ -74,10 +51,7 @@ export class PrometheusClient {
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly timeoutMs: number;
-  private readonly fixedHeaders: Record<string, string>;
-  private readonly token: WatchedFile | undefined;
-  private readonly password: WatchedFile | undefined;
-  private readonly username: string;
+  private readonly headers: () => Record<string, string>;
   private readonly observer: PrometheusObserver | undefined;
   /**
    * Answers of the newest evaluation time asked, by query, in flight or done. The proxy evaluates at
@@ -93,35 +67,9 @@ export class PrometheusClient {
     this.url = url;
     this.basePath = u.pathname.replace(/\/$/, '');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.fixedHeaders = opts.headers ?? {};
-    this.token = opts.bearerTokenFile ? new WatchedFile(opts.bearerTokenFile) : undefined;
-    this.password = opts.basicAuth ? new WatchedFile(opts.basicAuth.passwordFile) : undefined;
-    this.username = opts.basicAuth?.username ?? '';
+    this.headers = headersWith(opts.headers ?? {}, opts);
     this.observer = opts.observer;
-    const tls = opts.tls ?? {};
-    this.pool = new Pool(u.origin, {
-      connections: 32,
-      keepAliveTimeout: 30_000,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-      connect: {
-        timeout: 5_000,
-        ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
-        ...(tls.certFile ? { cert: readFileSync(tls.certFile) } : {}),
-        ...(tls.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
-        ...(tls.serverName ? { servername: tls.serverName } : {}),
-        ...(tls.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
-      },
-    });
-  }
-
-  private headers(): Record<string, string> {
-    if (this.token) return { ...this.fixedHeaders, authorization: `Bearer ${this.token.read()}` };
-    if (this.password) {
-      const basic = Buffer.from(`${this.username}:${this.password.read()}`).toString('base64');
-      return { ...this.fixedHeaders, authorization: `Basic ${basic}` };
-    }
-    return this.fixedHeaders;
+    this.pool = outboundPool(u.origin, this.timeoutMs, opts.tls);
   }
 
   /**
@@ -288,15 +236,9 @@ export class PrometheusClient {
 
   /** A transport failure as the error a caller can act on: no answer in time, or no connection. */
   private failure(e: unknown, what: string, timeoutMs = this.timeoutMs): PrometheusError {
-    const err = e as Error & { code?: string };
-    const timedOut =
-      err.name === 'TimeoutError' ||
-      err.name === 'AbortError' ||
-      err.code === 'UND_ERR_HEADERS_TIMEOUT' ||
-      err.code === 'UND_ERR_BODY_TIMEOUT';
-    if (timedOut)
+    if (isTimeout(e))
       return new PrometheusError(`${what} did not answer within ${timeoutMs / 1000} s`, 504, 'timeout');
-    return new PrometheusError(`${what} is unreachable: ${err.message}`, 503, 'unreachable');
+    return new PrometheusError(`${what} is unreachable: ${(e as Error).message}`, 503, 'unreachable');
   }
 
   private async send(path: string, form: [string, string][], timeoutMs = this.timeoutMs) {

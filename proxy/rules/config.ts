@@ -1,7 +1,8 @@
 // prometheus-adapter's configuration file, read unchanged. Like the adapter (yaml.UnmarshalStrict)
-// unknown keys are errors, but ours name the key, its place and its line. Three keys are cmetrics
-// extensions (docs/configuration.md): `backends`, a rule's `backend`, and a rule's `metricName`,
-// which names the metric directly instead of discovering it through `seriesQuery`.
+// unknown keys are errors, but ours name the key, its place and its line. Four keys are cmetrics
+// extensions (docs/configuration.md): `backends`, a rule's `backend`, a rule's `metricName`, which
+// names the metric directly instead of discovering it through `seriesQuery`, and `upstreams`, the
+// metrics servers that answer what no rule serves.
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
 export interface GroupResourceRef {
@@ -48,11 +49,32 @@ export interface Backend {
   headers: Record<string, string>;
 }
 
+/** The groups an upstream may answer: the ones whose metric names no rule may serve. */
+export const UPSTREAM_GROUPS = ['external.metrics.k8s.io', 'custom.metrics.k8s.io'] as const;
+
+/**
+ * Extension: a metrics API server (KEDA's, another adapter) that answers the metrics of `groups`
+ * no rule serves, called directly at `url` with the proxy's own credentials.
+ */
+export interface Upstream {
+  name: string;
+  url: string;
+  groups: (typeof UPSTREAM_GROUPS)[number][];
+  /** Regular expressions (RE2, unanchored): the metric names forwarded; none means every name. */
+  metrics: string[];
+  timeout: string;
+  bearerTokenFile: string;
+  tls: Backend['tls'];
+  /** Where it stands, for messages: `upstreams[0]` and its line. */
+  origin: { path: string; line: number };
+}
+
 export interface AdapterConfig {
   rules: DiscoveryRule[];
   externalRules: DiscoveryRule[];
   resourceRules: { cpu: ResourceRule; memory: ResourceRule; window: string; backend: string } | undefined;
   backends: Backend[];
+  upstreams: Upstream[];
 }
 
 export class ConfigError extends Error {}
@@ -79,6 +101,15 @@ const discoveryRule: Shape = {
     backend: 'string',
   },
 };
+const tls: Shape = {
+  fields: {
+    caFile: 'string',
+    certFile: 'string',
+    keyFile: 'string',
+    serverName: 'string',
+    insecureSkipVerify: 'bool',
+  },
+};
 const backend: Shape = {
   fields: {
     name: 'string',
@@ -86,16 +117,19 @@ const backend: Shape = {
     timeout: 'string',
     bearerTokenFile: 'string',
     basicAuth: { fields: { username: 'string', passwordFile: 'string' } },
-    tls: {
-      fields: {
-        caFile: 'string',
-        certFile: 'string',
-        keyFile: 'string',
-        serverName: 'string',
-        insecureSkipVerify: 'bool',
-      },
-    },
+    tls,
     headers: { map: 'string' },
+  },
+};
+const upstream: Shape = {
+  fields: {
+    name: 'string',
+    url: 'string',
+    groups: { list: 'string' },
+    metrics: { list: 'string' },
+    timeout: 'string',
+    bearerTokenFile: 'string',
+    tls,
   },
 };
 const resourceRule: Shape = {
@@ -114,6 +148,7 @@ const rootShape: Shape = {
       fields: { cpu: resourceRule, memory: resourceRule, window: 'string', backend: 'string' },
     },
     backends: { list: backend },
+    upstreams: { list: upstream },
   },
 };
 
@@ -247,11 +282,32 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
   });
   const names = new Set(backends.map((b) => b.name));
   if (names.size !== backends.length) fail(nodeAt(['backends']), 'backends', 'backend names must be unique');
+  const upstreams = ((raw.upstreams as Record<string, unknown>[] | undefined) ?? []).map((u, i) => {
+    const path = `upstreams[${i}]`;
+    const node = nodeAt(['upstreams', i]);
+    const up = toUpstream(u ?? {}, { path, line: lineOf(node) });
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(up.name))
+      fail(node, path, 'name is required: lowercase letters, digits and -');
+    // Aggregated API servers serve TLS only (k8s.io/apiserver pkg/server/options SecureServingOptions).
+    if (!/^https:\/\/[^/]+\/?$/.test(up.url))
+      fail(node, path, 'url is required: https://HOST[:PORT] of the metrics server, without a path');
+    const wrong = up.groups.find((g) => !(UPSTREAM_GROUPS as readonly string[]).includes(g));
+    if (wrong !== undefined)
+      fail(
+        nodeAt(['upstreams', i, 'groups']),
+        path,
+        `groups: "${wrong}" is not one of ${UPSTREAM_GROUPS.join(', ')}`,
+      );
+    return up;
+  });
+  if (new Set(upstreams.map((u) => u.name)).size !== upstreams.length)
+    fail(nodeAt(['upstreams']), 'upstreams', 'upstream names must be unique');
   const config = {
     rules: discoveryRules('rules'),
     externalRules: discoveryRules('externalRules'),
     resourceRules,
     backends,
+    upstreams,
   };
   for (const key of ['rules', 'externalRules'] as const) {
     config[key].forEach((rule, i) => {
@@ -274,8 +330,32 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
   return config;
 }
 
+function toTls(v: unknown): Backend['tls'] {
+  const tls = (v ?? {}) as Record<string, unknown>;
+  return {
+    caFile: str(tls.caFile),
+    certFile: str(tls.certFile),
+    keyFile: str(tls.keyFile),
+    serverName: str(tls.serverName),
+    insecureSkipVerify: tls.insecureSkipVerify === true,
+  };
+}
+
+function toUpstream(u: Record<string, unknown>, origin: Upstream['origin']): Upstream {
+  const groups = (u.groups as unknown[] | undefined)?.map(str) ?? ['external.metrics.k8s.io'];
+  return {
+    name: str(u.name),
+    url: str(u.url),
+    groups: groups as Upstream['groups'],
+    metrics: ((u.metrics as unknown[] | undefined) ?? []).map(str),
+    timeout: str(u.timeout),
+    bearerTokenFile: str(u.bearerTokenFile),
+    tls: toTls(u.tls),
+    origin,
+  };
+}
+
 function toBackend(b: Record<string, unknown>): Backend {
-  const tls = (b.tls ?? {}) as Record<string, unknown>;
   const basic = b.basicAuth as Record<string, unknown> | undefined;
   return {
     name: str(b.name),
@@ -283,13 +363,7 @@ function toBackend(b: Record<string, unknown>): Backend {
     timeout: str(b.timeout),
     bearerTokenFile: str(b.bearerTokenFile),
     basicAuth: basic ? { username: str(basic.username), passwordFile: str(basic.passwordFile) } : undefined,
-    tls: {
-      caFile: str(tls.caFile),
-      certFile: str(tls.certFile),
-      keyFile: str(tls.keyFile),
-      serverName: str(tls.serverName),
-      insecureSkipVerify: tls.insecureSkipVerify === true,
-    },
+    tls: toTls(b.tls),
     headers: Object.fromEntries(
       Object.entries((b.headers ?? {}) as Record<string, unknown>).map(([k, v]) => [k, str(v)]),
     ),

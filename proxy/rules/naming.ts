@@ -305,7 +305,7 @@ function sanitizeGroup(group: string): string {
 // ---- Go regexp compatibility -------------------------------------------------------------------
 
 /** RE2 named groups `(?P<n>…)` are `(?<n>…)` in JavaScript. */
-function goRegex(source: string): string {
+export function goRegex(source: string): string {
   return source.replace(/\(\?P</g, '(?<');
 }
 

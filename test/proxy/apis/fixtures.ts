@@ -3,12 +3,14 @@
 
 import type { ExternalMetricsBackend } from '../../../proxy/apis/external-metrics.ts';
 import type { CustomMetricsBackend } from '../../../proxy/apis/ports.ts';
+import type { UpstreamsBackend } from '../../../proxy/apis/upstreams.ts';
 import type { PrometheusSample } from '../../../proxy/prometheus/client.ts';
 import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
 import { ExternalMetricRegistry } from '../../../proxy/rules/external-registry.ts';
 import { compileRule } from '../../../proxy/rules/naming.ts';
 import { MetricRegistry, type SeriesShape } from '../../../proxy/rules/registry.ts';
 import { type ApiResource, ResourceMapper } from '../../../proxy/rules/resources.ts';
+import type { MetricsUpstream } from '../../../proxy/upstream/client.ts';
 import type { Requirement } from '../../../shared/labels.ts';
 
 const resource = (
@@ -98,7 +100,7 @@ export interface NamesCall {
   selector: readonly Requirement[];
 }
 
-export interface StubBackend extends CustomMetricsBackend, ExternalMetricsBackend {
+export interface StubBackend extends CustomMetricsBackend, ExternalMetricsBackend, UpstreamsBackend {
   /** PromQL the backend was asked, in order. */
   queries: { expr: string; timeMs: number }[];
   namesCalls: NamesCall[];
@@ -112,6 +114,7 @@ export interface StubOptions {
   existing?: string[];
   samples?: PrometheusSample[];
   now?: number;
+  upstreams?: MetricsUpstream[];
 }
 
 export const NOW = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
@@ -148,6 +151,7 @@ export function stubBackend(opts: StubOptions = {}): StubBackend {
       return opts.samples ?? [];
     },
     now: () => opts.now ?? NOW,
+    upstreams: () => opts.upstreams ?? [],
   };
 }
 

@@ -22,6 +22,8 @@ function compile(config: AdapterConfig): CompiledConfig {
       throw new Error('not used');
     },
     clients: () => [],
+    upstreams: [],
+    close: async () => {},
   };
 }
 

@@ -170,7 +170,7 @@ describe('parseAdapterConfig: rejected configs', () => {
     [
       'unknown top-level key',
       'rules: []\nmetricsRelistInterval: 1m\n',
-      'test.yaml:2: top level: unknown key "metricsRelistInterval" (known keys: rules, externalRules, resourceRules, backends)',
+      'test.yaml:2: top level: unknown key "metricsRelistInterval" (known keys: rules, externalRules, resourceRules, backends, upstreams)',
     ],
     [
       'misspelt rule key',
@@ -468,7 +468,74 @@ describe('cmetrics extensions: backends, backend per rule, metricName rules', ()
       'backends:\n- name: a\n  url: http://x\n  bearerToken: abc\n',
       'test.yaml:4: backends[0]: unknown key "bearerToken" (known keys: name, url, timeout, bearerTokenFile, basicAuth, tls, headers)',
     ],
+    [
+      'an upstream over plain HTTP',
+      'upstreams:\n- name: keda\n  url: http://keda:443\n',
+      'test.yaml:2: upstreams[0]: url is required: https://HOST[:PORT] of the metrics server, without a path',
+    ],
+    [
+      'an upstream URL with a path',
+      'upstreams:\n- name: keda\n  url: https://keda:443/apis\n',
+      'upstreams[0]: url is required: https://HOST[:PORT]',
+    ],
+    [
+      'an upstream with a bad name',
+      'upstreams:\n- name: KEDA\n  url: https://keda\n',
+      'upstreams[0]: name is required: lowercase letters, digits and -',
+    ],
+    [
+      'an upstream for the resource metrics group',
+      'upstreams:\n- name: keda\n  url: https://keda\n  groups: [metrics.k8s.io]\n',
+      'test.yaml:4: upstreams[0]: groups: "metrics.k8s.io" is not one of external.metrics.k8s.io, custom.metrics.k8s.io',
+    ],
+    [
+      'two upstreams with one name',
+      'upstreams:\n- {name: a, url: "https://x"}\n- {name: a, url: "https://y"}\n',
+      'upstreams: upstream names must be unique',
+    ],
+    [
+      'a misspelt upstream key',
+      'upstreams:\n- name: a\n  url: https://x\n  headers: {a: b}\n',
+      'test.yaml:4: upstreams[0]: unknown key "headers" (known keys: name, url, groups, metrics, timeout, bearerTokenFile, tls)',
+    ],
   ])('rejects %s', (_what, yaml, message) => {
     expect(() => parseAdapterConfig(yaml, 'test.yaml')).toThrow(message);
+  });
+
+  it('reads upstreams: external metrics by default, in their order, with their credentials', () => {
+    const cfg = parseAdapterConfig(
+      `upstreams:
+- name: keda
+  url: https://keda-operator-metrics-apiserver.keda.svc:443
+  metrics: ['^s[0-9]+-']
+  tls: {caFile: /ca.crt}
+- name: adapter
+  url: https://prometheus-adapter.monitoring.svc
+  groups: [custom.metrics.k8s.io, external.metrics.k8s.io]
+  timeout: 5s
+  bearerTokenFile: /token
+`,
+      'test.yaml',
+    );
+    expect(cfg.upstreams).toMatchObject([
+      {
+        name: 'keda',
+        groups: ['external.metrics.k8s.io'],
+        metrics: ['^s[0-9]+-'],
+        timeout: '',
+        bearerTokenFile: '',
+        tls: { caFile: '/ca.crt', insecureSkipVerify: false },
+        origin: { path: 'upstreams[0]', line: 2 },
+      },
+      {
+        name: 'adapter',
+        groups: ['custom.metrics.k8s.io', 'external.metrics.k8s.io'],
+        metrics: [],
+        timeout: '5s',
+        bearerTokenFile: '/token',
+        origin: { path: 'upstreams[1]', line: 6 },
+      },
+    ]);
+    expect(parseAdapterConfig('rules: []\n').upstreams).toEqual([]);
   });
 });
