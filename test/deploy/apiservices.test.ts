@@ -90,12 +90,71 @@ describe('the Helm chart registers', () => {
       RESOURCE,
     ],
     [
+      'external for an upstream that takes it (config.upstreams), without external rules',
+      () => [
+        '-f',
+        valuesFile('keda-upstream', {
+          config: { upstreams: [{ name: 'keda', url: 'https://keda-operator-metrics-apiserver.keda.svc' }] },
+        }),
+      ],
+      [...RESOURCE, ...CUSTOM, ...EXTERNAL],
+    ],
+    [
+      'no external when the upstream takes custom only',
+      () => [
+        '-f',
+        valuesFile('custom-upstream', {
+          config: {
+            rules: [],
+            upstreams: [{ name: 'adapter', url: 'https://adapter', groups: ['custom.metrics.k8s.io'] }],
+          },
+        }),
+      ],
+      [...RESOURCE, ...CUSTOM],
+    ],
+    [
       'the default again when a group is set back to empty',
       () => ['--set', 'apiServices.custom.enabled=null'],
       [...RESOURCE, ...CUSTOM],
     ],
   ])('%s', (_what, args, expected) => {
     expect(apiServices(renderHelm(binDir(), args()))).toEqual([...expected].sort());
+  });
+
+  it('grants the ServiceAccount get on the groups the upstreams take, and nothing without upstreams', () => {
+    const callers = (objects: K8sObject[]) =>
+      objects
+        .filter((o) => o.metadata.name === 'cmetrics-upstream-caller')
+        .map((o) => [o.kind, o.rules ?? o.subjects]);
+    expect(callers(renderHelm(binDir(), []))).toEqual([]);
+    const objects = renderHelm(binDir(), [
+      '-f',
+      valuesFile('two-upstreams', {
+        config: {
+          upstreams: [
+            { name: 'keda', url: 'https://keda' },
+            {
+              name: 'adapter',
+              url: 'https://adapter',
+              groups: ['custom.metrics.k8s.io', 'external.metrics.k8s.io'],
+            },
+          ],
+        },
+      }),
+    ]);
+    expect(callers(objects)).toEqual([
+      [
+        'ClusterRole',
+        [
+          {
+            apiGroups: ['custom.metrics.k8s.io', 'external.metrics.k8s.io'],
+            resources: ['*'],
+            verbs: ['get'],
+          },
+        ],
+      ],
+      ['ClusterRoleBinding', [{ kind: 'ServiceAccount', name: 'cmetrics', namespace: 'cmetrics' }]],
+    ]);
   });
 
   it("points each at the release's Service", () => {

@@ -37,7 +37,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 apiServices.KEY.enabled or, left empty, whether `config` has rules for the group. That is the choice
 prometheus-adapter's chart makes (prometheus-community/helm-charts,
 charts/prometheus-adapter/templates/*-apiservice.yaml: resource with rules.resource, custom with
-rules.default or rules.custom, external with rules.external).
+rules.default or rules.custom, external with rules.external); an upstream in `config.upstreams`
+that takes the group counts as rules for it (cmetrics holds the group to pass its metrics on).
 */}}
 {{- define "cmetrics.registers" -}}
 {{- $root := index . 0 -}}
@@ -45,7 +46,12 @@ rules.default or rules.custom, external with rules.external).
 {{- $enabled := (index $root.Values.apiServices $key).enabled -}}
 {{- if kindIs "invalid" $enabled -}}
 {{- $rules := dict "resource" $root.Values.config.resourceRules "custom" $root.Values.config.rules "external" $root.Values.config.externalRules -}}
-{{- $enabled = not (empty (index $rules $key)) -}}
+{{- $groups := dict "resource" "metrics.k8s.io" "custom" "custom.metrics.k8s.io" "external" "external.metrics.k8s.io" -}}
+{{- $forwarded := list -}}
+{{- range $root.Values.config.upstreams | default list -}}
+{{- $forwarded = concat $forwarded (.groups | default (list "external.metrics.k8s.io")) -}}
+{{- end -}}
+{{- $enabled = or (not (empty (index $rules $key))) (has (index $groups $key) $forwarded) -}}
 {{- else if not (kindIs "bool" $enabled) -}}
 {{- fail (printf "apiServices.%s.enabled is true, false or empty (from the config's rules), not %q" $key (toString $enabled)) -}}
 {{- end -}}
