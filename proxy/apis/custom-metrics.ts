@@ -17,7 +17,7 @@ import { buildObjectQuery, QueryError } from '../rules/naming.ts';
 import type { RegisteredMetric } from '../rules/registry.ts';
 import { type ApiResource, groupResourceString, NAMESPACES } from '../rules/resources.ts';
 import type { CustomMetricsBackend } from './ports.ts';
-import { selectorParam } from './selector-param.ts';
+import { selectorParam } from './query-params.ts';
 import { ApiError } from './status.ts';
 
 export interface CustomMetricRequest {

@@ -13,7 +13,7 @@ import { compareCodeUnits } from '../../shared/text.ts';
 import type { ExternalMetricRegistry } from '../rules/external-registry.ts';
 import { buildExternalQuery, QueryError } from '../rules/naming.ts';
 import type { CustomMetricsBackend } from './ports.ts';
-import { selectorParam } from './selector-param.ts';
+import { selectorParam } from './query-params.ts';
 import { ApiError } from './status.ts';
 
 export interface ExternalMetricRequest {

@@ -25,7 +25,7 @@ import {
 } from '../rules/resource-rules.ts';
 import { type GroupResource, NODES, PODS } from '../rules/resources.ts';
 import type { CustomMetricsBackend } from './ports.ts';
-import { selectorParam } from './selector-param.ts';
+import { selectorParam } from './query-params.ts';
 import { ApiError } from './status.ts';
 
 export interface ResourceMetricsRequest {

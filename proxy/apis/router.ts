@@ -22,6 +22,7 @@ import {
   parseExternalMetricPath,
 } from './external-metrics.ts';
 import type { CustomMetricsBackend } from './ports.ts';
+import { isWatch } from './query-params.ts';
 import {
   getResourceMetrics,
   NOT_CONFIGURED,
@@ -91,6 +92,18 @@ export function createRouter(
       if (!rest.length) return { code: 200, body: resourceMetricsResourceList(version) };
       const parsed = parseResourceMetricsPath(version as ResourceVersion, rest, req.query);
       if (!parsed) throw notFound(req.path);
+      // metrics-server's storage is no rest.Watcher: the apiserver answers a watch 405
+      // (k8s.io/apiserver pkg/endpoints/handlers/get.go ListResource, errors.NewMethodNotSupported).
+      if (parsed.name === undefined && isWatch(req.query)) {
+        throw new ApiError(
+          405,
+          `watch is not supported on resources of kind "${parsed.resource}.${RESOURCE_GROUP}"`,
+          {
+            group: RESOURCE_GROUP,
+            kind: parsed.resource,
+          },
+        );
+      }
       const { body, warnings } = await getResourceMetrics(parsed, backend);
       return { code: 200, body, warnings };
     }

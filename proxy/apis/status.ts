@@ -46,8 +46,19 @@ export function statusBody(code: number, message: string, details?: Status['deta
  * no answer within the deadline 504, an answer that is not the API's or a 5xx 502; a query Prometheus
  * refuses is the rule's fault, 500.
  */
-export function toStatus(e: unknown): { status: number; message: string; headers?: Record<string, string> } {
-  if (e instanceof ApiError) return { status: e.code, message: e.message, ...allowHeader(e.code) };
+export function toStatus(e: unknown): {
+  status: number;
+  message: string;
+  details?: Status['details'];
+  headers?: Record<string, string>;
+} {
+  if (e instanceof ApiError)
+    return {
+      status: e.code,
+      message: e.message,
+      ...(e.details ? { details: e.details } : {}),
+      ...allowHeader(e.code),
+    };
   // An upstream's own code when it sent a Status (403, 404…), 502 for its 5xx, 503/504 as for Prometheus.
   if (e instanceof UpstreamError)
     return {

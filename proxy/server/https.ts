@@ -195,10 +195,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
       const headers = (answer.warnings ?? []).map((w) => `299 - ${JSON.stringify(w)}`);
       code = send(res, answer.code, answer.body, headers.length ? { warning: headers } : {});
     } catch (e) {
-      const { status, message, headers } = toStatus(e);
+      const { status, message, details, headers } = toStatus(e);
       if (status >= 500)
         opts.log.warn('request failed', { path: url.pathname, code: status, error: message });
-      code = send(res, status, statusBody(status, message), headers);
+      code = send(res, status, statusBody(status, message, details), headers);
     }
     opts.log.debug('request', {
       method: req.method,

@@ -1,6 +1,7 @@
 // A request's authorization attributes, as apiserver pkg/endpoints/request/requestinfo.go derives
 // them: /apis/GROUP/VERSION/[namespaces/NS/]RESOURCE[/NAME[/SUBRESOURCE]] is a resource request,
 // anything else (discovery, /metrics) a non-resource one.
+import { isWatch } from '../apis/query-params.ts';
 
 export type RequestAttributes =
   | {
@@ -43,8 +44,7 @@ export function requestAttributes(method: string, path: string, query: URLSearch
   const [resource = '', name = '', subresource = ''] = rest;
   let verb = VERBS[method.toUpperCase()] ?? method.toLowerCase();
   if (!name && verb === 'get') {
-    const watch = query.get('watch')?.toLowerCase();
-    verb = watch !== undefined && watch !== 'false' && watch !== '0' ? 'watch' : 'list';
+    verb = isWatch(query) ? 'watch' : 'list';
   }
   if (!name && verb === 'delete') verb = 'deletecollection';
   return { kind: 'resource', verb, group, version, resource, subresource, name, namespace };

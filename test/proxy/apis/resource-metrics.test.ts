@@ -6,7 +6,7 @@ import {
   type ResourceMetricsRequest,
 } from '../../../proxy/apis/resource-metrics.ts';
 import { createRouter } from '../../../proxy/apis/router.ts';
-import { ApiError } from '../../../proxy/apis/status.ts';
+import { ApiError, toStatus } from '../../../proxy/apis/status.ts';
 import type { CachedObject } from '../../../proxy/kube/caches.ts';
 import type { PrometheusSample } from '../../../proxy/prometheus/client.ts';
 import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
@@ -487,6 +487,26 @@ describe('metrics.k8s.io through the router', () => {
       query: new URLSearchParams(query),
     });
   };
+
+  it.each([
+    ['/apis/metrics.k8s.io/v1beta1/pods?watch=true', 'pods'],
+    ['/apis/metrics.k8s.io/v1/namespaces/default/pods?watch=1', 'pods'],
+    ['/apis/metrics.k8s.io/v1beta1/nodes?watch=TRUE&labelSelector=a%3Db', 'nodes'],
+  ])('%s is 405 MethodNotAllowed, as metrics-server (no watch)', async (path, kind) => {
+    const b = backend([]);
+    const e = (await get(path, b).catch((err: unknown) => err)) as ApiError;
+    expect(toStatus(e)).toEqual({
+      status: 405,
+      message: `watch is not supported on resources of kind "${kind}.metrics.k8s.io"`,
+      details: { group: 'metrics.k8s.io', kind },
+      headers: { allow: 'GET' },
+    });
+    expect(b.queries).toEqual([]);
+  });
+
+  it.each(['watch=false', 'watch=0', ''])('a list with %s is a list', async (query) => {
+    expect((await get(`/apis/metrics.k8s.io/v1beta1/pods?${query}`)).code).toBe(200);
+  });
 
   it('lists the group with v1 preferred, next to custom metrics', async () => {
     const versions = [

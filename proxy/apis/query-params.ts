@@ -1,4 +1,5 @@
-// The label selectors the metrics APIs take as query parameters (labelSelector, metricLabelSelector).
+// The query parameters the metrics APIs read: label selectors (labelSelector, metricLabelSelector)
+// and watch.
 import { parseSelector, type Requirement } from '../../shared/labels.ts';
 import { ApiError } from './status.ts';
 
@@ -11,4 +12,10 @@ export function selectorParam(query: URLSearchParams, key: string): Requirement[
   } catch (e) {
     throw new ApiError(400, `${key}: ${(e as Error).message}`);
   }
+}
+
+/** `?watch=` as the apiserver reads it: any value but false and 0 asks for a watch (request/requestinfo.go). */
+export function isWatch(query: URLSearchParams): boolean {
+  const watch = query.get('watch')?.toLowerCase();
+  return watch !== undefined && watch !== 'false' && watch !== '0';
 }
