@@ -121,7 +121,7 @@ describe('the Helm chart registers', () => {
     expect(apiServices(renderHelm(binDir(), args()))).toEqual([...expected].sort());
   });
 
-  it('grants the ServiceAccount get on the groups the upstreams take, and nothing without upstreams', () => {
+  it('grants the ServiceAccount reading the groups the upstreams take (custom get, external list), and nothing without upstreams', () => {
     const callers = (objects: K8sObject[]) =>
       objects
         .filter((o) => o.metadata.name === 'cmetrics-upstream-caller')
@@ -146,11 +146,8 @@ describe('the Helm chart registers', () => {
       [
         'ClusterRole',
         [
-          {
-            apiGroups: ['custom.metrics.k8s.io', 'external.metrics.k8s.io'],
-            resources: ['*'],
-            verbs: ['get'],
-          },
+          { apiGroups: ['custom.metrics.k8s.io'], resources: ['*'], verbs: ['get'] },
+          { apiGroups: ['external.metrics.k8s.io'], resources: ['*'], verbs: ['list'] },
         ],
       ],
       ['ClusterRoleBinding', [{ kind: 'ServiceAccount', name: 'cmetrics', namespace: 'cmetrics' }]],
