@@ -2,7 +2,7 @@
 // choosing (a fault proxy in front of the real one), the self-signed serving certificate in its
 // --cert-dir, and requests sent straight to it as the aggregator sends them (front-proxy client
 // certificate and X-Remote-* headers).
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { parse } from 'yaml';
@@ -34,7 +34,11 @@ export interface ProxyInstance {
 export async function startProxyInstance(
   name: string,
   dir: string,
-  opts: { prometheusUrl: string; args?: string[] },
+  opts: {
+    prometheusUrl: string;
+    args?: string[] /** Appended to the harness's adapter config. */;
+    configExtra?: string;
+  },
 ): Promise<ProxyInstance> {
   mkdirSync(dir, { recursive: true });
   const admin = parse(readFileSync(inject('kubeconfig'), 'utf8')) as {
@@ -50,6 +54,7 @@ export async function startProxyInstance(
   );
   const config = join(dir, 'adapter.yaml');
   copyFileSync(join(FIXTURES, 'harness-adapter.yaml'), config);
+  if (opts.configExtra) appendFileSync(config, `\n${opts.configExtra}`);
   const port = await freePort();
   const certDir = join(dir, 'certs');
   const proc = startProcess(
