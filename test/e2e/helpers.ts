@@ -18,6 +18,21 @@ export function kubectl(args: string[], input?: string): string {
   });
 }
 
+/** kubectl with its stderr, for the table it prints and the requests `-v=6` logs. */
+export function kubectlRun(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(join(inject('binDir'), 'kubectl'), [`--kubeconfig=${inject('kubeconfig')}`, ...args], {
+    encoding: 'utf8',
+  });
+}
+
+/** The rows of a `kubectl top` table, cells split on whitespace, header first. */
+export function table(out: string): string[][] {
+  return out
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => l.trim().split(/\s+/));
+}
+
 /** kubectl without blocking the event loop, for scenarios that run side by side; rejects with its stderr. */
 export function kubectlAsync(args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
