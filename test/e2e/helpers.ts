@@ -101,8 +101,8 @@ export function apiServiceAvailable(name: string): Promise<{ status: string; rea
   );
 }
 
-export function deploymentReplicas(name: string): number {
-  return Number(kubectl(['get', 'deployment', name, '-o', 'jsonpath={.spec.replicas}']));
+export function deploymentReplicas(name: string, namespace = 'default'): number {
+  return Number(kubectl(['get', 'deployment', name, '-n', namespace, '-o', 'jsonpath={.spec.replicas}']));
 }
 
 export function servedPods(): Record<string, string> {
@@ -194,10 +194,12 @@ export function startLoad(targets: () => string[], perSecond: number, maxMs: num
 }
 
 /** The HPA's events as `Reason:message` lines. */
-export function hpaEvents(name: string): string {
+export function hpaEvents(name: string, namespace = 'default'): string {
   return kubectl([
     'get',
     'events',
+    '-n',
+    namespace,
     '--field-selector',
     `involvedObject.name=${name}`,
     '-o',
