@@ -18,7 +18,7 @@ import { freePort, type Proc, startProcess, stopProcess, waitFor } from './proce
 import { recordSockets, socketRecords } from './sockets.ts';
 
 /** Where metrics-server's manifests put it. */
-export const METRICS_SERVER = { namespace: 'kube-system', name: 'metrics-server' };
+const METRICS_SERVER = { namespace: 'kube-system', name: 'metrics-server' };
 const USER = `system:serviceaccount:${METRICS_SERVER.namespace}:${METRICS_SERVER.name}`;
 
 export interface MetricsServerOptions {
