@@ -18,6 +18,21 @@ export function kubectl(args: string[], input?: string): string {
   });
 }
 
+/** kubectl with its stderr, for the table it prints and the requests `-v=6` logs. */
+export function kubectlRun(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(join(inject('binDir'), 'kubectl'), [`--kubeconfig=${inject('kubeconfig')}`, ...args], {
+    encoding: 'utf8',
+  });
+}
+
+/** The rows of a `kubectl top` table, cells split on whitespace, header first. */
+export function table(out: string): string[][] {
+  return out
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => l.trim().split(/\s+/));
+}
+
 /** kubectl without blocking the event loop, for scenarios that run side by side; rejects with its stderr. */
 export function kubectlAsync(args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -86,8 +101,8 @@ export function apiServiceAvailable(name: string): Promise<{ status: string; rea
   );
 }
 
-export function deploymentReplicas(name: string): number {
-  return Number(kubectl(['get', 'deployment', name, '-o', 'jsonpath={.spec.replicas}']));
+export function deploymentReplicas(name: string, namespace = 'default'): number {
+  return Number(kubectl(['get', 'deployment', name, '-n', namespace, '-o', 'jsonpath={.spec.replicas}']));
 }
 
 export function servedPods(): Record<string, string> {
@@ -179,10 +194,12 @@ export function startLoad(targets: () => string[], perSecond: number, maxMs: num
 }
 
 /** The HPA's events as `Reason:message` lines. */
-export function hpaEvents(name: string): string {
+export function hpaEvents(name: string, namespace = 'default'): string {
   return kubectl([
     'get',
     'events',
+    '-n',
+    namespace,
     '--field-selector',
     `involvedObject.name=${name}`,
     '-o',

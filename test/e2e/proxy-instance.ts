@@ -5,8 +5,7 @@
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { parse } from 'yaml';
-import { writeKubeconfig } from '../harness/cluster.ts';
+import { kubeconfigCluster, writeKubeconfig } from '../harness/cluster.ts';
 import { type CertPair, clientCert } from '../harness/pki.ts';
 import { freePort, type Proc, startProcess, stopProcess, waitFor } from '../harness/processes.ts';
 import { FIXTURES } from '../harness/stack.ts';
@@ -41,15 +40,12 @@ export async function startProxyInstance(
   },
 ): Promise<ProxyInstance> {
   mkdirSync(dir, { recursive: true });
-  const admin = parse(readFileSync(inject('kubeconfig'), 'utf8')) as {
-    clusters: { cluster: { server: string; 'certificate-authority': string } }[];
-  };
-  const cluster = admin.clusters[0]?.cluster as { server: string; 'certificate-authority': string };
+  const cluster = kubeconfigCluster(inject('kubeconfig'));
   // Its own identity: an admin, so its reviews and watches do not depend on the shipped RBAC.
   const kubeconfig = writeKubeconfig(
     join(dir, `${name}.kubeconfig`),
     cluster.server,
-    cluster['certificate-authority'],
+    cluster.ca,
     clientCert(dir, inject('clusterCa'), name, name, ['system:masters']),
   );
   const config = join(dir, 'adapter.yaml');

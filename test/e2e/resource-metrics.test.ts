@@ -1,9 +1,8 @@
 // metrics.k8s.io through the real aggregator, read by the real kubectl top and the real HPA. Usage is
 // kwok's simulated kubelet metrics (test/fixtures/kwok-metrics.yaml), scraped by Prometheus and served
 // through the harness's resourceRules: 20.5m CPU and 48Mi per container unless a test changes it.
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   APIGroupList,
   APIResourceList,
@@ -20,7 +19,9 @@ import {
   getRaw,
   hpaEvents,
   kubectl,
+  kubectlRun,
   prometheus,
+  table,
 } from './helpers.ts';
 
 const BASE = '/apis/metrics.k8s.io';
@@ -42,21 +43,6 @@ interface Pod {
 function appPods(): Pod[] {
   const list = JSON.parse(kubectl(['get', 'pods', '-l', `app=${APP}`, '-o', 'json'])) as { items: Pod[] };
   return list.items.filter((p) => !p.metadata.deletionTimestamp && p.status.phase === 'Running');
-}
-
-/** kubectl with its stderr, for the table it prints and the requests `-v=6` logs. */
-function kubectlRun(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(join(inject('binDir'), 'kubectl'), [`--kubeconfig=${inject('kubeconfig')}`, ...args], {
-    encoding: 'utf8',
-  });
-}
-
-/** The rows of a `kubectl top` table, cells split on whitespace, header first. */
-function table(out: string): string[][] {
-  return out
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => l.trim().split(/\s+/));
 }
 
 /** What kubectl prints for a quantity: CPU as MilliValue (rounded up), memory as Value / Mi (rounded down). */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local control plane from Go modules, once: kube-apiserver, kube-controller-manager,
 # kube-scheduler, kubectl (one Kubernetes version), the etcd that version pins, kwok, krew (the
-# plugin manager, for the plugin's install test) and helm (to render the chart in deploy/helm).
+# plugin manager, for the plugin's install test), helm (to render the chart in deploy/helm) and
+# metrics-server (the neighbour serving metrics.k8s.io in the coexistence test).
 # Output goes to $CMETRICS_BIN (default ~/.cache/cmetrics/bin/k8s-$K8S_VERSION); a binary that is
 # already there is not rebuilt. GOCACHE and GOMODCACHE keep their Go defaults, outside the repo.
 set -euo pipefail
@@ -11,6 +12,7 @@ KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
 KREW_VERSION="${KREW_VERSION:-v0.5.0}"
 HELM_VERSION="${HELM_VERSION:-v3.19.5}"
 PROM_ADAPTER_VERSION="${PROM_ADAPTER_VERSION:-v0.12.0}"
+METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-v0.8.0}"
 CACHE_ROOT="${CMETRICS_CACHE:-$HOME/.cache/cmetrics}"
 BIN="${CMETRICS_BIN:-$CACHE_ROOT/bin/k8s-$K8S_VERSION}"
 WRAPPER="$CACHE_ROOT/wrapper/k8s-$K8S_VERSION"
@@ -85,6 +87,20 @@ if ! have helm; then
     -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$client_go_minor \
     -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$client_go_minor" \
     -o "$BIN/helm" helm.sh/helm/v3/cmd/helm
+fi
+
+if ! have metrics-server || [ ! -f "$BIN/metrics-server-rbac.yaml" ]; then
+  log "building metrics-server $METRICS_SERVER_VERSION"
+  # A wrapper module, as for krew; the command is a tool of it (go.mod's tool directive).
+  mkdir -p "$CACHE_ROOT/wrapper/metrics-server-$METRICS_SERVER_VERSION" && cd "$CACHE_ROOT/wrapper/metrics-server-$METRICS_SERVER_VERSION"
+  [ -f go.mod ] || go mod init cmetrics.local/metrics-server >/dev/null 2>&1
+  go get -tool "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION" >&2
+  # As metrics-server's Makefile: the version its /version and logs report.
+  GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w -X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION" \
+    -o "$BIN/metrics-server" sigs.k8s.io/metrics-server/cmd/metrics-server
+  # Its own ServiceAccount and RBAC (manifests/base/rbac.yaml), which the harness applies as they are.
+  ms_dir=$(GOFLAGS="$GOFLAGS -mod=mod" go list -f '{{.Dir}}' -m sigs.k8s.io/metrics-server)
+  install -m 0644 "$ms_dir/manifests/base/rbac.yaml" "$BIN/metrics-server-rbac.yaml"
 fi
 
 if [ "${WITH_PROMETHEUS_ADAPTER:-0}" = 1 ] && ! have prometheus-adapter; then

@@ -7,12 +7,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { stringify } from 'yaml';
-import { type CertPair, createPki, type Pki } from './pki.ts';
+import { parse, stringify } from 'yaml';
+import { type CertPair, createPki, type Pki, servingCert } from './pki.ts';
 import { freePort, type Proc, startProcess, stopProcess, waitFor } from './processes.ts';
 
 export const K8S_VERSION = process.env.K8S_VERSION ?? 'v1.37.2';
 export const NODE_IP = '127.0.1.1';
+
+/**
+ * Where kwok serves a node's kubelet-style resource metrics (test/fixtures/kwok-metrics.yaml), and the
+ * path each node's annotation metrics.k8s.io/resource-metrics-path gives metrics-server (0.7 and later:
+ * kubernetes-sigs/metrics-server pkg/scraper/client/resource/client.go GetMetrics).
+ */
+export const resourceMetricsPath = (node: string) => `/metrics/nodes/${node}/metrics/resource`;
 
 /**
  * Pod IPs kwok hands out, where sample-app processes listen: a /16 of its own per cluster, so that
@@ -35,7 +42,11 @@ export interface ClusterOptions {
 export interface Cluster {
   workDir: string;
   podCidr: string;
-  /** kwok's server (127.0.0.1:PORT): kubelet-style resource metrics at /metrics/nodes/NODE/metrics/resource. */
+  /**
+   * kwok's server (NODE_IP:PORT), every node's kubelet endpoint: their InternalIP and daemonEndpoints
+   * port, HTTP and HTTPS on one port (a serving certificate from the cluster CA for NODE_IP), with
+   * kubelet-style resource metrics at resourceMetricsPath(NODE).
+   */
   kwokServer: string;
   nodeNames: string[];
   binDir: string;
@@ -98,6 +109,16 @@ export function writeKubeconfig(
   return path;
 }
 
+/** The API server and the CA file a kubeconfig (as writeKubeconfig writes them) names. */
+export function kubeconfigCluster(path: string): { server: string; ca: string } {
+  const config = parse(readFileSync(path, 'utf8')) as {
+    clusters: { cluster: { server: string; 'certificate-authority': string } }[];
+  };
+  const cluster = config.clusters[0]?.cluster;
+  if (!cluster) throw new Error(`${path} names no cluster`);
+  return { server: cluster.server, ca: cluster['certificate-authority'] };
+}
+
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const bin = ensureBinaries();
   const podCidr = randomPodCidr();
@@ -117,9 +138,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       freePort(),
       freePort(),
       freePort(),
-      freePort(),
+      freePort(NODE_IP),
     ]);
-    const kwokServer = `127.0.0.1:${kwokPort}`;
+    const kwokServer = `${NODE_IP}:${kwokPort}`;
+    const nodeCount = opts.nodes ?? 2;
+    const nodeNames = Array.from({ length: nodeCount }, (_, i) => `kwok-node-${i}`);
     const etcd = startProcess(
       'etcd',
       join(bin, 'etcd'),
@@ -257,6 +280,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     processes.push(scheduler);
 
     const kwokKubeconfig = kubeconfigFor('kwok', 'kwok-controller', ['system:masters']);
+    // As a kubelet's serving certificate from the cluster's signer: for the node's address.
+    const kubeletServing = servingCert(pki.dir, pki.ca, 'kwok-kubelet-serving', nodeNames, [NODE_IP]);
     const kwok = startProcess(
       'kwok',
       join(bin, 'kwok'),
@@ -268,9 +293,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         '--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom',
         `--cidr=${podCidr}`,
         `--node-ip=${NODE_IP}`,
+        // The port the nodes publish as their kubelet's (status.daemonEndpoints): kwok's server.
+        `--node-port=${kwokPort}`,
         `--config=${join(here, '..', 'fixtures', 'kwok-stages.yaml')}`,
         `--config=${join(here, '..', 'fixtures', 'kwok-metrics.yaml')}`,
         `--server-address=${kwokServer}`,
+        `--tls-cert-file=${kubeletServing.cert}`,
+        `--tls-private-key-file=${kubeletServing.key}`,
       ],
       logs,
     );
@@ -292,8 +321,6 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       );
     }
 
-    const nodeCount = opts.nodes ?? 2;
-    const nodeNames = Array.from({ length: nodeCount }, (_, i) => `kwok-node-${i}`);
     kubectl(['apply', '-f', '-'], nodesManifest(nodeNames));
     await waitFor(
       'kwok nodes Ready',
@@ -352,7 +379,11 @@ function nodesManifest(names: string[]): string {
     kind: 'Node',
     metadata: {
       name,
-      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      annotations: {
+        'kwok.x-k8s.io/node': 'fake',
+        'node.alpha.kubernetes.io/ttl': '0',
+        'metrics.k8s.io/resource-metrics-path': resourceMetricsPath(name),
+      },
       labels: {
         type: 'kwok',
         'kubernetes.io/hostname': name,

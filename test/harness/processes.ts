@@ -66,11 +66,12 @@ export function runningProcesses(): Proc[] {
   return [...running.values()];
 }
 
-export async function freePort(): Promise<number> {
+/** A port nothing listens on at `host` now. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(0, host, () => {
       const { port } = srv.address() as net.AddressInfo;
       srv.close(() => resolve(port));
     });

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { stringify } from 'yaml';
-import type { Cluster } from './cluster.ts';
+import { type Cluster, resourceMetricsPath } from './cluster.ts';
 import { freePort, type Proc, startProcess, stopProcess, waitFor } from './processes.ts';
 
 export interface PrometheusServer {
@@ -49,7 +49,7 @@ export async function startPrometheus(
         job_name: 'kubelet-resource',
         static_configs: cluster.nodeNames.map((node) => ({
           targets: [cluster.kwokServer],
-          labels: { __metrics_path__: `/metrics/nodes/${node}/metrics/resource`, node },
+          labels: { __metrics_path__: resourceMetricsPath(node), node },
         })),
       },
     ],

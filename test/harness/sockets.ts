@@ -1,6 +1,7 @@
 // Which addresses a set of processes talks to, read from /proc: every socket inode a process holds,
 // matched against the kernel's TCP and UDP tables.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface SocketEntry {
   pid: number;
@@ -103,4 +104,26 @@ export function isLoopback(address: string, unconnectedAllowed: boolean): boolea
   const host = address.slice(0, address.lastIndexOf(':'));
   if (host.startsWith('127.') || host === '[0:0:0:0:0:0:0:1]') return true;
   return unconnectedAllowed && (host === '0.0.0.0' || host === '[0:0:0:0:0:0:0:0]');
+}
+
+/** Where recordSockets keeps its records for a cluster's work dir. */
+export const socketRecords = (workDir: string) => join(workDir, 'socket-records');
+
+/**
+ * The sockets of `pid`'s process group, kept in DIR/NAME-PID.json: a process a test starts and stops
+ * itself is gone when loopback.test.ts runs, which checks these records instead.
+ */
+export function recordSockets(dir: string, name: string, pid: number): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}-${pid}.json`), JSON.stringify(socketsOf(pidsInGroups([pid]))));
+}
+
+/** Every record recordSockets left in `dir`, by file name. */
+export function recordedSockets(dir: string): Record<string, SocketEntry[]> {
+  if (!existsSync(dir)) return {};
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => [f, JSON.parse(readFileSync(join(dir, f), 'utf8')) as SocketEntry[]]),
+  );
 }
