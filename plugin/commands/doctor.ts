@@ -354,7 +354,7 @@ function neighbourChecks(
           detail: `half-migrated: ${versionsText}; the HPA controller reads ${to.spec.version}${hpasText ? ` for ${hpasText}` : ''}`,
           fix: halfMigratedFix(
             group,
-            { name: to.metadata.name, server: serverText(toServer), cmetrics: toServer.kind === 'cmetrics' },
+            { name: to.metadata.name, server: serverText(toServer), kind: toServer.kind },
             { names: elsewhere.map((a) => a.metadata.name), server: serverText(serverOfService(first)) },
           ),
         });

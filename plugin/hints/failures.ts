@@ -4,6 +4,7 @@
 // server could not be reached. Pure: the callers read the cluster.
 import { type APIService, CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { oneLine } from '../errors.ts';
+import { canServe, type ServerKind } from './servers.ts';
 
 /**
  * Why `group` cannot be used, from the APIServices read (undefined: they could not be read): one that is
@@ -138,17 +139,28 @@ export function unregisteredFix(groupVersion: string): string {
 
 /**
  * What to do when the versions of `group` point at different servers: finish the switch to the
- * server the HPA controller reads (`to`), or point that version back at the other one (`from`).
+ * server the HPA controller reads (`to`): point the other versions at it too, or remove those it
+ * does not serve (metrics-server has no v1); or point that version back at the other one (`from`).
  */
 export function halfMigratedFix(
   group: string,
-  to: { name: string; server: string; cmetrics: boolean },
+  to: { name: string; server: string; kind: ServerKind },
   from: { names: string[]; server: string },
 ): string {
-  const finish = to.cmetrics
-    ? `register ${from.names.join(' and ')} with cmetrics too (${registerWithCmetrics(group)})`
-    : `point ${from.names.join(' and ')} at ${to.server} too (kubectl edit apiservice ${from.names[0]}: spec.service and spec.caBundle as in ${to.name})`;
+  const unserved = from.names.filter((n) => !canServe(to.kind, groupVersionOf(n)));
+  const finish =
+    to.kind === 'cmetrics'
+      ? `register ${from.names.join(' and ')} with cmetrics too (${registerWithCmetrics(group)})`
+      : unserved.length
+        ? `remove ${unserved.join(' and ')}, which ${to.server} does not serve (kubectl delete apiservice ${unserved.join(' ')}; where cmetrics' chart registered it, helm upgrade with --set apiServices.${REGISTRATION[group]?.key ?? 'GROUP'}.enabled=false)`
+        : `point ${from.names.join(' and ')} at ${to.server} too (kubectl edit apiservice ${from.names[0]}: spec.service and spec.caBundle as in ${to.name})`;
   return `${finish}; or go back: point ${to.name} at ${from.server} again (its spec.service and spec.caBundle)`;
+}
+
+/** `v1beta1.metrics.k8s.io` → `metrics.k8s.io/v1beta1`. */
+function groupVersionOf(apiServiceName: string): string {
+  const dot = apiServiceName.indexOf('.');
+  return `${apiServiceName.slice(dot + 1)}/${apiServiceName.slice(0, dot)}`;
 }
 
 /** What to do when KEDA's HPAs read external.metrics.k8s.io from a server other than KEDA's. */

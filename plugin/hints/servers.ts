@@ -9,7 +9,7 @@ import {
 } from '../../shared/api-types.ts';
 import type { MetricSpec } from '../hpa/objects.ts';
 
-type ServerKind = 'cmetrics' | 'metrics-server' | 'KEDA' | 'prometheus-adapter' | 'other';
+export type ServerKind = 'cmetrics' | 'metrics-server' | 'KEDA' | 'prometheus-adapter' | 'other';
 
 export interface Server {
   kind: ServerKind;
@@ -53,6 +53,29 @@ export function serverOf(a: APIService, discovered: readonly string[] = []): Ser
   const keda =
     a.spec.group === EXTERNAL_GROUP && discovered.length > 0 && discovered.every((m) => KEDA_METRIC.test(m));
   return { kind: keda ? 'KEDA' : 'other', service: text };
+}
+
+/**
+ * The group versions each peer serves; a version it does not serve cannot be pointed at it:
+ * metrics-server v0.8 registers metrics.k8s.io v1beta1 (kubernetes-sigs/metrics-server
+ * manifests/base/apiservice.yaml), KEDA external.metrics.k8s.io v1beta1 (kedacore/charts
+ * keda/templates/metrics-server/apiservice.yaml), prometheus-adapter v0.12 custom v1beta1 and
+ * v1beta2, external v1beta1 and metrics v1beta1 (deploy/manifests/api-service.yaml).
+ */
+const PEER_VERSIONS: Partial<Record<ServerKind, readonly string[]>> = {
+  'metrics-server': [`${RESOURCE_GROUP}/v1beta1`],
+  KEDA: [`${EXTERNAL_GROUP}/v1beta1`],
+  'prometheus-adapter': [
+    `${CUSTOM_GROUP}/v1beta1`,
+    `${CUSTOM_GROUP}/v1beta2`,
+    `${EXTERNAL_GROUP}/v1beta1`,
+    `${RESOURCE_GROUP}/v1beta1`,
+  ],
+};
+
+/** Whether `kind` can serve `groupVersion`: a peer only its own versions, cmetrics and others any. */
+export function canServe(kind: ServerKind, groupVersion: string): boolean {
+  return PEER_VERSIONS[kind]?.includes(groupVersion) ?? true;
 }
 
 export const serverText = (s: Server): string =>

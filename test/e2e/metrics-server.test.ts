@@ -331,6 +331,10 @@ describe('metrics-server serves metrics.k8s.io beside cmetrics', () => {
     expect(detail).toContain('v1 by cmetrics (cmetrics/cmetrics)');
     expect(detail).toContain('v1beta1 by metrics-server (kube-system/metrics-server)');
     expect(detail).toContain(`the HPA controller reads v1beta1 for ${NS}/${CPU_HPA} (Resource cpu)`);
+    // metrics-server has no v1: the fix removes it rather than pointing it there.
+    expect(run.stdout).toContain(
+      'remove v1.metrics.k8s.io, which metrics-server (kube-system/metrics-server) does not serve (kubectl delete apiservice v1.metrics.k8s.io',
+    );
     const top = kubectlRun(['top', 'pods', '-n', NS, '-v=6']);
     expect(top.status, top.stderr).toBe(0);
     expect(top.stderr).toContain(`${BASE}/v1/namespaces/${NS}/pods`);

@@ -382,7 +382,7 @@ describe('doctor beside metrics-server, KEDA and prometheus-adapter', () => {
           title: 'metrics.k8s.io has one server for all its versions',
           detail:
             'half-migrated: v1beta1 by metrics-server (kube-system/metrics-server), v1 by cmetrics (cmetrics/cmetrics); the HPA controller reads v1beta1 for shop/web (Resource cpu)',
-          fix: 'point v1.metrics.k8s.io at metrics-server (kube-system/metrics-server) too (kubectl edit apiservice v1.metrics.k8s.io: spec.service and spec.caBundle as in v1beta1.metrics.k8s.io); or go back: point v1beta1.metrics.k8s.io at cmetrics (cmetrics/cmetrics) again (its spec.service and spec.caBundle)',
+          fix: "remove v1.metrics.k8s.io, which metrics-server (kube-system/metrics-server) does not serve (kubectl delete apiservice v1.metrics.k8s.io; where cmetrics' chart registered it, helm upgrade with --set apiServices.resource.enabled=false); or go back: point v1beta1.metrics.k8s.io at cmetrics (cmetrics/cmetrics) again (its spec.service and spec.caBundle)",
         },
       ],
     ],
