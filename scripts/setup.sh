@@ -39,5 +39,6 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
   npm ci --no-fund --no-audit >&2
 fi
 
-# prometheus-adapter too: the benchmark (and its smoke test in npm test) runs it side by side with the proxy.
-echo "[setup] Kubernetes binaries: $(WITH_PROMETHEUS_ADAPTER=1 bash test/harness/build-binaries.sh)" >&2
+# prometheus-adapter too: the benchmark (and its smoke test in npm test) runs it side by side with the proxy;
+# and KEDA, which test/e2e/keda.test.ts runs beside it.
+echo "[setup] Kubernetes binaries: $(WITH_PROMETHEUS_ADAPTER=1 WITH_KEDA=1 bash test/harness/build-binaries.sh)" >&2
