@@ -1,8 +1,9 @@
 // Nothing the harness started may listen on, or talk to, an address outside 127.0.0.0/8. Runs last
-// (vitest.config.ts), after every other suite has made its connections.
+// (vitest.config.ts), after every other suite has made its connections; processes a test file ran
+// and stopped (KEDA, test/harness/keda.ts) are checked by the sockets they held just before.
 import { request } from 'undici';
 import { describe, expect, inject, it } from 'vitest';
-import { isLoopback, pidsInGroups, socketsOf } from '../harness/sockets.ts';
+import { offLoopback, pidsInGroups, recordedSockets, socketsOf } from '../harness/sockets.ts';
 
 describe('harness network confinement', () => {
   it('has only loopback sockets in every harness process', async () => {
@@ -13,7 +14,20 @@ describe('harness network confinement', () => {
     expect(pids.length).toBeGreaterThanOrEqual(inject('harnessGroups').length);
     const sockets = socketsOf(pids);
     expect(sockets.length).toBeGreaterThan(0);
-    const offenders = sockets.filter((s) => !isLoopback(s.local, false) || !isLoopback(s.remote, true));
+    const offenders = offLoopback(sockets);
     expect(offenders, JSON.stringify(offenders, null, 2)).toEqual([]);
+  });
+
+  it('had only loopback sockets in the processes test files stopped', () => {
+    const recorded = recordedSockets(inject('workDir'));
+    console.log(
+      `[loopback] recorded before they stopped: ${Object.entries(recorded)
+        .map(([name, sockets]) => `${name} (${sockets.length} sockets)`)
+        .join(', ')}`,
+    );
+    for (const [name, sockets] of Object.entries(recorded)) {
+      const offenders = offLoopback(sockets);
+      expect(offenders, `${name}: ${JSON.stringify(offenders, null, 2)}`).toEqual([]);
+    }
   });
 });

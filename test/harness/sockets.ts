@@ -1,6 +1,8 @@
 // Which addresses a set of processes talks to, read from /proc: every socket inode a process holds,
-// matched against the kernel's TCP and UDP tables.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+// matched against the kernel's TCP and UDP tables. Processes a test file starts and stops itself
+// leave their sockets, read just before they stop, where loopback.test.ts checks them too.
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface SocketEntry {
   pid: number;
@@ -103,4 +105,31 @@ export function isLoopback(address: string, unconnectedAllowed: boolean): boolea
   const host = address.slice(0, address.lastIndexOf(':'));
   if (host.startsWith('127.') || host === '[0:0:0:0:0:0:0:1]') return true;
   return unconnectedAllowed && (host === '0.0.0.0' || host === '[0:0:0:0:0:0:0:0]');
+}
+
+/** Sockets that are not loopback: a local end anywhere else, or a remote end connected elsewhere. */
+export function offLoopback(sockets: readonly SocketEntry[]): SocketEntry[] {
+  return sockets.filter((s) => !isLoopback(s.local, false) || !isLoopback(s.remote, true));
+}
+
+const STOPPED = 'stopped-process-sockets';
+
+/** Records the sockets `pids` hold now as `name`, under the stack's work dir, before they stop. */
+export function recordSockets(workDir: string, name: string, pids: readonly number[]): void {
+  mkdirSync(join(workDir, STOPPED), { recursive: true });
+  writeFileSync(join(workDir, STOPPED, `${name}.json`), JSON.stringify(socketsOf(pids)));
+}
+
+/** Every recording of recordSockets under `workDir`, by name. */
+export function recordedSockets(workDir: string): Record<string, SocketEntry[]> {
+  const dir = join(workDir, STOPPED);
+  if (!existsSync(dir)) return {};
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => [
+        f.slice(0, -'.json'.length),
+        JSON.parse(readFileSync(join(dir, f), 'utf8')) as SocketEntry[],
+      ]),
+  );
 }
