@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what cmetrics needs on a fresh Debian machine, and nothing twice: Prometheus and openssl
 # (apt), the npm dependencies including the pinned Node 24 and Bun (npm ci), and the Kubernetes binaries
-# built from Go modules, metrics-server among them (cached in ~/.cache/cmetrics; the first build takes
-# about ten minutes).
+# built from Go modules, metrics-server and KEDA among them (cached in ~/.cache/cmetrics; the first
+# build takes about twenty minutes, KEDA's half of it).
 # For the release's executables and their tests: zip, qemu-user with Debian's arm64 glibc (linux/arm64
 # under emulation), Wine and a MinGW C compiler (windows/amd64; the tests compile a DLL Wine 8 lacks),
 # and rcodesign (Rust crate apple-codesign, cached in ~/.cache/cmetrics/bin) to sign and check darwin's.
@@ -40,5 +40,6 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
   npm ci --no-fund --no-audit >&2
 fi
 
-# prometheus-adapter too: the benchmark (and its smoke test in npm test) runs it side by side with the proxy.
-echo "[setup] Kubernetes binaries: $(WITH_PROMETHEUS_ADAPTER=1 bash test/harness/build-binaries.sh)" >&2
+# prometheus-adapter too: the benchmark (and its smoke test in npm test) runs it side by side with the proxy;
+# and KEDA, which test/e2e/keda.test.ts runs beside it.
+echo "[setup] Kubernetes binaries: $(WITH_PROMETHEUS_ADAPTER=1 WITH_KEDA=1 bash test/harness/build-binaries.sh)" >&2

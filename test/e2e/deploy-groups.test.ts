@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { HELM_CHART } from '../harness/deploy.ts';
+import { HELM_CHART, recreatable } from '../harness/deploy.ts';
 import { clientCert } from '../harness/pki.ts';
-import { apiServiceAvailable, direct, kubectl, proxyAgent, recreatable } from './helpers.ts';
+import { apiServiceAvailable, direct, kubectl, proxyAgent } from './helpers.ts';
 
 const NAMESPACE = 'e2e-groups';
 const RELEASE = 'groups';

@@ -1,21 +1,18 @@
 // What the end-to-end tests share: kubectl against the harness, raw API reads, bounded waits,
 // Prometheus queries (and comparisons with them), a load generator that stops by itself, and calls
 // straight to the proxy.
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { expect, inject } from 'vitest';
 import type { Status } from '../../shared/api-types.ts';
 import { parseQuantity, toNumber } from '../../shared/quantity.ts';
+import { kubectlWith } from '../harness/cluster.ts';
 import { promQuery } from '../harness/prometheus.ts';
 
 export function kubectl(args: string[], input?: string): string {
-  return execFileSync(join(inject('binDir'), 'kubectl'), [`--kubeconfig=${inject('kubeconfig')}`, ...args], {
-    encoding: 'utf8',
-    input,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  return kubectlWith(inject('binDir'), inject('kubeconfig'))(args, input);
 }
 
 /** kubectl with its stderr, for the table it prints and the requests `-v=6` logs. */
@@ -279,18 +276,4 @@ export async function routedRequests(user: string, path: string): Promise<string
     () => (lines().length ? lines() : undefined),
     10_000,
   ).catch(() => []);
-}
-
-/** An object as it was, without what the server sets (resourceVersion, uid, status…): to create it again. */
-export function recreatable<T extends { metadata: object; status?: unknown }>(o: T): T {
-  const {
-    resourceVersion: _r,
-    uid: _u,
-    creationTimestamp: _c,
-    managedFields: _m,
-    generation: _g,
-    ...metadata
-  } = o.metadata as Record<string, unknown>;
-  const { status: _s, ...rest } = o;
-  return { ...rest, metadata } as unknown as T;
 }

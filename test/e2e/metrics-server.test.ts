@@ -13,8 +13,9 @@ import { parseAllDocuments, stringify } from 'yaml';
 import type { APIGroupList, NodeMetricsList, PodMetricsList } from '../../shared/api-types.ts';
 import { parseQuantity, toNumber } from '../../shared/quantity.ts';
 import { NODE_IP } from '../harness/cluster.ts';
+import { recreatable } from '../harness/deploy.ts';
 import { type MetricsServer, startMetricsServer } from '../harness/metrics-server.ts';
-import { isLoopback, pidsInGroups, socketsOf } from '../harness/sockets.ts';
+import { offLoopback, pidsInGroups, socketsOf } from '../harness/sockets.ts';
 import { FIXTURES } from '../harness/stack.ts';
 import {
   apiServiceAvailable,
@@ -25,7 +26,6 @@ import {
   hpaEvents,
   kubectl,
   kubectlRun,
-  recreatable,
   servedPods,
   startLoad,
   table,
@@ -304,7 +304,7 @@ describe('metrics-server serves metrics.k8s.io beside cmetrics', () => {
     expect(sockets.filter((s) => s.state === '0A').map((s) => s.local)).toEqual([
       `127.0.0.1:${metricsServer.service.port}`,
     ]);
-    expect(sockets.filter((s) => !isLoopback(s.local, false) || !isLoopback(s.remote, true))).toEqual([]);
+    expect(offLoopback(sockets)).toEqual([]);
   });
 
   it('half-migrated (v1 left with cmetrics): doctor fails, kubectl top reads cmetrics, the HPA metrics-server', async () => {

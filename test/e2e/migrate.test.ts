@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { recreatable } from '../harness/deploy.ts';
 import { makeCa, servingCert } from '../harness/pki.ts';
 import { freePort, type Proc, startProcess, stopProcess, waitFor } from '../harness/processes.ts';
 import { FIXTURES, PROXY_NAMESPACE, PROXY_SERVICE } from '../harness/stack.ts';
@@ -19,7 +20,6 @@ import {
   eventually,
   kubectl,
   proxyAgent,
-  recreatable,
   servedPods,
   startLoad,
 } from './helpers.ts';

@@ -2,7 +2,9 @@
 # Builds the local control plane from Go modules, once: kube-apiserver, kube-controller-manager,
 # kube-scheduler, kubectl (one Kubernetes version), the etcd that version pins, kwok, krew (the
 # plugin manager, for the plugin's install test), helm (to render the chart in deploy/helm) and
-# metrics-server (the neighbour serving metrics.k8s.io in the coexistence test).
+# metrics-server (the neighbour serving metrics.k8s.io in the coexistence test); with
+# WITH_PROMETHEUS_ADAPTER=1 prometheus-adapter, with WITH_KEDA=1 KEDA's operator, metrics API server
+# and CRDs (the neighbours some e2e tests run beside cmetrics).
 # Output goes to $CMETRICS_BIN (default ~/.cache/cmetrics/bin/k8s-$K8S_VERSION); a binary that is
 # already there is not rebuilt. GOCACHE and GOMODCACHE keep their Go defaults, outside the repo.
 set -euo pipefail
@@ -13,6 +15,7 @@ KREW_VERSION="${KREW_VERSION:-v0.5.0}"
 HELM_VERSION="${HELM_VERSION:-v3.19.5}"
 PROM_ADAPTER_VERSION="${PROM_ADAPTER_VERSION:-v0.12.0}"
 METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-v0.8.0}"
+KEDA_VERSION="${KEDA_VERSION:-v2.21.0}"
 CACHE_ROOT="${CMETRICS_CACHE:-$HOME/.cache/cmetrics}"
 BIN="${CMETRICS_BIN:-$CACHE_ROOT/bin/k8s-$K8S_VERSION}"
 WRAPPER="$CACHE_ROOT/wrapper/k8s-$K8S_VERSION"
@@ -110,6 +113,63 @@ if [ "${WITH_PROMETHEUS_ADAPTER:-0}" = 1 ] && ! have prometheus-adapter; then
   [ -f go.mod ] || go mod init cmetrics.local/prometheus-adapter >/dev/null 2>&1
   go get "sigs.k8s.io/prometheus-adapter@$PROM_ADAPTER_VERSION" >&2
   GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w" -o "$BIN/prometheus-adapter" sigs.k8s.io/prometheus-adapter/cmd/adapter
+fi
+
+if [ "${WITH_KEDA:-0}" = 1 ] && { ! have keda-operator || ! have keda-metrics-apiserver || [ ! -d "$BIN/keda-manifests" ]; }; then
+  log "building KEDA $KEDA_VERSION (operator, metrics API server; many cloud SDKs: the longest build here)"
+  # A wrapper module, as for krew. The replace directives of a dependency's go.mod do not apply to
+  # the main module: the wrapper copies KEDA's (single lines and blocks alike).
+  mkdir -p "$CACHE_ROOT/wrapper/keda-$KEDA_VERSION" && cd "$CACHE_ROOT/wrapper/keda-$KEDA_VERSION"
+  if [ ! -f go.mod ]; then
+    go mod init cmetrics.local/keda >/dev/null 2>&1
+    kmod=$(go mod download -json "github.com/kedacore/keda/v2@$KEDA_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+    go mod edit -go="$(awk '$1=="go"{print $2; exit}' "$kmod")"
+    for r in $(awk '
+      { sub(/\/\/.*/, "") }
+      /^replace[ \t]*\($/ { block = 1; next }
+      block && /^\)/ { block = 0; next }
+      block || $1 == "replace" {
+        n = split($0, f, /[ \t]+/); from = ""; to = ""; arrow = 0
+        for (i = 1; i <= n; i++) {
+          if (f[i] == "" || (f[i] == "replace" && !block)) continue
+          if (f[i] == "=>") { arrow = 1; continue }
+          if (arrow) to = to (to == "" ? "" : "@") f[i]; else from = from (from == "" ? "" : "@") f[i]
+        }
+        if (arrow) print from "=" to
+      }' "$kmod"); do
+      go mod edit -replace="$r"
+    done
+    go get "github.com/kedacore/keda/v2@$KEDA_VERSION" "github.com/kedacore/keda/v2/cmd/operator@$KEDA_VERSION" \
+      "github.com/kedacore/keda/v2/cmd/adapter@$KEDA_VERSION" >&2
+  fi
+  src=$(GOFLAGS="$GOFLAGS -mod=mod" go list -m -f '{{.Dir}}' github.com/kedacore/keda/v2)
+  ldflags="-s -w -X github.com/kedacore/keda/v2/version.Version=$KEDA_VERSION"
+  have keda-operator || GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "$ldflags" -o "$BIN/keda-operator" \
+    github.com/kedacore/keda/v2/cmd/operator
+  if ! have keda-metrics-apiserver; then
+    # The metrics API server serves its own /metrics on ":PORT" (cmd/adapter/main.go RunMetricsServer),
+    # every interface, with no flag for the address: the harness builds that package (one file,
+    # package main) from a copy in the wrapper with that one line on 127.0.0.1, so that nothing it
+    # runs listens elsewhere.
+    mkdir -p adapter
+    sed 's/fmt.Sprintf(":%v", metricsAPIServerPort)/fmt.Sprintf("127.0.0.1:%v", metricsAPIServerPort)/' \
+      "$src/cmd/adapter/main.go" >adapter/main.go
+    if cmp -s "$src/cmd/adapter/main.go" adapter/main.go; then
+      log "KEDA $KEDA_VERSION: cmd/adapter/main.go no longer binds its /metrics to \":%v\"; update build-binaries.sh"
+      exit 1
+    fi
+    GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "$ldflags" -o "$BIN/keda-metrics-apiserver" ./adapter
+  fi
+  # From the same module: the CRDs, and what an install makes KEDA's identity (its namespace,
+  # ServiceAccount and RBAC: the operator's, and the metrics server's delegated auth and HPA reader).
+  rm -rf "$BIN/keda-manifests.tmp" && mkdir -p "$BIN/keda-manifests.tmp/crds" "$BIN/keda-manifests.tmp/install"
+  cp "$src"/config/crd/bases/*.yaml "$BIN/keda-manifests.tmp/crds/"
+  for f in general/namespace service_account/service_account rbac/role rbac/role_binding \
+    metrics-server/role metrics-server/role_binding; do
+    cp "$src/config/$f.yaml" "$BIN/keda-manifests.tmp/install/${f//\//-}.yaml"
+  done
+  chmod -R u+w "$BIN/keda-manifests.tmp"
+  rm -rf "$BIN/keda-manifests" && mv "$BIN/keda-manifests.tmp" "$BIN/keda-manifests"
 fi
 
 echo "$BIN"

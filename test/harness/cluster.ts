@@ -81,6 +81,16 @@ export function ensureBinaries(): string {
   return binDir();
 }
 
+/** kubectl as the user of `kubeconfig`: its stdout; throws (with kubectl's stderr) when it fails. */
+export function kubectlWith(bin: string, kubeconfig: string) {
+  return (args: string[], input?: string): string =>
+    execFileSync(join(bin, 'kubectl'), [`--kubeconfig=${kubeconfig}`, ...args], {
+      encoding: 'utf8',
+      input,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+}
+
 export function writeKubeconfig(
   path: string,
   server: string,
@@ -233,12 +243,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     };
     await apiserverReady(apiserver);
 
-    const kubectl = (args: string[], input?: string) =>
-      execFileSync(join(bin, 'kubectl'), [`--kubeconfig=${kubeconfig}`, ...args], {
-        encoding: 'utf8',
-        input,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+    const kubectl = kubectlWith(bin, kubeconfig);
 
     const componentKubeconfig = (name: string, cn: string) => kubeconfigFor(name, cn);
     const kcmKubeconfig = componentKubeconfig('kube-controller-manager', 'system:kube-controller-manager');

@@ -29,6 +29,20 @@ export interface K8sObject {
   [k: string]: unknown;
 }
 
+/** An object as it was, without what the server sets (resourceVersion, uid, status…): to create it again. */
+export function recreatable<T extends { metadata: object; status?: unknown }>(o: T): T {
+  const {
+    resourceVersion: _r,
+    uid: _u,
+    creationTimestamp: _c,
+    managedFields: _m,
+    generation: _g,
+    ...metadata
+  } = o.metadata as Record<string, unknown>;
+  const { status: _s, ...rest } = o;
+  return { ...rest, metadata } as unknown as T;
+}
+
 export function parseManifests(text: string): K8sObject[] {
   return parseAllDocuments(text)
     .map((d) => d.toJS() as K8sObject | null)
@@ -114,15 +128,28 @@ export async function shippedProxyKubeconfig(cluster: Cluster): Promise<string> 
         : undefined,
     { timeoutMs: 30_000 },
   );
-  const token = cluster
-    .kubectl(['create', 'token', SHIPPED.serviceAccount, '-n', SHIPPED.namespace, '--duration=168h'])
-    .trim();
-  return writeKubeconfig(
+  return serviceAccountKubeconfig(
+    cluster.kubectl,
     join(cluster.workDir, 'cmetrics-proxy-sa.kubeconfig'),
-    cluster.apiserverUrl,
-    cluster.pki.ca.cert,
-    {
-      token,
-    },
+    { server: cluster.apiserverUrl, caFile: cluster.pki.ca.cert },
+    SHIPPED,
   );
+}
+
+/** A kubeconfig at `path` holding a token (a week long) of the ServiceAccount NAMESPACE/NAME. */
+export function serviceAccountKubeconfig(
+  kubectl: (args: string[]) => string,
+  path: string,
+  apiserver: { server: string; caFile: string },
+  account: { namespace: string; serviceAccount: string },
+): string {
+  const token = kubectl([
+    'create',
+    'token',
+    account.serviceAccount,
+    '-n',
+    account.namespace,
+    '--duration=168h',
+  ]).trim();
+  return writeKubeconfig(path, apiserver.server, apiserver.caFile, { token });
 }

@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 import { kubeconfigCluster, writeKubeconfig } from './cluster.ts';
 import { makeCa, servingCert } from './pki.ts';
 import { freePort, type Proc, startProcess, stopProcess, waitFor } from './processes.ts';
-import { recordSockets, socketRecords } from './sockets.ts';
+import { pidsInGroups, recordSockets } from './sockets.ts';
 
 /** Where metrics-server's manifests put it. */
 const METRICS_SERVER = { namespace: 'kube-system', name: 'metrics-server' };
@@ -136,7 +136,7 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
     ca: caPem,
     log: () => readFileSync(proc.log, 'utf8'),
     stop: async () => {
-      recordSockets(socketRecords(opts.workDir), proc.name, proc.pid);
+      recordSockets(opts.workDir, proc.name, pidsInGroups([proc.pid]));
       await stopProcess(proc);
       kubectl([
         'delete',

@@ -1,5 +1,6 @@
 // Which addresses a set of processes talks to, read from /proc: every socket inode a process holds,
-// matched against the kernel's TCP and UDP tables.
+// matched against the kernel's TCP and UDP tables. Processes a test file starts and stops itself
+// leave their sockets, read just before they stop, where loopback.test.ts checks them too.
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -106,24 +107,29 @@ export function isLoopback(address: string, unconnectedAllowed: boolean): boolea
   return unconnectedAllowed && (host === '0.0.0.0' || host === '[0:0:0:0:0:0:0:0]');
 }
 
-/** Where recordSockets keeps its records for a cluster's work dir. */
-export const socketRecords = (workDir: string) => join(workDir, 'socket-records');
-
-/**
- * The sockets of `pid`'s process group, kept in DIR/NAME-PID.json: a process a test starts and stops
- * itself is gone when loopback.test.ts runs, which checks these records instead.
- */
-export function recordSockets(dir: string, name: string, pid: number): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}-${pid}.json`), JSON.stringify(socketsOf(pidsInGroups([pid]))));
+/** Sockets that are not loopback: a local end anywhere else, or a remote end connected elsewhere. */
+export function offLoopback(sockets: readonly SocketEntry[]): SocketEntry[] {
+  return sockets.filter((s) => !isLoopback(s.local, false) || !isLoopback(s.remote, true));
 }
 
-/** Every record recordSockets left in `dir`, by file name. */
-export function recordedSockets(dir: string): Record<string, SocketEntry[]> {
+const STOPPED = 'stopped-process-sockets';
+
+/** Records the sockets `pids` hold now as `name`, under the stack's work dir, before they stop. */
+export function recordSockets(workDir: string, name: string, pids: readonly number[]): void {
+  mkdirSync(join(workDir, STOPPED), { recursive: true });
+  writeFileSync(join(workDir, STOPPED, `${name}.json`), JSON.stringify(socketsOf(pids)));
+}
+
+/** Every recording of recordSockets under `workDir`, by name. */
+export function recordedSockets(workDir: string): Record<string, SocketEntry[]> {
+  const dir = join(workDir, STOPPED);
   if (!existsSync(dir)) return {};
   return Object.fromEntries(
     readdirSync(dir)
       .filter((f) => f.endsWith('.json'))
-      .map((f) => [f, JSON.parse(readFileSync(join(dir, f), 'utf8')) as SocketEntry[]]),
+      .map((f) => [
+        f.slice(0, -'.json'.length),
+        JSON.parse(readFileSync(join(dir, f), 'utf8')) as SocketEntry[],
+      ]),
   );
 }
