@@ -33,6 +33,7 @@ import { customMetricsOf } from '../hints/metrics.ts';
 import {
   controllerVersion,
   groupOf,
+  isKedaMetric,
   metricText,
   type Server,
   serverOf,
@@ -211,7 +212,8 @@ async function prometheusChecks(s: Session, served: Served[]): Promise<Check[]> 
     );
   }
   const external = preferred(served, EXTERNAL_GROUP);
-  const externalMetric = external?.names[0];
+  // KEDA answers its metrics only for one ScaledObject's labelSelector: ask for another metric, if any.
+  const externalMetric = external?.names.find((n) => !isKedaMetric(n));
   if (external && externalMetric) {
     const version = external.groupVersion.split('/')[1] as string;
     checks.push(

@@ -39,6 +39,15 @@ const BY_NAME: [RegExp, ServerKind][] = [
 const KEDA_METRIC = /^s\d+-/;
 
 /**
+ * Whether an external metric name is KEDA's: one of its ScaledObjects' metrics, which KEDA answers
+ * only with that ScaledObject's labelSelector, or `externalmetrics`, the one resource its discovery
+ * lists whatever its ScaledObjects (kedacore/keda pkg/provider/provider.go ListAllExternalMetrics).
+ */
+export function isKedaMetric(name: string): boolean {
+  return name === 'externalmetrics' || KEDA_METRIC.test(name);
+}
+
+/**
  * The server behind `a`, by its Service's name and namespace; a Service renamed past recognition is
  * KEDA when every external metric its discovery lists (`discovered`) is named as KEDA names them.
  * Discovery tells nothing more: cmetrics serves the adapter's very documents, and metrics.k8s.io's

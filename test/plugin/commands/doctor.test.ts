@@ -54,6 +54,24 @@ const verdicts = (checks: Check[]) => checks.map((c) => `${c.verdict} ${c.title}
 const find = (checks: Check[], title: string) => checks.find((c) => c.title.includes(title));
 
 describe('doctor', () => {
+  it.each([
+    // KEDA alone: nothing it would answer without a ScaledObject's selector.
+    [['externalmetrics'], undefined],
+    // cmetrics passing KEDA's on: ours first, then KEDA's.
+    [['queue_depth', 'externalmetrics', 's0-prometheus'], 'queue_depth'],
+    [['s0-prometheus', 'queue_depth'], 'queue_depth'],
+  ])('asks for an external metric KEDA would not refuse (listed %j: %s)', async (names, asked) => {
+    const { session } = fakeSession(
+      { ...HEALTHY, ...resourceList('external.metrics.k8s.io/v1beta1', names) },
+      'shop',
+    );
+    const { checks } = await doctorReport(session, { controllerUser: CONTROLLER });
+    const titles = verdicts(checks).filter((t) => t.includes('external.metrics.k8s.io/v1beta1:'));
+    expect(titles).toEqual(
+      asked ? [`PASS external.metrics.k8s.io/v1beta1: ${asked} in namespace shop is answered`] : [],
+    );
+  });
+
   it('passes every check on a healthy cluster, and skips /readyz without --proxy-url', async () => {
     const { session } = fakeSession(HEALTHY, 'shop');
     const { checks } = await doctorReport(session, { controllerUser: CONTROLLER });
