@@ -1,16 +1,26 @@
-// KEDA beside cmetrics: KEDA v2.21.0 (test/harness/keda.ts) holds external.metrics.k8s.io for this
-// file (the stack's APIService for it is set aside and put back at the end), cmetrics keeps
+// KEDA beside cmetrics, in two set-ups on one KEDA (test/harness/keda.ts, v2.21.0).
+//
+// First KEDA holds external.metrics.k8s.io (the stack's APIService for it is set aside and put back), cmetrics keeps
 // metrics.k8s.io and custom.metrics.k8s.io. Deployment keda-app is scaled by a ScaledObject with a
 // Prometheus trigger on the harness's Prometheus (KEDA's HPA keda-hpa-keda-app reads its external
 // metric through the aggregator from KEDA's metrics API server), Deployment hpa-app by an HPA on
 // cmetrics' Pods metric qps (as hpa.test.ts). Under load both grow, both HPAs stay ScalingActive, no
 // failed metric read is recorded once they run, and `kubectl cmetrics doctor` names KEDA as the
 // server of external.metrics.k8s.io/v1beta1 with its HPA. KEDA's metrics API server, called directly
-// as cmetrics will call it, authenticates a ServiceAccount's bearer token and authorizes it by RBAC.
-import { readFileSync } from 'node:fs';
+// as cmetrics calls it, authenticates a ServiceAccount's bearer token and authorizes it by RBAC.
+//
+// Then cmetrics holds external.metrics.k8s.io alone (docs/configuration.md "upstreams"): a
+// cmetrics-proxy of this file's own, configured with KEDA's metrics server as an upstream and called
+// by kube-apiserver for the group, answers its own external rules and passes every s<N>- metric on
+// to KEDA with a ServiceAccount token of its own, after authorizing the original user. KEDA's
+// ScaledObject keeps scaling through it (its maximum raised: the HPA reads more replicas' worth),
+// an HPA on a cmetrics external metric scales beside it, and no failed read is recorded.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import type { K8sObject } from '../harness/deploy.ts';
 import { type Keda, startKeda } from '../harness/keda.ts';
 import { offLoopback, pidsInGroups, socketsOf } from '../harness/sockets.ts';
@@ -27,6 +37,7 @@ import {
   tlsAgent,
 } from './helpers.ts';
 import { cmetricsAsync, type Installed, installPlugin } from './plugin.ts';
+import { AS_ADMIN, frontProxyClient, type ProxyInstance, startProxyInstance } from './proxy-instance.ts';
 
 const NS = 'e2e-keda';
 const EXTERNAL = 'v1beta1.external.metrics.k8s.io';
@@ -278,8 +289,7 @@ describe('KEDA holding external.metrics.k8s.io beside cmetrics', () => {
   }, 240_000);
 
   it('doctor names KEDA as the server of external.metrics.k8s.io/v1beta1, with its HPA', async () => {
-    // Not its exit status: its check of an external metric request asks KEDA without the labelSelector
-    // of a ScaledObject, which KEDA refuses (HTTP 500), so doctor exits 1 beside KEDA.
+    // KEDA answers its metrics only with a ScaledObject's labelSelector: doctor asks it for none.
     const run = await cmetricsAsync(plugin, ['doctor']);
     console.log(`[keda] kubectl cmetrics doctor (exit ${run.status})\n${run.stdout}${run.stderr}`);
     expect(run.stdout).toMatch(
@@ -295,6 +305,7 @@ describe('KEDA holding external.metrics.k8s.io beside cmetrics', () => {
       ),
     );
     expect(run.stdout).not.toContain("FAIL  KEDA's HPAs read external.metrics.k8s.io from KEDA");
+    expect(run.stdout).not.toMatch(/^FAIL\s+external\.metrics\.k8s\.io\/v1beta1:/m);
   });
 
   it("KEDA's metrics API server, called directly, authenticates a ServiceAccount token and authorizes it by RBAC", async () => {
@@ -354,8 +365,232 @@ describe('KEDA holding external.metrics.k8s.io beside cmetrics', () => {
     const offenders = offLoopback(sockets);
     expect(offenders, JSON.stringify(offenders, null, 2)).toEqual([]);
   });
+});
+
+describe('cmetrics holding external.metrics.k8s.io, passing KEDA metrics on to KEDA', () => {
+  const FORWARDER = 'e2e-keda-forwarder';
+  /** The ServiceAccount cmetrics calls KEDA as, and the least it needs there (verb list: docs/configuration.md). */
+  const CALLER = { name: 'cmetrics-forwarder', role: 'keda-metrics-caller' };
+  const OWN_HPA = { deployment: 'own-app', hpa: 'own-app', metric: 'external_requests_per_second' };
+  const kedaPath = `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/${KEDA_METRIC}?labelSelector=${encodeURIComponent(`scaledobject.keda.sh/name=${KEDA_APP.deployment}`)}`;
+  let dir: string;
+  let forwarder: ProxyInstance | undefined;
+  let agent: Agent | undefined;
+  let failuresBefore: string[] = [];
+
+  const asUser = (user: string) => ({ 'x-remote-user': user, 'x-remote-group': 'system:authenticated' });
+  const direct = (path: string, headers: Record<string, string>) =>
+    send((forwarder as ProxyInstance).port, path, agent as Agent, { headers });
+  /** Requests the forwarder sent to KEDA that KEDA answered with `code`, from its own metrics. */
+  const upstreamCalls = async (code: string): Promise<number> => {
+    const text = (await direct('/metrics', AS_ADMIN)).text;
+    const line = text
+      .split('\n')
+      .find((l) =>
+        l.startsWith(
+          `cmetrics_proxy_upstream_request_duration_seconds_count{upstream="keda",code="${code}"}`,
+        ),
+      );
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+
+  beforeAll(async () => {
+    const k = running();
+    dir = mkdtempSync(join(tmpdir(), 'cmetrics-keda-forward-'));
+    writeFileSync(join(dir, 'keda-ca.crt'), k.caPem);
+    kubectl(['create', 'serviceaccount', CALLER.name, '-n', NS]);
+    writeFileSync(
+      join(dir, 'token'),
+      kubectl(['create', 'token', CALLER.name, '-n', NS, '--duration=2h']).trim(),
+    );
+    forwarder = await startProxyInstance(FORWARDER, join(dir, 'proxy'), {
+      prometheusUrl: inject('prometheusUrl'),
+      configExtra: stringify({
+        upstreams: [
+          {
+            name: 'keda',
+            url: k.url,
+            metrics: ['^s[0-9]+-'],
+            bearerTokenFile: join(dir, 'token'),
+            tls: { caFile: join(dir, 'keda-ca.crt'), serverName: k.metricsServerIdentity.serverName },
+          },
+        ],
+      }),
+    });
+    agent = tlsAgent(forwarder.ca, forwarder.servername, frontProxyClient(dir));
+    failuresBefore = failureEvents();
+  }, 120_000);
+
+  afterAll(async () => {
+    kubectl(['delete', 'namespace', FORWARDER, '--ignore-not-found', '--wait=false']);
+    await agent?.close();
+    await forwarder?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it("refuses a user who may not read KEDA's metric itself, before KEDA is asked", async () => {
+    const before = (await upstreamCalls('200')) + (await upstreamCalls('403'));
+    const r = await direct(kedaPath, asUser('e2e-nobody'));
+    expect(r.status, r.text).toBe(403);
+    expect((r.body as { message: string }).message).toBe(
+      `${KEDA_METRIC}.external.metrics.k8s.io is forbidden: User "e2e-nobody" cannot list resource "${KEDA_METRIC}" in API group "external.metrics.k8s.io" in the namespace "${NS}"`,
+    );
+    expect((await upstreamCalls('200')) + (await upstreamCalls('403'))).toBe(before);
+  });
+
+  it("passes KEDA's refusal of its own identity on as KEDA's Status, until it is granted list", async () => {
+    const denied = await direct(kedaPath, AS_ADMIN);
+    expect(denied.status, denied.text).toBe(403);
+    const message = (denied.body as { message: string }).message;
+    expect(message).toContain(`upstream keda (${running().url}): `);
+    expect(message).toContain(
+      `User "system:serviceaccount:${NS}:${CALLER.name}" cannot list resource "${KEDA_METRIC}" in API group "external.metrics.k8s.io"`,
+    );
+    kubectl(['create', 'role', CALLER.role, '-n', NS, '--verb=list', '--resource=*.external.metrics.k8s.io']);
+    kubectl([
+      'create',
+      'rolebinding',
+      CALLER.role,
+      '-n',
+      NS,
+      `--role=${CALLER.role}`,
+      `--serviceaccount=${NS}:${CALLER.name}`,
+    ]);
+    const allowed = await eventually(
+      'the Role lets cmetrics read KEDA',
+      async () => {
+        const r = await direct(kedaPath, AS_ADMIN);
+        return r.status === 200 ? r : undefined;
+      },
+      30_000,
+    );
+    const list = allowed.body as { kind: string; items: { metricName: string }[] };
+    expect(list.kind).toBe('ExternalMetricValueList');
+    expect(list.items.map((i) => i.metricName)).toEqual([KEDA_METRIC]);
+  });
+
+  // One patch from KEDA's server to cmetrics: no moment without a server for KEDA's metric.
+  it('registered as the only external.metrics.k8s.io, lists its own metrics and what KEDA lists', async () => {
+    const f = forwarder as ProxyInstance;
+    kubectl(['create', 'namespace', FORWARDER]);
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'cmetrics', namespace: FORWARDER },
+        spec: { type: 'ExternalName', externalName: '127.0.0.1' },
+      }),
+    );
+    kubectl([
+      'patch',
+      'apiservice',
+      EXTERNAL,
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        spec: {
+          service: { namespace: FORWARDER, name: 'cmetrics', port: f.port },
+          caBundle: Buffer.from(f.ca).toString('base64'),
+        },
+      }),
+    ]);
+    await apiServiceAvailable(EXTERNAL);
+    const names = await eventually(
+      'discovery through kube-apiserver lists both',
+      () => {
+        const r = getRaw<{ resources: { name: string }[] }>('/apis/external.metrics.k8s.io/v1beta1');
+        const list = r.ok ? r.body.resources.map((x) => x.name) : [];
+        return list.includes('externalmetrics') && list.includes(OWN_HPA.metric) ? list : undefined;
+      },
+      60_000,
+    );
+    // Ours first, then KEDA's one resource, each once.
+    expect(names.indexOf(OWN_HPA.metric)).toBeLessThan(names.indexOf('externalmetrics'));
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("KEDA's HPA scales on through cmetrics, and an HPA on a cmetrics external metric scales beside it", async () => {
+    const before = await upstreamCalls('200');
+    kubectl(['apply', '-n', NS, '-f', '-'], JSON.stringify(app(OWN_HPA.deployment)));
+    kubectl(
+      ['apply', '-n', NS, '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: OWN_HPA.hpa },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: OWN_HPA.deployment },
+          minReplicas: 1,
+          maxReplicas: MAX_REPLICAS,
+          // The namespace's requests a second (both other apps' load), against 1 per replica.
+          metrics: [
+            {
+              type: 'External',
+              external: {
+                metric: { name: OWN_HPA.metric },
+                target: { type: 'AverageValue', averageValue: '1' },
+              },
+            },
+          ],
+          behavior: FAST_BEHAVIOR,
+        },
+      }),
+    );
+    // A higher maximum and half the threshold: the controller, reading KEDA's metric through
+    // cmetrics now, wants twice the replicas, past the old maximum.
+    const scaledObject = JSON.parse(
+      kubectl(['get', 'scaledobject', KEDA_APP.deployment, '-n', NS, '-o', 'json']),
+    ) as { spec: { triggers: { metadata: Record<string, string> }[] } };
+    const triggers = scaledObject.spec.triggers.map((t) => ({
+      ...t,
+      metadata: { ...t.metadata, threshold: '0.5' },
+    }));
+    kubectl([
+      'patch',
+      'scaledobject',
+      KEDA_APP.deployment,
+      '-n',
+      NS,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { maxReplicaCount: MAX_REPLICAS + 2, triggers } }),
+    ]);
+    const [kedaReplicas, ownReplicas] = await Promise.all([
+      eventually(
+        `${KEDA_APP.deployment} scales past ${MAX_REPLICAS}`,
+        () => {
+          const r = replicas(KEDA_APP.deployment);
+          return r > MAX_REPLICAS ? r : undefined;
+        },
+        180_000,
+        1000,
+      ),
+      eventually(
+        `${OWN_HPA.deployment} scales up`,
+        () => {
+          const r = replicas(OWN_HPA.deployment);
+          return r > 1 ? r : undefined;
+        },
+        180_000,
+        1000,
+      ),
+    ]);
+    console.log(
+      `[keda] through cmetrics: ${KEDA_APP.deployment} ${kedaReplicas} replicas, ${OWN_HPA.deployment} ${ownReplicas}`,
+    );
+    for (const name of [KEDA_APP.hpa, OWN_HPA.hpa]) {
+      const active = scalingActive(name);
+      expect(active?.status, `${name}: ${JSON.stringify(active)}`).toBe('True');
+    }
+    expect(hpa(OWN_HPA.hpa).status.currentMetrics?.[0]?.external?.metric.name).toBe(OWN_HPA.metric);
+    // The controller's reads of KEDA's metric went through cmetrics to KEDA.
+    expect(await upstreamCalls('200')).toBeGreaterThan(before);
+    expect(failureEvents()).toEqual(failuresBefore);
+  }, 240_000);
 
   it('gives external.metrics.k8s.io back to what held it', async () => {
+    // KEDA's unregistering puts back the APIService it replaced at the start: the stack's.
     running().unregisterApiService();
     const after = JSON.parse(kubectl(['get', 'apiservice', EXTERNAL, '-o', 'json'])) as {
       spec: { service?: unknown };
