@@ -220,14 +220,32 @@ function podSelectorOf(scale: unknown, where: string): string | undefined {
   }
 }
 
+/** The plural kubectl guesses for a kind (apimachinery pkg/api/meta/restmapper.go UnsafeGuessKindToResource). */
+function guessedResource(kind: string): string {
+  const singular = kind.toLowerCase();
+  if (singular.endsWith('endpoints')) return singular;
+  if (singular.endsWith('s')) return `${singular}es`;
+  if (singular.endsWith('y')) return `${singular.slice(0, -1)}ies`;
+  return `${singular}s`;
+}
+
+/**
+ * The scale subresource of the target, at the resource discovery maps its kind to. It is asked at once
+ * at the guessed resource, beside discovery, and asked again only when discovery names another one.
+ */
 async function fetchScale(
   api: KubeApi,
   resources: Resources,
   namespace: string,
   ref: Hpa['target'],
 ): Promise<Fetched<unknown>> {
+  const groupVersion = ref.apiVersion || 'v1';
+  const guess = guessedResource(ref.kind);
+  const early = record(api, (a) => a.scale(groupVersion, guess, namespace, ref.name));
+  early.catch(() => {});
   try {
-    const { groupVersion, resource } = await resources.resolve(ref);
+    const { resource } = await resources.resolve(ref);
+    if (resource === guess) return await early;
     return await record(api, (a) => a.scale(groupVersion, resource, namespace, ref.name));
   } catch (e) {
     if (e instanceof Unresolved) return e.fetched;
