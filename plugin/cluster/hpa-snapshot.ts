@@ -119,8 +119,15 @@ function metricSelectorOf(metric: MetricSpec): string | undefined {
   }
 }
 
-/** A call made once the scale's pod selector is known; null when the controller makes none. */
-type MetricCall = (podSelector: string) => Promise<Fetched<unknown> | null>;
+/** One metric's call: the group version it goes to, once discovery tells, and the call itself. */
+interface MetricCall {
+  /** Undefined when the controller makes no call. */
+  groupVersion: Promise<string | undefined>;
+  /** The call, once the scale's pod selector is known; null when the controller makes none. */
+  call(podSelector: string): Promise<Fetched<unknown> | null>;
+}
+
+const NO_CALL: MetricCall = { groupVersion: Promise.resolve(undefined), call: async () => null };
 
 /**
  * The call the controller makes for one metric of the HPA (metrics/client.go). The discovery it needs
@@ -133,79 +140,95 @@ function metricCall(s: Session, resources: Resources, namespace: string, metric:
       .catch(() => undefined)
       .then((v) => v ?? (FALLBACK_VERSION[group] as string));
   const metricSelector = metricSelectorOf(metric);
-  if (metricSelector === undefined) return async () => null;
+  if (metricSelector === undefined) return NO_CALL;
   switch (metric.type) {
     case 'Resource':
     case 'ContainerResource':
-      return (podSelector) =>
-        record(s.api, (a) => a.listPodMetrics(CONTROLLER_RESOURCE_VERSION, namespace, podSelector));
+      return {
+        groupVersion: Promise.resolve(`${RESOURCE_GROUP}/${CONTROLLER_RESOURCE_VERSION}`),
+        call: (podSelector) =>
+          record(s.api, (a) => a.listPodMetrics(CONTROLLER_RESOURCE_VERSION, namespace, podSelector)),
+      };
     case 'Pods': {
       const spec = metric.metric;
       const v = version(CUSTOM_GROUP);
-      return async (podSelector) => {
-        const custom = await v;
-        return record(s.api, (a) =>
-          a.customMetric(custom, {
-            namespace,
-            resource: 'pods',
-            name: '*',
-            metric: spec.name,
-            labelSelector: podSelector,
-            metricSelector,
-          }),
-        );
+      return {
+        groupVersion: v.then((custom) => `${CUSTOM_GROUP}/${custom}`),
+        call: async (podSelector) => {
+          const custom = await v;
+          return record(s.api, (a) =>
+            a.customMetric(custom, {
+              namespace,
+              resource: 'pods',
+              name: '*',
+              metric: spec.name,
+              labelSelector: podSelector,
+              metricSelector,
+            }),
+          );
+        },
       };
     }
     case 'Object': {
       const ref = metric.describedObject;
       const v = version(CUSTOM_GROUP);
+      const groupVersion = v.then((custom) => `${CUSTOM_GROUP}/${custom}`);
       // The controller asks about its own namespace for a Namespace, whatever name the reference gives.
       if (ref.kind === 'Namespace' && (ref.apiVersion || 'v1') === 'v1') {
-        return async () => {
-          const custom = await v;
-          return record(s.api, (a) =>
-            a.customMetric(custom, {
-              namespace: undefined,
-              resource: 'namespaces',
-              name: namespace,
-              metric: metric.metric.name,
-              metricSelector,
-            }),
-          );
+        return {
+          groupVersion,
+          call: async () => {
+            const custom = await v;
+            return record(s.api, (a) =>
+              a.customMetric(custom, {
+                namespace: undefined,
+                resource: 'namespaces',
+                name: namespace,
+                metric: metric.metric.name,
+                metricSelector,
+              }),
+            );
+          },
         };
       }
       const resolved = resources.resolve(ref);
       resolved.catch(() => {});
-      return async () => {
-        try {
-          const { groupVersion, resource } = await resolved;
-          const group = groupOf(groupVersion);
-          const custom = await v;
-          return await record(s.api, (a) =>
-            a.customMetric(custom, {
-              namespace,
-              resource: group ? `${resource}.${group}` : resource,
-              name: ref.name,
-              metric: metric.metric.name,
-              metricSelector,
-            }),
-          );
-        } catch (e) {
-          if (e instanceof Unresolved) return e.fetched;
-          throw e;
-        }
+      return {
+        groupVersion,
+        call: async () => {
+          try {
+            const { groupVersion, resource } = await resolved;
+            const group = groupOf(groupVersion);
+            const custom = await v;
+            return await record(s.api, (a) =>
+              a.customMetric(custom, {
+                namespace,
+                resource: group ? `${resource}.${group}` : resource,
+                name: ref.name,
+                metric: metric.metric.name,
+                metricSelector,
+              }),
+            );
+          } catch (e) {
+            if (e instanceof Unresolved) return e.fetched;
+            throw e;
+          }
+        },
       };
     }
     case 'External': {
       const spec = metric.metric;
       const v = version(EXTERNAL_GROUP);
-      return async () => {
-        const external = await v;
-        return record(s.api, (a) => a.externalMetric(external, namespace, spec.name, metricSelector));
+      return {
+        groupVersion: v.then((external) => `${EXTERNAL_GROUP}/${external}`),
+        call: async () => {
+          const external = await v;
+          return record(s.api, (a) => a.externalMetric(external, namespace, spec.name, metricSelector));
+        },
       };
     }
     default:
-      return async () => null;
+      return NO_CALL;
   }
 }
 
@@ -326,6 +349,12 @@ export async function fetchSnapshot(
   // readHpa gives an HPA without metrics the API's default (CPU at 80% utilization).
   const { metrics } = model;
   const calls = metrics.map((m) => metricCall(s, resources, namespace, m));
+  const reads = new DiagnosisReads(s.api);
+  if (readFailedLastTime(model)) {
+    reads.apiServices().catch(() => {});
+    for (const c of calls)
+      c.groupVersion.then((gv) => (gv ? reads.discovery(gv) : undefined)).catch(() => {});
+  }
   const podSelector = podSelectorOf((await scale).body, 'scale.body');
   let pods: Fetched<ItemList<PodObject>> | undefined;
   let fetchedMetrics: (Fetched<unknown> | null)[] = metrics.map(() => null);
@@ -333,7 +362,7 @@ export async function fetchSnapshot(
   if (podSelector !== undefined) {
     const [podList, answers] = await Promise.all([
       record(s.api, (a) => a.podList({ namespace, labelSelector: podSelector })),
-      Promise.all(calls.map((call) => call(podSelector))),
+      Promise.all(calls.map((c) => c.call(podSelector))),
     ]);
     pods = podList;
     fetchedMetrics = answers;
@@ -354,15 +383,54 @@ export async function fetchSnapshot(
     events: eventsFetched,
     ...(conflicting ? { conflictingHPAs: conflicting } : {}),
   };
-  const diagnosis = await fetchDiagnosis(s, fetchedMetrics);
+  const diagnosis = await fetchDiagnosis(reads, fetchedMetrics);
   return diagnosis ? { ...snapshot, diagnosis } : snapshot;
 }
 
 const METRICS_GROUPS = [RESOURCE_GROUP, CUSTOM_GROUP, EXTERNAL_GROUP];
 
+/** What the diagnosis of failed metric calls reads, each document once: the metrics groups' APIServices and a group version's discovery. */
+class DiagnosisReads {
+  private services: Promise<Fetched<unknown>> | undefined;
+  private readonly lists = new Map<string, Promise<Fetched<unknown>>>();
+  private readonly api: KubeApi;
+
+  constructor(api: KubeApi) {
+    this.api = api;
+  }
+
+  apiServices(): Promise<Fetched<unknown>> {
+    this.services ??= record(this.api, async (a) => {
+      const list = await a.apiServices();
+      return { ...list, items: list.items.filter((i) => METRICS_GROUPS.includes(i.spec.group)) };
+    });
+    return this.services;
+  }
+
+  discovery(groupVersion: string): Promise<Fetched<unknown>> {
+    let list = this.lists.get(groupVersion);
+    if (!list) {
+      list = record(this.api, (a) => a.resourceList(groupVersion));
+      this.lists.set(groupVersion, list);
+    }
+    return list;
+  }
+}
+
+/**
+ * Whether the controller's last reconcile could not read a metric: ScalingActive False with a
+ * FailedGet*Metric reason (pkg/controller/podautoscaler/horizontal.go computeStatusForPodsMetric and
+ * its siblings). Then the diagnosis is likely needed, and its reads start beside the metric calls.
+ */
+function readFailedLastTime(hpa: Hpa): boolean {
+  return hpa.status.conditions.some(
+    (c) => c.type === 'ScalingActive' && c.status === 'False' && /^FailedGet\w*Metric$/.test(c.reason ?? ''),
+  );
+}
+
 /** For failed metric calls: the APIServices of the metrics groups and the discovery of each group version used. */
 async function fetchDiagnosis(
-  s: Session,
+  reads: DiagnosisReads,
   metrics: readonly (Fetched<unknown> | null)[],
 ): Promise<HPASnapshot['diagnosis']> {
   const failed = metrics.filter((m): m is Fetched<unknown> => !!m?.error);
@@ -376,11 +444,8 @@ async function fetchDiagnosis(
     ),
   ].sort();
   const [apiServices, ...lists] = await Promise.all([
-    record(s.api, async (a) => {
-      const list = await a.apiServices();
-      return { ...list, items: list.items.filter((i) => METRICS_GROUPS.includes(i.spec.group)) };
-    }),
-    ...groupVersions.map((gv) => record(s.api, (a) => a.resourceList(gv))),
+    reads.apiServices(),
+    ...groupVersions.map((gv) => reads.discovery(gv)),
   ]);
   return {
     apiServices,

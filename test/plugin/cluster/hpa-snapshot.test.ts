@@ -397,4 +397,47 @@ describe('fetchSnapshot', () => {
     });
     expect(s.pods).toBeUndefined();
   });
+
+  describe('when the controller could not read a metric last time', () => {
+    const QPS_PATH = q('/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/pods/*/qps', {
+      ...SELECTOR,
+      metricLabelSelector: 'api=root',
+    });
+    const failing = {
+      ...hpa('web', 'web', [METRICS[1]]),
+      status: {
+        currentReplicas: 2,
+        conditions: [
+          { type: 'ScalingActive', status: 'False', reason: 'FailedGetPodsMetric', message: 'no qps' },
+        ],
+      },
+    };
+
+    it('asks what the diagnosis reads beside the metric calls', async () => {
+      const rest = new Waves({
+        ...ROUTES,
+        [`${HPA_PATH}/web`]: failing,
+        [QPS_PATH]: status(404, 'no series'),
+        ...resourceList('custom.metrics.k8s.io/v1beta2', ['pods/cpuTemperature']),
+      });
+      const s = await rest.run((session) =>
+        fetchSnapshot({ ...session, close: async () => {} }, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW),
+      );
+      expect(rest.waves).toHaveLength(3);
+      expect(rest.waves[1]).toContain('/apis/apiregistration.k8s.io/v1/apiservices');
+      expect(rest.waves[2]).toEqual(
+        [q('/api/v1/namespaces/shop/pods', SELECTOR), QPS_PATH, '/apis/custom.metrics.k8s.io/v1beta2'].sort(),
+      );
+      expect(Object.keys(s.diagnosis?.discovery ?? {})).toEqual(['custom.metrics.k8s.io/v1beta2']);
+      expect(s.diagnosis?.apiServices?.path).toBe('/apis/apiregistration.k8s.io/v1/apiservices');
+    });
+
+    it('keeps no diagnosis when the calls succeed this time', async () => {
+      const { session, rest } = fakeSession({ ...ROUTES, [`${HPA_PATH}/web`]: failing }, 'shop');
+      const s = await fetchSnapshot(session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
+      expect(s.metrics).toEqual([{ path: QPS_PATH, body: list('MetricValueList', [{ value: '1' }]) }]);
+      expect(s.diagnosis).toBeUndefined();
+      expect(rest.requests).toContain('/apis/apiregistration.k8s.io/v1/apiservices');
+    });
+  });
 });
