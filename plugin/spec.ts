@@ -483,7 +483,7 @@ export const PLUGIN: CommandSpec = {
       run: lazy(
         () => import('./commands/version.ts'),
         async (m, args, ctx) => {
-          ctx.io.out(m.renderVersion(m.clientVersion(), args.output as never));
+          ctx.io.out(await m.renderVersion(m.clientVersion(), args.output as never));
           return 0;
         },
       ),

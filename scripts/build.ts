@@ -57,7 +57,13 @@ export async function build(outDir = join(root, 'dist')): Promise<void> {
     outdir: outDir,
     format: 'esm',
     target: 'node24',
-    define: { CMETRICS_BUILD: JSON.stringify({ version: version(), commit: commit() }) },
+    define: {
+      CMETRICS_BUILD: JSON.stringify({ version: version(), commit: commit() }),
+      // yargs' platform shim reads the terminal's width as it loads (yargs lib/platform-shims/esm.mjs
+      // stdColumns), which makes Bun create process.stdout: ~11 ms of every run. The plugin sets its
+      // width (.wrap in plugin/main.ts), so yargs never uses it; the entry writes with Bun.write.
+      'process.stdout.columns': 'undefined',
+    },
     // Bundled CommonJS dependencies still call require() for node's modules.
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   });

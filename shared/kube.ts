@@ -40,6 +40,12 @@ export interface KubeStatus {
   code?: number;
 }
 
+/** An answer as it came: its status and its body as text. */
+interface Answer {
+  statusCode: number;
+  text: string;
+}
+
 export class KubeRest {
   readonly server: string;
   private readonly kc: KubeCredentials;
@@ -68,6 +74,41 @@ export class KubeRest {
     query?: Record<string, string | undefined>,
     body?: unknown,
   ): Promise<T> {
+    const request = await this.prepare(method, path, query, body);
+    let res: Answer;
+    try {
+      res = await request();
+    } catch (e) {
+      throw new KubeApiError(`cannot reach the Kubernetes API at ${this.server}: ${(e as Error).message}`, 0);
+    }
+    const { text } = res;
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (res.statusCode >= 400) {
+      const status =
+        (parsed as KubeStatus | undefined)?.kind === 'Status' ? (parsed as KubeStatus) : undefined;
+      const message = status?.message ?? (text.trim().slice(0, 300) || `HTTP ${res.statusCode}`);
+      throw new KubeApiError(message, res.statusCode, status);
+    }
+    return parsed as T;
+  }
+
+  /** One request: its status and body, whatever the status; one that gets no answer rejects as it failed. */
+  async send(method: string, path: string): Promise<Answer> {
+    return (await this.prepare(method, path))();
+  }
+
+  /** The request with the kubeconfig's credentials, to send. */
+  private async prepare(
+    method: string,
+    path: string,
+    query?: Record<string, string | undefined>,
+    body?: unknown,
+  ): Promise<() => Promise<Answer>> {
     const opts: RequestCredentials = { headers: {} };
     await this.kc.applyToHTTPSOptions(opts);
     const secure = this.server.startsWith('https:');
@@ -97,43 +138,31 @@ export class KubeRest {
       if (typeof v === 'string' || Array.isArray(v)) headers[k.toLowerCase()] = v;
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) headers['content-type'] = 'application/json';
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    let res: { statusCode: number; text: string };
-    try {
-      res = await new Promise((resolve, reject) => {
-        const req = client.request(url, { method, headers, agent: this.agent, signal }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('error', reject);
-          response.on('close', () => {
-            if (!response.complete) reject(new Error('the connection closed before the answer was complete'));
+    const agent = this.agent;
+    return async () => {
+      const signal = AbortSignal.timeout(this.timeoutMs);
+      try {
+        return await new Promise((resolve, reject) => {
+          const req = client.request(url, { method, headers, agent, signal }, (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (c: Buffer) => chunks.push(c));
+            response.on('error', reject);
+            response.on('close', () => {
+              if (!response.complete)
+                reject(new Error('the connection closed before the answer was complete'));
+            });
+            response.on('end', () =>
+              resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+            );
           });
-          response.on('end', () =>
-            resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-          );
+          req.on('error', reject);
+          req.end(payload);
         });
-        req.on('error', reject);
-        req.end(payload);
-      });
-    } catch (e) {
-      // A timeout aborts with the signal's reason ("The operation was aborted due to timeout").
-      const why = signal.aborted ? (signal.reason as Error) : (e as Error);
-      throw new KubeApiError(`cannot reach the Kubernetes API at ${this.server}: ${why.message}`, 0);
-    }
-    const { text } = res;
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    if (res.statusCode >= 400) {
-      const status =
-        (parsed as KubeStatus | undefined)?.kind === 'Status' ? (parsed as KubeStatus) : undefined;
-      const message = status?.message ?? (text.trim().slice(0, 300) || `HTTP ${res.statusCode}`);
-      throw new KubeApiError(message, res.statusCode, status);
-    }
-    return parsed as T;
+      } catch (e) {
+        // A timeout aborts with the signal's reason ("The operation was aborted due to timeout").
+        throw signal.aborted ? (signal.reason as Error) : e;
+      }
+    };
   }
 
   async close(): Promise<void> {

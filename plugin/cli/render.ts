@@ -12,12 +12,12 @@ export interface Rendered {
 }
 
 /** -o json|yaml prints `document()`, anything else `table()`. */
-export function renderDocumentOr(
+export async function renderDocumentOr(
   output: OutputFlags['output'],
   document: () => unknown,
   table: () => string,
   notice = '',
-): Rendered {
-  const out = output === 'json' || output === 'yaml' ? formatDocument(document(), output) : table();
+): Promise<Rendered> {
+  const out = output === 'json' || output === 'yaml' ? await formatDocument(document(), output) : table();
   return { out, err: notice };
 }

@@ -15,7 +15,14 @@ import {
   SNAPSHOT_API_VERSION,
   SNAPSHOT_KIND,
 } from '../hpa/snapshot.ts';
-import { type ItemList, KubeApi, type PodObject, type Query, RequestFailed } from './api.ts';
+import {
+  type ItemList,
+  KubeApi,
+  type NamedObject,
+  type PodObject,
+  type Query,
+  RequestFailed,
+} from './api.ts';
 import type { Session } from './session.ts';
 
 /** The resource metrics version the controller asks for, whatever the cluster prefers. */
@@ -112,75 +119,116 @@ function metricSelectorOf(metric: MetricSpec): string | undefined {
   }
 }
 
-/** The call the controller makes for one metric of the HPA (metrics/client.go); null when it makes none. */
-async function fetchMetric(
-  s: Session,
-  resources: Resources,
-  namespace: string,
-  metric: MetricSpec,
-  podSelector: string,
-): Promise<Fetched<unknown> | null> {
-  const version = async (group: string) =>
-    (await s.discovery.servedVersion(group).catch(() => undefined)) ?? (FALLBACK_VERSION[group] as string);
+/** One metric's call: the group version it goes to, once discovery tells, and the call itself. */
+interface MetricCall {
+  /** Undefined when the controller makes no call. */
+  groupVersion: Promise<string | undefined>;
+  /** The call, once the scale's pod selector is known; null when the controller makes none. */
+  call(podSelector: string): Promise<Fetched<unknown> | null>;
+}
+
+const NO_CALL: MetricCall = { groupVersion: Promise.resolve(undefined), call: async () => null };
+
+/**
+ * The call the controller makes for one metric of the HPA (metrics/client.go). The discovery it needs
+ * is asked at once, beside the scale; the call itself once the scale gave the pods' selector.
+ */
+function metricCall(s: Session, resources: Resources, namespace: string, metric: MetricSpec): MetricCall {
+  const version = (group: string) =>
+    s.discovery
+      .servedVersion(group)
+      .catch(() => undefined)
+      .then((v) => v ?? (FALLBACK_VERSION[group] as string));
   const metricSelector = metricSelectorOf(metric);
-  if (metricSelector === undefined) return null;
+  if (metricSelector === undefined) return NO_CALL;
   switch (metric.type) {
     case 'Resource':
     case 'ContainerResource':
-      return record(s.api, (a) => a.listPodMetrics(CONTROLLER_RESOURCE_VERSION, namespace, podSelector));
+      return {
+        groupVersion: Promise.resolve(`${RESOURCE_GROUP}/${CONTROLLER_RESOURCE_VERSION}`),
+        call: (podSelector) =>
+          record(s.api, (a) => a.listPodMetrics(CONTROLLER_RESOURCE_VERSION, namespace, podSelector)),
+      };
     case 'Pods': {
       const spec = metric.metric;
-      const v = await version(CUSTOM_GROUP);
-      return record(s.api, (a) =>
-        a.customMetric(v, {
-          namespace,
-          resource: 'pods',
-          name: '*',
-          metric: spec.name,
-          labelSelector: podSelector,
-          metricSelector,
-        }),
-      );
+      const v = version(CUSTOM_GROUP);
+      return {
+        groupVersion: v.then((custom) => `${CUSTOM_GROUP}/${custom}`),
+        call: async (podSelector) => {
+          const custom = await v;
+          return record(s.api, (a) =>
+            a.customMetric(custom, {
+              namespace,
+              resource: 'pods',
+              name: '*',
+              metric: spec.name,
+              labelSelector: podSelector,
+              metricSelector,
+            }),
+          );
+        },
+      };
     }
     case 'Object': {
       const ref = metric.describedObject;
-      const v = await version(CUSTOM_GROUP);
+      const v = version(CUSTOM_GROUP);
+      const groupVersion = v.then((custom) => `${CUSTOM_GROUP}/${custom}`);
       // The controller asks about its own namespace for a Namespace, whatever name the reference gives.
       if (ref.kind === 'Namespace' && (ref.apiVersion || 'v1') === 'v1') {
-        return record(s.api, (a) =>
-          a.customMetric(v, {
-            namespace: undefined,
-            resource: 'namespaces',
-            name: namespace,
-            metric: metric.metric.name,
-            metricSelector,
-          }),
-        );
+        return {
+          groupVersion,
+          call: async () => {
+            const custom = await v;
+            return record(s.api, (a) =>
+              a.customMetric(custom, {
+                namespace: undefined,
+                resource: 'namespaces',
+                name: namespace,
+                metric: metric.metric.name,
+                metricSelector,
+              }),
+            );
+          },
+        };
       }
-      try {
-        const { groupVersion, resource } = await resources.resolve(ref);
-        const group = groupOf(groupVersion);
-        return await record(s.api, (a) =>
-          a.customMetric(v, {
-            namespace,
-            resource: group ? `${resource}.${group}` : resource,
-            name: ref.name,
-            metric: metric.metric.name,
-            metricSelector,
-          }),
-        );
-      } catch (e) {
-        if (e instanceof Unresolved) return e.fetched;
-        throw e;
-      }
+      const resolved = resources.resolve(ref);
+      resolved.catch(() => {});
+      return {
+        groupVersion,
+        call: async () => {
+          try {
+            const { groupVersion, resource } = await resolved;
+            const group = groupOf(groupVersion);
+            const custom = await v;
+            return await record(s.api, (a) =>
+              a.customMetric(custom, {
+                namespace,
+                resource: group ? `${resource}.${group}` : resource,
+                name: ref.name,
+                metric: metric.metric.name,
+                metricSelector,
+              }),
+            );
+          } catch (e) {
+            if (e instanceof Unresolved) return e.fetched;
+            throw e;
+          }
+        },
+      };
     }
     case 'External': {
       const spec = metric.metric;
-      const v = await version(EXTERNAL_GROUP);
-      return record(s.api, (a) => a.externalMetric(v, namespace, spec.name, metricSelector));
+      const v = version(EXTERNAL_GROUP);
+      return {
+        groupVersion: v.then((external) => `${EXTERNAL_GROUP}/${external}`),
+        call: async () => {
+          const external = await v;
+          return record(s.api, (a) => a.externalMetric(external, namespace, spec.name, metricSelector));
+        },
+      };
     }
     default:
-      return null;
+      return NO_CALL;
   }
 }
 
@@ -195,14 +243,32 @@ function podSelectorOf(scale: unknown, where: string): string | undefined {
   }
 }
 
+/** The plural kubectl guesses for a kind (apimachinery pkg/api/meta/restmapper.go UnsafeGuessKindToResource). */
+function guessedResource(kind: string): string {
+  const singular = kind.toLowerCase();
+  if (singular.endsWith('endpoints')) return singular;
+  if (singular.endsWith('s')) return `${singular}es`;
+  if (singular.endsWith('y')) return `${singular.slice(0, -1)}ies`;
+  return `${singular}s`;
+}
+
+/**
+ * The scale subresource of the target, at the resource discovery maps its kind to. It is asked at once
+ * at the guessed resource, beside discovery, and asked again only when discovery names another one.
+ */
 async function fetchScale(
   api: KubeApi,
   resources: Resources,
   namespace: string,
   ref: Hpa['target'],
 ): Promise<Fetched<unknown>> {
+  const groupVersion = ref.apiVersion || 'v1';
+  const guess = guessedResource(ref.kind);
+  const early = record(api, (a) => a.scale(groupVersion, guess, namespace, ref.name));
+  early.catch(() => {});
   try {
-    const { groupVersion, resource } = await resources.resolve(ref);
+    const { resource } = await resources.resolve(ref);
+    if (resource === guess) return await early;
     return await record(api, (a) => a.scale(groupVersion, resource, namespace, ref.name));
   } catch (e) {
     if (e instanceof Unresolved) return e.fetched;
@@ -210,32 +276,47 @@ async function fetchScale(
   }
 }
 
-/** Other HPAs in the namespace whose target's selector selects one of these pods (AmbiguousSelector). */
-async function conflictingHPAs(
+/** Each other HPA of the namespace with its target's pod selector (undefined: it selects no pods). */
+async function otherSelectors(
   api: KubeApi,
   resources: Resources,
   hpa: Hpa,
-  podLabels: Record<string, string>[],
+  listed: ItemList<NamedObject>,
   downscaleWindowSeconds: number,
-): Promise<string[]> {
-  const { namespace } = hpa;
-  const listed = await api.hpas(namespace).catch(() => ({ items: [] }));
+): Promise<{ name: string; selector: string | undefined }[]> {
   const others = listed.items
     .map((h, i) => readHpa(h, `hpaList.items[${i}]`, downscaleWindowSeconds))
     .filter((h) => h.name !== hpa.name);
-  const conflicting = await Promise.all(
+  return Promise.all(
     others.map(async (other) => {
-      const scale = await fetchScale(api, resources, namespace, other.target);
+      const scale = await fetchScale(api, resources, hpa.namespace, other.target);
       const selector = podSelectorOf(scale.body, `otherHPAs[${JSON.stringify(other.name)}].scale.body`);
-      if (selector === undefined) return undefined;
-      const reqs = parseSelector(selector);
-      return podLabels.some((labels) => matches(reqs, labels)) ? other.name : undefined;
+      return { name: other.name, selector };
     }),
   );
-  return conflicting.filter((n): n is string => n !== undefined).sort();
 }
 
-/** Everything `explain hpa` reads for one HPA, as an HPASnapshot. */
+/** The other HPAs whose target's selector selects one of these pods (AmbiguousSelector). */
+function conflictingHPAs(
+  others: { name: string; selector: string | undefined }[],
+  podLabels: Record<string, string>[],
+): string[] {
+  return others
+    .filter(({ selector }) => {
+      if (selector === undefined) return false;
+      const reqs = parseSelector(selector);
+      return podLabels.some((labels) => matches(reqs, labels));
+    })
+    .map((o) => o.name)
+    .sort();
+}
+
+/**
+ * Everything `explain hpa` reads for one HPA, as an HPASnapshot. Each request starts as soon as what
+ * it needs is known: the server's version and the namespace's HPAs beside the HPA; its events, its
+ * target's discovery and scale, and the metrics' discovery once it is read; the pods and the metric
+ * calls once the scale gave their selector.
+ */
 export async function fetchSnapshot(
   s: Session,
   name: string,
@@ -243,68 +324,113 @@ export async function fetchSnapshot(
   clock: () => Date = () => new Date(),
 ): Promise<HPASnapshot> {
   const namespace = s.namespace;
+  const serverVersion = s.api.serverVersion().then(
+    (v) => v.gitVersion,
+    () => undefined,
+  );
+  // For the HPAs in conflict, or the closest names when there is no such HPA.
+  const listed = s.api.hpas(namespace).catch(() => ({ items: [] }));
   const hpa = await record(s.api, (a) => a.hpa(namespace, name));
-  if (!hpa.body) throw await hpaProblem(s, name, hpa);
+  if (!hpa.body) throw await hpaProblem(s, name, hpa, listed);
   const model = readHpa(hpa.body, 'hpa.body', controller.downscaleStabilizationSeconds);
   const resources = new Resources(s.api);
   const { uid } = model;
-  const [serverVersion, scale, events] = await Promise.all([
-    s.api.serverVersion().then(
-      (v) => v.gitVersion,
-      () => undefined,
+  const events = record(s.api, (a) =>
+    a.events(
+      namespace,
+      `involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=${name}${uid ? `,involvedObject.uid=${uid}` : ''}`,
     ),
-    fetchScale(s.api, resources, namespace, model.target),
-    record(s.api, (a) =>
-      a.events(
-        namespace,
-        `involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=${name}${uid ? `,involvedObject.uid=${uid}` : ''}`,
-      ),
-    ),
-  ]);
-  const podSelector = podSelectorOf(scale.body, 'scale.body');
+  );
+  const scale = fetchScale(s.api, resources, namespace, model.target);
+  const others = listed.then((l) =>
+    otherSelectors(s.api, resources, model, l, controller.downscaleStabilizationSeconds),
+  );
+  others.catch(() => {});
   // readHpa gives an HPA without metrics the API's default (CPU at 80% utilization).
   const { metrics } = model;
+  const calls = metrics.map((m) => metricCall(s, resources, namespace, m));
+  const reads = new DiagnosisReads(s.api);
+  if (readFailedLastTime(model)) {
+    reads.apiServices().catch(() => {});
+    for (const c of calls)
+      c.groupVersion.then((gv) => (gv ? reads.discovery(gv) : undefined)).catch(() => {});
+  }
+  const podSelector = podSelectorOf((await scale).body, 'scale.body');
   let pods: Fetched<ItemList<PodObject>> | undefined;
   let fetchedMetrics: (Fetched<unknown> | null)[] = metrics.map(() => null);
   let conflicting: string[] | undefined;
   if (podSelector !== undefined) {
     const [podList, answers] = await Promise.all([
       record(s.api, (a) => a.podList({ namespace, labelSelector: podSelector })),
-      Promise.all(metrics.map((m) => fetchMetric(s, resources, namespace, m, podSelector))),
+      Promise.all(calls.map((c) => c.call(podSelector))),
     ]);
     pods = podList;
     fetchedMetrics = answers;
     const labels = (podList.body?.items ?? []).map((p) => p.metadata.labels ?? {});
-    conflicting = await conflictingHPAs(
-      s.api,
-      resources,
-      model,
-      labels,
-      controller.downscaleStabilizationSeconds,
-    );
+    conflicting = conflictingHPAs(await others, labels);
   }
+  const [gitVersion, scaleFetched, eventsFetched] = await Promise.all([serverVersion, scale, events]);
   const snapshot: HPASnapshot = {
     apiVersion: SNAPSHOT_API_VERSION,
     kind: SNAPSHOT_KIND,
     takenAt: clock().toISOString(),
-    ...(serverVersion ? { serverVersion } : {}),
+    ...(gitVersion ? { serverVersion: gitVersion } : {}),
     controller,
     hpa,
-    scale,
+    scale: scaleFetched,
     ...(pods ? { pods } : {}),
     metrics: fetchedMetrics,
-    events,
+    events: eventsFetched,
     ...(conflicting ? { conflictingHPAs: conflicting } : {}),
   };
-  const diagnosis = await fetchDiagnosis(s, fetchedMetrics);
+  const diagnosis = await fetchDiagnosis(reads, fetchedMetrics);
   return diagnosis ? { ...snapshot, diagnosis } : snapshot;
 }
 
 const METRICS_GROUPS = [RESOURCE_GROUP, CUSTOM_GROUP, EXTERNAL_GROUP];
 
+/** What the diagnosis of failed metric calls reads, each document once: the metrics groups' APIServices and a group version's discovery. */
+class DiagnosisReads {
+  private services: Promise<Fetched<unknown>> | undefined;
+  private readonly lists = new Map<string, Promise<Fetched<unknown>>>();
+  private readonly api: KubeApi;
+
+  constructor(api: KubeApi) {
+    this.api = api;
+  }
+
+  apiServices(): Promise<Fetched<unknown>> {
+    this.services ??= record(this.api, async (a) => {
+      const list = await a.apiServices();
+      return { ...list, items: list.items.filter((i) => METRICS_GROUPS.includes(i.spec.group)) };
+    });
+    return this.services;
+  }
+
+  discovery(groupVersion: string): Promise<Fetched<unknown>> {
+    let list = this.lists.get(groupVersion);
+    if (!list) {
+      list = record(this.api, (a) => a.resourceList(groupVersion));
+      this.lists.set(groupVersion, list);
+    }
+    return list;
+  }
+}
+
+/**
+ * Whether the controller's last reconcile could not read a metric: ScalingActive False with a
+ * FailedGet*Metric reason (pkg/controller/podautoscaler/horizontal.go computeStatusForPodsMetric and
+ * its siblings). Then the diagnosis is likely needed, and its reads start beside the metric calls.
+ */
+function readFailedLastTime(hpa: Hpa): boolean {
+  return hpa.status.conditions.some(
+    (c) => c.type === 'ScalingActive' && c.status === 'False' && /^FailedGet\w*Metric$/.test(c.reason ?? ''),
+  );
+}
+
 /** For failed metric calls: the APIServices of the metrics groups and the discovery of each group version used. */
 async function fetchDiagnosis(
-  s: Session,
+  reads: DiagnosisReads,
   metrics: readonly (Fetched<unknown> | null)[],
 ): Promise<HPASnapshot['diagnosis']> {
   const failed = metrics.filter((m): m is Fetched<unknown> => !!m?.error);
@@ -318,11 +444,8 @@ async function fetchDiagnosis(
     ),
   ].sort();
   const [apiServices, ...lists] = await Promise.all([
-    record(s.api, async (a) => {
-      const list = await a.apiServices();
-      return { ...list, items: list.items.filter((i) => METRICS_GROUPS.includes(i.spec.group)) };
-    }),
-    ...groupVersions.map((gv) => record(s.api, (a) => a.resourceList(gv))),
+    reads.apiServices(),
+    ...groupVersions.map((gv) => reads.discovery(gv)),
   ]);
   return {
     apiServices,
@@ -331,14 +454,16 @@ async function fetchDiagnosis(
 }
 
 /** The HPA could not be read: one line, with the closest names when it does not exist. */
-async function hpaProblem(s: Session, name: string, hpa: Fetched<unknown>): Promise<Error> {
+async function hpaProblem(
+  s: Session,
+  name: string,
+  hpa: Fetched<unknown>,
+  listed: Promise<ItemList<NamedObject>>,
+): Promise<Error> {
   const error = hpa.error as { code: number; message: string };
   if (error.code !== 404)
     return new RequestFailed(hpa.path, new KubeApiError(error.message, error.code), { group: 'autoscaling' });
-  const names = await s.api.hpas(s.namespace).then(
-    (l) => l.items.map((h) => h.metadata.name),
-    () => [],
-  );
+  const names = (await listed).items.map((h) => h.metadata.name);
   const hint = closest(name, names);
   return new CliError(
     `no HorizontalPodAutoscaler "${name}" in namespace ${s.namespace}${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}; list them with: kubectl get hpa -n ${s.namespace}`,

@@ -6,7 +6,6 @@
 // succeeds; the proxy's /readyz (only with --proxy-url: the aggregator forwards no health paths); the
 // HPA controller's user (SubjectAccessReview) and kubectl's user (SelfSubjectAccessReview) may read
 // the metrics. Checks that cannot run here are SKIP and do not fail the run.
-import { Agent, request as httpRequest } from 'undici';
 import {
   type APIService,
   CUSTOM_GROUP,
@@ -16,6 +15,7 @@ import {
   RESOURCE_GROUP,
   RESOURCE_VERSIONS,
 } from '../../shared/api-types.ts';
+import { KubeRest } from '../../shared/kube.ts';
 import type { RunContext } from '../cli/context.ts';
 import { describeError } from '../cli/describe-error.ts';
 import { type AccessReviewSpec, type NamedObject, RequestFailed } from '../cluster/api.ts';
@@ -391,29 +391,29 @@ async function readyzCheck(proxyUrl: string | undefined, services: APIService[])
         'the aggregator does not forward /readyz; pass --proxy-url (e.g. after kubectl port-forward) to read it',
     };
   }
-  let url: URL;
-  try {
-    url = new URL('/readyz', proxyUrl);
-  } catch {
+  const url = URL.canParse('/readyz', proxyUrl) ? new URL('/readyz', proxyUrl) : undefined;
+  if (url?.protocol !== 'https:' && url?.protocol !== 'http:')
     throw new CliError(`invalid --proxy-url "${proxyUrl}": use https://HOST:PORT`);
-  }
   const withService = services.find(
     (a) => a.spec.service && (a.spec.caBundle || a.spec.insecureSkipTLSVerify),
   );
   const service = withService?.spec.service;
-  const agent = new Agent({
-    connect: {
-      ...(withService?.spec.caBundle
-        ? { ca: Buffer.from(withService.spec.caBundle, 'base64').toString() }
-        : {}),
-      // The name the aggregator checks the serving certificate for.
-      ...(service ? { servername: `${service.name}.${service.namespace}.svc` } : {}),
-      rejectUnauthorized: !withService?.spec.insecureSkipTLSVerify,
+  const { origin } = url;
+  const rest = new KubeRest(
+    {
+      getCurrentCluster: () => ({ server: origin }),
+      applyToHTTPSOptions: async (opts) => {
+        if (withService?.spec.caBundle) opts.ca = Buffer.from(withService.spec.caBundle, 'base64');
+        // The name the aggregator checks the serving certificate for.
+        if (service) opts.servername = `${service.name}.${service.namespace}.svc`;
+        opts.rejectUnauthorized = !withService?.spec.insecureSkipTLSVerify;
+      },
     },
-  });
+    10_000,
+  );
   try {
-    const res = await httpRequest(url, { dispatcher: agent, signal: AbortSignal.timeout(10_000) });
-    const text = (await res.body.text()).trim();
+    const res = await rest.send('GET', url.pathname);
+    const text = res.text.trim();
     const lines = text.split('\n').filter((l) => !l.startsWith('readyz check'));
     if (res.statusCode === 200) return { title, verdict: 'PASS', detail: lines.join('; ') };
     return {
@@ -430,7 +430,7 @@ async function readyzCheck(proxyUrl: string | undefined, services: APIService[])
       fix: 'check --proxy-url (kubectl -n NAMESPACE port-forward svc/SERVICE 8443:443 makes it https://127.0.0.1:8443)',
     };
   } finally {
-    await agent.close();
+    await rest.close();
   }
 }
 

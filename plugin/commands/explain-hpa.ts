@@ -38,7 +38,11 @@ function statusConditions(snapshot: HPASnapshot): StatusCondition[] {
  * The explanation of a snapshot: the same text (or document) whether fetched now or loaded from
  * `file`. An object in it that cannot be read is named by its JSON path.
  */
-function renderExplanation(snapshot: HPASnapshot, output: DocumentFormat | undefined, file?: string): string {
+async function renderExplanation(
+  snapshot: HPASnapshot,
+  output: DocumentFormat | undefined,
+  file?: string,
+): Promise<string> {
   let explanation: Explanation;
   try {
     const decision = decide(snapshot);
@@ -83,6 +87,6 @@ export async function runExplainHpa(ctx: RunContext, a: ExplainHpaArgs): Promise
     snapshot = await fetchSnapshot(session, a.name, controllerSettings(DEFAULT_CONTROLLER_SETTINGS, a));
     if (a.saveSnapshot) saveSnapshot(a.saveSnapshot, snapshot);
   }
-  ctx.io.out(renderExplanation(snapshot, a.output, a.fromSnapshot));
+  ctx.io.out(await renderExplanation(snapshot, a.output, a.fromSnapshot));
   return 0;
 }

@@ -57,7 +57,7 @@ function renderValues(
   rows: readonly ValueRow[],
   subjectHeader: 'OBJECT' | 'LABELS',
   empty: string,
-): Rendered {
+): Promise<Rendered> {
   return renderDocumentOr(
     output,
     () => doc,

@@ -106,6 +106,6 @@ export async function runMigrateCheck(ctx: RunContext, a: MigrateCheckArgs): Pro
     await cmetrics.close();
   }
   const report = { groups: compared, cmetrics: a.cmetricsUrl, hpas };
-  ctx.io.out(a.output ? formatDocument(migrationDocument(report), a.output) : migrationText(report));
+  ctx.io.out(a.output ? await formatDocument(migrationDocument(report), a.output) : migrationText(report));
   return hpas.some((h) => h.verdict === 'DifferentDecision') ? DIFFERENT_DECISION_EXIT : 0;
 }

@@ -30,7 +30,7 @@ export function clientVersion(): ClientVersion {
 }
 
 /** One line, or `{clientVersion: …}` as `kubectl version --client -o json|yaml` prints it. */
-export function renderVersion(v: ClientVersion, output: DocumentFormat | undefined): string {
+export async function renderVersion(v: ClientVersion, output: DocumentFormat | undefined): Promise<string> {
   if (output) return formatDocument({ clientVersion: v }, output);
   return `cmetrics ${v.gitVersion} (commit ${v.gitCommit}, ${v.platform}, ${v.runtime})\n`;
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { KubeApi, type Query, type RestClient } from '../../../plugin/cluster/api.ts';
+import { Discovery } from '../../../plugin/cluster/discovery.ts';
 import { fetchSnapshot } from '../../../plugin/cluster/hpa-snapshot.ts';
 import { CliError } from '../../../plugin/errors.ts';
 import { DEFAULT_CONTROLLER_SETTINGS } from '../../../plugin/hpa/snapshot.ts';
-import { ALL_GROUPS, fakeSession, type Routes, resourceList, status } from './fake.ts';
+import { ALL_GROUPS, FakeRest, fakeSession, type Routes, resourceList, status } from './fake.ts';
 
 const NOW = new Date('2026-07-01T10:00:00.000Z');
 const HPA_PATH = '/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers';
@@ -141,6 +143,52 @@ const ROUTES: Routes = {
   ...resourceList('external.metrics.k8s.io/v1beta1', ['queue_lenght']),
 };
 
+/** A REST client whose answers wait to be released: what is asked before each release is one wave. */
+class Waves implements RestClient {
+  readonly waves: string[][] = [];
+  private readonly inner: FakeRest;
+  private held: (() => void)[] = [];
+
+  constructor(routes: Routes) {
+    this.inner = new FakeRest(routes);
+  }
+
+  private hold<T>(key: string, answer: () => Promise<T>): Promise<T> {
+    (this.waves[this.waves.length - 1] as string[]).push(key);
+    return new Promise<void>((resolve) => this.held.push(resolve)).then(answer);
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    const params = new URLSearchParams(query as Record<string, string>).toString();
+    return this.hold(params ? `${path}?${params}` : path, () => this.inner.get<T>(path, query));
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.hold(`POST ${path}`, () => this.inner.post<T>(path, body));
+  }
+
+  /** Runs `call`, answering each wave once the next one is asked, until nothing more is asked. */
+  async run<T>(
+    call: (s: { api: KubeApi; discovery: Discovery; namespace: string }) => Promise<T>,
+  ): Promise<T> {
+    const api = new KubeApi(this);
+    const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
+    this.waves.push([]);
+    const result = call({ api, discovery: new Discovery(api), namespace: 'shop' });
+    await settled();
+    while (this.held.length) {
+      const held = this.held;
+      this.held = [];
+      this.waves.push([]);
+      for (const release of held) release();
+      await settled();
+    }
+    this.waves.pop();
+    for (const wave of this.waves) wave.sort();
+    return result;
+  }
+}
+
 describe('fetchSnapshot', () => {
   it('records every call the controller makes for the HPA, failures included', async () => {
     const { session } = fakeSession(ROUTES, 'shop');
@@ -265,5 +313,131 @@ describe('fetchSnapshot', () => {
     await expect(fetchSnapshot(session, 'wbe', DEFAULT_CONTROLLER_SETTINGS)).rejects.toThrow(
       new CliError(message),
     );
+  });
+
+  it('asks each request as soon as what it needs is known: 3 waves for a pods metric', async () => {
+    const QPS = METRICS[1];
+    const rest = new Waves({ ...ROUTES, [`${HPA_PATH}/web`]: hpa('web', 'web', [QPS]) });
+    const s = await rest.run((session) =>
+      fetchSnapshot({ ...session, close: async () => {} }, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW),
+    );
+    const qps = q('/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/pods/*/qps', {
+      ...SELECTOR,
+      metricLabelSelector: 'api=root',
+    });
+    expect(rest.waves).toEqual([
+      // What needs only the namespace, beside the HPA.
+      [HPA_PATH, `${HPA_PATH}/web`, '/version'],
+      // What needs the HPA: the target's scale at the guessed resource beside its discovery, the
+      // metric's discovery, the events, and the other HPAs' scales.
+      [
+        q('/api/v1/namespaces/shop/events', {
+          fieldSelector:
+            'involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=web,involvedObject.uid=uid-web',
+        }),
+        '/apis',
+        '/apis/apps/v1',
+        '/apis/apps/v1/namespaces/shop/deployments/api/scale',
+        '/apis/apps/v1/namespaces/shop/deployments/gone/scale',
+        '/apis/apps/v1/namespaces/shop/deployments/shadow/scale',
+        '/apis/apps/v1/namespaces/shop/deployments/web/scale',
+      ],
+      // What needs the scale's selector.
+      [q('/api/v1/namespaces/shop/pods', SELECTOR), qps],
+    ]);
+    expect(s).toMatchObject({ conflictingHPAs: ['shadow'], metrics: [{ path: qps, body: { items: [{}] } }] });
+  });
+
+  it('asks the scale again when discovery maps the kind to another resource than the guessed one', async () => {
+    const gizmo = {
+      ...hpa('web', 'web'),
+      spec: {
+        ...hpa('web', 'web').spec,
+        scaleTargetRef: { apiVersion: 'example.com/v1', kind: 'Gizmo', name: 'g' },
+      },
+    };
+    const { session, rest } = fakeSession(
+      {
+        ...ROUTES,
+        [`${HPA_PATH}/web`]: gizmo,
+        ...kinds('example.com/v1', { widgets: 'Gizmo' }),
+        '/apis/example.com/v1/namespaces/shop/gizmos/g/scale': scale('app=other'),
+        '/apis/example.com/v1/namespaces/shop/widgets/g/scale': scale('app=web'),
+      },
+      'shop',
+    );
+    const s = await fetchSnapshot(session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
+    expect(rest.requests).toContain('/apis/example.com/v1/namespaces/shop/gizmos/g/scale');
+    expect(s.scale).toEqual({
+      path: '/apis/example.com/v1/namespaces/shop/widgets/g/scale',
+      body: scale('app=web'),
+    });
+  });
+
+  it('records the discovery that knows no such kind as the scale, whatever the guessed resource answered', async () => {
+    const unknown = {
+      ...hpa('web', 'web'),
+      spec: {
+        ...hpa('web', 'web').spec,
+        scaleTargetRef: { apiVersion: 'example.com/v1', kind: 'Queue', name: 'q' },
+      },
+    };
+    const { session } = fakeSession(
+      {
+        ...ROUTES,
+        [`${HPA_PATH}/web`]: unknown,
+        '/apis/example.com/v1/namespaces/shop/queues/q/scale': scale('app=web'),
+      },
+      'shop',
+    );
+    const s = await fetchSnapshot(session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
+    expect(s.scale).toEqual({
+      path: '/apis/example.com/v1',
+      error: { code: 404, message: 'the server has no resource of kind Queue in example.com/v1' },
+    });
+    expect(s.pods).toBeUndefined();
+  });
+
+  describe('when the controller could not read a metric last time', () => {
+    const QPS_PATH = q('/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/pods/*/qps', {
+      ...SELECTOR,
+      metricLabelSelector: 'api=root',
+    });
+    const failing = {
+      ...hpa('web', 'web', [METRICS[1]]),
+      status: {
+        currentReplicas: 2,
+        conditions: [
+          { type: 'ScalingActive', status: 'False', reason: 'FailedGetPodsMetric', message: 'no qps' },
+        ],
+      },
+    };
+
+    it('asks what the diagnosis reads beside the metric calls', async () => {
+      const rest = new Waves({
+        ...ROUTES,
+        [`${HPA_PATH}/web`]: failing,
+        [QPS_PATH]: status(404, 'no series'),
+        ...resourceList('custom.metrics.k8s.io/v1beta2', ['pods/cpuTemperature']),
+      });
+      const s = await rest.run((session) =>
+        fetchSnapshot({ ...session, close: async () => {} }, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW),
+      );
+      expect(rest.waves).toHaveLength(3);
+      expect(rest.waves[1]).toContain('/apis/apiregistration.k8s.io/v1/apiservices');
+      expect(rest.waves[2]).toEqual(
+        [q('/api/v1/namespaces/shop/pods', SELECTOR), QPS_PATH, '/apis/custom.metrics.k8s.io/v1beta2'].sort(),
+      );
+      expect(Object.keys(s.diagnosis?.discovery ?? {})).toEqual(['custom.metrics.k8s.io/v1beta2']);
+      expect(s.diagnosis?.apiServices?.path).toBe('/apis/apiregistration.k8s.io/v1/apiservices');
+    });
+
+    it('keeps no diagnosis when the calls succeed this time', async () => {
+      const { session, rest } = fakeSession({ ...ROUTES, [`${HPA_PATH}/web`]: failing }, 'shop');
+      const s = await fetchSnapshot(session, 'web', DEFAULT_CONTROLLER_SETTINGS, () => NOW);
+      expect(s.metrics).toEqual([{ path: QPS_PATH, body: list('MetricValueList', [{ value: '1' }]) }]);
+      expect(s.diagnosis).toBeUndefined();
+      expect(rest.requests).toContain('/apis/apiregistration.k8s.io/v1/apiservices');
+    });
   });
 });

@@ -1,7 +1,10 @@
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { AccessReviewSpec } from '../../../plugin/cluster/api.ts';
 import { doctorReport } from '../../../plugin/commands/doctor.ts';
 import type { Check } from '../../../plugin/printers/doctor.ts';
+import { selfSignedCertificate } from '../../../proxy/server/self-signed.ts';
 import type { APIService } from '../../../shared/api-types.ts';
 import { fakeSession, type Routes, resourceList, status } from '../cluster/fake.ts';
 
@@ -507,5 +510,64 @@ describe('doctor beside metrics-server, KEDA and prometheus-adapter', () => {
     expect(neighbours.find((n) => n.groupVersion === 'external.metrics.k8s.io/v1beta1')?.servedBy).toBe(
       'KEDA (scalers/metrics-apiserver)',
     );
+  });
+
+  describe('/readyz with --proxy-url, trusting the APIService caBundle for its Service name', () => {
+    // Named only for the Service: the check must ask for that name.
+    const tls = selfSignedCertificate(['cmetrics.cmetrics.svc']);
+    const withCa = SERVICES.map(
+      (a): APIService => ({
+        ...a,
+        spec: { ...a.spec, caBundle: Buffer.from(tls.caPem).toString('base64') },
+      }),
+    );
+    /** doctor's readyz check against a local server answering `status` and `body`. */
+    async function readyz(status: number, body: string, services = withCa): Promise<Check | undefined> {
+      const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+        res.writeHead(req.url === '/readyz' ? status : 404).end(body);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        const { session } = fakeSession(
+          { ...HEALTHY, '/apis/apiregistration.k8s.io/v1/apiservices': { items: services } },
+          'shop',
+        );
+        const report = await doctorReport(session, {
+          controllerUser: CONTROLLER,
+          proxyUrl: `https://127.0.0.1:${port}/ignored`,
+        });
+        return find(report.checks, 'proxy /readyz');
+      } finally {
+        server.close();
+      }
+    }
+
+    it('passes with the checks it lists', async () => {
+      expect(await readyz(200, '[+]prometheus ok\n[+]config ok\nreadyz check passed\n')).toEqual({
+        title: 'proxy /readyz',
+        verdict: 'PASS',
+        detail: '[+]prometheus ok; [+]config ok',
+      });
+    });
+
+    it('fails with the failed checks', async () => {
+      expect(
+        await readyz(500, '[+]config ok\n[-]prometheus failed: connection refused\nreadyz check failed\n'),
+      ).toMatchObject({ verdict: 'FAIL', detail: 'HTTP 500: [-]prometheus failed: connection refused' });
+    });
+
+    it('fails, saying why, when the certificate is not trusted', async () => {
+      const check = await readyz(200, 'ok', SERVICES);
+      expect(check).toMatchObject({ verdict: 'FAIL' });
+      expect(check?.detail).toMatch(/^cannot read https:\/\/127\.0\.0\.1:\d+\/readyz: /);
+    });
+
+    it('refuses a URL that is not http(s)', async () => {
+      const { session } = fakeSession(HEALTHY, 'shop');
+      await expect(
+        doctorReport(session, { controllerUser: CONTROLLER, proxyUrl: 'localhost:8443' }),
+      ).rejects.toThrow('invalid --proxy-url "localhost:8443": use https://HOST:PORT');
+    });
   });
 });

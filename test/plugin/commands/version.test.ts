@@ -5,12 +5,14 @@ import { clientVersion, renderVersion } from '../../../plugin/commands/version.t
 const V = { gitVersion: 'v1.2.3', gitCommit: 'abc1234', platform: 'darwin/arm64', runtime: 'bun 1.4.4' };
 
 describe('version', () => {
-  it('prints one line, as kubectl-style plugins do', () => {
-    expect(renderVersion(V, undefined)).toBe('cmetrics v1.2.3 (commit abc1234, darwin/arm64, bun 1.4.4)\n');
+  it('prints one line, as kubectl-style plugins do', async () => {
+    expect(await renderVersion(V, undefined)).toBe(
+      'cmetrics v1.2.3 (commit abc1234, darwin/arm64, bun 1.4.4)\n',
+    );
   });
 
-  it.each(['json', 'yaml'] as const)('-o %s nests it under clientVersion', (format) => {
-    const text = renderVersion(V, format);
+  it.each(['json', 'yaml'] as const)('-o %s nests it under clientVersion', async (format) => {
+    const text = await renderVersion(V, format);
     expect(format === 'json' ? JSON.parse(text) : parse(text)).toEqual({ clientVersion: V });
   });
 

@@ -9,12 +9,12 @@ describe('formatDocument', () => {
     items: [{ value: '1', describedObject: { name: 'a', kind: 'Pod' } }],
   };
 
-  it('json is indented by four spaces, keys in the order served', () => {
-    expect(formatDocument(doc, 'json')).toBe(`${JSON.stringify(doc, null, 4)}\n`);
+  it('json is indented by four spaces, keys in the order served', async () => {
+    expect(await formatDocument(doc, 'json')).toBe(`${JSON.stringify(doc, null, 4)}\n`);
   });
 
-  it("yaml is kubectl's: keys sorted, list items at their key's indentation", () => {
-    expect(formatDocument(doc, 'yaml')).toBe(
+  it("yaml is kubectl's: keys sorted, list items at their key's indentation", async () => {
+    expect(await formatDocument(doc, 'yaml')).toBe(
       lines(
         'items:',
         '- describedObject:',
