@@ -2,7 +2,16 @@
 // pods and cmetrics-proxy registered as APIServices; and the release `npm run package` makes, whose
 // executables the plugin tests run.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -57,7 +66,13 @@ async function cachedRelease(): Promise<{ release: Release; manifest: string }> 
   const manifest = join(dir, 'krew-manifest.yaml');
   const done = join(dir, 'release.json');
   if (existsSync(done)) return { release: JSON.parse(readFileSync(done, 'utf8')) as Release, manifest };
-  rmSync(releases, { recursive: true, force: true });
+  // Other builds' releases may be in use by a run beside this one (another worktree, another
+  // commit): only those untouched for a day go.
+  if (existsSync(releases))
+    for (const other of readdirSync(releases)) {
+      const path = join(releases, other);
+      if (Date.now() - statSync(path).mtimeMs > 86_400_000) rmSync(path, { recursive: true, force: true });
+    }
   mkdirSync(dir, { recursive: true });
   const release = await packagePlugin(dir, manifest);
   writeFileSync(done, JSON.stringify(release));
