@@ -38,7 +38,10 @@ class WatchedFile {
   }
 }
 
-/** A keep-alive pool to `origin`; `timeoutMs` bounds the headers and the body of each answer. */
+/**
+ * A keep-alive pool to `origin`; `timeoutMs` bounds the headers and the body of each answer. An
+ * empty file or name in `tls` is none, as the configuration writes an unset field.
+ */
 export function outboundPool(origin: string, timeoutMs: number, tls: OutboundTls = {}): Pool {
   return new Pool(origin, {
     connections: 32,

@@ -80,12 +80,7 @@ function clientFor(b: Backend, defaults: DefaultBackend): PrometheusClient {
     headers: b.headers,
     ...(b.bearerTokenFile ? { bearerTokenFile: b.bearerTokenFile } : {}),
     ...(b.basicAuth ? { basicAuth: b.basicAuth } : {}),
-    tls: {
-      ...(b.tls.caFile ? { caFile: b.tls.caFile } : {}),
-      ...(b.tls.certFile ? { certFile: b.tls.certFile } : {}),
-      ...(b.tls.keyFile ? { keyFile: b.tls.keyFile } : {}),
-      ...(b.tls.serverName ? { serverName: b.tls.serverName } : {}),
-      insecureSkipVerify: b.tls.insecureSkipVerify,
-    },
+    // Unset fields are '' in the config, which outboundPool reads as absent.
+    tls: b.tls,
   });
 }

@@ -69,13 +69,7 @@ export class UpstreamClient implements MetricsUpstream {
       { accept: 'application/json' },
       tokenFile ? { bearerTokenFile: tokenFile } : {},
     );
-    this.pool = outboundPool(new URL(u.url).origin, this.timeoutMs, {
-      ...(u.tls.caFile ? { caFile: u.tls.caFile } : {}),
-      ...(u.tls.certFile ? { certFile: u.tls.certFile } : {}),
-      ...(u.tls.keyFile ? { keyFile: u.tls.keyFile } : {}),
-      ...(u.tls.serverName ? { serverName: u.tls.serverName } : {}),
-      insecureSkipVerify: u.tls.insecureSkipVerify,
-    });
+    this.pool = outboundPool(new URL(u.url).origin, this.timeoutMs, u.tls);
   }
 
   /** GETs `path` (with its query) from the upstream; throws UpstreamError when it does not answer 2xx. */
