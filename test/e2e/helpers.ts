@@ -109,6 +109,24 @@ export function servedPods(): Record<string, string> {
   return Object.fromEntries(state.pods.map((p) => [p.name, p.ip]));
 }
 
+/** The IPs the pod runner serves for the pods of `namespace` that `selector` matches. */
+export function servedPodIps(namespace: string, selector: string): string[] {
+  const names = kubectl([
+    'get',
+    'pods',
+    '-n',
+    namespace,
+    '-l',
+    selector,
+    '-o',
+    'jsonpath={.items[*].metadata.name}',
+  ])
+    .split(' ')
+    .filter(Boolean);
+  const served = servedPods();
+  return names.filter((n) => served[n]).map((n) => served[n] as string);
+}
+
 /**
  * The sample app's pods (name → IP) once Prometheus has scraped each of them: requests sent before a
  * pod's first scrape are already in its first sample, so rate() would never see them.

@@ -32,7 +32,7 @@ import {
   getRaw,
   kubectl,
   send,
-  servedPods,
+  servedPodIps,
   startLoad,
   tlsAgent,
 } from './helpers.ts';
@@ -123,20 +123,7 @@ function servedPodOf(deployment: string): Promise<string> {
   return eventually(
     `the pod of ${deployment} served`,
     () => {
-      const names = kubectl([
-        'get',
-        'pods',
-        '-n',
-        NS,
-        '-l',
-        `scaler=${deployment}`,
-        '-o',
-        'jsonpath={.items[*].metadata.name}',
-      ])
-        .split(' ')
-        .filter(Boolean);
-      const served = servedPods();
-      const ips = names.filter((n) => served[n]).map((n) => served[n] as string);
+      const ips = servedPodIps(NS, `scaler=${deployment}`);
       return ips.length === 1 ? ips[0] : undefined;
     },
     90_000,

@@ -26,6 +26,7 @@ import {
   hpaEvents,
   kubectl,
   kubectlRun,
+  servedPodIps,
   servedPods,
   startLoad,
   table,
@@ -520,20 +521,7 @@ describe('metrics-server serves metrics.k8s.io beside cmetrics', () => {
       90_000,
       1000,
     );
-    const appPods = () => {
-      const names = kubectl([
-        'get',
-        'pods',
-        '-n',
-        NS,
-        '-l',
-        'app=custom-metrics-app',
-        '-o',
-        'jsonpath={.items[*].metadata.name}',
-      ]).split(' ');
-      const served = servedPods();
-      return names.filter((n) => served[n]).map((n) => served[n] as string);
-    };
+    const appPods = () => servedPodIps(NS, 'app=custom-metrics-app');
     load = startLoad(appPods, 4, 150_000);
     await eventually(
       'scale-up of app',
