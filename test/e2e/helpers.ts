@@ -151,18 +151,20 @@ export function prometheus(query: string, timeSeconds?: number) {
 }
 
 /**
- * Each item's value equals what Prometheus computes for the same expression at the item's
- * timestamp; `seriesOf` gives the labels that pick the item's series out of Prometheus's answer.
+ * Each item's value equals what Prometheus (or another store with its HTTP API, at `url`) computes
+ * for the same expression at the item's timestamp; `seriesOf` gives the labels that pick the item's
+ * series out of the store's answer.
  */
 export async function expectSameAsPrometheus<T extends { timestamp: string; value: string }>(
   items: readonly T[],
   expr: string,
   seriesOf: (item: T) => Record<string, string>,
+  url = inject('prometheusUrl'),
 ): Promise<void> {
   expect(items.length).toBeGreaterThan(0);
   for (const item of items) {
     const labels = seriesOf(item);
-    const direct = await prometheus(expr, Date.parse(item.timestamp) / 1000);
+    const direct = await promQuery(url, expr, Date.parse(item.timestamp) / 1000);
     const sample = direct.find((r) => Object.entries(labels).every(([k, v]) => r.metric[k] === v));
     expect(sample, `Prometheus has ${JSON.stringify(labels)} for ${expr}`).toBeDefined();
     const want = Number((sample as { value: [number, string] }).value[1]);
