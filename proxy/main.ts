@@ -52,6 +52,8 @@ export async function runProxy(
   const metrics = createProxyMetrics({
     reloads: () => live.status,
     metricsListed: () => ({ custom: relister.current().size, external: relister.external().size }),
+    prometheusServers: () =>
+      live.current.backends().flatMap((b) => b.health().map((h) => ({ backend: b.name, ...h }))),
     cacheObjects: () => caches.objectCounts(),
     knownResource: (group, resource) =>
       group === RESOURCE_GROUP
@@ -64,9 +66,10 @@ export async function runProxy(
           : resource === 'metrics' || mapper.parse(resource) !== undefined,
   });
   const defaults = {
-    url: flags.prometheusUrl,
+    urls: flags.prometheusUrl.split(','),
     timeoutMs: prometheusTimeoutMs,
     observer: metrics.prometheus,
+    failover: metrics.failover,
     upstreamObserver: metrics.upstream,
     ...(existsSync(SERVICE_ACCOUNT_TOKEN) ? { upstreamTokenFile: SERVICE_ACCOUNT_TOKEN } : {}),
   };
@@ -112,7 +115,7 @@ export async function runProxy(
     },
     mapper: () => mapper,
     objects: caches,
-    query: (expr, timeMs, name) => live.current.client(name).query(expr, timeMs),
+    query: (expr, timeMs, name) => live.current.backend(name).query(expr, timeMs),
     now: evaluationTime,
   };
   const server = createServer({
@@ -124,7 +127,7 @@ export async function runProxy(
     authorize: subjectAccessReviewAuthorizer((path, body) => rest.post(path, body)),
     metrics,
     readiness: [
-      prometheusCheck(() => live.current.clients()),
+      prometheusCheck(() => live.current.backends()),
       configCheck(() => live.status),
       cachesCheck(caches),
       metricDiscoveryCheck(relister),

@@ -1,8 +1,8 @@
 // An adapter configuration compiled for serving: its rules against the cluster's resources, one
-// Prometheus client per backend it names, and one client per upstream metrics server.
+// Prometheus backend per backend it names, and one client per upstream metrics server.
 import { parseDuration } from '../../shared/duration.ts';
-import { PrometheusClient } from '../prometheus/client.ts';
-import type { PrometheusObserver } from '../prometheus/metrics.ts';
+import { PrometheusBackend } from '../prometheus/failover.ts';
+import type { FailoverObserver, PrometheusObserver } from '../prometheus/metrics.ts';
 import type { AdapterConfig, Backend } from '../rules/config.ts';
 import { type CompiledRule, compileRule } from '../rules/naming.ts';
 import { type CompiledResourceRules, compileResourceRules } from '../rules/resource-rules.ts';
@@ -15,9 +15,9 @@ export interface CompiledConfig {
   rules: CompiledRule[];
   externalRules: CompiledRule[];
   resourceRules: CompiledResourceRules | undefined;
-  /** The Prometheus-compatible server a rule names ('' is --prometheus-url). */
-  client(backend: string): PrometheusClient;
-  clients(): PrometheusClient[];
+  /** The Prometheus-compatible servers a rule names ('' is --prometheus-url). */
+  backend(name: string): PrometheusBackend;
+  backends(): PrometheusBackend[];
   /** In the configuration's order: the first that serves a metric answers it. */
   upstreams: UpstreamClient[];
   /** Closes every client, once requests under way are done with them. */
@@ -25,10 +25,12 @@ export interface CompiledConfig {
 }
 
 interface DefaultBackend {
-  url: string;
+  /** --prometheus-url: one server, or several holding the same data. */
+  urls: string[];
   timeoutMs: number;
   /** Told about every request to any backend (the proxy's own metrics). */
   observer?: PrometheusObserver;
+  failover?: FailoverObserver;
   upstreamObserver?: UpstreamObserver;
   /** The proxy's own ServiceAccount token, for upstreams that name no credentials of their own. */
   upstreamTokenFile?: string;
@@ -42,15 +44,15 @@ export function compileConfig(
   const rules = config.rules.map((r) => compileRule(r, mapper));
   const externalRules = config.externalRules.map((r) => compileRule(r, mapper));
   const resourceRules = config.resourceRules && compileResourceRules(config.resourceRules, mapper);
-  const clients = new Map<string, PrometheusClient>([
+  const backends = new Map<string, PrometheusBackend>([
     [
       '',
-      new PrometheusClient(defaults.url, {
+      new PrometheusBackend('', defaults.urls, {
         timeoutMs: defaults.timeoutMs,
-        ...(defaults.observer ? { observer: defaults.observer } : {}),
+        ...observers(defaults),
       }),
     ],
-    ...config.backends.map((b) => [b.name, clientFor(b, defaults)] as const),
+    ...config.backends.map((b) => [b.name, backendFor(b, defaults)] as const),
   ]);
   const upstreams = config.upstreams.map(
     (u) =>
@@ -64,19 +66,26 @@ export function compileConfig(
     rules,
     externalRules,
     resourceRules,
-    client: (name) => clients.get(name) ?? (clients.get('') as PrometheusClient),
-    clients: () => [...clients.values()],
+    backend: (name) => backends.get(name) ?? (backends.get('') as PrometheusBackend),
+    backends: () => [...backends.values()],
     upstreams,
     close: async () => {
-      await Promise.all([...clients.values(), ...upstreams].map((c) => c.close()));
+      await Promise.all([...backends.values(), ...upstreams].map((c) => c.close()));
     },
   };
 }
 
-function clientFor(b: Backend, defaults: DefaultBackend): PrometheusClient {
-  return new PrometheusClient(b.url, {
-    timeoutMs: b.timeout ? parseDuration(b.timeout) : defaults.timeoutMs,
+function observers(defaults: DefaultBackend) {
+  return {
     ...(defaults.observer ? { observer: defaults.observer } : {}),
+    ...(defaults.failover ? { failover: defaults.failover } : {}),
+  };
+}
+
+function backendFor(b: Backend, defaults: DefaultBackend): PrometheusBackend {
+  return new PrometheusBackend(b.name, b.urls, {
+    timeoutMs: b.timeout ? parseDuration(b.timeout) : defaults.timeoutMs,
+    ...observers(defaults),
     headers: b.headers,
     ...(b.bearerTokenFile ? { bearerTokenFile: b.bearerTokenFile } : {}),
     ...(b.basicAuth ? { basicAuth: b.basicAuth } : {}),

@@ -32,7 +32,8 @@ export function parseFlags(argv: string[]): ProxyFlags {
     .option('prometheus-url', {
       type: 'string',
       default: 'https://localhost',
-      describe: 'URL of the Prometheus API',
+      describe:
+        'URL of the Prometheus API; several, comma-separated, for servers holding the same data (tried in turn when one fails)',
     })
     .option('config', {
       type: 'string',

@@ -9,7 +9,7 @@ import {
   type OutboundTls,
   outboundPool,
 } from '../outbound.ts';
-import type { PrometheusObserver } from './metrics.ts';
+import { boundedReason, type PrometheusObserver } from './metrics.ts';
 import { SeriesScanner } from './series-stream.ts';
 
 export interface PrometheusSample {
@@ -34,7 +34,7 @@ export class PrometheusError extends Error {
   }
 }
 
-interface PrometheusOptions extends OutboundCredentials {
+export interface PrometheusOptions extends OutboundCredentials {
   timeoutMs?: number;
   /** Sent with every request, e.g. `X-Scope-OrgID` for a Mimir or Cortex tenant. */
   headers?: Record<string, string>;
@@ -75,13 +75,15 @@ export class PrometheusClient {
   /**
    * Instant query; a scalar result comes back as one sample without labels. The samples may be
    * shared with other callers of the same query and time: read them, never change them.
+   * `timeoutMs` (at most the client's) bounds this call, when a caller has less time left.
    */
-  query(expr: string, timeMs: number): Promise<PrometheusSample[]> {
+  query(expr: string, timeMs: number, timeoutMs = this.timeoutMs): Promise<PrometheusSample[]> {
     if (timeMs > this.answersTimeMs) {
       this.answers = new Map();
       this.answersTimeMs = timeMs;
     }
-    const run = () => this.observed('query', () => this.runQuery(expr, timeMs));
+    const run = () =>
+      this.observed('query', () => this.runQuery(expr, timeMs, Math.min(timeoutMs, this.timeoutMs)));
     // A straggler from an older second is answered, not kept.
     if (timeMs < this.answersTimeMs) return run();
     const answers = this.answers;
@@ -96,11 +98,15 @@ export class PrometheusClient {
     return pending;
   }
 
-  private async runQuery(expr: string, timeMs: number): Promise<PrometheusSample[]> {
-    const data = (await this.post('/api/v1/query', [
-      ['query', expr],
-      ['time', (timeMs / 1000).toFixed(3)],
-    ])) as { resultType: string; result: unknown };
+  private async runQuery(expr: string, timeMs: number, timeoutMs: number): Promise<PrometheusSample[]> {
+    const data = (await this.post(
+      '/api/v1/query',
+      [
+        ['query', expr],
+        ['time', (timeMs / 1000).toFixed(3)],
+      ],
+      timeoutMs,
+    )) as { resultType: string; result: unknown };
     if (data.resultType === 'vector' && Array.isArray(data.result)) {
       return (data.result as unknown[]).map((r) => {
         const { metric, value } = (r ?? {}) as { metric?: unknown; value?: unknown };
@@ -257,13 +263,13 @@ export class PrometheusClient {
     }
   }
 
-  private async post(path: string, form: [string, string][]): Promise<unknown> {
-    const res = await this.send(path, form);
+  private async post(path: string, form: [string, string][], timeoutMs: number): Promise<unknown> {
+    const res = await this.send(path, form, timeoutMs);
     let text: string;
     try {
       text = await res.body.text();
     } catch (e) {
-      throw this.failure(e, `the answer of Prometheus at ${this.url}`);
+      throw this.failure(e, `the answer of Prometheus at ${this.url}`, timeoutMs);
     }
     let parsed: unknown;
     try {
@@ -297,11 +303,6 @@ export class PrometheusClient {
       'bad_response',
     );
   }
-}
-
-/** Prometheus' errorType as a label value: its own short words, anything else as `other`. */
-function boundedReason(errorType: string): string {
-  return /^[a-z_]{1,32}$/.test(errorType) ? errorType : 'other';
 }
 
 function isSampleValue(v: unknown): v is [number, string] {

@@ -8,8 +8,21 @@ export interface PrometheusObserver {
   observe(endpoint: string, seconds: number, error?: string): void;
 }
 
+/** Told when a request moved from one server of a backend to the next. */
+export interface FailoverObserver {
+  failedOver(backend: string, url: string, reason: string): void;
+}
+
+/** One server of a backend as /metrics reports it ('' is the default backend, --prometheus-url). */
+export interface ServerState {
+  backend: string;
+  url: string;
+  healthy: boolean;
+}
+
 export interface PrometheusMetrics {
   prometheus: PrometheusObserver;
+  failover: FailoverObserver;
   relisted(seconds: number, ok: boolean): void;
 }
 
@@ -17,6 +30,7 @@ export function registerPrometheusMetrics(
   registry: Registry,
   latencyBuckets: number[],
   metricsListed: () => { custom: number; external: number },
+  servers: () => ServerState[] = () => [],
 ): PrometheusMetrics {
   const promLatency = new Histogram({
     name: 'cmetrics_proxy_prometheus_request_duration_seconds',
@@ -49,7 +63,27 @@ export function registerPrometheusMetrics(
       this.set({ api: 'external' }, m.external);
     },
   });
+  new Gauge({
+    name: 'cmetrics_proxy_prometheus_server_up',
+    help: 'Whether the last request to each server of each backend succeeded (1) or failed (0).',
+    labelNames: ['backend', 'url'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of servers()) this.set({ backend: s.backend || 'default', url: s.url }, s.healthy ? 1 : 0);
+    },
+  });
+  const failovers = new Counter({
+    name: 'cmetrics_proxy_prometheus_failovers_total',
+    help: 'Requests that moved on from a server of a backend to the next, by backend, server and reason.',
+    labelNames: ['backend', 'url', 'reason'] as const,
+    registers: [registry],
+  });
   return {
+    failover: {
+      failedOver: (backend, url, reason) =>
+        failovers.inc({ backend: backend || 'default', url, reason: boundedReason(reason) }),
+    },
     prometheus: {
       observe: (endpoint, seconds, error) => {
         promLatency.observe({ endpoint }, seconds);
@@ -58,4 +92,9 @@ export function registerPrometheusMetrics(
     },
     relisted: (seconds, ok) => relists.observe({ result: ok ? 'success' : 'failure' }, seconds),
   };
+}
+
+/** Prometheus' errorType as a label value: its own short words, anything else as `other`. */
+export function boundedReason(errorType: string): string {
+  return /^[a-z_]{1,32}$/.test(errorType) ? errorType : 'other';
 }

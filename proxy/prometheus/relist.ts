@@ -6,13 +6,13 @@ import type { Logger } from '../log.ts';
 import { ExternalMetricRegistry } from '../rules/external-registry.ts';
 import type { CompiledRule } from '../rules/naming.ts';
 import { MetricRegistry, type SeriesShape } from '../rules/registry.ts';
-import type { PrometheusClient } from './client.ts';
+import type { PrometheusBackend } from './failover.ts';
 
 interface RuleSets {
   rules: readonly CompiledRule[];
   externalRules: readonly CompiledRule[];
   /** The backend a rule names ('' for the default). */
-  client(backend: string): PrometheusClient;
+  backend(name: string): PrometheusBackend;
 }
 
 interface RelistOptions {
@@ -63,10 +63,10 @@ export class Relister {
       const results = await Promise.all(
         queries.map(async ([, rule]) => {
           const shapes = new SeriesShapes();
-          const client = source.client(rule.backend);
+          const backend = source.backend(rule.backend);
           // A relist may take until the next one is due: at a million series Prometheus needs
           // longer than a query's timeout to answer.
-          await client.series(
+          await backend.series(
             rule.seriesQuery,
             now - this.opts.maxAgeMs,
             now,

@@ -41,7 +41,11 @@ export interface ResourceRule {
 /** Extension: a Prometheus-compatible server (Prometheus, Thanos, Mimir, VictoriaMetrics) and its auth. */
 export interface Backend {
   name: string;
-  url: string;
+  /**
+   * Where it answers, in order of preference: `url`, or `urls` for servers holding the same data
+   * (an HA pair without a query layer over it), tried in turn when one fails.
+   */
+  urls: string[];
   timeout: string;
   bearerTokenFile: string;
   basicAuth: { username: string; passwordFile: string } | undefined;
@@ -114,6 +118,7 @@ const backend: Shape = {
   fields: {
     name: 'string',
     url: 'string',
+    urls: { list: 'string' },
     timeout: 'string',
     bearerTokenFile: 'string',
     basicAuth: { fields: { username: 'string', passwordFile: 'string' } },
@@ -274,8 +279,12 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(backend.name)) {
       fail(node, `backends[${i}]`, 'name is required: lowercase letters, digits and -');
     }
-    if (!/^https?:\/\//.test(backend.url))
-      fail(node, `backends[${i}]`, 'url is required: http:// or https://');
+    if (b?.url !== undefined && b.urls !== undefined)
+      fail(node, `backends[${i}]`, 'give url (one server) or urls (servers holding the same data), not both');
+    if (!backend.urls.length || !backend.urls.every((u) => /^https?:\/\//.test(u)))
+      fail(node, `backends[${i}]`, 'url (or urls) is required: http:// or https://');
+    if (new Set(backend.urls).size !== backend.urls.length)
+      fail(node, `backends[${i}]`, 'urls lists one URL twice');
     if (backend.bearerTokenFile && backend.basicAuth)
       fail(node, `backends[${i}]`, 'give bearerTokenFile or basicAuth, not both');
     return backend;
@@ -359,7 +368,7 @@ function toBackend(b: Record<string, unknown>): Backend {
   const basic = b.basicAuth as Record<string, unknown> | undefined;
   return {
     name: str(b.name),
-    url: str(b.url),
+    urls: b.urls === undefined ? (b.url === undefined ? [] : [str(b.url)]) : (b.urls as unknown[]).map(str),
     timeout: str(b.timeout),
     bearerTokenFile: str(b.bearerTokenFile),
     basicAuth: basic ? { username: str(basic.username), passwordFile: str(basic.passwordFile) } : undefined,

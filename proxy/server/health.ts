@@ -22,16 +22,24 @@ export async function readinessReport(
   return { ok, text: `${text}\nreadyz check ${ok ? 'passed' : 'failed'}\n` };
 }
 
-/** Every Prometheus backend of the configuration in force answers its readiness endpoint. */
+/**
+ * Every Prometheus backend of the configuration in force can answer (for a backend of several
+ * servers: one of them); the detail names each server that cannot.
+ */
 export function prometheusCheck(
-  clients: () => readonly { url: string; ready(): Promise<{ ok: boolean; detail: string }> }[],
+  backends: () => readonly { ready(): Promise<{ ok: boolean; detail: string }> }[],
 ): HealthCheck {
   return {
     name: 'prometheus',
     check: async () => {
-      const results = await Promise.all(clients().map(async (c) => ({ url: c.url, ...(await c.ready()) })));
-      const failed = results.filter((r) => !r.ok);
-      return { ok: !failed.length, detail: failed.map((r) => `${r.url}: ${r.detail}`).join('; ') };
+      const results = await Promise.all(backends().map((b) => b.ready()));
+      return {
+        ok: results.every((r) => r.ok),
+        detail: results
+          .map((r) => r.detail)
+          .filter(Boolean)
+          .join('; '),
+      };
     },
   };
 }

@@ -45,7 +45,7 @@ if (process.argv[2] === '--child') {
   name: {matches: '^bench_(.*)$'}
   metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)'
 `);
-    const compiled = compileConfig(config, mapper, { url: url as string, timeoutMs: 600_000 });
+    const compiled = compileConfig(config, mapper, { urls: [url as string], timeoutMs: 600_000 });
     const relister = new Relister(() => compiled, {
       intervalMs: 60_000,
       maxAgeMs: 3_600_000,

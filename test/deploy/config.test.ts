@@ -33,11 +33,11 @@ const rbac = parseAllDocuments(readFileSync(join(BASE, 'rbac.yaml'), 'utf8')).ma
 describe('the shipped configuration', () => {
   let compiled: CompiledConfig | undefined;
   const compile = () => {
-    compiled ??= compileConfig(config, mapper, { url: 'http://127.0.0.1:9', timeoutMs: 1000 });
+    compiled ??= compileConfig(config, mapper, { urls: ['http://127.0.0.1:9'], timeoutMs: 1000 });
     return compiled;
   };
   afterAll(async () => {
-    await Promise.all(compiled?.clients().map((c) => c.close()) ?? []);
+    await compiled?.close();
   });
 
   it("loads and compiles with the proxy's loader against a cluster's resources", () => {

@@ -91,7 +91,7 @@ describe('the shipped configuration on kube-prometheus series', () => {
       readFileSync(join(root, 'deploy', 'kustomize', 'base', 'config.yaml'), 'utf8'),
       'config.yaml',
     );
-    compiled = compileConfig(config, mapper, { url: prometheus.url, timeoutMs: 5000 });
+    compiled = compileConfig(config, mapper, { urls: [prometheus.url], timeoutMs: 5000 });
     relister = new Relister(() => compiled, {
       intervalMs: 60_000,
       maxAgeMs: 3_600_000,
@@ -101,7 +101,7 @@ describe('the shipped configuration on kube-prometheus series', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(compiled?.clients().map((c) => c.close()) ?? []);
+    await compiled?.close();
     await prometheus?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -116,7 +116,7 @@ describe('the shipped configuration on kube-prometheus series', () => {
       list: async (r) => (r.resource === 'pods' ? [pod] : r.resource === 'nodes' ? [node] : []),
       get: async (r, _ns, name) => (r.resource === 'pods' && name === 'web-0' ? pod : undefined),
     },
-    query: (expr, timeMs, name) => compiled.client(name).query(expr, timeMs),
+    query: (expr, timeMs, name) => compiled.backend(name).query(expr, timeMs),
     now: () => nowS * 1000,
   });
 

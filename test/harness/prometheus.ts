@@ -2,11 +2,11 @@
 // pod IPs with the labels kube-prometheus would give them (namespace, pod, service), and kwok's
 // kubelet-style resource metrics per node (node label).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { type Cluster, resourceMetricsPath } from './cluster.ts';
 import { freePort, type Proc, startProcess, stopProcess, waitFor } from './processes.ts';
 
@@ -78,22 +78,55 @@ export async function startPrometheusWithData(
     dir,
     dir,
     { global: { scrape_interval: '15s' }, scrape_configs: [] },
-    webConfig,
-    // Retention counts back from the newest block's end, not from now: backfilled data reaching hours
-    // ahead would otherwise delete the blocks that hold "now".
-    '30d',
+    {
+      ...(webConfig ? { webConfig } : {}),
+      // Retention counts back from the newest block's end, not from now: backfilled data reaching
+      // hours ahead would otherwise delete the blocks that hold "now".
+      retention: '30d',
+    },
   );
   return { url, proc, stop: () => stopProcess(proc) };
+}
+
+export interface PrometheusReplica {
+  url: string;
+  /** Stops the server, its data kept. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data, once stopped. */
+  start(): Promise<void>;
+}
+
+/**
+ * A second Prometheus with the stack's scrape configuration and data of its own: with the stack's,
+ * an HA pair of servers holding the same data, without a query layer over them.
+ */
+export async function startPrometheusReplica(workDir: string, name: string): Promise<PrometheusReplica> {
+  const dir = join(workDir, name);
+  mkdirSync(dir, { recursive: true });
+  const config = parse(readFileSync(join(workDir, 'prometheus', 'prometheus.yml'), 'utf8')) as {
+    global: Record<string, unknown>;
+  };
+  config.global.query_log_file = join(dir, 'queries.log');
+  const port = await freePort();
+  const launch = () => launchPrometheus(dir, join(workDir, 'logs'), config, { name, port });
+  let { url, proc } = await launch();
+  return {
+    url,
+    stop: () => stopProcess(proc),
+    start: async () => {
+      ({ url, proc } = await launch());
+    },
+  };
 }
 
 async function launchPrometheus(
   dir: string,
   logs: string,
   config: object,
-  webConfig?: object,
-  retention = '2h',
+  opts: { webConfig?: object; retention?: string; name?: string; port?: number } = {},
 ) {
-  const port = await freePort();
+  const { webConfig, retention = '2h', name = 'prometheus' } = opts;
+  const port = opts.port ?? (await freePort());
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, stringify(config));
   const args = [
@@ -107,7 +140,7 @@ async function launchPrometheus(
     writeFileSync(webFile, stringify(webConfig));
     args.push(`--web.config.file=${webFile}`);
   }
-  const proc = startProcess('prometheus', 'prometheus', args, logs);
+  const proc = startProcess(name, 'prometheus', args, logs);
   const url = `${webConfig ? 'https' : 'http'}://127.0.0.1:${port}`;
   // The process answers on its port once it listens; any HTTP answer (even 400 on a TLS port) is ready enough
   // for the caller's own readiness check, so probe the plain socket first.

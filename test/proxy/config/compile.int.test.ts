@@ -60,7 +60,7 @@ externalRules:
 `,
       'backends.yaml',
     );
-    compiled = compileConfig(config, mapper, { url: servers[0]?.url as string, timeoutMs: 5000 });
+    compiled = compileConfig(config, mapper, { urls: [servers[0]?.url as string], timeoutMs: 5000 });
     relister = new Relister(() => compiled, {
       intervalMs: 60_000,
       maxAgeMs: 3_600_000,
@@ -70,7 +70,7 @@ externalRules:
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(compiled?.clients().map((c) => c.close()) ?? []);
+    await compiled?.close();
     await Promise.all(servers.map((s) => s.stop()));
   });
 
@@ -84,7 +84,7 @@ externalRules:
       list: async () => [],
       get: async () => undefined,
     },
-    query: (expr: string, timeMs: number, name: string) => compiled.client(name).query(expr, timeMs),
+    query: (expr: string, timeMs: number, name: string) => compiled.backend(name).query(expr, timeMs),
     now: () => nowS * 1000,
   });
 

@@ -18,10 +18,10 @@ function compile(config: AdapterConfig): CompiledConfig {
     rules: config.rules.map((r) => ({ rule: r }) as unknown as CompiledConfig['rules'][number]),
     externalRules: [],
     resourceRules: undefined,
-    client: () => {
+    backend: () => {
       throw new Error('not used');
     },
-    clients: () => [],
+    backends: () => [],
     upstreams: [],
     close: async () => {},
   };

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../proxy/log.ts';
 import { PrometheusClient, PrometheusError } from '../../../proxy/prometheus/client.ts';
+import { PrometheusBackend } from '../../../proxy/prometheus/failover.ts';
 import { Relister } from '../../../proxy/prometheus/relist.ts';
 import { ruleFrom } from '../rules/fixtures.ts';
 
@@ -48,12 +49,12 @@ describe('series requests', () => {
 describe('Relister', () => {
   it('gives a series request until the next relist is due', async () => {
     delayMs = 300;
-    const client = new PrometheusClient(url, { timeoutMs: 100 });
+    const backend = new PrometheusBackend('', [url], { timeoutMs: 100 });
     const rules = [
       ruleFrom({ seriesQuery: 'jobs_total', resources: { overrides: { pod: { resource: 'pod' } } } }),
     ];
     const relister = (intervalMs: number) =>
-      new Relister(() => ({ rules, externalRules: [], client: () => client }), {
+      new Relister(() => ({ rules, externalRules: [], backend: () => backend }), {
         intervalMs,
         maxAgeMs: 600_000,
         log: createLogger('error'),
@@ -70,6 +71,6 @@ describe('Relister', () => {
     const hasty = relister(200);
     await hasty.relist();
     expect(hasty.lastError).toMatch(/did not answer within 0.2 s/);
-    await client.close();
+    await backend.close();
   });
 });

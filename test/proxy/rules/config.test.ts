@@ -400,6 +400,13 @@ describe('cmetrics extensions: backends, backend per rule, metricName rules', ()
   timeout: 5s
 `;
 
+  it('reads a backend of several servers holding the same data, in order', () => {
+    const cfg = parseAdapterConfig(
+      'backends:\n- name: ha\n  urls: [http://prom-0:9090, http://prom-1:9090]\n',
+    );
+    expect(cfg.backends[0]?.urls).toEqual(['http://prom-0:9090', 'http://prom-1:9090']);
+  });
+
   it('reads backends and the rules that name them', () => {
     const cfg = parseAdapterConfig(
       `${withBackends}externalRules:
@@ -409,7 +416,10 @@ describe('cmetrics extensions: backends, backend per rule, metricName rules', ()
 `,
       'test.yaml',
     );
-    expect(cfg.backends.map((b) => b.name)).toEqual(['thanos', 'mimir']);
+    expect(cfg.backends.map((b) => [b.name, b.urls])).toEqual([
+      ['thanos', ['https://thanos-query.monitoring.svc:9090']],
+      ['mimir', ['http://mimir/prometheus']],
+    ]);
     expect(cfg.backends[0]).toMatchObject({
       bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
       tls: { caFile: '/etc/ca.crt', insecureSkipVerify: false },
@@ -446,13 +456,24 @@ describe('cmetrics extensions: backends, backend per rule, metricName rules', ()
     [
       'a backend without url',
       'backends:\n- name: a\n',
-      'test.yaml:2: backends[0]: url is required: http:// or https://',
+      'test.yaml:2: backends[0]: url (or urls) is required: http:// or https://',
     ],
     [
       'a backend with a bad name',
       'backends:\n- name: A_B\n  url: http://x\n',
       'backends[0]: name is required: lowercase letters, digits and -',
     ],
+    [
+      'a backend with both url and urls',
+      'backends:\n- name: a\n  url: http://x\n  urls: [http://x, http://y]\n',
+      'backends[0]: give url (one server) or urls (servers holding the same data), not both',
+    ],
+    [
+      'a backend listing one URL twice',
+      'backends:\n- {name: a, urls: [http://x, http://x]}\n',
+      'urls lists one URL twice',
+    ],
+    ['a backend with an empty urls', 'backends:\n- {name: a, urls: []}\n', 'url (or urls) is required'],
     [
       'two backends with one name',
       'backends:\n- {name: a, url: "http://x"}\n- {name: a, url: "http://y"}\n',
@@ -466,7 +487,7 @@ describe('cmetrics extensions: backends, backend per rule, metricName rules', ()
     [
       'a misspelt backend key',
       'backends:\n- name: a\n  url: http://x\n  bearerToken: abc\n',
-      'test.yaml:4: backends[0]: unknown key "bearerToken" (known keys: name, url, timeout, bearerTokenFile, basicAuth, tls, headers)',
+      'test.yaml:4: backends[0]: unknown key "bearerToken" (known keys: name, url, urls, timeout, bearerTokenFile, basicAuth, tls, headers)',
     ],
     [
       'an upstream over plain HTTP',

@@ -23,15 +23,26 @@ describe('readinessReport', () => {
 });
 
 describe('the proxy checks', () => {
-  it('prometheus: every backend ready, the failing ones named', async () => {
-    const client = (url: string, ok: boolean) => ({
-      url,
-      ready: async () => ({ ok, detail: ok ? '200' : '503' }),
-    });
-    expect(await prometheusCheck(() => [client('http://a', true)]).check()).toEqual({ ok: true, detail: '' });
-    expect(
-      await prometheusCheck(() => [client('http://a', true), client('http://b', false)]).check(),
-    ).toEqual({ ok: false, detail: 'http://b: 503' });
+  it.each([
+    ['every backend ready', [[true, '']], { ok: true, detail: '' }],
+    [
+      'one backend failing',
+      [
+        [true, ''],
+        [false, 'http://b: 503'],
+      ],
+      { ok: false, detail: 'http://b: 503' },
+    ],
+    [
+      'a backend serving from its other servers',
+      [[true, 'serving from the others; down: http://a: 503']],
+      { ok: true, detail: 'serving from the others; down: http://a: 503' },
+    ],
+  ] as const)('prometheus: %s', async (_, backends, want) => {
+    const check = prometheusCheck(() =>
+      backends.map(([ok, detail]) => ({ ready: async () => ({ ok, detail }) })),
+    );
+    expect(await check.check()).toEqual(want);
   });
 
   it('config: ready after a refused reload, with the reason', async () => {
