@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what cmetrics needs on a fresh Debian machine, and nothing twice: Prometheus, VictoriaMetrics
-# and openssl (apt), the npm dependencies including the pinned Node 24 and Bun (npm ci), and the Kubernetes binaries
+# Installs what cmetrics needs on a fresh Debian machine, and nothing twice: Prometheus, VictoriaMetrics,
+# HAProxy and openssl (apt), the npm dependencies including the pinned Node 24 and Bun (npm ci), and the Kubernetes binaries
 # built from Go modules, metrics-server and KEDA among them (cached in ~/.cache/cmetrics; the first
 # build takes about twenty minutes, KEDA's half of it).
 # For the release's executables and their tests: zip, qemu-user with Debian's arm64 glibc (linux/arm64
@@ -14,6 +14,8 @@ command -v prometheus >/dev/null || need_apt+=(prometheus)
 command -v openssl >/dev/null || need_apt+=(openssl)
 # VictoriaMetrics single-node, a second store the e2e suite runs cmetrics against.
 command -v victoria-metrics >/dev/null || need_apt+=(victoria-metrics)
+# HAProxy, the load balancer in front of two proxy replicas in the e2e suite.
+command -v haproxy >/dev/null || need_apt+=(haproxy)
 command -v zip >/dev/null || need_apt+=(zip)
 command -v qemu-aarch64 >/dev/null || need_apt+=(qemu-user)
 [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || need_apt+=(libc6-arm64-cross)

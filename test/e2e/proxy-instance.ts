@@ -37,6 +37,13 @@ export async function startProxyInstance(
     prometheusUrl: string;
     args?: string[] /** Appended to the harness's adapter config. */;
     configExtra?: string;
+    /** The port to listen on (to start an instance again where it was); a free one by default. */
+    port?: number;
+    /**
+     * A serving pair (and its CA, and the name in it) to serve instead of a self-signed one: the
+     * stack's, for an instance the APIServices are pointed at.
+     */
+    serving?: { cert: string; key: string; ca: string; servername: string };
   },
 ): Promise<ProxyInstance> {
   mkdirSync(dir, { recursive: true });
@@ -51,7 +58,7 @@ export async function startProxyInstance(
   const config = join(dir, 'adapter.yaml');
   copyFileSync(join(FIXTURES, 'harness-adapter.yaml'), config);
   if (opts.configExtra) appendFileSync(config, `\n${opts.configExtra}`);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const certDir = join(dir, 'certs');
   const proc = startProcess(
     name,
@@ -63,7 +70,9 @@ export async function startProxyInstance(
       '--metrics-relist-interval=5s',
       '--bind-address=127.0.0.1',
       `--secure-port=${port}`,
-      `--cert-dir=${certDir}`,
+      ...(opts.serving
+        ? [`--tls-cert-file=${opts.serving.cert}`, `--tls-private-key-file=${opts.serving.key}`]
+        : [`--cert-dir=${certDir}`]),
       `--service-name=${SERVICE}`,
       `--service-namespace=${name}`,
       `--kubeconfig=${kubeconfig}`,
@@ -78,12 +87,15 @@ export async function startProxyInstance(
     { proc, timeoutMs: 60_000 },
   );
   // apiserver.crt is the serving certificate followed by its CA.
-  const pems = readFileSync(join(certDir, 'apiserver.crt'), 'utf8').split(/(?<=-----END CERTIFICATE-----\n)/);
+  const selfSignedCa = () =>
+    readFileSync(join(certDir, 'apiserver.crt'), 'utf8')
+      .split(/(?<=-----END CERTIFICATE-----\n)/)
+      .at(-1) as string;
   return {
     port,
     proc,
-    ca: pems.at(-1) as string,
-    servername: `${SERVICE}.${name}.svc`,
+    ca: opts.serving?.ca ?? selfSignedCa(),
+    servername: opts.serving?.servername ?? `${SERVICE}.${name}.svc`,
     log: () => readFileSync(proc.log, 'utf8'),
     stop: () => stopProcess(proc),
   };

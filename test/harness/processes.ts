@@ -52,6 +52,13 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** SIGKILL the process group at once (a crash, an OOM kill), and wait until it is gone. */
+export async function killProcess(p: Proc): Promise<void> {
+  if (!running.has(p.pid)) return;
+  killGroup(p.pid, 'SIGKILL');
+  await p.exited;
+}
+
 /** SIGTERM the process group, then SIGKILL if it is still there after `graceMs`. */
 export async function stopProcess(p: Proc, graceMs = 5000): Promise<void> {
   if (!running.has(p.pid)) return;
