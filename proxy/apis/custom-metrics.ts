@@ -12,13 +12,14 @@ import {
 } from '../../shared/api-types.ts';
 import type { Requirement } from '../../shared/labels.ts';
 import { formatQuantity, quantityFromNumber } from '../../shared/quantity.ts';
-import type { PrometheusSample } from '../prometheus/client.ts';
+import type { PrometheusAnswer, PrometheusSample } from '../prometheus/client.ts';
 import { buildObjectQuery, QueryError } from '../rules/naming.ts';
 import type { RegisteredMetric } from '../rules/registry.ts';
 import { type ApiResource, groupResourceString, NAMESPACES } from '../rules/resources.ts';
 import type { CustomMetricsBackend } from './ports.ts';
 import { selectorParam } from './query-params.ts';
 import { ApiError } from './status.ts';
+import { storeWarnings } from './store-warnings.ts';
 
 export interface CustomMetricRequest {
   version: CustomVersion;
@@ -144,7 +145,7 @@ function answer(
   resource: ApiResource,
   entry: RegisteredMetric,
   names: readonly string[],
-  samples: readonly PrometheusSample[],
+  samples: PrometheusAnswer,
   expr: string,
 ): CustomMetricsAnswer {
   const label = entry.rule.labelFor(resource) as string;
@@ -154,7 +155,7 @@ function answer(
     const name = s.labels[label];
     if (name !== undefined && wanted.has(name) && !byName.has(name)) byName.set(name, s);
   }
-  const warnings: string[] = [];
+  const warnings = storeWarnings(samples);
   const items: (MetricValueV1beta2 | MetricValueV1beta1)[] = [];
   const selector = toLabelSelector(req.metricSelector);
   for (const name of [...byName.keys()].sort()) {

@@ -15,6 +15,7 @@ import { buildExternalQuery, QueryError } from '../rules/naming.ts';
 import type { CustomMetricsBackend } from './ports.ts';
 import { selectorParam } from './query-params.ts';
 import { ApiError } from './status.ts';
+import { storeWarnings } from './store-warnings.ts';
 
 export interface ExternalMetricRequest {
   namespace: string;
@@ -60,7 +61,7 @@ export async function getExternalMetric(
   const samples = await backend.query(expr, backend.now(), entry.rule.rule.backend);
 
   const window = entry.rule.windowSeconds;
-  const warnings: string[] = [];
+  const warnings = storeWarnings(samples);
   const items: ExternalMetricValue[] = [];
   // Prometheus gives no order for a vector; sorted by labels, answers read the same every time.
   const labelled = samples

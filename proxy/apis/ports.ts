@@ -2,7 +2,7 @@
 // the configuration in force, and Prometheus. main.ts wires the real ones; tests pass stand-ins.
 import type { Requirement } from '../../shared/labels.ts';
 import type { CachedObject } from '../kube/caches.ts';
-import type { PrometheusSample } from '../prometheus/client.ts';
+import type { PrometheusAnswer } from '../prometheus/client.ts';
 import type { MetricRegistry } from '../rules/registry.ts';
 import type { ApiResource, ResourceMapper } from '../rules/resources.ts';
 
@@ -28,6 +28,6 @@ export interface CustomMetricsBackend {
   mapper(): ResourceMapper;
   objects: ObjectSource;
   /** `backend` is the rule's backend name ('' for the default). */
-  query(expr: string, timeMs: number, backend: string): Promise<PrometheusSample[]>;
+  query(expr: string, timeMs: number, backend: string): Promise<PrometheusAnswer>;
   now(): number;
 }

@@ -20,6 +20,12 @@ export interface PrometheusSample {
 }
 
 /**
+ * An instant query's samples, with what the server warned of beside them: Thanos Query when a store
+ * under it did not answer (the samples may then be partial), Prometheus for odd PromQL.
+ */
+export type PrometheusAnswer = PrometheusSample[] & { warnings?: readonly string[] };
+
+/**
  * A failed Prometheus request. `errorType` is Prometheus' own (bad_data, execution, timeout, …) or
  * ours: `unreachable` (no connection), `timeout` (no complete answer within the deadline),
  * `bad_response` (an answer that is not the API's JSON).
@@ -59,7 +65,7 @@ export class PrometheusClient {
    * answer: every request within that second shares one Prometheus call, and the answer is exact,
    * not stale. Dropped as soon as a newer time is asked; failures are not kept.
    */
-  private answers = new Map<string, Promise<PrometheusSample[]>>();
+  private answers = new Map<string, Promise<PrometheusAnswer>>();
   private answersTimeMs = Number.NEGATIVE_INFINITY;
 
   constructor(url: string, opts: PrometheusOptions = {}) {
@@ -77,7 +83,7 @@ export class PrometheusClient {
    * shared with other callers of the same query and time: read them, never change them.
    * `timeoutMs` (at most the client's) bounds this call, when a caller has less time left.
    */
-  query(expr: string, timeMs: number, timeoutMs = this.timeoutMs): Promise<PrometheusSample[]> {
+  query(expr: string, timeMs: number, timeoutMs = this.timeoutMs): Promise<PrometheusAnswer> {
     if (timeMs > this.answersTimeMs) {
       this.answers = new Map();
       this.answersTimeMs = timeMs;
@@ -98,15 +104,21 @@ export class PrometheusClient {
     return pending;
   }
 
-  private async runQuery(expr: string, timeMs: number, timeoutMs: number): Promise<PrometheusSample[]> {
-    const data = (await this.post(
+  private async runQuery(expr: string, timeMs: number, timeoutMs: number): Promise<PrometheusAnswer> {
+    const { data: answer, warnings } = await this.post(
       '/api/v1/query',
       [
         ['query', expr],
         ['time', (timeMs / 1000).toFixed(3)],
       ],
       timeoutMs,
-    )) as { resultType: string; result: unknown };
+    );
+    const samples: PrometheusAnswer = this.samples(expr, answer as { resultType: string; result: unknown });
+    if (warnings.length) samples.warnings = warnings;
+    return samples;
+  }
+
+  private samples(expr: string, data: { resultType: string; result: unknown }): PrometheusSample[] {
     if (data.resultType === 'vector' && Array.isArray(data.result)) {
       return (data.result as unknown[]).map((r) => {
         const { metric, value } = (r ?? {}) as { metric?: unknown; value?: unknown };
@@ -263,7 +275,12 @@ export class PrometheusClient {
     }
   }
 
-  private async post(path: string, form: [string, string][], timeoutMs: number): Promise<unknown> {
+  /** The answer's data, and its warnings (strings only). */
+  private async post(
+    path: string,
+    form: [string, string][],
+    timeoutMs: number,
+  ): Promise<{ data: unknown; warnings: string[] }> {
     const res = await this.send(path, form, timeoutMs);
     let text: string;
     try {
@@ -282,6 +299,7 @@ export class PrometheusClient {
       data?: unknown;
       errorType?: unknown;
       error?: unknown;
+      warnings?: unknown;
     };
     if (body.status === 'error' && typeof body.errorType === 'string') {
       throw new PrometheusError(
@@ -293,7 +311,10 @@ export class PrometheusClient {
     if (body.status !== 'success' || typeof body.data !== 'object' || body.data === null) {
       throw this.badResponse(res.statusCode, `JSON that is not an API answer: ${text.slice(0, 200)}`);
     }
-    return body.data;
+    const warnings = Array.isArray(body.warnings)
+      ? body.warnings.filter((w): w is string => typeof w === 'string')
+      : [];
+    return { data: body.data, warnings };
   }
 
   private badResponse(status: number, what: string): PrometheusError {

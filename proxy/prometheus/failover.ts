@@ -5,10 +5,10 @@
 // a slow server cannot use up the time of the next. A query Prometheus refuses (4xx: bad PromQL)
 // would be refused by every server and is not retried.
 import {
+  type PrometheusAnswer,
   PrometheusClient,
   PrometheusError,
   type PrometheusOptions,
-  type PrometheusSample,
 } from './client.ts';
 import type { FailoverObserver } from './metrics.ts';
 
@@ -56,7 +56,7 @@ export class PrometheusBackend {
   }
 
   /** PrometheusClient.query on the first server that answers. */
-  query(expr: string, timeMs: number): Promise<PrometheusSample[]> {
+  query(expr: string, timeMs: number): Promise<PrometheusAnswer> {
     return this.tryInTurn((server, timeoutMs) => server.client.query(expr, timeMs, timeoutMs));
   }
 

@@ -312,6 +312,19 @@ describe('getCustomMetric', () => {
     ]);
   });
 
+  it('passes on what the store warned of beside the samples (a partial response)', async () => {
+    const backend = stubBackend({
+      existing: ['prod/web-1'],
+      samples: [sample({ pod: 'web-1' }, 2)],
+      storeWarnings: ['No StoreAPIs matched for this query'],
+    });
+    const answer = await getCustomMetric(request(`namespaces/prod/pods/web-1/${METRIC}`), backend);
+    expect(answer.body.items).toHaveLength(1);
+    expect(answer.warnings).toEqual([
+      'the metrics store warned that this answer may be partial: No StoreAPIs matched for this query',
+    ]);
+  });
+
   it('is 404 when no finite value remains, and says why', async () => {
     const backend = stubBackend({
       existing: ['prod/web-1'],

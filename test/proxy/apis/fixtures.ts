@@ -4,7 +4,7 @@
 import type { ExternalMetricsBackend } from '../../../proxy/apis/external-metrics.ts';
 import type { CustomMetricsBackend } from '../../../proxy/apis/ports.ts';
 import type { UpstreamsBackend } from '../../../proxy/apis/upstreams.ts';
-import type { PrometheusSample } from '../../../proxy/prometheus/client.ts';
+import type { PrometheusAnswer, PrometheusSample } from '../../../proxy/prometheus/client.ts';
 import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
 import { ExternalMetricRegistry } from '../../../proxy/rules/external-registry.ts';
 import { compileRule } from '../../../proxy/rules/naming.ts';
@@ -113,6 +113,8 @@ export interface StubOptions {
   /** Objects that exist, as `namespace/name` or bare `name` for cluster-scoped ones. */
   existing?: string[];
   samples?: PrometheusSample[];
+  /** What the store warns of beside the samples (Thanos Query's partial responses). */
+  storeWarnings?: string[];
   now?: number;
   upstreams?: MetricsUpstream[];
 }
@@ -148,7 +150,9 @@ export function stubBackend(opts: StubOptions = {}): StubBackend {
     },
     query: async (expr, timeMs) => {
       queries.push({ expr, timeMs });
-      return opts.samples ?? [];
+      const answer: PrometheusAnswer = [...(opts.samples ?? [])];
+      if (opts.storeWarnings) answer.warnings = opts.storeWarnings;
+      return answer;
     },
     now: () => opts.now ?? NOW,
     upstreams: () => opts.upstreams ?? [],

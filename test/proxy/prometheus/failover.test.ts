@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PrometheusError } from '../../../proxy/prometheus/client.ts';
 import { PrometheusBackend } from '../../../proxy/prometheus/failover.ts';
 
-type Behaviour = 'ok' | 'down' | '503' | 'slow' | 'bad-query' | 'garbled';
+type Behaviour = 'ok' | 'down' | '503' | 'slow' | 'bad-query' | 'garbled' | 'partial';
 
 const VECTOR = (server: string) =>
   JSON.stringify({
@@ -47,6 +47,14 @@ async function stub(name: string): Promise<Stub> {
           .writeHead(400, { 'content-type': 'application/json' })
           .end(JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'parse error' }));
         return;
+      case 'partial': {
+        // Thanos Query's answer when a store under it did not answer.
+        const body = JSON.parse(VECTOR(name)) as Record<string, unknown>;
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ...body, warnings: ['receive series from store b: connection refused', 7] }));
+        return;
+      }
       case 'garbled':
         res.writeHead(200).end('<html>proxy error</html>');
         return;
@@ -127,6 +135,14 @@ describe('PrometheusBackend', () => {
     expect(err).toBeInstanceOf(PrometheusError);
     expect(err.status).toBe(503);
     expect(err.errorType).toBe('unreachable');
+  });
+
+  it('keeps the warnings a server sent beside its samples, and serves them', async () => {
+    a.behaviour = 'partial';
+    const answer = await backend.query('up', 1000);
+    expect(answer.map((s) => s.labels.server)).toEqual(['a']);
+    expect(answer.warnings).toEqual(['receive series from store b: connection refused']);
+    expect(b.hits).toBe(0);
   });
 
   it('does not retry a query the server refuses: every server would', async () => {
