@@ -10,6 +10,7 @@ import type { Status } from '../../shared/api-types.ts';
 import { parseQuantity, toNumber } from '../../shared/quantity.ts';
 import { kubectlWith } from '../harness/cluster.ts';
 import { promQuery } from '../harness/prometheus.ts';
+import { apiServicesManifest, METRICS_APISERVICES } from '../harness/stack.ts';
 
 export function kubectl(args: string[], input?: string): string {
   return kubectlWith(inject('binDir'), inject('kubeconfig'))(args, input);
@@ -95,6 +96,36 @@ export function apiServiceAvailable(name: string): Promise<{ status: string; rea
       return c?.status === 'True' ? c : undefined;
     },
     90_000,
+  );
+}
+
+/**
+ * Points every metrics APIService at the server on `port` (which serves the stack's certificate),
+ * and waits until they are Available; `pointApiServicesAt(inject('proxyPort'))` puts them back.
+ */
+export async function pointApiServicesAt(port: number): Promise<void> {
+  kubectl(['apply', '-f', '-'], apiServicesManifest(port, readFileSync(inject('servingCa'))));
+  for (const { group, version } of METRICS_APISERVICES) {
+    expect((await apiServiceAvailable(`${version}.${group}`)).reason).toBe('Passed');
+  }
+}
+
+/** An HPA `name` on the sample app's Deployment. */
+export function applySampleAppHpa(
+  name: string,
+  spec: { minReplicas: number; maxReplicas: number; metrics: object[]; behavior?: object },
+): void {
+  kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name, namespace: 'default' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'custom-metrics-app' },
+        ...spec,
+      },
+    }),
   );
 }
 

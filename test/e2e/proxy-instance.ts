@@ -2,7 +2,7 @@
 // choosing (a fault proxy in front of the real one), the self-signed serving certificate in its
 // --cert-dir, and requests sent straight to it as the aggregator sends them (front-proxy client
 // certificate and X-Remote-* headers).
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { kubeconfigCluster, writeKubeconfig } from '../harness/cluster.ts';
@@ -37,6 +37,8 @@ export async function startProxyInstance(
     prometheusUrl: string;
     args?: string[] /** Appended to the harness's adapter config. */;
     configExtra?: string;
+    /** A configuration of the test's own, in place of the harness's. */
+    config?: string;
     /** The port to listen on (to start an instance again where it was); a free one by default. */
     port?: number;
     /**
@@ -56,7 +58,8 @@ export async function startProxyInstance(
     clientCert(dir, inject('clusterCa'), name, name, ['system:masters']),
   );
   const config = join(dir, 'adapter.yaml');
-  copyFileSync(join(FIXTURES, 'harness-adapter.yaml'), config);
+  if (opts.config) writeFileSync(config, opts.config);
+  else copyFileSync(join(FIXTURES, 'harness-adapter.yaml'), config);
   if (opts.configExtra) appendFileSync(config, `\n${opts.configExtra}`);
   const port = opts.port ?? (await freePort());
   const certDir = join(dir, 'certs');

@@ -4,20 +4,15 @@
 // SIGKILL and started again, then a rolling restart (SIGTERM one, start it again, then the other).
 // No read may fail and no HPA condition may turn to a metric-read failure. docs/deploy.md says how
 // to run it so.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Haproxy, startHaproxy } from '../harness/haproxy.ts';
 import { servingCert } from '../harness/pki.ts';
 import { killProcess, stopProcess } from '../harness/processes.ts';
-import {
-  apiServicesManifest,
-  METRICS_APISERVICES,
-  PROXY_NAMESPACE,
-  PROXY_SERVICE,
-} from '../harness/stack.ts';
-import { apiServiceAvailable, eventually, kubectl, kubectlAsync } from './helpers.ts';
+import { PROXY_NAMESPACE, PROXY_SERVICE } from '../harness/stack.ts';
+import { applySampleAppHpa, eventually, kubectl, kubectlAsync, pointApiServicesAt } from './helpers.ts';
 import { frontProxyClient, type ProxyInstance, startProxyInstance } from './proxy-instance.ts';
 
 const HPA = 'e2e-replicas';
@@ -27,8 +22,6 @@ const QPS =
 let dir: string;
 const replicas: Record<string, ProxyInstance> = {};
 let haproxy: Haproxy;
-
-const servingCa = () => readFileSync(inject('servingCa'));
 
 async function startReplica(name: string, port?: number): Promise<ProxyInstance> {
   const instance = await startProxyInstance(`e2e-ha-${name}`, join(dir, name), {
@@ -122,33 +115,21 @@ beforeAll(async () => {
     allowedName: 'front-proxy-client',
     client: frontProxyClient(haDir),
   });
-  kubectl(['apply', '-f', '-'], apiServicesManifest(haproxy.port, servingCa()));
-  for (const { group, version } of METRICS_APISERVICES) {
-    expect((await apiServiceAvailable(`${version}.${group}`)).reason).toBe('Passed');
-  }
-  kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name: HPA, namespace: 'default' },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'custom-metrics-app' },
-        minReplicas: 1,
-        maxReplicas: 3,
-        metrics: [
-          {
-            type: 'Pods',
-            pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1k' } },
-          },
-          {
-            type: 'Resource',
-            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 90 } },
-          },
-        ],
+  await pointApiServicesAt(haproxy.port);
+  applySampleAppHpa(HPA, {
+    minReplicas: 1,
+    maxReplicas: 3,
+    metrics: [
+      {
+        type: 'Pods',
+        pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1k' } },
       },
-    }),
-  );
+      {
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 90 } },
+      },
+    ],
+  });
   await eventually(
     'the HPA reads both metrics through HAProxy',
     () => {
@@ -163,8 +144,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   kubectl(['delete', 'hpa', HPA, '--ignore-not-found']);
-  kubectl(['apply', '-f', '-'], apiServicesManifest(inject('proxyPort'), servingCa()));
-  await apiServiceAvailable('v1beta2.custom.metrics.k8s.io');
+  await pointApiServicesAt(inject('proxyPort'));
   await haproxy?.stop();
   for (const r of Object.values(replicas)) await r.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
