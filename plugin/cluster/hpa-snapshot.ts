@@ -5,7 +5,7 @@
 import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { KubeApiError } from '../../shared/kube.ts';
 import { formatSelector, matches, parseSelector, selectorFromLabelSelector } from '../../shared/labels.ts';
-import { closest } from '../../shared/text.ts';
+import { closest, compareCodeUnits } from '../../shared/text.ts';
 import { CliError } from '../errors.ts';
 import { type Hpa, type MetricSpec, readHpa, readScale } from '../hpa/objects.ts';
 import {
@@ -23,6 +23,7 @@ import {
   type Query,
   RequestFailed,
 } from './api.ts';
+import { readOnce } from './read-once.ts';
 import type { Session } from './session.ts';
 
 /** The resource metrics version the controller asks for, whatever the cluster prefers. */
@@ -276,39 +277,64 @@ async function fetchScale(
   }
 }
 
-/** Each other HPA of the namespace with its target's pod selector (undefined: it selects no pods). */
-async function otherSelectors(
+/** An HPA of the namespace with its target's pod selector, parsed (undefined: it selects no pods). */
+interface TargetSelector {
+  name: string;
+  requirements: ReturnType<typeof parseSelector> | undefined;
+}
+
+/** These HPAs of the namespace with their targets' pod selectors. */
+async function targetSelectors(
   api: KubeApi,
   resources: Resources,
-  hpa: Hpa,
-  listed: ItemList<NamedObject>,
+  namespace: string,
+  listed: readonly NamedObject[],
   downscaleWindowSeconds: number,
-): Promise<{ name: string; selector: string | undefined }[]> {
-  const others = listed.items
-    .map((h, i) => readHpa(h, `hpaList.items[${i}]`, downscaleWindowSeconds))
-    .filter((h) => h.name !== hpa.name);
+): Promise<TargetSelector[]> {
+  const hpas = listed.map((h, i) => readHpa(h, `hpaList.items[${i}]`, downscaleWindowSeconds));
   return Promise.all(
-    others.map(async (other) => {
-      const scale = await fetchScale(api, resources, hpa.namespace, other.target);
+    hpas.map(async (other) => {
+      const scale = await fetchScale(api, resources, namespace, other.target);
       const selector = podSelectorOf(scale.body, `otherHPAs[${JSON.stringify(other.name)}].scale.body`);
-      return { name: other.name, selector };
+      return { name: other.name, requirements: selector === undefined ? undefined : parseSelector(selector) };
     }),
   );
 }
 
 /** The other HPAs whose target's selector selects one of these pods (AmbiguousSelector). */
 function conflictingHPAs(
-  others: { name: string; selector: string | undefined }[],
+  self: string,
+  selectors: readonly TargetSelector[],
   podLabels: Record<string, string>[],
 ): string[] {
-  return others
-    .filter(({ selector }) => {
-      if (selector === undefined) return false;
-      const reqs = parseSelector(selector);
-      return podLabels.some((labels) => matches(reqs, labels));
+  return selectors
+    .filter(({ name, requirements }) => {
+      if (name === self || requirements === undefined) return false;
+      return podLabels.some((labels) => matches(requirements, labels));
     })
     .map((o) => o.name)
     .sort();
+}
+
+/** What the snapshots of several HPAs share, each read once: the server's version, discovery, the diagnosis' documents. */
+interface SharedReads {
+  serverVersion: Promise<string | undefined>;
+  resources: Resources;
+  reads: DiagnosisReads;
+}
+
+function sharedReads(api: KubeApi): SharedReads {
+  const serverVersion = api.serverVersion().then(
+    (v) => v.gitVersion,
+    () => undefined,
+  );
+  return { serverVersion, resources: new Resources(api), reads: new DiagnosisReads(api) };
+}
+
+/** What one HPA's snapshot reads beside its own calls: its namespace's HPAs' selectors and its events. */
+interface HpaReads {
+  selectors: Promise<TargetSelector[]>;
+  events: Promise<Fetched<ItemList<unknown>>>;
 }
 
 /**
@@ -324,32 +350,134 @@ export async function fetchSnapshot(
   clock: () => Date = () => new Date(),
 ): Promise<HPASnapshot> {
   const namespace = s.namespace;
-  const serverVersion = s.api.serverVersion().then(
-    (v) => v.gitVersion,
-    () => undefined,
-  );
+  const shared = sharedReads(s.api);
   // For the HPAs in conflict, or the closest names when there is no such HPA.
   const listed = s.api.hpas(namespace).catch(() => ({ items: [] }));
   const hpa = await record(s.api, (a) => a.hpa(namespace, name));
   if (!hpa.body) throw await hpaProblem(s, name, hpa, listed);
   const model = readHpa(hpa.body, 'hpa.body', controller.downscaleStabilizationSeconds);
-  const resources = new Resources(s.api);
   const { uid } = model;
+  const selectors = listed.then((l) =>
+    targetSelectors(
+      s.api,
+      shared.resources,
+      namespace,
+      l.items.filter((h) => h.metadata.name !== name),
+      controller.downscaleStabilizationSeconds,
+    ),
+  );
   const events = record(s.api, (a) =>
     a.events(
       namespace,
       `involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=${name}${uid ? `,involvedObject.uid=${uid}` : ''}`,
     ),
   );
-  const scale = fetchScale(s.api, resources, namespace, model.target);
-  const others = listed.then((l) =>
-    otherSelectors(s.api, resources, model, l, controller.downscaleStabilizationSeconds),
+  return snapshotOf(s, shared, { selectors, events }, hpa, controller, clock);
+}
+
+/** The HPAs a label selector picks in one namespace (undefined: all namespaces). */
+export interface HpaScope {
+  namespace: string | undefined;
+  labelSelector?: string | undefined;
+}
+
+/** How many HPAs are read at once: enough to keep the connection busy, few enough not to flood the API server. */
+const HPAS_AT_ONCE = 32;
+
+/**
+ * The snapshot of every HPA in scope, as fetchSnapshot takes each, sorted by namespace and name. Every
+ * request is sent once however many HPAs share it (read-once.ts); the HPAs come from one list, and
+ * each namespace's events from one list too, split by HPA.
+ */
+export async function fetchSnapshots(
+  s: Session,
+  scope: HpaScope,
+  controller: ControllerSettings,
+  clock: () => Date = () => new Date(),
+): Promise<HPASnapshot[]> {
+  const api = new KubeApi(readOnce(s.api.rest));
+  const shared = sharedReads(api);
+  const window = controller.downscaleStabilizationSeconds;
+  const [selected, all] = await Promise.all([
+    record(api, (a) => a.hpas(scope.namespace, scope.labelSelector)),
+    api.hpas(scope.namespace),
+  ]);
+  if (!selected.body) throw failedHpaRead(selected);
+  const byNamespace = new Map<string, NamedObject[]>();
+  for (const h of all.items) {
+    const ns = h.metadata.namespace ?? s.namespace;
+    byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), h]);
+  }
+  const namespaces = new Map<string, { selectors: HpaReads['selectors']; events: HpaReads['events'] }>();
+  const readsOf = (ns: string) => {
+    let reads = namespaces.get(ns);
+    if (!reads) {
+      const selectors = targetSelectors(api, shared.resources, ns, byNamespace.get(ns) ?? [], window);
+      selectors.catch(() => {});
+      const events = record(api, (a) => a.events(ns, 'involvedObject.kind=HorizontalPodAutoscaler'));
+      reads = { selectors, events };
+      namespaces.set(ns, reads);
+    }
+    return reads;
+  };
+  const items = [...selected.body.items].sort(
+    (a, b) =>
+      compareCodeUnits(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+      compareCodeUnits(a.metadata.name, b.metadata.name),
   );
-  others.catch(() => {});
+  const snapshots: HPASnapshot[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      const item = items[i] as NamedObject;
+      const ns = item.metadata.namespace ?? s.namespace;
+      const { selectors, events } = readsOf(ns);
+      const own = events.then((e) => eventsOf(e, item.metadata));
+      snapshots[i] = await snapshotOf(
+        { ...s, api, namespace: ns },
+        shared,
+        { selectors, events: own },
+        { path: selected.path, body: item },
+        controller,
+        clock,
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HPAS_AT_ONCE, items.length) }, worker));
+  return snapshots;
+}
+
+/** One HPA's events out of its namespace's HPA events, as its own field selector would have picked them. */
+function eventsOf(
+  namespaceEvents: Fetched<ItemList<unknown>>,
+  hpa: NamedObject['metadata'],
+): Fetched<ItemList<unknown>> {
+  if (!namespaceEvents.body) return namespaceEvents;
+  const items = namespaceEvents.body.items.filter((e) => {
+    const involved = (e as { involvedObject?: { name?: string; uid?: string } }).involvedObject;
+    return involved?.name === hpa.name && (!hpa.uid || involved.uid === hpa.uid);
+  });
+  return { path: namespaceEvents.path, body: { ...namespaceEvents.body, items } };
+}
+
+/** The snapshot of one HPA already read: its target's scale, pods and metric calls, then the diagnosis. */
+async function snapshotOf(
+  s: Session,
+  shared: SharedReads,
+  around: HpaReads,
+  hpa: Fetched<unknown>,
+  controller: ControllerSettings,
+  clock: () => Date,
+): Promise<HPASnapshot> {
+  const namespace = s.namespace;
+  const model = readHpa(hpa.body, 'hpa.body', controller.downscaleStabilizationSeconds);
+  const { resources, reads } = shared;
+  const scale = fetchScale(s.api, resources, namespace, model.target);
+  around.selectors.catch(() => {});
   // readHpa gives an HPA without metrics the API's default (CPU at 80% utilization).
   const { metrics } = model;
   const calls = metrics.map((m) => metricCall(s, resources, namespace, m));
-  const reads = new DiagnosisReads(s.api);
   if (readFailedLastTime(model)) {
     reads.apiServices().catch(() => {});
     for (const c of calls)
@@ -367,9 +495,13 @@ export async function fetchSnapshot(
     pods = podList;
     fetchedMetrics = answers;
     const labels = (podList.body?.items ?? []).map((p) => p.metadata.labels ?? {});
-    conflicting = conflictingHPAs(await others, labels);
+    conflicting = conflictingHPAs(model.name, await around.selectors, labels);
   }
-  const [gitVersion, scaleFetched, eventsFetched] = await Promise.all([serverVersion, scale, events]);
+  const [gitVersion, scaleFetched, eventsFetched] = await Promise.all([
+    shared.serverVersion,
+    scale,
+    around.events,
+  ]);
   const snapshot: HPASnapshot = {
     apiVersion: SNAPSHOT_API_VERSION,
     kind: SNAPSHOT_KIND,
@@ -460,12 +592,16 @@ async function hpaProblem(
   hpa: Fetched<unknown>,
   listed: Promise<ItemList<NamedObject>>,
 ): Promise<Error> {
-  const error = hpa.error as { code: number; message: string };
-  if (error.code !== 404)
-    return new RequestFailed(hpa.path, new KubeApiError(error.message, error.code), { group: 'autoscaling' });
+  if (hpa.error?.code !== 404) return failedHpaRead(hpa);
   const names = (await listed).items.map((h) => h.metadata.name);
   const hint = closest(name, names);
   return new CliError(
     `no HorizontalPodAutoscaler "${name}" in namespace ${s.namespace}${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}; list them with: kubectl get hpa -n ${s.namespace}`,
   );
+}
+
+/** A failed read of HPAs, thrown as the request that failed. */
+function failedHpaRead(fetched: Fetched<unknown>): RequestFailed {
+  const error = fetched.error as { code: number; message: string };
+  return new RequestFailed(fetched.path, new KubeApiError(error.message, error.code), { group: 'autoscaling' });
 }
