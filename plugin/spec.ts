@@ -249,20 +249,28 @@ const explainHpa: CommandSpec = {
   name: 'hpa',
   aliases: ['hpas', 'horizontalpodautoscaler'],
   describe:
-    "Recompute a HorizontalPodAutoscaler's decision from the metric values the controller reads, and show every step",
+    "Recompute a HorizontalPodAutoscaler's decision from the metric values the controller reads, and show every step; without a name, one line per HPA, the broken ones first",
   positionals: [
     {
       name: 'name',
-      describe: 'The HPA (optional with --from-snapshot)',
+      describe: 'The HPA (none: list every HPA of the namespace, or of all with -A)',
       optional: true,
       complete: 'hpas',
     },
   ],
   options: {
+    'all-namespaces': {
+      alias: 'A',
+      type: 'boolean',
+      default: false,
+      describe: 'Without a name: list the HPAs of every namespace',
+    },
+    selector: { ...SELECTOR, describe: 'Without a name: only the HPAs with these labels (label query)' },
     output: {
       alias: 'o',
       choices: ['json', 'yaml'],
-      describe: 'Print the decision as json or yaml (docs/plugin.md) instead of the explanation',
+      describe:
+        "Print the decision (each HPA's, in the list) as json or yaml (docs/plugin.md) instead of the explanation",
     },
     'save-snapshot': {
       type: 'string',
@@ -275,8 +283,11 @@ const explainHpa: CommandSpec = {
       describe: 'Explain a snapshot --save-snapshot wrote, without a cluster',
     },
     ...CONTROLLER_FLAGS,
+    ...WATCH,
   },
   examples: [
+    ['$0 explain hpa -A', 'Every HPA of the cluster, one line each: the broken ones first, with their fix'],
+    ['$0 explain hpa -n shop -l team=web -w', 'Some HPAs of one namespace, redrawn every 5s'],
     ['$0 explain hpa web -n shop', 'Why web has the replicas it has, metric by metric'],
     ['$0 explain hpa web -o json', 'The recomputed decision for scripts'],
     ['$0 explain hpa web --save-snapshot web.json', 'Explain, and keep what was read'],

@@ -603,5 +603,7 @@ async function hpaProblem(
 /** A failed read of HPAs, thrown as the request that failed. */
 function failedHpaRead(fetched: Fetched<unknown>): RequestFailed {
   const error = fetched.error as { code: number; message: string };
-  return new RequestFailed(fetched.path, new KubeApiError(error.message, error.code), { group: 'autoscaling' });
+  return new RequestFailed(fetched.path, new KubeApiError(error.message, error.code), {
+    group: 'autoscaling',
+  });
 }
