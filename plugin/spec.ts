@@ -12,8 +12,9 @@ const SELECTOR: OptionSpec = {
     "Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin' (e.g. -l key1=value1,key2=value2,key3 in (value3))",
 };
 const SORT_BY: OptionSpec = {
-  choices: ['cpu', 'memory'],
-  describe: "If non-empty, sort the list by this field, largest first: 'cpu' or 'memory'",
+  type: 'string',
+  complete: 'sort-columns',
+  describe: "If non-empty, sort the list by this field, largest first: 'cpu', 'memory' or a --metric name",
 };
 const NO_HEADERS: OptionSpec = {
   type: 'boolean',
@@ -100,6 +101,14 @@ const topPods: CommandSpec = {
       type: 'string',
       describe: "Selector (field query) on the pods, supports '=', '==', and '!=' (e.g. spec.nodeName=n1)",
     },
+    node: {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      default: [],
+      complete: 'nodes',
+      describe: 'Only the pods on this node; repeatable',
+    },
     containers: {
       type: 'boolean',
       default: false,
@@ -130,7 +139,8 @@ const topPods: CommandSpec = {
       '$0 top pods -l app=web --metric http_requests --requests',
       'With a custom metric and usage vs requests',
     ],
-    ['$0 top pods -A --field-selector spec.nodeName=n1 --sum', 'The pods on one node, and their total'],
+    ['$0 top pods -A --node n1 --node n2 --sum', 'The pods on two nodes, and their total'],
+    ['$0 top pods --metric http_requests --sort-by http_requests', 'The busiest pods first'],
     ['$0 top pods -w --interval 10s', 'Redraw every 10 seconds until Ctrl-C'],
   ],
   run: lazy(

@@ -3,6 +3,7 @@
 // the --sum rows), plus cmetrics' own columns, which only ever come after kubectl's.
 import {
   addQuantities,
+  compareQuantities,
   formatQuantity,
   milliValue,
   parseQuantity,
@@ -13,7 +14,8 @@ import { compareCodeUnits } from '../../shared/text.ts';
 import { readableQuantity } from './readable.ts';
 import { tabwrite } from './tabwriter.ts';
 
-export type SortBy = 'cpu' | 'memory';
+/** What --sort-by names: `cpu`, `memory`, or one of the --metric columns. */
+export type SortBy = string;
 type MeasuredResource = 'cpu' | 'memory';
 export type Resources = Partial<Record<MeasuredResource, Quantity>>;
 
@@ -113,20 +115,43 @@ function podSpecTotal(pod: PodUsage, key: 'requests' | 'limits', resource: Measu
   return set.length ? sum(set) : undefined;
 }
 
-/** kubectl's descending order for cpu (MilliValue) and memory (Value); `byName` otherwise. */
+/**
+ * Largest first: kubectl's order for cpu (MilliValue) and memory (Value), the served quantity for a
+ * --metric column (rows without a value last, then by name); `byName` without --sort-by.
+ */
 function sortRows<T>(
   rows: T[],
   sortBy: SortBy | undefined,
   usage: (row: T, resource: MeasuredResource) => Quantity,
   byName: (a: T, b: T) => number,
+  metricOf: (row: T, metric: string) => Quantity | undefined = () => undefined,
 ): T[] {
+  if (!sortBy) return [...rows].sort(byName);
+  if (sortBy !== 'cpu' && sortBy !== 'memory') {
+    return [...rows].sort((a, b) => {
+      const [x, y] = [metricOf(a, sortBy), metricOf(b, sortBy)];
+      if (x === undefined || y === undefined) return x ? -1 : y ? 1 : byName(a, b);
+      return compareQuantities(y, x) || byName(a, b);
+    });
+  }
   const measure = (row: T) =>
     sortBy === 'cpu' ? milliValue(usage(row, 'cpu')) : value(usage(row, 'memory'));
   const descending = (a: T, b: T) => {
     const [x, y] = [measure(a), measure(b)];
     return x > y ? -1 : x < y ? 1 : 0;
   };
-  return [...rows].sort(sortBy ? descending : byName);
+  return [...rows].sort(descending);
+}
+
+/** A served metric value as a quantity; undefined when absent or no quantity. */
+function servedQuantity(values: Record<string, string>, metric: string): Quantity | undefined {
+  const served = values[metric];
+  if (served === undefined) return undefined;
+  try {
+    return parseQuantity(served);
+  } catch {
+    return undefined;
+  }
 }
 
 function percentHeaders(o: TopPodsOptions): string[] {
@@ -170,10 +195,15 @@ export function podsTable(pods: readonly PodUsage[], o: TopPodsOptions): string 
       ...(o.wide ? ['NODE', 'WINDOW'] : []),
     ]);
   }
-  const sorted = sortRows([...pods], o.sortBy, podTotal, (a, b) =>
-    o.allNamespaces && a.namespace !== b.namespace
-      ? compareCodeUnits(a.namespace, b.namespace)
-      : compareCodeUnits(a.name, b.name),
+  const sorted = sortRows(
+    [...pods],
+    o.sortBy,
+    podTotal,
+    (a, b) =>
+      o.allNamespaces && a.namespace !== b.namespace
+        ? compareCodeUnits(a.namespace, b.namespace)
+        : compareCodeUnits(a.name, b.name),
+    (p, m) => servedQuantity(p.metrics, m),
   );
   for (const pod of sorted) {
     const lead = o.allNamespaces ? [pod.namespace] : [];
@@ -181,7 +211,8 @@ export function podsTable(pods: readonly PodUsage[], o: TopPodsOptions): string 
     if (o.containers) {
       const containers = sortRows(
         pod.containers,
-        o.sortBy,
+        // A pod's metric is no container's: its containers keep their order by name.
+        o.sortBy === 'cpu' || o.sortBy === 'memory' ? o.sortBy : undefined,
         (c, r) => c.usage[r] ?? ZERO,
         (a, b) => compareCodeUnits(a.name, b.name),
       );
@@ -250,7 +281,9 @@ export function nodesTable(nodes: readonly NodeUsage[], o: TopNodesOptions): str
         ]
       : [];
   const usageOf = (n: NodeUsage, r: MeasuredResource) => n.usage?.resources[r] ?? ZERO;
-  for (const node of sortRows(measured, o.sortBy, usageOf, (a, b) => compareCodeUnits(a.name, b.name))) {
+  const byName = (a: NodeUsage, b: NodeUsage) => compareCodeUnits(a.name, b.name);
+  const metricOf = (n: NodeUsage, m: string) => servedQuantity(n.metrics, m);
+  for (const node of sortRows(measured, o.sortBy, usageOf, byName, metricOf)) {
     const cells = MEASURED.flatMap((r) => {
       const usage = usageOf(node, r);
       const available = node.available?.[r];
@@ -295,10 +328,15 @@ function resourceDocument(
 }
 
 export function podsDocument(pods: readonly PodUsage[], o: TopPodsOptions) {
-  const sorted = sortRows([...pods], o.sortBy, podTotal, (a, b) =>
-    a.namespace !== b.namespace
-      ? compareCodeUnits(a.namespace, b.namespace)
-      : compareCodeUnits(a.name, b.name),
+  const sorted = sortRows(
+    [...pods],
+    o.sortBy,
+    podTotal,
+    (a, b) =>
+      a.namespace !== b.namespace
+        ? compareCodeUnits(a.namespace, b.namespace)
+        : compareCodeUnits(a.name, b.name),
+    (p, m) => servedQuantity(p.metrics, m),
   );
   const items = sorted.map((pod) => ({
     namespace: pod.namespace,
@@ -343,6 +381,7 @@ export function nodesDocument(nodes: readonly NodeUsage[], o: TopNodesOptions) {
     o.sortBy,
     usageOf,
     (a, b) => compareCodeUnits(a.name, b.name),
+    (n, m) => servedQuantity(n.metrics, m),
   );
   const unmeasured = nodes.filter((n) => !n.usage).sort((a, b) => compareCodeUnits(a.name, b.name));
   const availableKey = o.showCapacity ? 'capacity' : 'allocatable';

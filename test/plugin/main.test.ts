@@ -68,8 +68,8 @@ describe('kubectl cmetrics', () => {
     ['no subcommand', ['top'], 'error: name a command: pods, nodes; see: kubectl cmetrics top --help\n'],
     [
       'a value outside the choices',
-      ['top', 'pods', '--sort-by', 'disk'],
-      'error: Invalid values: Argument: sort-by, Given: "disk", Choices: "cpu", "memory"; see: kubectl cmetrics top pods --help\n',
+      ['top', 'pods', '-o', 'xml'],
+      'error: Invalid values: Argument: output, Given: "xml", Choices: "json", "yaml", "wide"; see: kubectl cmetrics top pods --help\n',
     ],
     [
       'an unknown flag',
@@ -112,6 +112,9 @@ describe('kubectl cmetrics', () => {
       out: 'cpu\nmemory\n:4\n',
       err: '',
     });
+    expect(
+      await run('__complete', 'top', 'pods', '--metric', 'qps', '--metric', 'lag:avg', '--sort-by', ''),
+    ).toEqual({ code: 0, out: 'cpu\nmemory\nqps\nlag\n:4\n', err: '' });
   });
 
   describe('explain hpa --from-snapshot of a malformed snapshot', () => {
