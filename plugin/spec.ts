@@ -179,6 +179,72 @@ const topNodes: CommandSpec = {
   ),
 };
 
+/** `top deployments` and its kin: one command per kind, the same flags. */
+function topWorkloads(
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job',
+  name: string,
+  aliases: string[],
+): CommandSpec {
+  return {
+    name,
+    aliases,
+    describe: `Display resource (CPU/memory) usage of ${name}: their pods', through owner references, added up`,
+    positionals: [{ name: 'name', describe: `One ${kind}`, optional: true }],
+    options: {
+      'all-namespaces': {
+        alias: 'A',
+        type: 'boolean',
+        default: false,
+        describe: `If present, list the ${name} across all namespaces`,
+      },
+      selector: { ...SELECTOR, describe: `Only the ${name} with these labels (label query)` },
+      'sort-by': {
+        ...SORT_BY,
+        complete: 'workload-sort-columns',
+        describe:
+          "If non-empty, sort by this column, largest first: 'name', 'pods', 'cpu', 'memory' or a --metric name",
+      },
+      'no-headers': NO_HEADERS,
+      metric: {
+        ...metricOption('pods', 'pod-metrics'),
+        describe:
+          'Add a column with this custom metric of the pods (custom.metrics.k8s.io), summed; NAME:avg for their average; repeatable',
+      },
+      requests: {
+        type: 'boolean',
+        default: false,
+        describe: "Add the usage as a percentage of the pods' requests, added up",
+      },
+      limits: {
+        type: 'boolean',
+        default: false,
+        describe: "Add the usage as a percentage of the pods' limits, added up",
+      },
+      output: {
+        alias: 'o',
+        choices: ['json', 'yaml'],
+        describe: 'Output format: json or yaml (the rows, in numbers)',
+      },
+      ...WATCH,
+    },
+    examples: [
+      [`$0 top ${name}`, `Usage of the ${name} in the current namespace`],
+      [
+        `$0 top ${aliases.at(-1)} -A --sort-by memory --requests`,
+        'All namespaces, largest memory first, against requests',
+      ],
+      [
+        `$0 top ${name} --metric http_requests --metric latency:avg`,
+        'With custom metrics: a sum and an average',
+      ],
+    ],
+    run: lazy(
+      () => Promise.all([watch(), import('./commands/top-workloads.ts')]),
+      ([w, m], args, ctx) => w.present(ctx, args, (s) => m.renderTopWorkloads(s, kind, args as never)),
+    ),
+  };
+}
+
 const getCustom: CommandSpec = {
   name: 'custom',
   describe: 'Values of a custom.metrics.k8s.io metric for one object, or for the pods matching -l',
@@ -432,11 +498,19 @@ export const PLUGIN: CommandSpec = {
   subcommands: [
     {
       name: 'top',
-      describe: 'Display resource (CPU/memory) usage of pods or nodes',
-      subcommands: [topPods, topNodes],
+      describe: 'Display resource (CPU/memory) usage of pods, nodes or workloads',
+      subcommands: [
+        topPods,
+        topNodes,
+        topWorkloads('Deployment', 'deployments', ['deployment', 'deploy']),
+        topWorkloads('StatefulSet', 'statefulsets', ['statefulset', 'sts']),
+        topWorkloads('DaemonSet', 'daemonsets', ['daemonset', 'ds']),
+        topWorkloads('Job', 'jobs', ['job']),
+      ],
       examples: [
         ['$0 top pods', 'Pods in the current namespace'],
         ['$0 top nodes', 'All nodes'],
+        ['$0 top deploy -A', 'Deployments of all namespaces, their pods added up'],
       ],
     },
     {

@@ -37,7 +37,12 @@ export interface TopPodsArgs extends OutputFlags {
 /** kubectl's pipeline delay: younger pods without metrics are "not available yet". */
 const METRICS_CREATION_DELAY_MS = 2 * 60 * 1000;
 
-function podUsage(m: PodMetrics, pod: PodObject | undefined, metrics: Record<string, string>): PodUsage {
+/** A pod's usage row: its metrics, with the requests and limits of its spec when it was read. */
+export function podUsage(
+  m: PodMetrics,
+  pod: PodObject | undefined,
+  metrics: Record<string, string>,
+): PodUsage {
   const specs = new Map(pod?.spec.containers.map((c) => [c.name, c.resources]) ?? []);
   const containers: ContainerUsage[] = m.containers.map((c) => ({
     name: c.name,

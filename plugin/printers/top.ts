@@ -48,6 +48,32 @@ export interface NodeUsage {
   metrics: Record<string, string>;
 }
 
+/** A workload (`top deployments` and its kin) with its pods' usage. */
+export interface WorkloadUsage {
+  namespace: string;
+  name: string;
+  /** The pods it owns, measured or not. */
+  podCount: number;
+  /** Those of its pods the metrics API measured. */
+  pods: PodUsage[];
+}
+
+/** A --metric column of `top deployments`: the pods' values summed, or averaged over the pods with one. */
+export interface AggregatedMetric {
+  name: string;
+  average: boolean;
+}
+
+export interface TopWorkloadsOptions {
+  allNamespaces: boolean;
+  noHeaders: boolean;
+  /** cpu, memory, name, pods or a metric name. */
+  sortBy?: SortBy | undefined;
+  requests: boolean;
+  limits: boolean;
+  metrics: AggregatedMetric[];
+}
+
 /** Columns beyond kubectl's, shared by both tables. */
 interface ExtraColumns {
   /** Custom metric names, one column each. */
@@ -154,14 +180,17 @@ function servedQuantity(values: Record<string, string>, metric: string): Quantit
   }
 }
 
-function percentHeaders(o: TopPodsOptions): string[] {
+/** The flags the percentage columns follow. */
+type PercentFlags = Pick<TopPodsOptions, 'requests' | 'limits'>;
+
+function percentHeaders(o: PercentFlags): string[] {
   return [
     ...(o.requests ? ['CPU(%REQ)', 'MEMORY(%REQ)'] : []),
     ...(o.limits ? ['CPU(%LIM)', 'MEMORY(%LIM)'] : []),
   ];
 }
 
-function percentCells(o: TopPodsOptions, usage: Resources, requests: Resources, limits: Resources) {
+function percentCells(o: PercentFlags, usage: Resources, requests: Resources, limits: Resources) {
   const cells = (of: Resources) =>
     MEASURED.map((r) => {
       const available = of[r];
@@ -398,6 +427,109 @@ export function nodesDocument(nodes: readonly NodeUsage[], o: TopNodesOptions) {
         ]),
       ),
       ...(o.metrics.length ? { metrics: node.metrics } : {}),
+    })),
+  };
+}
+
+// `top deployments` and its kin: the pods of each workload added up.
+
+const workloadTotal = (w: WorkloadUsage, resource: MeasuredResource) =>
+  sum(w.pods.map((p) => podTotal(p, resource)));
+
+/** The pods' requests (limits) added up; undefined when none of them sets one. */
+function workloadSpecTotal(w: WorkloadUsage, key: 'requests' | 'limits', resource: MeasuredResource) {
+  const set = w.pods.map((p) => podSpecTotal(p, key, resource)).filter((q) => q !== undefined);
+  return set.length ? sum(set) : undefined;
+}
+
+/** The pods' values of a metric summed, or averaged (in milli-units, rounded up); undefined when none has one. */
+function aggregate(w: WorkloadUsage, metric: AggregatedMetric): Quantity | undefined {
+  const values = w.pods.map((p) => servedQuantity(p.metrics, metric.name)).filter((q) => q !== undefined);
+  if (!values.length) return undefined;
+  const total = sum(values);
+  if (!metric.average) return total;
+  const n = BigInt(values.length);
+  return { unscaled: (milliValue(total) + n - 1n) / n, scale: -3, format: 'DecimalSI' };
+}
+
+const metricHeader = (m: AggregatedMetric) => (m.average ? `${m.name}(avg)` : m.name);
+
+function sortWorkloads(workloads: readonly WorkloadUsage[], o: TopWorkloadsOptions): WorkloadUsage[] {
+  const byName = (a: WorkloadUsage, b: WorkloadUsage) =>
+    a.namespace !== b.namespace
+      ? compareCodeUnits(a.namespace, b.namespace)
+      : compareCodeUnits(a.name, b.name);
+  if (o.sortBy === 'name') return [...workloads].sort(byName);
+  if (o.sortBy === 'pods') return [...workloads].sort((a, b) => b.podCount - a.podCount || byName(a, b));
+  const metricOf = (w: WorkloadUsage, name: string) => {
+    const m = o.metrics.find((x) => x.name === name);
+    return m && aggregate(w, m);
+  };
+  return sortRows([...workloads], o.sortBy, workloadTotal, byName, metricOf);
+}
+
+/** One row per workload: its pods, their usage, --requests/--limits percentages and --metric columns. */
+export function workloadsTable(workloads: readonly WorkloadUsage[], o: TopWorkloadsOptions): string {
+  if (workloads.length === 0) return '';
+  const rows: string[][] = [];
+  if (!o.noHeaders) {
+    rows.push([
+      ...(o.allNamespaces ? ['NAMESPACE'] : []),
+      'NAME',
+      'PODS',
+      'CPU(cores)',
+      'MEMORY(bytes)',
+      ...percentHeaders(o),
+      ...o.metrics.map(metricHeader),
+    ]);
+  }
+  for (const w of sortWorkloads(workloads, o)) {
+    const usage = { cpu: workloadTotal(w, 'cpu'), memory: workloadTotal(w, 'memory') };
+    const spec = (key: 'requests' | 'limits') => ({
+      cpu: workloadSpecTotal(w, key, 'cpu'),
+      memory: workloadSpecTotal(w, key, 'memory'),
+    });
+    rows.push([
+      ...(o.allNamespaces ? [w.namespace] : []),
+      w.name,
+      String(w.podCount),
+      ...MEASURED.map((r) => usageCell(r, usage[r])),
+      ...percentCells(o, usage, spec('requests'), spec('limits')),
+      ...o.metrics.map((m) => {
+        const q = aggregate(w, m);
+        return q ? readableQuantity(formatQuantity(q)) : UNKNOWN;
+      }),
+    ]);
+  }
+  return tabwrite(rows);
+}
+
+export function workloadsDocument(workloads: readonly WorkloadUsage[], o: TopWorkloadsOptions) {
+  return {
+    items: sortWorkloads(workloads, o).map((w) => ({
+      namespace: w.namespace,
+      name: w.name,
+      pods: w.podCount,
+      measuredPods: w.pods.map((p) => p.name),
+      ...Object.fromEntries(
+        MEASURED.map((r) => [
+          r,
+          resourceDocument(r, workloadTotal(w, r), {
+            requests: workloadSpecTotal(w, 'requests', r),
+            limits: workloadSpecTotal(w, 'limits', r),
+          }),
+        ]),
+      ),
+      ...(o.metrics.length
+        ? {
+            metrics: Object.fromEntries(
+              o.metrics.flatMap((m) => {
+                const q = aggregate(w, m);
+                return q ? [[metricHeader(m), formatQuantity(q)]] : [];
+              }),
+            ),
+          }
+        : {}),
     })),
   };
 }

@@ -65,7 +65,11 @@ describe('kubectl cmetrics', () => {
       ['top', 'pdos'],
       'error: unknown command "pdos" for "kubectl cmetrics top" (did you mean pods?); see: kubectl cmetrics top --help\n',
     ],
-    ['no subcommand', ['top'], 'error: name a command: pods, nodes; see: kubectl cmetrics top --help\n'],
+    [
+      'no subcommand',
+      ['top'],
+      'error: name a command: pods, nodes, deployments, statefulsets, daemonsets, jobs; see: kubectl cmetrics top --help\n',
+    ],
     [
       'a value outside the choices',
       ['top', 'pods', '-o', 'xml'],
@@ -112,9 +116,14 @@ describe('kubectl cmetrics', () => {
       out: 'cpu\nmemory\n:4\n',
       err: '',
     });
+    expect(await run('__complete', 'top', 'pods', '--metric', 'qps', '--sort-by', '')).toEqual({
+      code: 0,
+      out: 'cpu\nmemory\nqps\n:4\n',
+      err: '',
+    });
     expect(
-      await run('__complete', 'top', 'pods', '--metric', 'qps', '--metric', 'lag:avg', '--sort-by', ''),
-    ).toEqual({ code: 0, out: 'cpu\nmemory\nqps\nlag\n:4\n', err: '' });
+      await run('__complete', 'top', 'deploy', '--metric', 'qps', '--metric', 'lag:avg', '--sort-by', ''),
+    ).toEqual({ code: 0, out: 'name\npods\ncpu\nmemory\nqps\nlag\n:4\n', err: '' });
   });
 
   describe('explain hpa --from-snapshot of a malformed snapshot', () => {
