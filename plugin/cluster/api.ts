@@ -71,6 +71,7 @@ export interface PodObject {
     ownerReferences?: OwnerReference[];
   };
   spec: { nodeName?: string; containers: Container[] };
+  status?: { phase?: string };
 }
 
 /** A core/v1 Node as the API sends it: the fields `top nodes` reads. */

@@ -16,7 +16,7 @@ const LISTED: Record<WorkloadKind, { groupVersion: string; resource: string }> =
 export interface Workload {
   namespace: string;
   name: string;
-  /** The pods it owns, in the order the API listed them. */
+  /** The pods it owns that have not finished (phase Succeeded or Failed), in the order the API listed them. */
   pods: PodObject[];
 }
 
@@ -48,6 +48,7 @@ function rollUp(
     replicaSets.flatMap((r) => (r.metadata.uid ? [[r.metadata.uid, controllerOf(r.metadata)]] : [])),
   );
   for (const pod of pods) {
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
     let owner = controllerOf(pod.metadata);
     if (kind === 'Deployment' && owner?.kind === 'ReplicaSet') owner = replicaSetOwner.get(owner.uid);
     if (owner?.kind === kind) owned.get(owner.uid)?.pods.push(pod);

@@ -32,6 +32,8 @@ const PODS: PodObject[] = [
   pod('db-0', ref('StatefulSet', 'db')),
   pod('agent-x', ref('DaemonSet', 'agent')),
   pod('backup-1', ref('Job', 'backup')),
+  { ...pod('backup-0', ref('Job', 'backup')), status: { phase: 'Failed' } },
+  { ...pod('web-a-0', ref('ReplicaSet', 'web-a')), status: { phase: 'Succeeded' } },
   // Owned but not controlled: nobody's.
   pod('adopted', ref('StatefulSet', 'db', false)),
   pod('bare'),
