@@ -6,7 +6,7 @@
 
 import type { RunContext } from '../cli/context.ts';
 import { type ControllerFlags, controllerSettings } from '../cli/controller-flags.ts';
-import { type Rendered, renderDocumentOr } from '../cli/render.ts';
+import { noResourcesFound, type Rendered, renderDocumentOr } from '../cli/render.ts';
 import { loadSnapshot, malformed, saveSnapshot } from '../cli/snapshot-file.ts';
 import { present } from '../cli/watch.ts';
 import { fetchSnapshot, fetchSnapshots } from '../cluster/hpa-snapshot.ts';
@@ -92,11 +92,7 @@ async function renderHpaList(s: Session, a: ExplainHpaArgs): Promise<Rendered> {
   const controller = controllerSettings(DEFAULT_CONTROLLER_SETTINGS, a);
   const scope = { namespace: a.allNamespaces ? undefined : s.namespace, labelSelector: a.selector };
   const lines = (await fetchSnapshots(s, scope, controller)).map(lineOf);
-  const notice = lines.length
-    ? ''
-    : a.allNamespaces
-      ? 'No resources found\n'
-      : `No resources found in ${s.namespace} namespace.\n`;
+  const notice = lines.length ? '' : noResourcesFound(scope.namespace);
   return renderDocumentOr(
     a.output,
     () => hpaListDocument(lines),

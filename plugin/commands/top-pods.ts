@@ -3,7 +3,7 @@
 // metrics for --metric columns.
 import { type PodMetrics, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { formatGoDuration } from '../../shared/duration.ts';
-import { type OutputFlags, type Rendered, renderDocumentOr } from '../cli/render.ts';
+import { noResourcesFound, type OutputFlags, type Rendered, renderDocumentOr } from '../cli/render.ts';
 import { checkedSortBy } from '../cli/sort-by.ts';
 import type { PodObject } from '../cluster/api.ts';
 import { metricColumns, objectKey } from '../cluster/metric-columns.ts';
@@ -95,7 +95,7 @@ async function explainEmpty(s: Session, a: TopPodsArgs, now: number): Promise<st
       'metrics not available yet: the pods are less than 2 minutes old; try again in a minute',
     );
   }
-  return a.allNamespaces ? 'No resources found\n' : `No resources found in ${s.namespace} namespace.\n`;
+  return noResourcesFound(a.allNamespaces ? undefined : s.namespace);
 }
 
 export async function fetchPodUsage(

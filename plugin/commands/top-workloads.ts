@@ -2,7 +2,7 @@
 // reads it) rolled up to the workload that owns them (cluster/workloads.ts), with the pods' specs for
 // --requests/--limits and their custom metrics, summed or averaged, for --metric columns.
 import { RESOURCE_GROUP } from '../../shared/api-types.ts';
-import { type OutputFlags, type Rendered, renderDocumentOr } from '../cli/render.ts';
+import { noResourcesFound, type OutputFlags, type Rendered, renderDocumentOr } from '../cli/render.ts';
 import { checkedSortBy } from '../cli/sort-by.ts';
 import { metricColumns, objectKey } from '../cluster/metric-columns.ts';
 import type { Session } from '../cluster/session.ts';
@@ -81,11 +81,7 @@ export async function renderTopWorkloads(
   a: TopWorkloadsArgs,
 ): Promise<Rendered> {
   const { rows, options } = await fetchWorkloadUsage(s, kind, a);
-  const notice = rows.length
-    ? ''
-    : a.allNamespaces
-      ? 'No resources found\n'
-      : `No resources found in ${s.namespace} namespace.\n`;
+  const notice = rows.length ? '' : noResourcesFound(a.allNamespaces ? undefined : s.namespace);
   return renderDocumentOr(
     a.output,
     () => workloadsDocument(rows, options),

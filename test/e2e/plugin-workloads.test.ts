@@ -28,6 +28,19 @@ function template(app: string, cpu: string, memory: string, extra: Record<string
 
 const selector = (app: string) => ({ matchLabels: { app } });
 
+/** An HPA on the apps/v1 workload of the same name. */
+const hpa = (name: string, kind: string, minReplicas: number, maxReplicas: number, metric: unknown) => ({
+  apiVersion: 'autoscaling/v2',
+  kind: 'HorizontalPodAutoscaler',
+  metadata: { name, namespace: NS },
+  spec: {
+    scaleTargetRef: { apiVersion: 'apps/v1', kind, name },
+    minReplicas,
+    maxReplicas,
+    metrics: [metric],
+  },
+});
+
 function manifest(): string {
   const items = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
@@ -68,38 +81,14 @@ function manifest(): string {
       },
     },
     // Proposes 1 (20% of requests against 50%): held at minReplicas.
-    {
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name: 'web', namespace: NS },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
-        minReplicas: 2,
-        maxReplicas: 4,
-        metrics: [
-          {
-            type: 'Resource',
-            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } },
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name: 'db', namespace: NS },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db' },
-        minReplicas: 1,
-        maxReplicas: 3,
-        metrics: [
-          {
-            type: 'Pods',
-            pods: { metric: { name: 'no_such_metric' }, target: { type: 'AverageValue', averageValue: '1' } },
-          },
-        ],
-      },
-    },
+    hpa('web', 'Deployment', 2, 4, {
+      type: 'Resource',
+      resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } },
+    }),
+    hpa('db', 'StatefulSet', 1, 3, {
+      type: 'Pods',
+      pods: { metric: { name: 'no_such_metric' }, target: { type: 'AverageValue', averageValue: '1' } },
+    }),
   ];
   return stringify({ apiVersion: 'v1', kind: 'List', items });
 }

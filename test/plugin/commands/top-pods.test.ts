@@ -3,7 +3,16 @@ import type { PodObject } from '../../../plugin/cluster/api.ts';
 import { fetchPodUsage, renderTopPods, type TopPodsArgs } from '../../../plugin/commands/top-pods.ts';
 import { CliError } from '../../../plugin/errors.ts';
 import type { PodMetrics, PodMetricsList } from '../../../shared/api-types.ts';
-import { ALL_GROUPS, AT, apis, fakeSession, type Routes, resourceList, status } from '../cluster/fake.ts';
+import {
+  ALL_GROUPS,
+  AT,
+  apis,
+  fakeSession,
+  qpsOfPod,
+  type Routes,
+  resourceList,
+  status,
+} from '../cluster/fake.ts';
 
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join('');
 
@@ -171,13 +180,7 @@ describe('top pods beyond kubectl', () => {
 
   it('--sort-by a --metric column: largest first, pods without a value last', async () => {
     const custom = '/apis/custom.metrics.k8s.io/v1beta2';
-    const value = (name: string, v: string) => ({
-      describedObject: { kind: 'Pod', namespace: 'default', name, apiVersion: 'v1' },
-      metric: { name: 'qps', selector: null },
-      timestamp: AT,
-      windowSeconds: 30,
-      value: v,
-    });
+    const value = (name: string, v: string) => qpsOfPod('default', name, v);
     const { session } = fakeSession({
       ...ALL_GROUPS,
       ...resourceList('custom.metrics.k8s.io/v1beta2', ['pods/qps']),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderTopWorkloads, type TopWorkloadsArgs } from '../../../plugin/commands/top-workloads.ts';
 import { CliError } from '../../../plugin/errors.ts';
-import { ALL_GROUPS, AT, fakeSession, type Routes, resourceList } from '../cluster/fake.ts';
+import { ALL_GROUPS, AT, fakeSession, qpsOfPod, type Routes, resourceList } from '../cluster/fake.ts';
 
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join('');
 
@@ -22,13 +22,7 @@ const usage = (name: string, cpu: string, memory: string) => ({
   window: '30s',
   containers: [{ name: 'app', usage: { cpu, memory } }],
 });
-const value = (name: string, v: string) => ({
-  describedObject: { kind: 'Pod', namespace: 'shop', name, apiVersion: 'v1' },
-  metric: { name: 'qps', selector: null },
-  timestamp: AT,
-  windowSeconds: 30,
-  value: v,
-});
+const value = (name: string, v: string) => qpsOfPod('shop', name, v);
 
 const ROUTES: Routes = {
   ...ALL_GROUPS,
