@@ -283,15 +283,18 @@ interface TargetSelector {
   requirements: ReturnType<typeof parseSelector> | undefined;
 }
 
-/** These HPAs of the namespace with their targets' pod selectors. */
+/** The namespace's HPAs (but `exclude`) with their targets' pod selectors. */
 async function targetSelectors(
   api: KubeApi,
   resources: Resources,
   namespace: string,
   listed: readonly NamedObject[],
   downscaleWindowSeconds: number,
+  exclude?: string,
 ): Promise<TargetSelector[]> {
-  const hpas = listed.map((h, i) => readHpa(h, `hpaList.items[${i}]`, downscaleWindowSeconds));
+  const hpas = listed
+    .map((h, i) => readHpa(h, `hpaList.items[${i}]`, downscaleWindowSeconds))
+    .filter((h) => h.name !== exclude);
   return Promise.all(
     hpas.map(async (other) => {
       const scale = await fetchScale(api, resources, namespace, other.target);
@@ -362,8 +365,9 @@ export async function fetchSnapshot(
       s.api,
       shared.resources,
       namespace,
-      l.items.filter((h) => h.metadata.name !== name),
+      l.items,
       controller.downscaleStabilizationSeconds,
+      name,
     ),
   );
   const events = record(s.api, (a) =>
