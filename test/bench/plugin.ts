@@ -184,8 +184,12 @@ export async function compareShortCommands(
 
 const HPA_NAMESPACE = 'bench-hpas';
 
-/** `count` Deployments of one pod each, each with an HPA on CPU utilization, in a namespace of their own. */
-function hpaWorld(count: number): string {
+/**
+ * `count` Deployments of one pod each, each with an HPA on CPU utilization, in a namespace of their
+ * own. The pods are bound to `nodes` in turn (kwok makes them Running): the scheduler would stop at
+ * the nodes' pod capacity.
+ */
+function hpaWorld(count: number, nodes: readonly string[]): string {
   const items: unknown[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: HPA_NAMESPACE } }];
   for (let i = 0; i < count; i++) {
     const name = `hpa-${i}`;
@@ -201,7 +205,7 @@ function hpaWorld(count: number): string {
           template: {
             metadata: { labels, annotations: { 'kwok.x-k8s.io/usage-cpu': '10m' } },
             spec: {
-              nodeSelector: { type: 'kwok' },
+              nodeName: nodes[i % nodes.length],
               tolerations: [{ operator: 'Exists' }],
               containers: [{ name: 'app', image: 'none', resources: { requests: { cpu: '100m' } } }],
             },
@@ -244,7 +248,11 @@ export async function compareHpaList(
     if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
     return r.stdout;
   };
-  kubectl(['apply', '-f', '-'], hpaWorld(count));
+  const nodes = kubectl(['get', 'nodes', '-l', 'type=kwok', '-o', 'name'])
+    .split('\n')
+    .filter(Boolean)
+    .map((n) => n.replace(/^node\//, ''));
+  kubectl(['apply', '-f', '-'], hpaWorld(count, nodes));
   try {
     // Every pod running: until then the HPAs' pods are still being made.
     kubectl([
