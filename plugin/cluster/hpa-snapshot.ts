@@ -134,7 +134,13 @@ const NO_CALL: MetricCall = { groupVersion: Promise.resolve(undefined), call: as
  * The call the controller makes for one metric of the HPA (metrics/client.go). The discovery it needs
  * is asked at once, beside the scale; the call itself once the scale gave the pods' selector.
  */
-function metricCall(s: Session, resources: Resources, namespace: string, metric: MetricSpec): MetricCall {
+function metricCall(
+  s: Session,
+  resources: Resources,
+  namespace: string,
+  metric: MetricSpec,
+  lists: NamespaceLists | undefined,
+): MetricCall {
   const version = (group: string) =>
     s.discovery
       .servedVersion(group)
@@ -148,7 +154,9 @@ function metricCall(s: Session, resources: Resources, namespace: string, metric:
       return {
         groupVersion: Promise.resolve(`${RESOURCE_GROUP}/${CONTROLLER_RESOURCE_VERSION}`),
         call: (podSelector) =>
-          record(s.api, (a) => a.listPodMetrics(CONTROLLER_RESOURCE_VERSION, namespace, podSelector)),
+          lists
+            ? lists.podMetrics(namespace, podSelector)
+            : record(s.api, (a) => a.listPodMetrics(CONTROLLER_RESOURCE_VERSION, namespace, podSelector)),
       };
     case 'Pods': {
       const spec = metric.metric;
@@ -338,6 +346,57 @@ function sharedReads(api: KubeApi): SharedReads {
 interface HpaReads {
   selectors: Promise<TargetSelector[]>;
   events: Promise<Fetched<ItemList<unknown>>>;
+  /** With several HPAs: their pods and pod metrics out of one list per namespace. */
+  lists?: NamespaceLists;
+}
+
+/**
+ * The pods and the pods' resource metrics of a namespace, each listed once and cut down to one HPA's
+ * selector here as the API server would (shared/labels.ts matches; metrics.k8s.io objects carry their
+ * pod's labels, as metrics-server's do): with hundreds of HPAs, two lists instead of two per HPA. The
+ * recorded path is the namespace's list, the call actually made.
+ */
+class NamespaceLists {
+  private readonly lists = new Map<string, Promise<Fetched<ItemList<Labelled>>>>();
+  private readonly api: KubeApi;
+
+  constructor(api: KubeApi) {
+    this.api = api;
+  }
+
+  private selected<T extends Labelled>(
+    key: string,
+    list: (a: KubeApi) => Promise<ItemList<T>>,
+    selector: string,
+  ): Promise<Fetched<ItemList<T>>> {
+    let all = this.lists.get(key);
+    if (!all) {
+      all = record(this.api, list);
+      this.lists.set(key, all);
+    }
+    return (all as Promise<Fetched<ItemList<T>>>).then((fetched) => {
+      if (!fetched.body) return fetched;
+      const requirements = parseSelector(selector);
+      const items = fetched.body.items.filter((i) => matches(requirements, i.metadata.labels ?? {}));
+      return { path: fetched.path, body: { ...fetched.body, items } };
+    });
+  }
+
+  pods(namespace: string, selector: string): Promise<Fetched<ItemList<PodObject>>> {
+    return this.selected(`pods ${namespace}`, (a) => a.podList({ namespace }), selector);
+  }
+
+  podMetrics(namespace: string, selector: string): Promise<Fetched<unknown>> {
+    return this.selected(
+      `metrics ${namespace}`,
+      (a) => a.listPodMetrics(CONTROLLER_RESOURCE_VERSION, namespace),
+      selector,
+    );
+  }
+}
+
+interface Labelled {
+  metadata: { labels?: Record<string, string> | undefined };
 }
 
 /**
@@ -391,7 +450,7 @@ const HPAS_AT_ONCE = 32;
 /**
  * The snapshot of every HPA in scope, as fetchSnapshot takes each, sorted by namespace and name. Every
  * request is sent once however many HPAs share it (read-once.ts); the HPAs come from one list, and
- * each namespace's events from one list too, split by HPA.
+ * each namespace's events, pods and pod metrics from one list each, split by HPA (NamespaceLists).
  */
 export async function fetchSnapshots(
   s: Session,
@@ -412,14 +471,15 @@ export async function fetchSnapshots(
     const ns = h.metadata.namespace ?? s.namespace;
     byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), h]);
   }
-  const namespaces = new Map<string, { selectors: HpaReads['selectors']; events: HpaReads['events'] }>();
+  const lists = new NamespaceLists(api);
+  const namespaces = new Map<string, HpaReads>();
   const readsOf = (ns: string) => {
     let reads = namespaces.get(ns);
     if (!reads) {
       const selectors = targetSelectors(api, shared.resources, ns, byNamespace.get(ns) ?? [], window);
       selectors.catch(() => {});
       const events = record(api, (a) => a.events(ns, 'involvedObject.kind=HorizontalPodAutoscaler'));
-      reads = { selectors, events };
+      reads = { selectors, events, lists };
       namespaces.set(ns, reads);
     }
     return reads;
@@ -436,12 +496,12 @@ export async function fetchSnapshots(
       const i = next++;
       const item = items[i] as NamedObject;
       const ns = item.metadata.namespace ?? s.namespace;
-      const { selectors, events } = readsOf(ns);
-      const own = events.then((e) => eventsOf(e, item.metadata));
+      const reads = readsOf(ns);
+      const own = reads.events.then((e) => eventsOf(e, item.metadata));
       snapshots[i] = await snapshotOf(
         { ...s, api, namespace: ns },
         shared,
-        { selectors, events: own },
+        { ...reads, events: own },
         { path: selected.path, body: item },
         controller,
         clock,
@@ -481,7 +541,7 @@ async function snapshotOf(
   around.selectors.catch(() => {});
   // readHpa gives an HPA without metrics the API's default (CPU at 80% utilization).
   const { metrics } = model;
-  const calls = metrics.map((m) => metricCall(s, resources, namespace, m));
+  const calls = metrics.map((m) => metricCall(s, resources, namespace, m, around.lists));
   if (readFailedLastTime(model)) {
     reads.apiServices().catch(() => {});
     for (const c of calls)
@@ -493,7 +553,9 @@ async function snapshotOf(
   let conflicting: string[] | undefined;
   if (podSelector !== undefined) {
     const [podList, answers] = await Promise.all([
-      record(s.api, (a) => a.podList({ namespace, labelSelector: podSelector })),
+      around.lists
+        ? around.lists.pods(namespace, podSelector)
+        : record(s.api, (a) => a.podList({ namespace, labelSelector: podSelector })),
       Promise.all(calls.map((c) => c.call(podSelector))),
     ]);
     pods = podList;

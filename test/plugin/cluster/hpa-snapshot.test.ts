@@ -465,10 +465,20 @@ describe('fetchSnapshots', () => {
         event('a', 'uid-old', 'New size: 9; reason: cpu above target'),
       ],
     },
-    [q('/api/v1/namespaces/shop/pods', { labelSelector: 'app=a' })]: { items: [] },
-    [q('/api/v1/namespaces/shop/pods', { labelSelector: 'app=b' })]: { items: [] },
-    [q('/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods', { labelSelector: 'app=a' })]: { items: [] },
-    [q('/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods', { labelSelector: 'app=b' })]: { items: [] },
+    '/api/v1/namespaces/shop/pods': {
+      items: ['a-1', 'b-1', 'b-2'].map((name) => ({
+        metadata: { name, namespace: 'shop', labels: { app: name[0] } },
+        spec: { containers: [{ name: 'app' }] },
+      })),
+    },
+    '/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods': {
+      items: ['a-1', 'b-1', 'c-1'].map((name) => ({
+        metadata: { name, namespace: 'shop', labels: { app: name[0] } },
+        timestamp: '2026-07-01T09:59:50Z',
+        window: '30s',
+        containers: [{ name: 'app', usage: { cpu: '10m', memory: '1Mi' } }],
+      })),
+    },
   };
 
   it('reads the HPAs from one list, sorted, each with its own events out of the namespace list', async () => {
@@ -493,6 +503,21 @@ describe('fetchSnapshots', () => {
     expect(snapshots[0]?.hpa.path).toBe(HPA_PATH);
     expect(snapshots[0]?.hpa.body).not.toHaveProperty('metadata.managedFields');
     expect(rest.requests.filter((r, i) => rest.requests.indexOf(r) !== i)).toEqual([]);
+  });
+
+  it("cuts each namespace's one list of pods and of pod metrics down to each HPA's selector", async () => {
+    const { session } = fakeSession(routes, 'shop');
+    const snapshots = await fetchSnapshots(
+      session,
+      { namespace: 'shop' },
+      DEFAULT_CONTROLLER_SETTINGS,
+      () => NOW,
+    );
+    const names = (body: unknown) =>
+      (body as { items: { metadata: { name: string } }[] }).items.map((i) => i.metadata.name);
+    expect(snapshots.map((s) => names(s.pods?.body))).toEqual([['a-1'], ['b-1', 'b-2']]);
+    expect(snapshots.map((s) => names(s.metrics[0]?.body))).toEqual([['a-1'], ['b-1']]);
+    expect(snapshots[1]?.pods?.path).toBe('/api/v1/namespaces/shop/pods');
   });
 
   it('a list that fails is the request that failed', async () => {

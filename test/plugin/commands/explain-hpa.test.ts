@@ -183,12 +183,14 @@ describe('runExplainHpa', () => {
       '/apis/apps/v1/namespaces/shop/deployments/api/scale': scale('api', 1),
       '/apis/apps/v1/namespaces/shop/deployments/worker-a/scale': scale('worker-a', 3),
       '/apis/apps/v1/namespaces/shop/deployments/worker-b/scale': scale('worker-b', 2),
-      [q('/api/v1/namespaces/shop/pods', { labelSelector: 'app=api' })]: { items: [] },
-      [q('/api/v1/namespaces/shop/pods', { labelSelector: 'app=worker-a' })]: {
-        items: ['wa-1', 'wa-2', 'wa-3'].map((n) => podOf('worker-a', n)),
-      },
-      [q('/api/v1/namespaces/shop/pods', { labelSelector: 'app=worker-b' })]: {
-        items: ['wb-1', 'wb-2'].map((n) => podOf('worker-b', n)),
+      // One list of the namespace's pods for all four HPAs.
+      '/api/v1/namespaces/shop/pods': {
+        items: [
+          readyPod('web-1'),
+          readyPod('web-2'),
+          ...['wa-1', 'wa-2', 'wa-3'].map((n) => podOf('worker-a', n)),
+          ...['wb-1', 'wb-2'].map((n) => podOf('worker-b', n)),
+        ],
       },
       '/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/queue': {
         items: [{ metricName: 'queue', metricLabels: {}, timestamp: '2026-07-01T09:59:59Z', value: '40' }],
@@ -222,6 +224,9 @@ describe('runExplainHpa', () => {
       expect(twice).toEqual([]);
       expect(rest.requests.filter((r) => r.includes('/queue'))).toHaveLength(1);
       expect(rest.requests.filter((r) => r.includes('/events'))).toHaveLength(1);
+      expect(rest.requests.filter((r) => r.startsWith('/api/v1/namespaces/shop/pods'))).toEqual([
+        '/api/v1/namespaces/shop/pods',
+      ]);
     });
 
     it("-o json has each HPA's whole decision, with its state and fix", async () => {
