@@ -12,8 +12,9 @@ const SELECTOR: OptionSpec = {
     "Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin' (e.g. -l key1=value1,key2=value2,key3 in (value3))",
 };
 const SORT_BY: OptionSpec = {
-  choices: ['cpu', 'memory'],
-  describe: "If non-empty, sort the list by this field, largest first: 'cpu' or 'memory'",
+  type: 'string',
+  complete: 'sort-columns',
+  describe: "If non-empty, sort the list by this field, largest first: 'cpu', 'memory' or a --metric name",
 };
 const NO_HEADERS: OptionSpec = {
   type: 'boolean',
@@ -100,6 +101,14 @@ const topPods: CommandSpec = {
       type: 'string',
       describe: "Selector (field query) on the pods, supports '=', '==', and '!=' (e.g. spec.nodeName=n1)",
     },
+    node: {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      default: [],
+      complete: 'nodes',
+      describe: 'Only the pods on this node; repeatable',
+    },
     containers: {
       type: 'boolean',
       default: false,
@@ -130,7 +139,8 @@ const topPods: CommandSpec = {
       '$0 top pods -l app=web --metric http_requests --requests',
       'With a custom metric and usage vs requests',
     ],
-    ['$0 top pods -A --field-selector spec.nodeName=n1 --sum', 'The pods on one node, and their total'],
+    ['$0 top pods -A --node n1 --node n2 --sum', 'The pods on two nodes, and their total'],
+    ['$0 top pods --metric http_requests --sort-by http_requests', 'The busiest pods first'],
     ['$0 top pods -w --interval 10s', 'Redraw every 10 seconds until Ctrl-C'],
   ],
   run: lazy(
@@ -168,6 +178,72 @@ const topNodes: CommandSpec = {
     ([w, m], args, ctx) => w.present(ctx, args, (s) => m.renderTopNodes(s, args as never)),
   ),
 };
+
+/** `top deployments` and its kin: one command per kind, the same flags. */
+function topWorkloads(
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job',
+  name: string,
+  aliases: string[],
+): CommandSpec {
+  return {
+    name,
+    aliases,
+    describe: `Display resource (CPU/memory) usage of ${name}: their pods', through owner references, added up`,
+    positionals: [{ name: 'name', describe: `One ${kind}`, optional: true }],
+    options: {
+      'all-namespaces': {
+        alias: 'A',
+        type: 'boolean',
+        default: false,
+        describe: `If present, list the ${name} across all namespaces`,
+      },
+      selector: { ...SELECTOR, describe: `Only the ${name} with these labels (label query)` },
+      'sort-by': {
+        ...SORT_BY,
+        complete: 'workload-sort-columns',
+        describe:
+          "If non-empty, sort by this column, largest first: 'name', 'pods', 'cpu', 'memory' or a --metric name",
+      },
+      'no-headers': NO_HEADERS,
+      metric: {
+        ...metricOption('pods', 'pod-metrics'),
+        describe:
+          'Add a column with this custom metric of the pods (custom.metrics.k8s.io), summed; NAME:avg for their average; repeatable',
+      },
+      requests: {
+        type: 'boolean',
+        default: false,
+        describe: "Add the usage as a percentage of the pods' requests, added up",
+      },
+      limits: {
+        type: 'boolean',
+        default: false,
+        describe: "Add the usage as a percentage of the pods' limits, added up",
+      },
+      output: {
+        alias: 'o',
+        choices: ['json', 'yaml'],
+        describe: 'Output format: json or yaml (the rows, in numbers)',
+      },
+      ...WATCH,
+    },
+    examples: [
+      [`$0 top ${name}`, `Usage of the ${name} in the current namespace`],
+      [
+        `$0 top ${aliases.at(-1)} -A --sort-by memory --requests`,
+        'All namespaces, largest memory first, against requests',
+      ],
+      [
+        `$0 top ${name} --metric http_requests --metric latency:avg`,
+        'With custom metrics: a sum and an average',
+      ],
+    ],
+    run: lazy(
+      () => Promise.all([watch(), import('./commands/top-workloads.ts')]),
+      ([w, m], args, ctx) => w.present(ctx, args, (s) => m.renderTopWorkloads(s, kind, args as never)),
+    ),
+  };
+}
 
 const getCustom: CommandSpec = {
   name: 'custom',
@@ -249,20 +325,28 @@ const explainHpa: CommandSpec = {
   name: 'hpa',
   aliases: ['hpas', 'horizontalpodautoscaler'],
   describe:
-    "Recompute a HorizontalPodAutoscaler's decision from the metric values the controller reads, and show every step",
+    "Recompute a HorizontalPodAutoscaler's decision from the metric values the controller reads, and show every step; without a name, one line per HPA, the broken ones first",
   positionals: [
     {
       name: 'name',
-      describe: 'The HPA (optional with --from-snapshot)',
+      describe: 'The HPA (none: list every HPA of the namespace, or of all with -A)',
       optional: true,
       complete: 'hpas',
     },
   ],
   options: {
+    'all-namespaces': {
+      alias: 'A',
+      type: 'boolean',
+      default: false,
+      describe: 'Without a name: list the HPAs of every namespace',
+    },
+    selector: { ...SELECTOR, describe: 'Without a name: only the HPAs with these labels (label query)' },
     output: {
       alias: 'o',
       choices: ['json', 'yaml'],
-      describe: 'Print the decision as json or yaml (docs/plugin.md) instead of the explanation',
+      describe:
+        "Print the decision (each HPA's, in the list) as json or yaml (docs/plugin.md) instead of the explanation",
     },
     'save-snapshot': {
       type: 'string',
@@ -275,8 +359,11 @@ const explainHpa: CommandSpec = {
       describe: 'Explain a snapshot --save-snapshot wrote, without a cluster',
     },
     ...CONTROLLER_FLAGS,
+    ...WATCH,
   },
   examples: [
+    ['$0 explain hpa -A', 'Every HPA of the cluster, one line each: the broken ones first, with their fix'],
+    ['$0 explain hpa -n shop -l team=web -w', 'Some HPAs of one namespace, redrawn every 5s'],
     ['$0 explain hpa web -n shop', 'Why web has the replicas it has, metric by metric'],
     ['$0 explain hpa web -o json', 'The recomputed decision for scripts'],
     ['$0 explain hpa web --save-snapshot web.json', 'Explain, and keep what was read'],
@@ -411,11 +498,19 @@ export const PLUGIN: CommandSpec = {
   subcommands: [
     {
       name: 'top',
-      describe: 'Display resource (CPU/memory) usage of pods or nodes',
-      subcommands: [topPods, topNodes],
+      describe: 'Display resource (CPU/memory) usage of pods, nodes or workloads',
+      subcommands: [
+        topPods,
+        topNodes,
+        topWorkloads('Deployment', 'deployments', ['deployment', 'deploy']),
+        topWorkloads('StatefulSet', 'statefulsets', ['statefulset', 'sts']),
+        topWorkloads('DaemonSet', 'daemonsets', ['daemonset', 'ds']),
+        topWorkloads('Job', 'jobs', ['job']),
+      ],
       examples: [
         ['$0 top pods', 'Pods in the current namespace'],
         ['$0 top nodes', 'All nodes'],
+        ['$0 top deploy -A', 'Deployments of all namespaces, their pods added up'],
       ],
     },
     {

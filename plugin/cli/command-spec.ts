@@ -17,7 +17,11 @@ export type CompletionSource =
   | 'custom-target-metrics'
   | 'external-metrics'
   | 'all-metrics'
-  | 'hpas';
+  | 'hpas'
+  /** --sort-by: cpu and memory, and the --metric names typed so far. */
+  | 'sort-columns'
+  /** --sort-by of `top deployments` and its kin: name and pods besides. */
+  | 'workload-sort-columns';
 
 export interface OptionSpec extends Options {
   complete?: CompletionSource;

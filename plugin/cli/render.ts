@@ -21,3 +21,8 @@ export async function renderDocumentOr(
   const out = output === 'json' || output === 'yaml' ? await formatDocument(document(), output) : table();
   return { out, err: notice };
 }
+
+/** kubectl's notice for an empty list: of one namespace, or of all (undefined). */
+export function noResourcesFound(namespace: string | undefined): string {
+  return namespace === undefined ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`;
+}

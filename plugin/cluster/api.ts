@@ -51,10 +51,27 @@ export interface Container {
   resources?: { requests?: QuantityMap; limits?: QuantityMap };
 }
 
-/** A core/v1 Pod as the API sends it: the fields `top pods` reads. */
+/** metadata.ownerReferences: who owns an object (the one with `controller` true manages it). */
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+}
+
+/** A core/v1 Pod as the API sends it: the fields `top pods` and `top deployments` read. */
 export interface PodObject {
-  metadata: { name: string; namespace: string; creationTimestamp: string; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace: string;
+    creationTimestamp: string;
+    labels?: Record<string, string>;
+    uid?: string;
+    ownerReferences?: OwnerReference[];
+  };
   spec: { nodeName?: string; containers: Container[] };
+  status?: { phase?: string };
 }
 
 /** A core/v1 Node as the API sends it: the fields `top nodes` reads. */
@@ -77,6 +94,7 @@ interface ObjectMeta {
   namespace?: string;
   uid?: string;
   labels?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
 }
 
 /** A SelfSubjectAccessReview or SubjectAccessReview: `user` only in the latter. */
@@ -99,7 +117,8 @@ interface AccessReviewStatus {
   evaluationError?: string;
 }
 
-interface PodSelection {
+/** Which objects of a namespace (or of all) a list asks for. */
+interface ListSelection {
   /** Undefined for all namespaces. */
   namespace: string | undefined;
   labelSelector?: string | undefined;
@@ -205,12 +224,12 @@ export class KubeApi {
     );
   }
 
-  podList(selection: PodSelection): Promise<ItemList<PodObject>> {
+  podList(selection: ListSelection): Promise<ItemList<PodObject>> {
     const { namespace, labelSelector, fieldSelector } = selection;
     return this.get(`/api/v1${inNamespace(namespace)}/pods`, { labelSelector, fieldSelector });
   }
 
-  async listPods(selection: PodSelection): Promise<PodObject[]> {
+  async listPods(selection: ListSelection): Promise<PodObject[]> {
     return (await this.podList(selection)).items;
   }
 
@@ -255,6 +274,17 @@ export class KubeApi {
     return this.get(
       `${base}${inNamespace(namespace)}/${segment(resource)}/${segment(name)}/scale`,
       undefined,
+      groupTarget(groupVersion),
+    );
+  }
+
+  /** Objects of `resource` (plural) in `groupVersion` (`apps/v1`, `batch/v1`): their metadata is what is read. */
+  objects(groupVersion: string, resource: string, selection: ListSelection): Promise<ItemList<NamedObject>> {
+    const { namespace, labelSelector, fieldSelector } = selection;
+    const base = groupVersion.includes('/') ? `/apis/${groupVersion}` : `/api/${groupVersion}`;
+    return this.get(
+      `${base}${inNamespace(namespace)}/${segment(resource)}`,
+      { labelSelector, fieldSelector },
       groupTarget(groupVersion),
     );
   }

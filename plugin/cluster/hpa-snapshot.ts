@@ -5,7 +5,7 @@
 import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { KubeApiError } from '../../shared/kube.ts';
 import { formatSelector, matches, parseSelector, selectorFromLabelSelector } from '../../shared/labels.ts';
-import { closest } from '../../shared/text.ts';
+import { closest, compareCodeUnits } from '../../shared/text.ts';
 import { CliError } from '../errors.ts';
 import { type Hpa, type MetricSpec, readHpa, readScale } from '../hpa/objects.ts';
 import {
@@ -23,6 +23,7 @@ import {
   type Query,
   RequestFailed,
 } from './api.ts';
+import { readOnce } from './read-once.ts';
 import type { Session } from './session.ts';
 
 /** The resource metrics version the controller asks for, whatever the cluster prefers. */
@@ -133,7 +134,13 @@ const NO_CALL: MetricCall = { groupVersion: Promise.resolve(undefined), call: as
  * The call the controller makes for one metric of the HPA (metrics/client.go). The discovery it needs
  * is asked at once, beside the scale; the call itself once the scale gave the pods' selector.
  */
-function metricCall(s: Session, resources: Resources, namespace: string, metric: MetricSpec): MetricCall {
+function metricCall(
+  s: Session,
+  resources: Resources,
+  namespace: string,
+  metric: MetricSpec,
+  lists: NamespaceLists | undefined,
+): MetricCall {
   const version = (group: string) =>
     s.discovery
       .servedVersion(group)
@@ -147,7 +154,9 @@ function metricCall(s: Session, resources: Resources, namespace: string, metric:
       return {
         groupVersion: Promise.resolve(`${RESOURCE_GROUP}/${CONTROLLER_RESOURCE_VERSION}`),
         call: (podSelector) =>
-          record(s.api, (a) => a.listPodMetrics(CONTROLLER_RESOURCE_VERSION, namespace, podSelector)),
+          lists
+            ? lists.podMetrics(namespace, podSelector)
+            : record(s.api, (a) => a.listPodMetrics(CONTROLLER_RESOURCE_VERSION, namespace, podSelector)),
       };
     case 'Pods': {
       const spec = metric.metric;
@@ -276,39 +285,118 @@ async function fetchScale(
   }
 }
 
-/** Each other HPA of the namespace with its target's pod selector (undefined: it selects no pods). */
-async function otherSelectors(
+/** An HPA of the namespace with its target's pod selector, parsed (undefined: it selects no pods). */
+interface TargetSelector {
+  name: string;
+  requirements: ReturnType<typeof parseSelector> | undefined;
+}
+
+/** The namespace's HPAs (but `exclude`) with their targets' pod selectors. */
+async function targetSelectors(
   api: KubeApi,
   resources: Resources,
-  hpa: Hpa,
-  listed: ItemList<NamedObject>,
+  namespace: string,
+  listed: readonly NamedObject[],
   downscaleWindowSeconds: number,
-): Promise<{ name: string; selector: string | undefined }[]> {
-  const others = listed.items
+  exclude?: string,
+): Promise<TargetSelector[]> {
+  const hpas = listed
     .map((h, i) => readHpa(h, `hpaList.items[${i}]`, downscaleWindowSeconds))
-    .filter((h) => h.name !== hpa.name);
+    .filter((h) => h.name !== exclude);
   return Promise.all(
-    others.map(async (other) => {
-      const scale = await fetchScale(api, resources, hpa.namespace, other.target);
+    hpas.map(async (other) => {
+      const scale = await fetchScale(api, resources, namespace, other.target);
       const selector = podSelectorOf(scale.body, `otherHPAs[${JSON.stringify(other.name)}].scale.body`);
-      return { name: other.name, selector };
+      return { name: other.name, requirements: selector === undefined ? undefined : parseSelector(selector) };
     }),
   );
 }
 
 /** The other HPAs whose target's selector selects one of these pods (AmbiguousSelector). */
 function conflictingHPAs(
-  others: { name: string; selector: string | undefined }[],
+  self: string,
+  selectors: readonly TargetSelector[],
   podLabels: Record<string, string>[],
 ): string[] {
-  return others
-    .filter(({ selector }) => {
-      if (selector === undefined) return false;
-      const reqs = parseSelector(selector);
-      return podLabels.some((labels) => matches(reqs, labels));
+  return selectors
+    .filter(({ name, requirements }) => {
+      if (name === self || requirements === undefined) return false;
+      return podLabels.some((labels) => matches(requirements, labels));
     })
     .map((o) => o.name)
     .sort();
+}
+
+/** What the snapshots of several HPAs share, each read once: the server's version, discovery, the diagnosis' documents. */
+interface SharedReads {
+  serverVersion: Promise<string | undefined>;
+  resources: Resources;
+  reads: DiagnosisReads;
+}
+
+function sharedReads(api: KubeApi): SharedReads {
+  const serverVersion = api.serverVersion().then(
+    (v) => v.gitVersion,
+    () => undefined,
+  );
+  return { serverVersion, resources: new Resources(api), reads: new DiagnosisReads(api) };
+}
+
+/** What one HPA's snapshot reads beside its own calls: its namespace's HPAs' selectors and its events. */
+interface HpaReads {
+  selectors: Promise<TargetSelector[]>;
+  events: Promise<Fetched<ItemList<unknown>>>;
+  /** With several HPAs: their pods and pod metrics out of one list per namespace. */
+  lists?: NamespaceLists;
+}
+
+/**
+ * The pods and the pods' resource metrics of a namespace, each listed once and cut down to one HPA's
+ * selector here as the API server would (shared/labels.ts matches; metrics.k8s.io objects carry their
+ * pod's labels, as metrics-server's do): with hundreds of HPAs, two lists instead of two per HPA. The
+ * recorded path is the namespace's list, the call actually made.
+ */
+class NamespaceLists {
+  private readonly lists = new Map<string, Promise<Fetched<ItemList<Labelled>>>>();
+  private readonly api: KubeApi;
+
+  constructor(api: KubeApi) {
+    this.api = api;
+  }
+
+  private selected<T extends Labelled>(
+    key: string,
+    list: (a: KubeApi) => Promise<ItemList<T>>,
+    selector: string,
+  ): Promise<Fetched<ItemList<T>>> {
+    let all = this.lists.get(key);
+    if (!all) {
+      all = record(this.api, list);
+      this.lists.set(key, all);
+    }
+    return (all as Promise<Fetched<ItemList<T>>>).then((fetched) => {
+      if (!fetched.body) return fetched;
+      const requirements = parseSelector(selector);
+      const items = fetched.body.items.filter((i) => matches(requirements, i.metadata.labels ?? {}));
+      return { path: fetched.path, body: { ...fetched.body, items } };
+    });
+  }
+
+  pods(namespace: string, selector: string): Promise<Fetched<ItemList<PodObject>>> {
+    return this.selected(`pods ${namespace}`, (a) => a.podList({ namespace }), selector);
+  }
+
+  podMetrics(namespace: string, selector: string): Promise<Fetched<unknown>> {
+    return this.selected(
+      `metrics ${namespace}`,
+      (a) => a.listPodMetrics(CONTROLLER_RESOURCE_VERSION, namespace),
+      selector,
+    );
+  }
+}
+
+interface Labelled {
+  metadata: { labels?: Record<string, string> | undefined };
 }
 
 /**
@@ -324,32 +412,136 @@ export async function fetchSnapshot(
   clock: () => Date = () => new Date(),
 ): Promise<HPASnapshot> {
   const namespace = s.namespace;
-  const serverVersion = s.api.serverVersion().then(
-    (v) => v.gitVersion,
-    () => undefined,
-  );
+  const shared = sharedReads(s.api);
   // For the HPAs in conflict, or the closest names when there is no such HPA.
   const listed = s.api.hpas(namespace).catch(() => ({ items: [] }));
   const hpa = await record(s.api, (a) => a.hpa(namespace, name));
   if (!hpa.body) throw await hpaProblem(s, name, hpa, listed);
   const model = readHpa(hpa.body, 'hpa.body', controller.downscaleStabilizationSeconds);
-  const resources = new Resources(s.api);
   const { uid } = model;
+  const selectors = listed.then((l) =>
+    targetSelectors(
+      s.api,
+      shared.resources,
+      namespace,
+      l.items,
+      controller.downscaleStabilizationSeconds,
+      name,
+    ),
+  );
   const events = record(s.api, (a) =>
     a.events(
       namespace,
       `involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=${name}${uid ? `,involvedObject.uid=${uid}` : ''}`,
     ),
   );
-  const scale = fetchScale(s.api, resources, namespace, model.target);
-  const others = listed.then((l) =>
-    otherSelectors(s.api, resources, model, l, controller.downscaleStabilizationSeconds),
+  return snapshotOf(s, shared, { selectors, events }, hpa, controller, clock);
+}
+
+/** The HPAs a label selector picks in one namespace (undefined: all namespaces). */
+export interface HpaScope {
+  namespace: string | undefined;
+  labelSelector?: string | undefined;
+}
+
+/** How many HPAs are read at once: enough to keep the connection busy, few enough not to flood the API server. */
+const HPAS_AT_ONCE = 32;
+
+/**
+ * The snapshot of every HPA in scope, as fetchSnapshot takes each, sorted by namespace and name. Every
+ * request is sent once however many HPAs share it (read-once.ts); the HPAs come from one list, and
+ * each namespace's events, pods and pod metrics from one list each, split by HPA (NamespaceLists).
+ */
+export async function fetchSnapshots(
+  s: Session,
+  scope: HpaScope,
+  controller: ControllerSettings,
+  clock: () => Date = () => new Date(),
+): Promise<HPASnapshot[]> {
+  const api = new KubeApi(readOnce(s.api.rest));
+  const shared = sharedReads(api);
+  const window = controller.downscaleStabilizationSeconds;
+  const [selected, all] = await Promise.all([
+    record(api, (a) => a.hpas(scope.namespace, scope.labelSelector)),
+    api.hpas(scope.namespace),
+  ]);
+  if (!selected.body) throw failedHpaRead(selected);
+  const byNamespace = new Map<string, NamedObject[]>();
+  for (const h of all.items) {
+    const ns = h.metadata.namespace ?? s.namespace;
+    byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), h]);
+  }
+  const lists = new NamespaceLists(api);
+  const namespaces = new Map<string, HpaReads>();
+  const readsOf = (ns: string) => {
+    let reads = namespaces.get(ns);
+    if (!reads) {
+      const selectors = targetSelectors(api, shared.resources, ns, byNamespace.get(ns) ?? [], window);
+      selectors.catch(() => {});
+      const events = record(api, (a) => a.events(ns, 'involvedObject.kind=HorizontalPodAutoscaler'));
+      reads = { selectors, events, lists };
+      namespaces.set(ns, reads);
+    }
+    return reads;
+  };
+  const items = [...selected.body.items].sort(
+    (a, b) =>
+      compareCodeUnits(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+      compareCodeUnits(a.metadata.name, b.metadata.name),
   );
-  others.catch(() => {});
+  const snapshots: HPASnapshot[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      const item = items[i] as NamedObject;
+      const ns = item.metadata.namespace ?? s.namespace;
+      const reads = readsOf(ns);
+      const own = reads.events.then((e) => eventsOf(e, item.metadata));
+      snapshots[i] = await snapshotOf(
+        { ...s, api, namespace: ns },
+        shared,
+        { ...reads, events: own },
+        { path: selected.path, body: item },
+        controller,
+        clock,
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HPAS_AT_ONCE, items.length) }, worker));
+  return snapshots;
+}
+
+/** One HPA's events out of its namespace's HPA events, as its own field selector would have picked them. */
+function eventsOf(
+  namespaceEvents: Fetched<ItemList<unknown>>,
+  hpa: NamedObject['metadata'],
+): Fetched<ItemList<unknown>> {
+  if (!namespaceEvents.body) return namespaceEvents;
+  const items = namespaceEvents.body.items.filter((e) => {
+    const involved = (e as { involvedObject?: { name?: string; uid?: string } }).involvedObject;
+    return involved?.name === hpa.name && (!hpa.uid || involved.uid === hpa.uid);
+  });
+  return { path: namespaceEvents.path, body: { ...namespaceEvents.body, items } };
+}
+
+/** The snapshot of one HPA already read: its target's scale, pods and metric calls, then the diagnosis. */
+async function snapshotOf(
+  s: Session,
+  shared: SharedReads,
+  around: HpaReads,
+  hpa: Fetched<unknown>,
+  controller: ControllerSettings,
+  clock: () => Date,
+): Promise<HPASnapshot> {
+  const namespace = s.namespace;
+  const model = readHpa(hpa.body, 'hpa.body', controller.downscaleStabilizationSeconds);
+  const { resources, reads } = shared;
+  const scale = fetchScale(s.api, resources, namespace, model.target);
+  around.selectors.catch(() => {});
   // readHpa gives an HPA without metrics the API's default (CPU at 80% utilization).
   const { metrics } = model;
-  const calls = metrics.map((m) => metricCall(s, resources, namespace, m));
-  const reads = new DiagnosisReads(s.api);
+  const calls = metrics.map((m) => metricCall(s, resources, namespace, m, around.lists));
   if (readFailedLastTime(model)) {
     reads.apiServices().catch(() => {});
     for (const c of calls)
@@ -361,15 +553,21 @@ export async function fetchSnapshot(
   let conflicting: string[] | undefined;
   if (podSelector !== undefined) {
     const [podList, answers] = await Promise.all([
-      record(s.api, (a) => a.podList({ namespace, labelSelector: podSelector })),
+      around.lists
+        ? around.lists.pods(namespace, podSelector)
+        : record(s.api, (a) => a.podList({ namespace, labelSelector: podSelector })),
       Promise.all(calls.map((c) => c.call(podSelector))),
     ]);
     pods = podList;
     fetchedMetrics = answers;
     const labels = (podList.body?.items ?? []).map((p) => p.metadata.labels ?? {});
-    conflicting = conflictingHPAs(await others, labels);
+    conflicting = conflictingHPAs(model.name, await around.selectors, labels);
   }
-  const [gitVersion, scaleFetched, eventsFetched] = await Promise.all([serverVersion, scale, events]);
+  const [gitVersion, scaleFetched, eventsFetched] = await Promise.all([
+    shared.serverVersion,
+    scale,
+    around.events,
+  ]);
   const snapshot: HPASnapshot = {
     apiVersion: SNAPSHOT_API_VERSION,
     kind: SNAPSHOT_KIND,
@@ -460,12 +658,18 @@ async function hpaProblem(
   hpa: Fetched<unknown>,
   listed: Promise<ItemList<NamedObject>>,
 ): Promise<Error> {
-  const error = hpa.error as { code: number; message: string };
-  if (error.code !== 404)
-    return new RequestFailed(hpa.path, new KubeApiError(error.message, error.code), { group: 'autoscaling' });
+  if (hpa.error?.code !== 404) return failedHpaRead(hpa);
   const names = (await listed).items.map((h) => h.metadata.name);
   const hint = closest(name, names);
   return new CliError(
     `no HorizontalPodAutoscaler "${name}" in namespace ${s.namespace}${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}; list them with: kubectl get hpa -n ${s.namespace}`,
   );
+}
+
+/** A failed read of HPAs, thrown as the request that failed. */
+function failedHpaRead(fetched: Fetched<unknown>): RequestFailed {
+  const error = fetched.error as { code: number; message: string };
+  return new RequestFailed(fetched.path, new KubeApiError(error.message, error.code), {
+    group: 'autoscaling',
+  });
 }

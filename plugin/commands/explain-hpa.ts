@@ -1,27 +1,39 @@
 // `explain hpa NAME`: the HPA controller's decision recomputed from what it reads (cluster/hpa-snapshot.ts,
 // hpa/decision.ts), shown step by step (printers/explain-hpa.ts), with what each failed metric needs
-// (hints/hpa-diagnosis.ts), so that `--from-snapshot` prints the same as the live command.
+// (hints/hpa-diagnosis.ts), so that `--from-snapshot` prints the same as the live command. Without a
+// name (`-A`, `-n NS`, `-l`): every HPA in scope on one line each (printers/hpa-list.ts), its state
+// (hpa/state.ts) and the fix for a failure, each request sent once (cluster/hpa-snapshot.ts fetchSnapshots).
 
 import type { RunContext } from '../cli/context.ts';
 import { type ControllerFlags, controllerSettings } from '../cli/controller-flags.ts';
+import { noResourcesFound, type Rendered, renderDocumentOr } from '../cli/render.ts';
 import { loadSnapshot, malformed, saveSnapshot } from '../cli/snapshot-file.ts';
-import { fetchSnapshot } from '../cluster/hpa-snapshot.ts';
+import { present } from '../cli/watch.ts';
+import { fetchSnapshot, fetchSnapshots } from '../cluster/hpa-snapshot.ts';
+import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
-import { diagnose } from '../hints/hpa-diagnosis.ts';
+import { diagnose, stateFix } from '../hints/hpa-diagnosis.ts';
 import { decide, SnapshotUnusable } from '../hpa/decision.ts';
 import { InvalidField } from '../hpa/fields.ts';
 import { DEFAULT_CONTROLLER_SETTINGS, type HPASnapshot } from '../hpa/snapshot.ts';
+import { hpaState } from '../hpa/state.ts';
 import {
   type Explanation,
   explanationDocument,
   explanationText,
   type StatusCondition,
 } from '../printers/explain-hpa.ts';
+import { type HpaLine, hpaListDocument, hpaListTable } from '../printers/hpa-list.ts';
 import { narrate } from '../printers/narrative.ts';
 import { type DocumentFormat, formatDocument } from '../printers/output.ts';
 
 interface ExplainHpaArgs extends ControllerFlags {
   name: string;
+  /** Without a name: list the HPAs of every namespace. */
+  allNamespaces?: boolean | undefined;
+  selector?: string | undefined;
+  watch?: boolean | undefined;
+  interval?: string | undefined;
   output?: DocumentFormat | undefined;
   saveSnapshot?: string | undefined;
   fromSnapshot?: string | undefined;
@@ -35,18 +47,13 @@ function statusConditions(snapshot: HPASnapshot): StatusCondition[] {
 }
 
 /**
- * The explanation of a snapshot: the same text (or document) whether fetched now or loaded from
- * `file`. An object in it that cannot be read is named by its JSON path.
+ * The explanation of a snapshot: the same whether fetched now or loaded from `file`. An object in it
+ * that cannot be read is named by its JSON path.
  */
-async function renderExplanation(
-  snapshot: HPASnapshot,
-  output: DocumentFormat | undefined,
-  file?: string,
-): Promise<string> {
-  let explanation: Explanation;
+function explain(snapshot: HPASnapshot, file?: string): Explanation {
   try {
     const decision = decide(snapshot);
-    explanation = {
+    return {
       decision,
       statusConditions: statusConditions(snapshot),
       narrative: narrate(decision),
@@ -62,10 +69,49 @@ async function renderExplanation(
     }
     throw e;
   }
-  return output ? formatDocument(explanationDocument(explanation), output) : explanationText(explanation);
+}
+
+/** One HPA's line of the list: its explanation, state and fix, or why it cannot be explained. */
+function lineOf(snapshot: HPASnapshot): HpaLine {
+  const metadata = (snapshot.hpa.body as { metadata?: { name?: string; namespace?: string } }).metadata;
+  const at = { namespace: metadata?.namespace ?? '', name: metadata?.name ?? '' };
+  let explanation: Explanation;
+  try {
+    explanation = explain(snapshot);
+  } catch (e) {
+    if (e instanceof CliError) return { ...at, problem: e.message };
+    throw e;
+  }
+  const state = hpaState(explanation.decision);
+  const fix = stateFix(snapshot, explanation.decision, state, explanation.fixes);
+  return { ...at, explanation, state, fix };
+}
+
+/** `explain hpa` without a name: every HPA in scope, one line each. */
+async function renderHpaList(s: Session, a: ExplainHpaArgs): Promise<Rendered> {
+  const controller = controllerSettings(DEFAULT_CONTROLLER_SETTINGS, a);
+  const scope = { namespace: a.allNamespaces ? undefined : s.namespace, labelSelector: a.selector };
+  const lines = (await fetchSnapshots(s, scope, controller)).map(lineOf);
+  const notice = lines.length ? '' : noResourcesFound(scope.namespace);
+  return renderDocumentOr(
+    a.output,
+    () => hpaListDocument(lines),
+    () => hpaListTable(lines, !!a.allNamespaces),
+    notice,
+  );
 }
 
 export async function runExplainHpa(ctx: RunContext, a: ExplainHpaArgs): Promise<number> {
+  const listing = a.allNamespaces || !!a.selector;
+  if (!a.name && !a.fromSnapshot) {
+    if (a.saveSnapshot)
+      throw new CliError('--save-snapshot keeps the snapshot of one HPA: name the HPA, or drop the flag');
+    return present(ctx, a, (s) => renderHpaList(s, a));
+  }
+  if (listing || a.watch)
+    throw new CliError(
+      `${a.watch ? '--watch' : a.allNamespaces ? '-A' : '-l'} is for the list of HPAs: drop the name${a.fromSnapshot ? ' and --from-snapshot' : ''}, or drop the flag`,
+    );
   let snapshot: HPASnapshot;
   if (a.fromSnapshot) {
     if (a.saveSnapshot)
@@ -79,14 +125,15 @@ export async function runExplainHpa(ctx: RunContext, a: ExplainHpaArgs): Promise
     }
     snapshot = { ...loaded, controller: controllerSettings(loaded.controller, a) };
   } else {
-    if (!a.name)
-      throw new CliError(
-        'name the HorizontalPodAutoscaler to explain, or pass --from-snapshot FILE; list them with: kubectl get hpa',
-      );
     const session = await ctx.session();
     snapshot = await fetchSnapshot(session, a.name, controllerSettings(DEFAULT_CONTROLLER_SETTINGS, a));
     if (a.saveSnapshot) saveSnapshot(a.saveSnapshot, snapshot);
   }
-  ctx.io.out(await renderExplanation(snapshot, a.output, a.fromSnapshot));
+  const explanation = explain(snapshot, a.fromSnapshot);
+  ctx.io.out(
+    a.output
+      ? await formatDocument(explanationDocument(explanation), a.output)
+      : explanationText(explanation),
+  );
   return 0;
 }

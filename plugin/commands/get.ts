@@ -8,7 +8,7 @@ import {
   RESOURCE_GROUP,
 } from '../../shared/api-types.ts';
 import { formatGoDuration } from '../../shared/duration.ts';
-import { type Rendered, renderDocumentOr } from '../cli/render.ts';
+import { noResourcesFound, type Rendered, renderDocumentOr } from '../cli/render.ts';
 import { RequestFailed } from '../cluster/api.ts';
 import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
@@ -170,6 +170,6 @@ export async function renderGetResource(s: Session, a: GetResourceArgs): Promise
       ),
     ),
   );
-  const empty = namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n';
+  const empty = noResourcesFound(namespace);
   return renderValues(a.output, doc, rows, 'OBJECT', empty);
 }

@@ -2,6 +2,7 @@
 // nodes for their allocatable (or capacity) resources, plus custom metrics for --metric columns.
 import { RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { type OutputFlags, type Rendered, renderDocumentOr } from '../cli/render.ts';
+import { checkedSortBy } from '../cli/sort-by.ts';
 import { metricColumns, objectKey } from '../cluster/metric-columns.ts';
 import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
@@ -20,6 +21,7 @@ async function fetchNodeUsage(s: Session, a: TopNodesArgs): Promise<NodeUsage[]>
   if (a.name && a.selector) {
     throw new CliError('only one of NAME or --selector can be provided: drop NAME or -l');
   }
+  checkedSortBy(a.sortBy, ['cpu', 'memory'], a.metric);
   const version = await s.discovery.version(RESOURCE_GROUP);
   for (const metric of a.metric) await s.discovery.customMetric('nodes', metric);
   const items = a.name

@@ -1,9 +1,10 @@
 // `top pods`: kubectl top pod's requests and its checks when nothing comes back (kubectl
-// pkg/cmd/top/top_pod.go), plus the pods' specs for --requests/--limits/-o wide and custom metrics
-// for --metric columns.
+// pkg/cmd/top/top_pod.go), plus the pods' specs for --requests/--limits/-o wide/--node and custom
+// metrics for --metric columns.
 import { type PodMetrics, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { formatGoDuration } from '../../shared/duration.ts';
-import { type OutputFlags, type Rendered, renderDocumentOr } from '../cli/render.ts';
+import { noResourcesFound, type OutputFlags, type Rendered, renderDocumentOr } from '../cli/render.ts';
+import { checkedSortBy } from '../cli/sort-by.ts';
 import type { PodObject } from '../cluster/api.ts';
 import { metricColumns, objectKey } from '../cluster/metric-columns.ts';
 import type { Session } from '../cluster/session.ts';
@@ -22,6 +23,8 @@ export interface TopPodsArgs extends OutputFlags {
   allNamespaces: boolean;
   selector?: string | undefined;
   fieldSelector?: string | undefined;
+  /** --node: only the pods on these nodes. */
+  node?: string[] | undefined;
   containers: boolean;
   sortBy?: SortBy | undefined;
   noHeaders: boolean;
@@ -34,7 +37,12 @@ export interface TopPodsArgs extends OutputFlags {
 /** kubectl's pipeline delay: younger pods without metrics are "not available yet". */
 const METRICS_CREATION_DELAY_MS = 2 * 60 * 1000;
 
-function podUsage(m: PodMetrics, pod: PodObject | undefined, metrics: Record<string, string>): PodUsage {
+/** A pod's usage row: its metrics, with the requests and limits of its spec when it was read. */
+export function podUsage(
+  m: PodMetrics,
+  pod: PodObject | undefined,
+  metrics: Record<string, string>,
+): PodUsage {
   const specs = new Map(pod?.spec.containers.map((c) => [c.name, c.resources]) ?? []);
   const containers: ContainerUsage[] = m.containers.map((c) => ({
     name: c.name,
@@ -53,15 +61,27 @@ function podUsage(m: PodMetrics, pod: PodObject | undefined, metrics: Record<str
   };
 }
 
+/**
+ * The pods NAME, -l, --field-selector and --node pick: one list per node, as a field selector cannot
+ * say "on one of these nodes".
+ */
+async function selectedPods(s: Session, a: TopPodsArgs, namespace: string | undefined): Promise<PodObject[]> {
+  if (a.name) return [await s.api.getPod(s.namespace, a.name)];
+  const nodes = a.node ?? [];
+  const fieldSelectors = nodes.length
+    ? nodes.map((n) => [a.fieldSelector, `spec.nodeName=${n}`].filter(Boolean).join(','))
+    : [a.fieldSelector];
+  const lists = await Promise.all(
+    fieldSelectors.map((fieldSelector) =>
+      s.api.listPods({ namespace, labelSelector: a.selector, fieldSelector }),
+    ),
+  );
+  return lists.flat();
+}
+
 /** kubectl's verifyEmptyMetrics: an error when pods exist but have no metrics, else the notice it prints. */
 async function explainEmpty(s: Session, a: TopPodsArgs, now: number): Promise<string> {
-  const pods = a.name
-    ? [await s.api.getPod(s.namespace, a.name)]
-    : await s.api.listPods({
-        namespace: s.namespace,
-        labelSelector: a.selector,
-        fieldSelector: a.fieldSelector,
-      });
+  const pods = await selectedPods(s, a, s.namespace);
   if (pods.length > 0) {
     for (const pod of pods) {
       const age = now - Date.parse(pod.metadata.creationTimestamp);
@@ -75,7 +95,7 @@ async function explainEmpty(s: Session, a: TopPodsArgs, now: number): Promise<st
       'metrics not available yet: the pods are less than 2 minutes old; try again in a minute',
     );
   }
-  return a.allNamespaces ? 'No resources found\n' : `No resources found in ${s.namespace} namespace.\n`;
+  return noResourcesFound(a.allNamespaces ? undefined : s.namespace);
 }
 
 export async function fetchPodUsage(
@@ -83,9 +103,13 @@ export async function fetchPodUsage(
   a: TopPodsArgs,
   now = Date.now(),
 ): Promise<{ pods: PodUsage[]; notice: string }> {
-  if (a.name && (a.selector || a.fieldSelector)) {
-    throw new CliError('only one of NAME or selector can be provided: drop NAME or -l/--field-selector');
+  const filtered = !!a.fieldSelector || !!a.node?.length;
+  if (a.name && (a.selector || filtered)) {
+    throw new CliError(
+      'only one of NAME or selector can be provided: drop NAME or -l/--field-selector/--node',
+    );
   }
+  checkedSortBy(a.sortBy, ['cpu', 'memory'], a.metric);
   const version = await s.discovery.version(RESOURCE_GROUP);
   for (const metric of a.metric) await s.discovery.customMetric('pods', metric);
   const namespace = a.allNamespaces ? undefined : s.namespace;
@@ -95,13 +119,11 @@ export async function fetchPodUsage(
 
   const needSpecs = a.requests || a.limits || a.output === 'wide';
   let specs: Map<string, PodObject> | undefined;
-  if (items.length > 0 && (a.fieldSelector || needSpecs)) {
-    const pods = a.name
-      ? [await s.api.getPod(s.namespace, a.name)]
-      : await s.api.listPods({ namespace, labelSelector: a.selector, fieldSelector: a.fieldSelector });
+  if (items.length > 0 && (filtered || needSpecs)) {
+    const pods = await selectedPods(s, a, namespace);
     specs = new Map(pods.map((p) => [objectKey(p.metadata.namespace, p.metadata.name), p]));
-    // Like kubectl: --field-selector filters through the Pods API, the metrics API knows no fields.
-    if (a.fieldSelector) {
+    // Like kubectl: --field-selector (and --node) filter through the Pods API, the metrics API knows no fields.
+    if (filtered) {
       items = items.filter((m) => specs?.has(objectKey(m.metadata.namespace, m.metadata.name)));
     }
   }

@@ -50,8 +50,15 @@ async function values(s: Session, source: CompletionSource, w: Walked): Promise<
   }
 }
 
+/** What --sort-by takes: the columns, then the --metric names typed so far (`NAME:avg` sorts as NAME). */
+function sortColumns(source: 'sort-columns' | 'workload-sort-columns', w: Walked): string[] {
+  const metrics = (w.flags.get('metric') ?? []).map((m) => m.replace(/:(sum|avg)$/, ''));
+  return [...(source === 'workload-sort-columns' ? ['name', 'pods'] : []), 'cpu', 'memory', ...metrics];
+}
+
 export async function completionSources(source: CompletionSource, w: Walked): Promise<string[]> {
   const flag = (name: string) => w.flags.get(name)?.at(-1);
+  if (source === 'sort-columns' || source === 'workload-sort-columns') return sortColumns(source, w);
   try {
     if (source === 'contexts') {
       return loadKubeConfig({ kubeconfig: flag('kubeconfig') })

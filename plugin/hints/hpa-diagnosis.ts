@@ -4,6 +4,7 @@ import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-t
 import { readAPIServices, readResourceList } from '../hpa/answers.ts';
 import { readScale } from '../hpa/objects.ts';
 import type { HPASnapshot } from '../hpa/snapshot.ts';
+import type { HpaState } from '../hpa/state.ts';
 import type { Decision } from '../hpa/types.ts';
 import { apiServiceProblem, forbidden, requestFailureLine, unavailable } from './failures.ts';
 import { customMetricProblem, customMetricsOf, externalMetricProblem } from './metrics.ts';
@@ -179,4 +180,33 @@ export function diagnose(snapshot: HPASnapshot, d: Decision): Record<number, str
     }
   }
   return fixes;
+}
+
+/**
+ * The one line that fixes an HPA's state (hpa/state.ts), for `explain hpa -A`: the fix `explain hpa
+ * NAME` gives its first failed metric, or what to do about its scale or selector; none for a working HPA.
+ */
+export function stateFix(
+  snapshot: HPASnapshot,
+  d: Decision,
+  state: HpaState,
+  fixes: Record<number, string>,
+): string | undefined {
+  switch (state.kind) {
+    case 'MetricFailed':
+      return fixes[state.metric];
+    case 'ScaleUnreadable': {
+      const error = snapshot.scale?.error;
+      const group = /^\/apis\/([^/]+)\//.exec(snapshot.scale?.path ?? '')?.[1];
+      return error
+        ? requestFailureLine({ ...error, target: group ? { group } : undefined })
+        : `check the target: kubectl get ${d.target.toLowerCase()} -n ${d.namespace}`;
+    }
+    case 'SelectorProblem':
+      return state.reason === 'AmbiguousSelector'
+        ? `several HPAs select these pods (${snapshot.conflictingHPAs?.join(', ') ?? 'another'}): keep one HPA per workload`
+        : `the target's scale has no valid selector; check: kubectl get --raw ${quote(snapshot.scale?.path ?? '')}`;
+    default:
+      return undefined;
+  }
 }

@@ -515,6 +515,14 @@ function normalizeInto(
       ? `scaleUp window ${hpa.behavior.scaleUp.stabilizationWindowSeconds}s, scaleDown window ${hpa.behavior.scaleDown.stabilizationWindowSeconds}s`
       : `downscale stabilization window ${withoutWindowSeconds}s (controller flag)`,
   };
+  const held = chosen.stabilized.reason;
+  if (held === 'ScaleUpStabilized' || held === 'ScaleDownStabilized') {
+    stabilizeStep.windowSeconds = !hpa.behavior
+      ? withoutWindowSeconds
+      : held === 'ScaleUpStabilized'
+        ? hpa.behavior.scaleUp.stabilizationWindowSeconds
+        : hpa.behavior.scaleDown.stabilizationWindowSeconds;
+  }
   if (stabilizeBecause) {
     stabilizeStep.bounded = {
       min: Math.min(low.stabilized.replicas, high.stabilized.replicas),

@@ -201,6 +201,8 @@ export interface NormalizationStep {
   detail: string;
   /** The range the output can take when the step depends on the controller's memory. */
   bounded?: { min: number; max: number; because: string };
+  /** Stabilize steps that held the count back: the window of recommendations that held it. */
+  windowSeconds?: number;
 }
 
 /** A rescale the snapshot's events show (SuccessfulRescale "New size: N; reason: R"). */

@@ -37,7 +37,7 @@ const amount = (v: number | Milli) => (typeof v === 'bigint' ? formatMilli(v) : 
 const decimal = (v: number) => String(Number(v.toFixed(6)));
 
 /** tabwrite's lines without the padding after the last cell. */
-const table = (rows: string[][]) =>
+export const table = (rows: string[][]) =>
   tabwrite(rows)
     .split('\n')
     .map((l) => l.trimEnd())
@@ -53,13 +53,18 @@ export function currentText(m: MetricDecision): string {
   return v === undefined ? '<none>' : formatMilli(v);
 }
 
+/** The target as the HPA status shows it: `80%`, `500m/pod`, `10`. */
+export function targetText(m: MetricDecision): string {
+  return `${amount(m.target)}${m.targetType === 'AverageValue' ? '/pod' : ''}`;
+}
+
 function metricRow(m: MetricDecision): string[] {
   const groups = m.pods;
   const counted = groups ? String(groups.ready.length) : m.podCount !== undefined ? String(m.podCount) : '-';
   return [
     m.label,
     currentText(m),
-    `${amount(m.target)}${m.targetType === 'AverageValue' ? '/pod' : ''}`,
+    targetText(m),
     m.ratio === undefined ? '-' : formatRatio(m.ratio),
     counted,
     groups ? String(groups.missing.length) : '-',

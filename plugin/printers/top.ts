@@ -3,6 +3,7 @@
 // the --sum rows), plus cmetrics' own columns, which only ever come after kubectl's.
 import {
   addQuantities,
+  compareQuantities,
   formatQuantity,
   milliValue,
   parseQuantity,
@@ -13,7 +14,8 @@ import { compareCodeUnits } from '../../shared/text.ts';
 import { readableQuantity } from './readable.ts';
 import { tabwrite } from './tabwriter.ts';
 
-export type SortBy = 'cpu' | 'memory';
+/** What --sort-by names: `cpu`, `memory`, or one of the --metric columns. */
+export type SortBy = string;
 type MeasuredResource = 'cpu' | 'memory';
 export type Resources = Partial<Record<MeasuredResource, Quantity>>;
 
@@ -44,6 +46,32 @@ export interface NodeUsage {
   /** Allocatable (or capacity); absent for a node the metrics API lists but the nodes API does not. */
   available?: Resources | undefined;
   metrics: Record<string, string>;
+}
+
+/** A workload (`top deployments` and its kin) with its pods' usage. */
+export interface WorkloadUsage {
+  namespace: string;
+  name: string;
+  /** The pods it owns, measured or not. */
+  podCount: number;
+  /** Those of its pods the metrics API measured. */
+  pods: PodUsage[];
+}
+
+/** A --metric column of `top deployments`: the pods' values summed, or averaged over the pods with one. */
+export interface AggregatedMetric {
+  name: string;
+  average: boolean;
+}
+
+export interface TopWorkloadsOptions {
+  allNamespaces: boolean;
+  noHeaders: boolean;
+  /** cpu, memory, name, pods or a metric name. */
+  sortBy?: SortBy | undefined;
+  requests: boolean;
+  limits: boolean;
+  metrics: AggregatedMetric[];
 }
 
 /** Columns beyond kubectl's, shared by both tables. */
@@ -113,30 +141,56 @@ function podSpecTotal(pod: PodUsage, key: 'requests' | 'limits', resource: Measu
   return set.length ? sum(set) : undefined;
 }
 
-/** kubectl's descending order for cpu (MilliValue) and memory (Value); `byName` otherwise. */
+/**
+ * Largest first: kubectl's order for cpu (MilliValue) and memory (Value), the served quantity for a
+ * --metric column (rows without a value last, then by name); `byName` without --sort-by.
+ */
 function sortRows<T>(
   rows: T[],
   sortBy: SortBy | undefined,
   usage: (row: T, resource: MeasuredResource) => Quantity,
   byName: (a: T, b: T) => number,
+  metricOf: (row: T, metric: string) => Quantity | undefined = () => undefined,
 ): T[] {
+  if (!sortBy) return [...rows].sort(byName);
+  if (sortBy !== 'cpu' && sortBy !== 'memory') {
+    return [...rows].sort((a, b) => {
+      const [x, y] = [metricOf(a, sortBy), metricOf(b, sortBy)];
+      if (x === undefined || y === undefined) return x ? -1 : y ? 1 : byName(a, b);
+      return compareQuantities(y, x) || byName(a, b);
+    });
+  }
   const measure = (row: T) =>
     sortBy === 'cpu' ? milliValue(usage(row, 'cpu')) : value(usage(row, 'memory'));
   const descending = (a: T, b: T) => {
     const [x, y] = [measure(a), measure(b)];
     return x > y ? -1 : x < y ? 1 : 0;
   };
-  return [...rows].sort(sortBy ? descending : byName);
+  return [...rows].sort(descending);
 }
 
-function percentHeaders(o: TopPodsOptions): string[] {
+/** A served metric value as a quantity; undefined when absent or no quantity. */
+function servedQuantity(values: Record<string, string>, metric: string): Quantity | undefined {
+  const served = values[metric];
+  if (served === undefined) return undefined;
+  try {
+    return parseQuantity(served);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The flags the percentage columns follow. */
+type PercentFlags = Pick<TopPodsOptions, 'requests' | 'limits'>;
+
+function percentHeaders(o: PercentFlags): string[] {
   return [
     ...(o.requests ? ['CPU(%REQ)', 'MEMORY(%REQ)'] : []),
     ...(o.limits ? ['CPU(%LIM)', 'MEMORY(%LIM)'] : []),
   ];
 }
 
-function percentCells(o: TopPodsOptions, usage: Resources, requests: Resources, limits: Resources) {
+function percentCells(o: PercentFlags, usage: Resources, requests: Resources, limits: Resources) {
   const cells = (of: Resources) =>
     MEASURED.map((r) => {
       const available = of[r];
@@ -170,10 +224,15 @@ export function podsTable(pods: readonly PodUsage[], o: TopPodsOptions): string 
       ...(o.wide ? ['NODE', 'WINDOW'] : []),
     ]);
   }
-  const sorted = sortRows([...pods], o.sortBy, podTotal, (a, b) =>
-    o.allNamespaces && a.namespace !== b.namespace
-      ? compareCodeUnits(a.namespace, b.namespace)
-      : compareCodeUnits(a.name, b.name),
+  const sorted = sortRows(
+    [...pods],
+    o.sortBy,
+    podTotal,
+    (a, b) =>
+      o.allNamespaces && a.namespace !== b.namespace
+        ? compareCodeUnits(a.namespace, b.namespace)
+        : compareCodeUnits(a.name, b.name),
+    (p, m) => servedQuantity(p.metrics, m),
   );
   for (const pod of sorted) {
     const lead = o.allNamespaces ? [pod.namespace] : [];
@@ -181,7 +240,8 @@ export function podsTable(pods: readonly PodUsage[], o: TopPodsOptions): string 
     if (o.containers) {
       const containers = sortRows(
         pod.containers,
-        o.sortBy,
+        // A pod's metric is no container's: its containers keep their order by name.
+        o.sortBy === 'cpu' || o.sortBy === 'memory' ? o.sortBy : undefined,
         (c, r) => c.usage[r] ?? ZERO,
         (a, b) => compareCodeUnits(a.name, b.name),
       );
@@ -250,7 +310,9 @@ export function nodesTable(nodes: readonly NodeUsage[], o: TopNodesOptions): str
         ]
       : [];
   const usageOf = (n: NodeUsage, r: MeasuredResource) => n.usage?.resources[r] ?? ZERO;
-  for (const node of sortRows(measured, o.sortBy, usageOf, (a, b) => compareCodeUnits(a.name, b.name))) {
+  const byName = (a: NodeUsage, b: NodeUsage) => compareCodeUnits(a.name, b.name);
+  const metricOf = (n: NodeUsage, m: string) => servedQuantity(n.metrics, m);
+  for (const node of sortRows(measured, o.sortBy, usageOf, byName, metricOf)) {
     const cells = MEASURED.flatMap((r) => {
       const usage = usageOf(node, r);
       const available = node.available?.[r];
@@ -295,10 +357,15 @@ function resourceDocument(
 }
 
 export function podsDocument(pods: readonly PodUsage[], o: TopPodsOptions) {
-  const sorted = sortRows([...pods], o.sortBy, podTotal, (a, b) =>
-    a.namespace !== b.namespace
-      ? compareCodeUnits(a.namespace, b.namespace)
-      : compareCodeUnits(a.name, b.name),
+  const sorted = sortRows(
+    [...pods],
+    o.sortBy,
+    podTotal,
+    (a, b) =>
+      a.namespace !== b.namespace
+        ? compareCodeUnits(a.namespace, b.namespace)
+        : compareCodeUnits(a.name, b.name),
+    (p, m) => servedQuantity(p.metrics, m),
   );
   const items = sorted.map((pod) => ({
     namespace: pod.namespace,
@@ -343,6 +410,7 @@ export function nodesDocument(nodes: readonly NodeUsage[], o: TopNodesOptions) {
     o.sortBy,
     usageOf,
     (a, b) => compareCodeUnits(a.name, b.name),
+    (n, m) => servedQuantity(n.metrics, m),
   );
   const unmeasured = nodes.filter((n) => !n.usage).sort((a, b) => compareCodeUnits(a.name, b.name));
   const availableKey = o.showCapacity ? 'capacity' : 'allocatable';
@@ -359,6 +427,109 @@ export function nodesDocument(nodes: readonly NodeUsage[], o: TopNodesOptions) {
         ]),
       ),
       ...(o.metrics.length ? { metrics: node.metrics } : {}),
+    })),
+  };
+}
+
+// `top deployments` and its kin: the pods of each workload added up.
+
+const workloadTotal = (w: WorkloadUsage, resource: MeasuredResource) =>
+  sum(w.pods.map((p) => podTotal(p, resource)));
+
+/** The pods' requests (limits) added up; undefined when none of them sets one. */
+function workloadSpecTotal(w: WorkloadUsage, key: 'requests' | 'limits', resource: MeasuredResource) {
+  const set = w.pods.map((p) => podSpecTotal(p, key, resource)).filter((q) => q !== undefined);
+  return set.length ? sum(set) : undefined;
+}
+
+/** The pods' values of a metric summed, or averaged (in milli-units, rounded up); undefined when none has one. */
+function aggregate(w: WorkloadUsage, metric: AggregatedMetric): Quantity | undefined {
+  const values = w.pods.map((p) => servedQuantity(p.metrics, metric.name)).filter((q) => q !== undefined);
+  if (!values.length) return undefined;
+  const total = sum(values);
+  if (!metric.average) return total;
+  const n = BigInt(values.length);
+  return { unscaled: (milliValue(total) + n - 1n) / n, scale: -3, format: 'DecimalSI' };
+}
+
+const metricHeader = (m: AggregatedMetric) => (m.average ? `${m.name}(avg)` : m.name);
+
+function sortWorkloads(workloads: readonly WorkloadUsage[], o: TopWorkloadsOptions): WorkloadUsage[] {
+  const byName = (a: WorkloadUsage, b: WorkloadUsage) =>
+    a.namespace !== b.namespace
+      ? compareCodeUnits(a.namespace, b.namespace)
+      : compareCodeUnits(a.name, b.name);
+  if (o.sortBy === 'name') return [...workloads].sort(byName);
+  if (o.sortBy === 'pods') return [...workloads].sort((a, b) => b.podCount - a.podCount || byName(a, b));
+  const metricOf = (w: WorkloadUsage, name: string) => {
+    const m = o.metrics.find((x) => x.name === name);
+    return m && aggregate(w, m);
+  };
+  return sortRows([...workloads], o.sortBy, workloadTotal, byName, metricOf);
+}
+
+/** One row per workload: its pods, their usage, --requests/--limits percentages and --metric columns. */
+export function workloadsTable(workloads: readonly WorkloadUsage[], o: TopWorkloadsOptions): string {
+  if (workloads.length === 0) return '';
+  const rows: string[][] = [];
+  if (!o.noHeaders) {
+    rows.push([
+      ...(o.allNamespaces ? ['NAMESPACE'] : []),
+      'NAME',
+      'PODS',
+      'CPU(cores)',
+      'MEMORY(bytes)',
+      ...percentHeaders(o),
+      ...o.metrics.map(metricHeader),
+    ]);
+  }
+  for (const w of sortWorkloads(workloads, o)) {
+    const usage = { cpu: workloadTotal(w, 'cpu'), memory: workloadTotal(w, 'memory') };
+    const spec = (key: 'requests' | 'limits') => ({
+      cpu: workloadSpecTotal(w, key, 'cpu'),
+      memory: workloadSpecTotal(w, key, 'memory'),
+    });
+    rows.push([
+      ...(o.allNamespaces ? [w.namespace] : []),
+      w.name,
+      String(w.podCount),
+      ...MEASURED.map((r) => usageCell(r, usage[r])),
+      ...percentCells(o, usage, spec('requests'), spec('limits')),
+      ...o.metrics.map((m) => {
+        const q = aggregate(w, m);
+        return q ? readableQuantity(formatQuantity(q)) : UNKNOWN;
+      }),
+    ]);
+  }
+  return tabwrite(rows);
+}
+
+export function workloadsDocument(workloads: readonly WorkloadUsage[], o: TopWorkloadsOptions) {
+  return {
+    items: sortWorkloads(workloads, o).map((w) => ({
+      namespace: w.namespace,
+      name: w.name,
+      pods: w.podCount,
+      measuredPods: w.pods.map((p) => p.name),
+      ...Object.fromEntries(
+        MEASURED.map((r) => [
+          r,
+          resourceDocument(r, workloadTotal(w, r), {
+            requests: workloadSpecTotal(w, 'requests', r),
+            limits: workloadSpecTotal(w, 'limits', r),
+          }),
+        ]),
+      ),
+      ...(o.metrics.length
+        ? {
+            metrics: Object.fromEntries(
+              o.metrics.flatMap((m) => {
+                const q = aggregate(w, m);
+                return q ? [[metricHeader(m), formatQuantity(q)]] : [];
+              }),
+            ),
+          }
+        : {}),
     })),
   };
 }

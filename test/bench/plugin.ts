@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
 import { COMPLETION_HELPER } from '../../scripts/build.ts';
 import { percentiles } from './load.ts';
 import type { BenchEnv } from './servers.ts';
@@ -20,6 +21,8 @@ export interface PluginBenchOptions {
   shortRuns: number;
   /** The HPA `explain hpa` explains and `kubectl describe hpa` describes; no such row without one. */
   hpa?: { namespace: string; name: string } | undefined;
+  /** How many HPAs `explain hpa -A` lists against `kubectl get hpa -A`; no such row without. */
+  manyHpas?: number | undefined;
 }
 
 export interface Comparison {
@@ -162,6 +165,7 @@ export async function compareShortCommands(
       {},
     ),
   ];
+  if (opts.manyHpas) rows.push(await compareHpaList(path, opts.manyHpas, n));
   if (opts.hpa) {
     const { namespace, name } = opts.hpa;
     rows.push(
@@ -176,4 +180,99 @@ export async function compareShortCommands(
     );
   }
   return rows;
+}
+
+const HPA_NAMESPACE = 'bench-hpas';
+
+/**
+ * `count` Deployments of one pod each, each with an HPA on CPU utilization, in a namespace of their
+ * own. The pods are bound to `nodes` in turn (kwok makes them Running): the scheduler would stop at
+ * the nodes' pod capacity.
+ */
+function hpaWorld(count: number, nodes: readonly string[]): string {
+  const items: unknown[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: HPA_NAMESPACE } }];
+  for (let i = 0; i < count; i++) {
+    const name = `hpa-${i}`;
+    const labels = { app: name };
+    items.push(
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: HPA_NAMESPACE },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels, annotations: { 'kwok.x-k8s.io/usage-cpu': '10m' } },
+            spec: {
+              nodeName: nodes[i % nodes.length],
+              tolerations: [{ operator: 'Exists' }],
+              containers: [{ name: 'app', image: 'none', resources: { requests: { cpu: '100m' } } }],
+            },
+          },
+        },
+      },
+      {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name, namespace: HPA_NAMESPACE },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+          minReplicas: 1,
+          maxReplicas: 3,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } },
+            },
+          ],
+        },
+      },
+    );
+  }
+  return stringify({ apiVersion: 'v1', kind: 'List', items });
+}
+
+/**
+ * `explain hpa -A` (every HPA's decision recomputed: its scale, pods and metric read) against `kubectl
+ * get hpa -A` (one list), with `count` HPAs in the cluster besides any already there. The HPAs are
+ * removed afterwards.
+ */
+export async function compareHpaList(
+  path: Record<string, string>,
+  count: number,
+  runs: number,
+): Promise<Comparison> {
+  const kubectl = (args: string[], input?: string) => {
+    const r = spawnSync('kubectl', args, { encoding: 'utf8', env: path, input, maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+    return r.stdout;
+  };
+  const nodes = kubectl(['get', 'nodes', '-l', 'type=kwok', '-o', 'name'])
+    .split('\n')
+    .filter(Boolean)
+    .map((n) => n.replace(/^node\//, ''));
+  kubectl(['apply', '-f', '-'], hpaWorld(count, nodes));
+  try {
+    // Every pod running: until then the HPAs' pods are still being made.
+    kubectl([
+      'wait',
+      '-n',
+      HPA_NAMESPACE,
+      '--for=condition=Available',
+      'deployment',
+      '--all',
+      '--timeout=300s',
+    ]);
+    return await compare(
+      path,
+      `\`explain hpa -A\`, ${count} HPAs`,
+      ['kubectl', 'cmetrics', 'explain', 'hpa', '-A'],
+      ['kubectl', 'get', 'hpa', '-A'],
+      runs,
+      {},
+    );
+  } finally {
+    kubectl(['delete', 'namespace', HPA_NAMESPACE, '--wait=false']);
+  }
 }

@@ -88,6 +88,7 @@ try {
       topRuns: int('top-runs'),
       shortRuns: int('short-runs'),
       hpa: { namespace: 'default', name: 'sample-httpserver' },
+      manyHpas: 500,
       log,
     },
   );

@@ -65,11 +65,15 @@ describe('kubectl cmetrics', () => {
       ['top', 'pdos'],
       'error: unknown command "pdos" for "kubectl cmetrics top" (did you mean pods?); see: kubectl cmetrics top --help\n',
     ],
-    ['no subcommand', ['top'], 'error: name a command: pods, nodes; see: kubectl cmetrics top --help\n'],
+    [
+      'no subcommand',
+      ['top'],
+      'error: name a command: pods, nodes, deployments, statefulsets, daemonsets, jobs; see: kubectl cmetrics top --help\n',
+    ],
     [
       'a value outside the choices',
-      ['top', 'pods', '--sort-by', 'disk'],
-      'error: Invalid values: Argument: sort-by, Given: "disk", Choices: "cpu", "memory"; see: kubectl cmetrics top pods --help\n',
+      ['top', 'pods', '-o', 'xml'],
+      'error: Invalid values: Argument: output, Given: "xml", Choices: "json", "yaml", "wide"; see: kubectl cmetrics top pods --help\n',
     ],
     [
       'an unknown flag',
@@ -112,6 +116,14 @@ describe('kubectl cmetrics', () => {
       out: 'cpu\nmemory\n:4\n',
       err: '',
     });
+    expect(await run('__complete', 'top', 'pods', '--metric', 'qps', '--sort-by', '')).toEqual({
+      code: 0,
+      out: 'cpu\nmemory\nqps\n:4\n',
+      err: '',
+    });
+    expect(
+      await run('__complete', 'top', 'deploy', '--metric', 'qps', '--metric', 'lag:avg', '--sort-by', ''),
+    ).toEqual({ code: 0, out: 'name\npods\ncpu\nmemory\nqps\nlag\n:4\n', err: '' });
   });
 
   describe('explain hpa --from-snapshot of a malformed snapshot', () => {

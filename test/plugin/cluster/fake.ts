@@ -87,3 +87,12 @@ export function resourceList(groupVersion: string, names: string[], clusterScope
 }
 
 export const AT = '2026-07-01T10:00:00Z';
+
+/** A custom.metrics.k8s.io value of metric qps for one pod, as a MetricValueList item. */
+export const qpsOfPod = (namespace: string, pod: string, value: string) => ({
+  describedObject: { kind: 'Pod', namespace, name: pod, apiVersion: 'v1' },
+  metric: { name: 'qps', selector: null },
+  timestamp: AT,
+  windowSeconds: 30,
+  value,
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KubeApi, type Query, type RestClient } from '../../../plugin/cluster/api.ts';
 import { Discovery } from '../../../plugin/cluster/discovery.ts';
-import { fetchSnapshot } from '../../../plugin/cluster/hpa-snapshot.ts';
+import { fetchSnapshot, fetchSnapshots } from '../../../plugin/cluster/hpa-snapshot.ts';
 import { CliError } from '../../../plugin/errors.ts';
 import { DEFAULT_CONTROLLER_SETTINGS } from '../../../plugin/hpa/snapshot.ts';
 import { ALL_GROUPS, FakeRest, fakeSession, type Routes, resourceList, status } from './fake.ts';
@@ -439,5 +439,91 @@ describe('fetchSnapshot', () => {
       expect(s.diagnosis).toBeUndefined();
       expect(rest.requests).toContain('/apis/apiregistration.k8s.io/v1/apiservices');
     });
+  });
+});
+
+describe('fetchSnapshots', () => {
+  const scale = (app: string) => ({ spec: { replicas: 1 }, status: { replicas: 1, selector: `app=${app}` } });
+  const event = (hpaName: string, uid: string, message: string) => ({
+    involvedObject: { kind: 'HorizontalPodAutoscaler', name: hpaName, uid },
+    reason: 'SuccessfulRescale',
+    message,
+  });
+  const cpu = [METRICS[0]];
+  const routes: Routes = {
+    ...ALL_GROUPS,
+    '/version': { gitVersion: 'v1.37.2' },
+    [HPA_PATH]: { items: [hpa('b', 'b', cpu), hpa('a', 'a', cpu)] },
+    '/apis/apps/v1': { resources: [{ name: 'deployments', kind: 'Deployment' }] },
+    '/apis/apps/v1/namespaces/shop/deployments/a/scale': scale('a'),
+    '/apis/apps/v1/namespaces/shop/deployments/b/scale': scale('b'),
+    [q('/api/v1/namespaces/shop/events', { fieldSelector: 'involvedObject.kind=HorizontalPodAutoscaler' })]: {
+      items: [
+        event('a', 'uid-a', 'New size: 2; reason: cpu above target'),
+        event('b', 'uid-b', 'New size: 3; reason: cpu above target'),
+        // An earlier HPA of the same name: another uid.
+        event('a', 'uid-old', 'New size: 9; reason: cpu above target'),
+      ],
+    },
+    '/api/v1/namespaces/shop/pods': {
+      items: ['a-1', 'b-1', 'b-2'].map((name) => ({
+        metadata: { name, namespace: 'shop', labels: { app: name[0] } },
+        spec: { containers: [{ name: 'app' }] },
+      })),
+    },
+    '/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods': {
+      items: ['a-1', 'b-1', 'c-1'].map((name) => ({
+        metadata: { name, namespace: 'shop', labels: { app: name[0] } },
+        timestamp: '2026-07-01T09:59:50Z',
+        window: '30s',
+        containers: [{ name: 'app', usage: { cpu: '10m', memory: '1Mi' } }],
+      })),
+    },
+  };
+
+  it('reads the HPAs from one list, sorted, each with its own events out of the namespace list', async () => {
+    const { session, rest } = fakeSession(routes, 'shop');
+    const snapshots = await fetchSnapshots(
+      session,
+      { namespace: 'shop' },
+      DEFAULT_CONTROLLER_SETTINGS,
+      () => NOW,
+    );
+    expect(snapshots.map((s) => (s.hpa.body as { metadata: { name: string } }).metadata.name)).toEqual([
+      'a',
+      'b',
+    ]);
+    const messages = snapshots.map((s) =>
+      ((s.events?.body ?? { items: [] }) as { items: { message: string }[] }).items.map((e) => e.message),
+    );
+    expect(messages).toEqual([
+      ['New size: 2; reason: cpu above target'],
+      ['New size: 3; reason: cpu above target'],
+    ]);
+    expect(snapshots[0]?.hpa.path).toBe(HPA_PATH);
+    expect(snapshots[0]?.hpa.body).not.toHaveProperty('metadata.managedFields');
+    expect(rest.requests.filter((r, i) => rest.requests.indexOf(r) !== i)).toEqual([]);
+  });
+
+  it("cuts each namespace's one list of pods and of pod metrics down to each HPA's selector", async () => {
+    const { session } = fakeSession(routes, 'shop');
+    const snapshots = await fetchSnapshots(
+      session,
+      { namespace: 'shop' },
+      DEFAULT_CONTROLLER_SETTINGS,
+      () => NOW,
+    );
+    const names = (body: unknown) =>
+      (body as { items: { metadata: { name: string } }[] }).items.map((i) => i.metadata.name);
+    expect(snapshots.map((s) => names(s.pods?.body))).toEqual([['a-1'], ['b-1', 'b-2']]);
+    expect(snapshots.map((s) => names(s.metrics[0]?.body))).toEqual([['a-1'], ['b-1']]);
+    expect(snapshots[1]?.pods?.path).toBe('/api/v1/namespaces/shop/pods');
+  });
+
+  it('a list that fails is the request that failed', async () => {
+    const { session } = fakeSession({ [HPA_PATH]: status(403, 'forbidden: cannot list') }, 'shop');
+    await expect(fetchSnapshots(session, { namespace: 'shop' }, DEFAULT_CONTROLLER_SETTINGS)).rejects.toThrow(
+      'forbidden: cannot list',
+    );
   });
 });

@@ -116,7 +116,16 @@ describe('runExplainHpa', () => {
   });
 
   it.each<[string, Parameters<typeof runExplainHpa>[1], string]>([
-    ['no name and no snapshot', { name: '' }, 'name the HorizontalPodAutoscaler to explain'],
+    [
+      'a snapshot to save without a name',
+      { name: '', saveSnapshot: 'b.json' },
+      '--save-snapshot keeps the snapshot of one HPA: name the HPA, or drop the flag',
+    ],
+    [
+      '-A with a name',
+      { name: 'web', allNamespaces: true },
+      '-A is for the list of HPAs: drop the name, or drop the flag',
+    ],
     [
       'both snapshot flags',
       { name: '', fromSnapshot: 'a.json', saveSnapshot: 'b.json' },
@@ -132,5 +141,118 @@ describe('runExplainHpa', () => {
     await expect(runExplainHpa(context(undefined).ctx, { name: 'api', fromSnapshot: file })).rejects.toThrow(
       new CliError(`${file} holds HPA web, not api; drop the name or pass that HPA's snapshot`),
     );
+  });
+
+  describe('without a name', () => {
+    const hpa = (name: string, target: string, metric: unknown, status = {}) => ({
+      metadata: { name, namespace: 'shop', uid: `u-${name}` },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target },
+        minReplicas: 1,
+        maxReplicas: 3,
+        metrics: [metric],
+      },
+      status,
+    });
+    const queue = {
+      type: 'External',
+      external: { metric: { name: 'queue' }, target: { type: 'Value', value: '10' } },
+    };
+    const list = [
+      ROUTES['/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/web'],
+      hpa('api', 'api', {
+        type: 'Pods',
+        pods: { metric: { name: 'latency' }, target: { type: 'AverageValue', averageValue: '200m' } },
+      }),
+      hpa('worker-a', 'worker-a', queue),
+      hpa('worker-b', 'worker-b', queue),
+    ];
+    const podOf = (app: string, name: string) => {
+      const pod = readyPod(name);
+      return { ...pod, metadata: { ...pod.metadata, labels: { app } } };
+    };
+    const scale = (app: string, replicas: number) => ({
+      spec: { replicas },
+      status: { replicas, selector: `app=${app}` },
+    });
+    const routes: Routes = {
+      ...ROUTES,
+      '/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers': { items: list },
+      [q('/api/v1/namespaces/shop/events', { fieldSelector: 'involvedObject.kind=HorizontalPodAutoscaler' })]:
+        { items: [] },
+      '/apis/apps/v1/namespaces/shop/deployments/api/scale': scale('api', 1),
+      '/apis/apps/v1/namespaces/shop/deployments/worker-a/scale': scale('worker-a', 3),
+      '/apis/apps/v1/namespaces/shop/deployments/worker-b/scale': scale('worker-b', 2),
+      // One list of the namespace's pods for all four HPAs.
+      '/api/v1/namespaces/shop/pods': {
+        items: [
+          readyPod('web-1'),
+          readyPod('web-2'),
+          ...['wa-1', 'wa-2', 'wa-3'].map((n) => podOf('worker-a', n)),
+          ...['wb-1', 'wb-2'].map((n) => podOf('worker-b', n)),
+        ],
+      },
+      '/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/queue': {
+        items: [{ metricName: 'queue', metricLabels: {}, timestamp: '2026-07-01T09:59:59Z', value: '40' }],
+      },
+    };
+
+    function listContext() {
+      const out: string[] = [];
+      const { session, rest } = fakeSession(routes, 'shop');
+      const ctx: RunContext = {
+        io: { out: (t) => out.push(t), err: (t) => t && out.push(`stderr: ${t}`), tty: false },
+        signal: new AbortController().signal,
+        session: async () => session,
+      };
+      return { ctx, out, rest };
+    }
+
+    it('prints one line per HPA, the broken ones first, each request sent once', async () => {
+      const { ctx, out, rest } = listContext();
+      expect(await runExplainHpa(ctx, { name: '' })).toBe(0);
+      const lines = out.join('').split('\n');
+      expect(lines[0]).toMatch(/^NAME\s+REPLICAS\s+METRICS\s+STATE\s+FIX$/);
+      expect(lines[1]).toMatch(/^api\s+1 → 1\s+latency <none>\/200m\/pod\s+metric not served\s+\S/);
+      expect(lines.slice(2)).toEqual([
+        expect.stringMatching(/^web\s+2 → 4\s+qps 800m\/500m\/pod\s+scaling up$/),
+        expect.stringMatching(/^worker-a\s+3 → 3\s+queue 40\/10\s+at max$/),
+        expect.stringMatching(/^worker-b\s+2 → 3\s+queue 40\/10\s+scaling up to max$/),
+        '',
+      ]);
+      const twice = rest.requests.filter((r, i) => rest.requests.indexOf(r) !== i);
+      expect(twice).toEqual([]);
+      expect(rest.requests.filter((r) => r.includes('/queue'))).toHaveLength(1);
+      expect(rest.requests.filter((r) => r.includes('/events'))).toHaveLength(1);
+      expect(rest.requests.filter((r) => r.startsWith('/api/v1/namespaces/shop/pods'))).toEqual([
+        '/api/v1/namespaces/shop/pods',
+      ]);
+    });
+
+    it("-o json has each HPA's whole decision, with its state and fix", async () => {
+      const { ctx, out } = listContext();
+      await runExplainHpa(ctx, { name: '', output: 'json' });
+      const doc = JSON.parse(out.join(''));
+      expect(doc.kind).toBe('HPAExplanationList');
+      expect(doc.items.map((i: { name: string; state: string }) => [i.name, i.state])).toEqual([
+        ['api', 'metric not served'],
+        ['web', 'scaling up'],
+        ['worker-a', 'at max'],
+        ['worker-b', 'scaling up to max'],
+      ]);
+      expect(doc.items[1].explanation.decision.desiredReplicas).toBe(4);
+      expect(doc.items[0].fix).toContain('latency');
+    });
+
+    it('says when the namespace has none', async () => {
+      const out: string[] = [];
+      const ctx: RunContext = {
+        io: { out: (t) => out.push(t), err: (t) => out.push(`stderr: ${t}`), tty: false },
+        signal: new AbortController().signal,
+        session: async () => fakeSession(ROUTES, 'shop').session,
+      };
+      await runExplainHpa(ctx, { name: '' });
+      expect(out.join('')).toBe('stderr: No resources found in shop namespace.\n');
+    });
   });
 });

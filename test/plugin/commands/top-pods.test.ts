@@ -3,7 +3,16 @@ import type { PodObject } from '../../../plugin/cluster/api.ts';
 import { fetchPodUsage, renderTopPods, type TopPodsArgs } from '../../../plugin/commands/top-pods.ts';
 import { CliError } from '../../../plugin/errors.ts';
 import type { PodMetrics, PodMetricsList } from '../../../shared/api-types.ts';
-import { ALL_GROUPS, AT, apis, fakeSession, type Routes, resourceList, status } from '../cluster/fake.ts';
+import {
+  ALL_GROUPS,
+  AT,
+  apis,
+  fakeSession,
+  qpsOfPod,
+  type Routes,
+  resourceList,
+  status,
+} from '../cluster/fake.ts';
 
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join('');
 
@@ -83,6 +92,26 @@ describe('top pods requests what kubectl top pod requests', () => {
       { fieldSelector: 'spec.nodeName=n1' },
       ['/apis', PODS, '/api/v1/namespaces/default/pods?fieldSelector=spec.nodeName%3Dn1'],
     ],
+    [
+      '--node twice: the pods of each node, one list each, beside the field selector',
+      {
+        ...ALL_GROUPS,
+        [PODS]: list(WEB_1, WEB_2),
+        '/api/v1/namespaces/default/pods?fieldSelector=status.phase%3DRunning%2Cspec.nodeName%3Dn1': {
+          items: [pod('default', 'web-1', 'n1')],
+        },
+        '/api/v1/namespaces/default/pods?fieldSelector=status.phase%3DRunning%2Cspec.nodeName%3Dn3': {
+          items: [],
+        },
+      },
+      { fieldSelector: 'status.phase=Running', node: ['n1', 'n3'] },
+      [
+        '/apis',
+        PODS,
+        '/api/v1/namespaces/default/pods?fieldSelector=status.phase%3DRunning%2Cspec.nodeName%3Dn1',
+        '/api/v1/namespaces/default/pods?fieldSelector=status.phase%3DRunning%2Cspec.nodeName%3Dn3',
+      ],
+    ],
   ])('%s', async (_name, routes, a, requests) => {
     const { session, rest } = fakeSession(routes);
     const { out } = await renderTopPods(session, args(a));
@@ -147,6 +176,47 @@ describe('top pods beyond kubectl', () => {
       ),
     );
     expect(rest.requests).toContain(`${custom}/namespaces/default/pods/*/qps?labelSelector=app%3Dweb`);
+  });
+
+  it('--sort-by a --metric column: largest first, pods without a value last', async () => {
+    const custom = '/apis/custom.metrics.k8s.io/v1beta2';
+    const value = (name: string, v: string) => qpsOfPod('default', name, v);
+    const { session } = fakeSession({
+      ...ALL_GROUPS,
+      ...resourceList('custom.metrics.k8s.io/v1beta2', ['pods/qps']),
+      [PODS]: list(WEB_1, WEB_2, podMetrics('default', 'web-3', '1m', '1Mi')),
+      [`${custom}/namespaces/default/pods/*/qps`]: { items: [value('web-1', '2k'), value('web-3', '1500')] },
+    });
+    const { out } = await renderTopPods(session, args({ metric: ['qps'], sortBy: 'qps' }));
+    expect(out).toBe(
+      lines(
+        'NAME    CPU(cores)   MEMORY(bytes)   qps         ',
+        'web-1   21m          48Mi            2k          ',
+        'web-3   1m           1Mi             1500        ',
+        'web-2   150m         64Mi            <unknown>   ',
+      ),
+    );
+  });
+
+  it.each<[string, Partial<TopPodsArgs>, string]>([
+    [
+      '--sort-by a column it does not have',
+      { sortBy: 'disk' },
+      `invalid --sort-by "disk": sort by 'cpu', 'memory', or add the metric to sort by with --metric NAME`,
+    ],
+    [
+      '--sort-by a metric it does not show',
+      { sortBy: 'lag', metric: ['qps'] },
+      `invalid --sort-by "lag": sort by 'cpu', 'memory', 'qps'`,
+    ],
+    [
+      'NAME with --node',
+      { name: 'web-1', node: ['n1'] },
+      'only one of NAME or selector can be provided: drop NAME or -l/--field-selector/--node',
+    ],
+  ])('refuses %s', async (_what, a, message) => {
+    const { session } = fakeSession(ALL_GROUPS);
+    await expect(renderTopPods(session, args(a))).rejects.toThrow(new CliError(message));
   });
 
   it('--metric with all namespaces asks each namespace that has pods', async () => {

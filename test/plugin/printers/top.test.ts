@@ -453,6 +453,21 @@ describe("cmetrics' columns come after kubectl's", () => {
   };
   const UNMEASURED: NodeUsage = { name: 'n2', available: q({ cpu: '4', memory: '8Gi' }), metrics: {} };
 
+  it.each<[string, Record<string, string>[], string[]]>([
+    ['largest first', [{ load: '2' }, { load: '500m' }, { load: '3' }], ['n3', 'n1', 'n2']],
+    ['by value, not by text', [{ load: '900m' }, { load: '1k' }, { load: '1Ki' }], ['n3', 'n2', 'n1']],
+    ['nodes without a value last, by name', [{}, { load: '1' }, {}], ['n2', 'n1', 'n3']],
+  ])('nodes: --sort-by a metric, %s', (_what, values, order) => {
+    const nodes = values.map((metrics, i) => ({ ...MEASURED, name: `n${i + 1}`, metrics }));
+    const table = nodesTable(nodes, nodeOptions({ metrics: ['load'], sortBy: 'load', noHeaders: true }));
+    expect(
+      table
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(order);
+  });
+
   it('nodes: a metric, then with -o wide what the percentages are of, and the window', () => {
     expect(
       nodesTable([UNMEASURED, MEASURED], nodeOptions({ metrics: ['load'], wide: true, showCapacity: true })),
