@@ -45,5 +45,5 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
 fi
 
 # prometheus-adapter too: the benchmark (and its smoke test in npm test) runs it side by side with the proxy;
-# and KEDA, which test/e2e/keda.test.ts runs beside it.
-echo "[setup] Kubernetes binaries: $(WITH_PROMETHEUS_ADAPTER=1 WITH_KEDA=1 bash test/harness/build-binaries.sh)" >&2
+# KEDA, which test/e2e/keda.test.ts runs beside it; and Thanos, which test/e2e/thanos.test.ts runs under it.
+echo "[setup] Kubernetes binaries: $(WITH_PROMETHEUS_ADAPTER=1 WITH_KEDA=1 WITH_THANOS=1 bash test/harness/build-binaries.sh)" >&2

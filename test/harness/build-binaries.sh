@@ -4,7 +4,7 @@
 # plugin manager, for the plugin's install test), helm (to render the chart in deploy/helm) and
 # metrics-server (the neighbour serving metrics.k8s.io in the coexistence test); with
 # WITH_PROMETHEUS_ADAPTER=1 prometheus-adapter, with WITH_KEDA=1 KEDA's operator, metrics API server
-# and CRDs (the neighbours some e2e tests run beside cmetrics).
+# and CRDs, with WITH_THANOS=1 Thanos (the neighbours some e2e tests run beside cmetrics).
 # Output goes to $CMETRICS_BIN (default ~/.cache/cmetrics/bin/k8s-$K8S_VERSION); a binary that is
 # already there is not rebuilt. GOCACHE and GOMODCACHE keep their Go defaults, outside the repo.
 set -euo pipefail
@@ -16,6 +16,7 @@ HELM_VERSION="${HELM_VERSION:-v3.19.5}"
 PROM_ADAPTER_VERSION="${PROM_ADAPTER_VERSION:-v0.12.0}"
 METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-v0.8.0}"
 KEDA_VERSION="${KEDA_VERSION:-v2.21.0}"
+THANOS_VERSION="${THANOS_VERSION:-v0.42.5}"
 CACHE_ROOT="${CMETRICS_CACHE:-$HOME/.cache/cmetrics}"
 BIN="${CMETRICS_BIN:-$CACHE_ROOT/bin/k8s-$K8S_VERSION}"
 WRAPPER="$CACHE_ROOT/wrapper/k8s-$K8S_VERSION"
@@ -24,6 +25,27 @@ export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--buildvcs=false}" GOTOOLCHAIN="${GOTOOL
 mkdir -p "$BIN" "$WRAPPER"
 minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
 staging_version="v0.${K8S_VERSION#v1.}"
+
+# The replace directives of a dependency's go.mod do not apply to the main module: a wrapper module
+# copies them (single lines and blocks alike), and the go directive, from the go.mod at $1.
+copy_go_and_replaces() {
+  go mod edit -go="$(awk '$1=="go"{print $2; exit}' "$1")"
+  for r in $(awk '
+    { sub(/\/\/.*/, "") }
+    /^replace[ \t]*\($/ { block = 1; next }
+    block && /^\)/ { block = 0; next }
+    block || $1 == "replace" {
+      n = split($0, f, /[ \t]+/); from = ""; to = ""; arrow = 0
+      for (i = 1; i <= n; i++) {
+        if (f[i] == "" || (f[i] == "replace" && !block)) continue
+        if (f[i] == "=>") { arrow = 1; continue }
+        if (arrow) to = to (to == "" ? "" : "@") f[i]; else from = from (from == "" ? "" : "@") f[i]
+      }
+      if (arrow) print from "=" to
+    }' "$1"); do
+    go mod edit -replace="$r"
+  done
+}
 
 log() { printf '[build-binaries] %s\n' "$*" >&2; }
 have() { [ -x "$BIN/$1" ]; }
@@ -117,28 +139,12 @@ fi
 
 if [ "${WITH_KEDA:-0}" = 1 ] && { ! have keda-operator || ! have keda-metrics-apiserver || [ ! -d "$BIN/keda-manifests" ]; }; then
   log "building KEDA $KEDA_VERSION (operator, metrics API server; many cloud SDKs: the longest build here)"
-  # A wrapper module, as for krew. The replace directives of a dependency's go.mod do not apply to
-  # the main module: the wrapper copies KEDA's (single lines and blocks alike).
+  # A wrapper module, as for krew, with KEDA's replace directives.
   mkdir -p "$CACHE_ROOT/wrapper/keda-$KEDA_VERSION" && cd "$CACHE_ROOT/wrapper/keda-$KEDA_VERSION"
   if [ ! -f go.mod ]; then
     go mod init cmetrics.local/keda >/dev/null 2>&1
     kmod=$(go mod download -json "github.com/kedacore/keda/v2@$KEDA_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-    go mod edit -go="$(awk '$1=="go"{print $2; exit}' "$kmod")"
-    for r in $(awk '
-      { sub(/\/\/.*/, "") }
-      /^replace[ \t]*\($/ { block = 1; next }
-      block && /^\)/ { block = 0; next }
-      block || $1 == "replace" {
-        n = split($0, f, /[ \t]+/); from = ""; to = ""; arrow = 0
-        for (i = 1; i <= n; i++) {
-          if (f[i] == "" || (f[i] == "replace" && !block)) continue
-          if (f[i] == "=>") { arrow = 1; continue }
-          if (arrow) to = to (to == "" ? "" : "@") f[i]; else from = from (from == "" ? "" : "@") f[i]
-        }
-        if (arrow) print from "=" to
-      }' "$kmod"); do
-      go mod edit -replace="$r"
-    done
+    copy_go_and_replaces "$kmod"
     go get "github.com/kedacore/keda/v2@$KEDA_VERSION" "github.com/kedacore/keda/v2/cmd/operator@$KEDA_VERSION" \
       "github.com/kedacore/keda/v2/cmd/adapter@$KEDA_VERSION" >&2
   fi
@@ -170,6 +176,19 @@ if [ "${WITH_KEDA:-0}" = 1 ] && { ! have keda-operator || ! have keda-metrics-ap
   done
   chmod -R u+w "$BIN/keda-manifests.tmp"
   rm -rf "$BIN/keda-manifests" && mv "$BIN/keda-manifests.tmp" "$BIN/keda-manifests"
+fi
+
+if [ "${WITH_THANOS:-0}" = 1 ] && ! have thanos; then
+  log "building Thanos $THANOS_VERSION"
+  # A wrapper module, as for krew, with Thanos' replace directives.
+  mkdir -p "$CACHE_ROOT/wrapper/thanos-$THANOS_VERSION" && cd "$CACHE_ROOT/wrapper/thanos-$THANOS_VERSION"
+  if [ ! -f go.mod ]; then
+    go mod init cmetrics.local/thanos >/dev/null 2>&1
+    tmod=$(go mod download -json "github.com/thanos-io/thanos@$THANOS_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+    copy_go_and_replaces "$tmod"
+    go get "github.com/thanos-io/thanos/cmd/thanos@$THANOS_VERSION" >&2
+  fi
+  GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w" -o "$BIN/thanos" github.com/thanos-io/thanos/cmd/thanos
 fi
 
 echo "$BIN"

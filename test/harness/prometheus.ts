@@ -100,18 +100,26 @@ export interface PrometheusReplica {
  * A second Prometheus with the stack's scrape configuration and data of its own: with the stack's,
  * an HA pair of servers holding the same data, without a query layer over them.
  */
-export async function startPrometheusReplica(workDir: string, name: string): Promise<PrometheusReplica> {
+export async function startPrometheusReplica(
+  workDir: string,
+  name: string,
+  opts: { externalLabels?: Record<string, string>; remoteWrite?: object[] } = {},
+): Promise<PrometheusReplica & { dataDir: string }> {
   const dir = join(workDir, name);
   mkdirSync(dir, { recursive: true });
   const config = parse(readFileSync(join(workDir, 'prometheus', 'prometheus.yml'), 'utf8')) as {
     global: Record<string, unknown>;
+    remote_write?: object[];
   };
   config.global.query_log_file = join(dir, 'queries.log');
+  if (opts.externalLabels) config.global.external_labels = opts.externalLabels;
+  if (opts.remoteWrite) config.remote_write = opts.remoteWrite;
   const port = await freePort();
   const launch = () => launchPrometheus(dir, join(workDir, 'logs'), config, { name, port });
   let { url, proc } = await launch();
   return {
     url,
+    dataDir: join(dir, 'data'),
     stop: () => stopProcess(proc),
     start: async () => {
       ({ url, proc } = await launch());

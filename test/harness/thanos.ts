@@ -1,0 +1,173 @@
+// Thanos (built by build-binaries.sh with WITH_THANOS=1) over two Prometheus servers scraping the
+// stack's targets, each with external label `replica` and a Thanos sidecar, and Thanos Query over
+// both sidecars deduplicating on `replica`: the HA setup users run. Every listener on 127.0.0.1.
+import { join } from 'node:path';
+import { request } from 'undici';
+import { freePort, type Proc, startProcess, stopProcess, waitFor } from './processes.ts';
+import { type PrometheusReplica, startPrometheusReplica } from './prometheus.ts';
+import { pidsInGroups, recordSockets } from './sockets.ts';
+
+export interface Thanos {
+  /** Thanos Query's HTTP API: what cmetrics is pointed at. */
+  queryUrl: string;
+  /** The two Prometheus servers, replica a and b. */
+  prometheus: PrometheusReplica[];
+  stop(): Promise<void>;
+}
+
+export async function startThanos(opts: { workDir: string; binDir: string }): Promise<Thanos> {
+  const logs = join(opts.workDir, 'logs');
+  const thanos = join(opts.binDir, 'thanos');
+  const procs: Proc[] = [];
+  const prometheus: PrometheusReplica[] = [];
+  const grpcPorts: number[] = [];
+  const stop = async () => {
+    recordSockets(opts.workDir, 'thanos', pidsInGroups(procs.map((p) => p.pid)));
+    for (const p of procs.reverse()) await stopProcess(p);
+    for (const p of prometheus) await p.stop();
+  };
+  try {
+    for (const replica of ['a', 'b']) {
+      const server = await startPrometheusReplica(opts.workDir, `prometheus-${replica}`, {
+        externalLabels: { replica },
+      });
+      prometheus.push(server);
+      const grpc = await freePort();
+      grpcPorts.push(grpc);
+      const http = await freePort();
+      const sidecar = startProcess(
+        `thanos-sidecar-${replica}`,
+        thanos,
+        [
+          'sidecar',
+          `--prometheus.url=${server.url}`,
+          `--tsdb.path=${server.dataDir}`,
+          `--grpc-address=127.0.0.1:${grpc}`,
+          `--http-address=127.0.0.1:${http}`,
+        ],
+        logs,
+      );
+      procs.push(sidecar);
+      await ready(`thanos sidecar ${replica}`, `http://127.0.0.1:${http}`, sidecar);
+    }
+    const http = await freePort();
+    const query = startProcess(
+      'thanos-query',
+      thanos,
+      [
+        'query',
+        `--http-address=127.0.0.1:${http}`,
+        `--grpc-address=127.0.0.1:${await freePort()}`,
+        ...grpcPorts.map((p) => `--endpoint=127.0.0.1:${p}`),
+        '--query.replica-label=replica',
+      ],
+      logs,
+    );
+    procs.push(query);
+    const queryUrl = `http://127.0.0.1:${http}`;
+    await ready('thanos query', queryUrl, query);
+    // Query is ready before it has asked its endpoints what they hold: wait until both answer.
+    await waitFor(
+      'thanos query sees both sidecars',
+      async () => {
+        const res = await request(`${queryUrl}/api/v1/stores`);
+        const body = (await res.body.json()) as { data?: Record<string, { lastError: string | null }[]> };
+        const sidecars = Object.values(body.data ?? {}).flat();
+        return sidecars.length === 2 && sidecars.every((s) => !s.lastError) ? true : undefined;
+      },
+      { proc: query, timeoutMs: 60_000 },
+    );
+    return { queryUrl, prometheus, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** The header Thanos Receive and Thanos Query read a tenant from. */
+export const TENANT_HEADER = 'THANOS-TENANT';
+
+/**
+ * Thanos Receive holding one TSDB per tenant, fed by a Prometheus that remote-writes each tenant's
+ * series (`tenants`: tenant → regular expression of metric names) with the tenant's header, and
+ * Thanos Query over it enforcing tenancy: a query sees only the series of the tenant its header
+ * names (or of the default tenant, `nobody`, without the header).
+ */
+export async function startThanosReceive(opts: {
+  workDir: string;
+  binDir: string;
+  tenants: Record<string, string>;
+}): Promise<{ queryUrl: string; stop(): Promise<void> }> {
+  const logs = join(opts.workDir, 'logs');
+  const thanos = join(opts.binDir, 'thanos');
+  const procs: Proc[] = [];
+  let prometheus: PrometheusReplica | undefined;
+  const stop = async () => {
+    recordSockets(opts.workDir, 'thanos-receive', pidsInGroups(procs.map((p) => p.pid)));
+    await prometheus?.stop();
+    for (const p of procs.reverse()) await stopProcess(p);
+  };
+  try {
+    const [grpc, http, write] = [await freePort(), await freePort(), await freePort()];
+    const receive = startProcess(
+      'thanos-receive',
+      thanos,
+      [
+        'receive',
+        `--tsdb.path=${join(opts.workDir, 'thanos-receive')}`,
+        `--grpc-address=127.0.0.1:${grpc}`,
+        `--http-address=127.0.0.1:${http}`,
+        `--remote-write.address=127.0.0.1:${write}`,
+        '--label=receive="local"',
+        `--receive.tenant-header=${TENANT_HEADER}`,
+        '--receive.default-tenant-id=nobody',
+      ],
+      logs,
+    );
+    procs.push(receive);
+    await ready('thanos receive', `http://127.0.0.1:${http}`, receive);
+    prometheus = await startPrometheusReplica(opts.workDir, 'prometheus-tenants', {
+      remoteWrite: Object.entries(opts.tenants).map(([tenant, metrics]) => ({
+        url: `http://127.0.0.1:${write}/api/v1/receive`,
+        headers: { [TENANT_HEADER]: tenant },
+        write_relabel_configs: [{ source_labels: ['__name__'], regex: metrics, action: 'keep' }],
+        queue_config: { batch_send_deadline: '1s' },
+      })),
+    });
+    const queryHttp = await freePort();
+    const query = startProcess(
+      'thanos-query-tenants',
+      thanos,
+      [
+        'query',
+        `--http-address=127.0.0.1:${queryHttp}`,
+        `--grpc-address=127.0.0.1:${await freePort()}`,
+        `--endpoint=127.0.0.1:${grpc}`,
+        '--query.enforce-tenancy',
+        `--query.tenant-header=${TENANT_HEADER}`,
+        '--query.tenant-label-name=tenant_id',
+        '--query.default-tenant-id=nobody',
+      ],
+      logs,
+    );
+    procs.push(query);
+    const queryUrl = `http://127.0.0.1:${queryHttp}`;
+    await ready('thanos query (tenants)', queryUrl, query);
+    return { queryUrl, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function ready(what: string, url: string, proc: Proc) {
+  return waitFor(
+    `${what} ready`,
+    async () => {
+      const res = await request(`${url}/-/ready`).catch(() => undefined);
+      await res?.body.text();
+      return res?.statusCode === 200 ? true : undefined;
+    },
+    { proc, timeoutMs: 60_000 },
+  );
+}
