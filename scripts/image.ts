@@ -35,6 +35,7 @@ export const IMAGE = {
   entrypoint: '/usr/local/bin/cmetrics-proxy',
   uid: 65532,
   port: 6443,
+  /** Debian's CA bundle, trusted beside Node's own (NODE_EXTRA_CA_CERTS): a mount over it adds a private CA. */
   caCertificates: '/etc/ssl/certs/ca-certificates.crt',
 } as const;
 
@@ -44,22 +45,28 @@ export const IMAGE_PLATFORMS: readonly Platform[] = [
 ];
 
 /**
- * Where each platform's glibc is on this Debian machine: its own for amd64, libc6-arm64-cross's for
- * arm64 (scripts/setup.sh installs it), as the loader looks for it (the paths of the ELF interpreter
- * and of Debian's multiarch library directory).
+ * Each platform's loader and libraries, where the loader looks for them (the ELF interpreter, Debian's
+ * multiarch directory), and where this Debian machine has them: there for its own platform, in the
+ * cross packages for the other (libc6-arm64-cross, libstdc++6-arm64-cross, libgcc-s1-arm64-cross;
+ * scripts/setup.sh installs them).
  */
-const GLIBC: Record<Platform['arch'], { from: string; loader: string; libDir: string }> = {
+const GLIBC: Record<Platform['arch'], { loader: string; libDir: string; cross: string }> = {
   amd64: {
-    from: '/lib/x86_64-linux-gnu',
     loader: '/lib64/ld-linux-x86-64.so.2',
     libDir: '/lib/x86_64-linux-gnu',
+    cross: '/usr/x86_64-linux-gnu/lib',
   },
   arm64: {
-    from: '/usr/aarch64-linux-gnu/lib',
     loader: '/lib/ld-linux-aarch64.so.1',
     libDir: '/lib/aarch64-linux-gnu',
+    cross: '/usr/aarch64-linux-gnu/lib',
   },
 };
+const hostArch = process.arch === 'arm64' ? 'arm64' : 'amd64';
+
+/** Debian's bundle of the Mozilla CA list (package ca-certificates). */
+const HOST_CA_CERTIFICATES = '/etc/ssl/certs/ca-certificates.crt';
+
 /** What Node 24's Linux executables need (readelf -d: NEEDED), besides the loader. */
 const LIBS = ['libc.so.6', 'libm.so.6', 'libdl.so.2', 'libpthread.so.0', 'libstdc++.so.6', 'libgcc_s.so.1'];
 
@@ -91,47 +98,47 @@ function nodeRuntime(p: Platform): string {
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 /**
- * One executable per platform from the same preparation blob: without a code cache or a snapshot the
- * blob holds only the script, the same for every platform (nodejs/node docs/api/single-executable-applications.md).
+ * Platform p's executable: Node's, with the preparation blob of `bundle` injected. Without a code cache
+ * or a snapshot the blob holds only the script, the same for every platform (nodejs/node
+ * docs/api/single-executable-applications.md), so this Node makes it for any.
  */
-function seaExecutables(work: string, bundle: string): string[] {
+function seaExecutable(work: string, bundle: string, p: Platform): string {
   const config = join(work, 'sea-config.json');
   const blob = join(work, 'sea.blob');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      main: bundle,
-      output: blob,
-      disableExperimentalSEAWarning: true,
-      useCodeCache: false,
-      useSnapshot: false,
-    }),
-  );
-  execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'ignore' });
-  return IMAGE_PLATFORMS.map((p) => {
-    const out = join(work, `${IMAGE.name}-${p.arch}`);
-    copyFileSync(nodeRuntime(p), out);
-    chmodSync(out, 0o755);
-    execFileSync(
-      join(root, 'node_modules', '.bin', 'postject'),
-      [out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE],
-      { stdio: 'ignore' },
+  if (!existsSync(blob)) {
+    writeFileSync(
+      config,
+      JSON.stringify({
+        main: bundle,
+        output: blob,
+        disableExperimentalSEAWarning: true,
+        useCodeCache: false,
+        useSnapshot: false,
+      }),
     );
-    return out;
-  });
+    execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'ignore' });
+  }
+  const out = join(work, `${IMAGE.name}-${p.arch}`);
+  copyFileSync(nodeRuntime(p), out);
+  chmodSync(out, 0o755);
+  execFileSync(
+    join(root, 'node_modules', '.bin', 'postject'),
+    [out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE],
+    { stdio: 'ignore' },
+  );
+  return out;
 }
-
-const HOST_CA_CERTIFICATES = '/etc/ssl/certs/ca-certificates.crt';
 
 /** The files of one platform's root filesystem: path in the image → [source file, mode]. */
 function rootfsFiles(p: Platform, executable: string): Record<string, [string, number]> {
   const glibc = GLIBC[p.arch];
+  const from = p.arch === hostArch ? glibc.libDir : glibc.cross;
   const loaderName = glibc.loader.split('/').at(-1) as string;
   return {
     [IMAGE.entrypoint]: [executable, 0o755],
-    [glibc.loader]: [realpathSync(join(glibc.from, loaderName)), 0o755],
+    [glibc.loader]: [realpathSync(join(from, loaderName)), 0o755],
     ...Object.fromEntries(
-      LIBS.map((lib) => [join(glibc.libDir, lib), [realpathSync(join(glibc.from, lib)), 0o644]]),
+      LIBS.map((lib) => [join(glibc.libDir, lib), [realpathSync(join(from, lib)), 0o644]]),
     ),
     [IMAGE.caCertificates]: [HOST_CA_CERTIFICATES, 0o644],
     '/usr/share/doc/cmetrics/LICENSE': [join(root, 'LICENSE'), 0o644],
@@ -156,10 +163,6 @@ function stageRootfs(dir: string, p: Platform, executable: string): void {
     mkdirSync(join(dir, dirname(path)), { recursive: true });
     writeFileSync(join(dir, path), text, { mode: 0o644 });
   }
-  // A read-only root filesystem still needs somewhere writable to be mounted: none is used by the
-  // proxy (certificates come from --tls-cert-file), but /tmp is where any runtime would look.
-  mkdirSync(join(dir, 'tmp'), { mode: 0o1777 });
-  chmodSync(join(dir, 'tmp'), 0o1777);
 }
 
 /** buildah and podman on a store of the project's own, apart from the machine's. */
@@ -251,7 +254,7 @@ export async function buildImage(): Promise<Image> {
     if (existsSync(images))
       for (const other of readdirSync(images)) rmSync(join(images, other), { recursive: true });
     mkdirSync(dirname(layout), { recursive: true });
-    const executables = seaExecutables(work, bundle);
+    const executables = IMAGE_PLATFORMS.map((p) => seaExecutable(work, bundle, p));
 
     const list = `localhost/${IMAGE.name}:${ref}`;
     try {
@@ -271,7 +274,7 @@ export async function buildImage(): Promise<Image> {
           ...['--os', p.os, '--arch', p.arch],
           ...['--entrypoint', JSON.stringify([IMAGE.entrypoint]), '--cmd', ''],
           ...['--user', `${IMAGE.uid}:${IMAGE.uid}`, '--workingdir', '/', '--port', String(IMAGE.port)],
-          ...['--env', `SSL_CERT_FILE=${IMAGE.caCertificates}`],
+          ...['--env', `NODE_EXTRA_CA_CERTS=${IMAGE.caCertificates}`],
           ...['--label', `org.opencontainers.image.title=${IMAGE.name}`],
           ...['--label', 'org.opencontainers.image.source=https://github.com/cmetrics/cmetrics'],
           ...['--label', 'org.opencontainers.image.licenses=Apache-2.0'],
@@ -305,11 +308,34 @@ export async function buildImage(): Promise<Image> {
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
+/**
+ * `--rootfs DIR`: only this machine's platform's root filesystem, into DIR: what the Dockerfile's
+ * build stage runs, for its final stage to copy from scratch.
+ */
+async function buildRootfs(dir: string): Promise<void> {
+  const work = join(tmpdir(), `cmetrics-rootfs-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  try {
+    const bundle = join(work, `${IMAGE.name}.cjs`);
+    await bundleProxyCommonJs(bundle);
+    const p = IMAGE_PLATFORMS.find((q) => q.arch === hostArch) as Platform;
+    stageRootfs(dir, p, seaExecutable(work, bundle, p));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 if (import.meta.main) {
-  const image = await buildImage();
-  console.log(`oci:${image.layout}:${image.ref} (manifest list)`);
-  for (const p of image.platforms)
-    console.log(
-      `${p.os}/${p.arch}\toci:${image.layout}:${p.ref}\t${mib(p.compressed)} compressed\t${mib(p.uncompressed)} uncompressed\t${p.digest}`,
-    );
+  const rootfs = process.argv.indexOf('--rootfs');
+  if (rootfs > 0) {
+    await buildRootfs(process.argv[rootfs + 1] ?? '');
+  } else {
+    const image = await buildImage();
+    console.log(`oci:${image.layout}:${image.ref} (manifest list)`);
+    for (const p of image.platforms)
+      console.log(
+        `${p.os}/${p.arch}\toci:${image.layout}:${p.ref}\t${mib(p.compressed)} compressed\t${mib(p.uncompressed)} uncompressed\t${p.digest}`,
+      );
+  }
 }
