@@ -39,7 +39,7 @@ export const IMAGE = {
   caCertificates: '/etc/ssl/certs/ca-certificates.crt',
 } as const;
 
-export const IMAGE_PLATFORMS: readonly Platform[] = [
+const IMAGE_PLATFORMS: readonly Platform[] = [
   { os: 'linux', arch: 'amd64' },
   { os: 'linux', arch: 'arm64' },
 ];
@@ -166,7 +166,7 @@ function stageRootfs(dir: string, p: Platform, executable: string): void {
 }
 
 /** buildah and podman on a store of the project's own, apart from the machine's. */
-export const CONTAINERS = join(CACHE, 'containers');
+const CONTAINERS = join(CACHE, 'containers');
 export const storageArgs = () => [
   `--root=${join(CONTAINERS, 'storage')}`,
   `--runroot=${join(CONTAINERS, 'run')}`,
@@ -180,9 +180,9 @@ function buildah(args: string[]): string {
   }).trim();
 }
 
-export const platformTag = (p: Platform) => `${version()}-${p.os}-${p.arch}`;
+const platformTag = (p: Platform) => `${version()}-${p.os}-${p.arch}`;
 
-export interface PlatformImage extends Platform {
+interface PlatformImage extends Platform {
   /** The image's reference in the OCI layout (`oci:LAYOUT:REF`). */
   ref: string;
   /** The manifest's digest. */
