@@ -218,7 +218,8 @@ const FUNCS = new Set([
  */
 function quoted(t: string): string {
   if (t.includes('\n')) throw new TemplateError(`unterminated quoted string ${JSON.stringify(t)}`);
-  const escaped = t.replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  let escaped = '';
+  for (const c of t) escaped += c < ' ' ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c;
   try {
     return JSON.parse(escaped) as string;
   } catch {
