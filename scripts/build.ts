@@ -45,30 +45,55 @@ function commit(): string {
   }
 }
 
+const COMMON = {
+  bundle: true,
+  platform: 'node',
+  minify: true,
+  logLevel: 'warning',
+  target: 'node24',
+} as const;
+
+const programDefines = () => ({
+  CMETRICS_BUILD: JSON.stringify({ version: version(), commit: commit() }),
+  // yargs' platform shim reads the terminal's width as it loads (yargs lib/platform-shims/esm.mjs
+  // stdColumns), which makes Bun create process.stdout: ~11 ms of every run. The plugin sets its
+  // width (.wrap in plugin/main.ts), so yargs never uses it; the entry writes with Bun.write.
+  'process.stdout.columns': 'undefined',
+});
+
+/**
+ * The proxy as one CommonJS file, for a Node single executable application (scripts/image.ts): its
+ * main script must be CommonJS, run by the embedder's require, which loads node's modules only.
+ * yargs-parser's ES module calls createRequire(import.meta.url), which CommonJS has no value for:
+ * the executable's own path stands in.
+ */
+export async function bundleProxyCommonJs(outFile: string): Promise<void> {
+  await esbuild({
+    ...COMMON,
+    entryPoints: [join(root, 'cmd', 'cmetrics-proxy.ts')],
+    outfile: outFile,
+    format: 'cjs',
+    define: { ...programDefines(), 'import.meta.url': '__cmetricsExecutableUrl' },
+    banner: { js: "const __cmetricsExecutableUrl=require('node:url').pathToFileURL(process.execPath).href;" },
+  });
+}
+
 export async function build(outDir = join(root, 'dist')): Promise<void> {
   mkdirSync(outDir, { recursive: true });
-  const common = { bundle: true, platform: 'node', minify: true, logLevel: 'warning' } as const;
   await esbuild({
-    ...common,
+    ...COMMON,
     entryPoints: PROGRAMS.map((name) => ({
       in: join(root, 'cmd', `${name}.ts`),
       out: name === 'kubectl-cmetrics' ? PLUGIN_BUNDLE.replace(/\.js$/, '') : name,
     })),
     outdir: outDir,
     format: 'esm',
-    target: 'node24',
-    define: {
-      CMETRICS_BUILD: JSON.stringify({ version: version(), commit: commit() }),
-      // yargs' platform shim reads the terminal's width as it loads (yargs lib/platform-shims/esm.mjs
-      // stdColumns), which makes Bun create process.stdout: ~11 ms of every run. The plugin sets its
-      // width (.wrap in plugin/main.ts), so yargs never uses it; the entry writes with Bun.write.
-      'process.stdout.columns': 'undefined',
-    },
+    define: programDefines(),
     // Bundled CommonJS dependencies still call require() for node's modules.
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   });
   await esbuild({
-    ...common,
+    ...COMMON,
     bundle: false,
     entryPoints: [join(root, 'cmd', 'kubectl-cmetrics-node.ts')],
     outfile: join(outDir, 'kubectl-cmetrics.js'),

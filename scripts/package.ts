@@ -133,20 +133,21 @@ function lockedIntegrity(npmPackage: string): string {
 export const CACHE = join(homedir(), '.cache', 'cmetrics');
 
 /**
- * The Bun runtime of platform p, as `--compile-executable-path` takes it: fetched once with `npm pack`
- * into ~/.cache/cmetrics/bun and checked against package-lock.json's integrity. (Without the option, bun
- * would download it from its own release server; npm installs only this machine's, and bun's
- * postinstall moves that one.)
+ * An npm package's files, as `npm pack` fetches them: once, into ~/.cache/cmetrics/CACHEDIR, checked
+ * against `integrity`. Returns the unpacked package directory.
  */
-function bunRuntime(p: Platform): string {
-  const { npmPackage } = bunTarget(p);
-  const exe = p.os === 'windows' ? 'bun.exe' : 'bun';
-  const dir = join(CACHE, 'bun', `${npmPackage.replace('/', '-')}-${bunVersion()}`);
-  const cached = join(dir, 'package', 'bin', exe);
-  if (existsSync(cached)) return cached;
+export function cachedNpmPackage(
+  cacheDir: string,
+  npmPackage: string,
+  packageVersion: string,
+  integrity: string,
+) {
+  const dir = join(CACHE, cacheDir, `${npmPackage.replace('/', '-')}-${packageVersion}`);
+  const unpacked = join(dir, 'package');
+  if (existsSync(unpacked)) return unpacked;
   mkdirSync(dir, { recursive: true });
   const [packed] = JSON.parse(
-    execFileSync('npm', ['pack', '--json', '--pack-destination', dir, `${npmPackage}@${bunVersion()}`], {
+    execFileSync('npm', ['pack', '--json', '--pack-destination', dir, `${npmPackage}@${packageVersion}`], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     }),
@@ -154,13 +155,24 @@ function bunRuntime(p: Platform): string {
   if (!packed) throw new Error(`npm pack ${npmPackage}: no tarball`);
   const tarball = join(dir, packed.filename);
   const hash = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
-  if (hash !== lockedIntegrity(npmPackage)) {
+  if (hash !== integrity) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${npmPackage}: ${hash} is not package-lock.json's ${lockedIntegrity(npmPackage)}`);
+    throw new Error(`${npmPackage}: ${hash} is not the expected ${integrity}`);
   }
   execFileSync('tar', ['-xzf', tarball, '-C', dir]);
   rmSync(tarball);
-  return cached;
+  return unpacked;
+}
+
+/**
+ * The Bun runtime of platform p, as `--compile-executable-path` takes it, checked against
+ * package-lock.json's integrity. (Without the option, bun would download it from its own release
+ * server; npm installs only this machine's, and bun's postinstall moves that one.)
+ */
+function bunRuntime(p: Platform): string {
+  const { npmPackage } = bunTarget(p);
+  const exe = p.os === 'windows' ? 'bun.exe' : 'bun';
+  return join(cachedNpmPackage('bun', npmPackage, bunVersion(), lockedIntegrity(npmPackage)), 'bin', exe);
 }
 
 /** rcodesign (Rust crate apple-codesign), installed by scripts/setup.sh. */

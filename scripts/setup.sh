@@ -6,6 +6,8 @@
 # For the release's executables and their tests: zip, qemu-user with Debian's arm64 glibc (linux/arm64
 # under emulation), Wine and a MinGW C compiler (windows/amd64; the tests compile a DLL Wine 8 lacks),
 # and rcodesign (Rust crate apple-codesign, cached in ~/.cache/cmetrics/bin) to sign and check darwin's.
+# For the image (scripts/image.ts, test/e2e/image.test.ts): buildah, podman with runc, umoci, and
+# arm64's C++ runtime libraries beside its glibc. For fuzzing (test/fuzz/addon.ts): patchelf and gcc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +23,9 @@ command -v qemu-aarch64 >/dev/null || need_apt+=(qemu-user)
 [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || need_apt+=(libc6-arm64-cross)
 [ -x /usr/lib/wine/wine64 ] || need_apt+=(wine64)
 command -v x86_64-w64-mingw32-gcc >/dev/null || need_apt+=(gcc-mingw-w64-x86-64-win32)
+for tool in buildah podman runc umoci patchelf gcc; do command -v "$tool" >/dev/null || need_apt+=("$tool"); done
+[ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ] || need_apt+=(libstdc++6-arm64-cross)
+[ -e /usr/aarch64-linux-gnu/lib/libgcc_s.so.1 ] || need_apt+=(libgcc-s1-arm64-cross)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "[setup] apt-get install ${need_apt[*]}" >&2
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

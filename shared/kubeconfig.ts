@@ -82,7 +82,7 @@ export class Kubeconfig implements KubeCredentials {
   /** Adds one file's entries; those already named by an earlier file stay (client-go loader.go Load). */
   addFile(file: string): void {
     const base = dirname(file);
-    const doc = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
+    const doc = (readYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
     const path = (p: string | undefined) => (p && !isAbsolute(p) ? join(base, p) : p);
     for (const [name, cluster] of entries<Cluster>(doc.clusters, 'cluster')) {
       if (this.clusters.has(name)) continue;
@@ -237,6 +237,19 @@ const bunYaml = (globalThis as { Bun?: { YAML: { parse(text: string): unknown } 
 const parseYaml: (text: string) => unknown = bunYaml
   ? (text) => bunYaml.parse(text)
   : (await import('yaml')).parse;
+
+/**
+ * One error for every way a file is not YAML: the yaml package refuses some documents with a
+ * YAMLParseError and others with a ReferenceError (an alias to no anchor, `*a`; found by fuzzing,
+ * test/fuzz/targets/kubeconfig.fuzz.ts), and Bun's parser with errors of its own.
+ */
+function readYaml(text: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (e) {
+    throw new Error(`invalid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
 
 /** A kubeconfig list (clusters, users, contexts): its named entries, as [name, entry]. */
 function entries<T>(list: unknown, key: string): [string, T][] {

@@ -209,8 +209,28 @@ const FUNCS = new Set([
   'urlquery',
 ]);
 
+/**
+ * A "..." literal, as Go's strconv.Unquote reads it where JSON agrees: raw control characters are
+ * taken as they are, as Go's lexer takes them (text/template/parse/lex.go lexQuote), a newline ends
+ * the string unterminated; an escape JSON lacks (\x41, \a, \') is refused. (A raw NUL made
+ * JSON.parse throw a SyntaxError out of parseTemplate: found by fuzzing,
+ * test/fuzz/targets/metrics-query.fuzz.ts.)
+ */
+function quoted(t: string): string {
+  if (t.includes('\n')) throw new TemplateError(`unterminated quoted string ${JSON.stringify(t)}`);
+  let escaped = '';
+  for (const c of t) escaped += c < ' ' ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c;
+  try {
+    return JSON.parse(escaped) as string;
+  } catch {
+    throw new TemplateError(
+      `malformed string literal ${JSON.stringify(t)}: escapes are \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX`,
+    );
+  }
+}
+
 function operand(t: string): Operand {
-  if (t.startsWith('"')) return { kind: 'literal', value: JSON.parse(t) };
+  if (t.startsWith('"')) return { kind: 'literal', value: quoted(t) };
   if (t.startsWith('`')) return { kind: 'literal', value: t.slice(1, -1) };
   if (t === 'true' || t === 'false') return { kind: 'literal', value: t === 'true' };
   if (t === 'nil') return { kind: 'literal', value: null };

@@ -1,13 +1,12 @@
-// The Dockerfile, checked without docker (there is none on the test machines): pinned Node 24 slim
-// base, a final stage holding only the bundle and the LICENSE, a numeric non-root user; and that
-// those two files alone run, laid out as the final stage lays them out.
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// The Dockerfile, checked without docker (there is none on the test machines): a build stage on the
+// pinned Node 24 slim that runs `scripts/image.ts --rootfs`, and a final stage from scratch holding only
+// that root filesystem, run as the image `npm run image` builds is run (test/e2e/image.test.ts runs
+// that one): the same entrypoint, user, port and CA bundle.
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { build, PROGRAMS } from '../../scripts/build.ts';
+import { describe, expect, it } from 'vitest';
+import { IMAGE } from '../../scripts/image.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -39,40 +38,39 @@ const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) a
   packages: Record<string, { version?: string }>;
 };
 const nodeVersion = lock.packages['node_modules/node']?.version;
+const args = (op: string, stage = finalStage) => stage.filter((i) => i.op === op).map((i) => i.args);
 
 describe('Dockerfile', () => {
-  it('builds on Node 24 slim, pinned to the Node version the tests run on', () => {
+  it('builds on Node 24 slim, pinned to the Node version the tests run on, into an image from scratch', () => {
     expect(nodeVersion).toMatch(/^24\.\d+\.\d+$/);
     const bases = dockerfile.map((s) => s[0]?.args.split(' ')[0]);
-    expect(bases).toEqual([`node:${nodeVersion}-slim`, `node:${nodeVersion}-slim`]);
-  });
-
-  it('builds the bundle with npm ci and npm run build', () => {
-    const runs = (dockerfile[0] ?? []).filter((i) => i.op === 'RUN').map((i) => i.args);
-    expect(runs).toEqual(['npm ci --no-audit --no-fund', 'npm run build']);
+    expect(bases).toEqual([`node:${nodeVersion}-slim`, 'scratch']);
     expect(dockerfile[0]?.[0]?.args).toMatch(/ AS build$/);
   });
 
-  it('puts only the bundle and the LICENSE into the final stage', () => {
-    const copies = finalStage.filter((i) => ['COPY', 'ADD'].includes(i.op));
-    expect(copies).toEqual([
-      { op: 'COPY', args: '--from=build /src/dist/cmetrics-proxy.js ./dist/cmetrics-proxy.js' },
-      { op: 'COPY', args: 'LICENSE ./LICENSE' },
+  it('lays the root filesystem out with npm ci and scripts/image.ts --rootfs', () => {
+    expect(args('RUN', dockerfile[0])).toEqual([
+      'apt-get update && apt-get install -y --no-install-recommends ca-certificates',
+      'npm ci --no-audit --no-fund',
+      'node scripts/image.ts --rootfs /rootfs',
     ]);
-    expect(finalStage.filter((i) => i.op === 'RUN')).toEqual([]);
   });
 
-  it('runs the proxy as a numeric non-root user', () => {
-    const users = finalStage.filter((i) => i.op === 'USER').map((i) => i.args);
-    expect(users).toHaveLength(1);
-    const [uid, gid] = (users[0] ?? '').split(':').map(Number);
+  it('puts only that root filesystem into the final stage, and runs nothing there', () => {
+    expect(finalStage.filter((i) => ['COPY', 'ADD'].includes(i.op))).toEqual([
+      { op: 'COPY', args: '--from=build /rootfs/ /' },
+    ]);
+    expect(args('RUN')).toEqual([]);
+  });
+
+  it('runs the entrypoint as the numeric non-root user, as the image npm run image builds', () => {
     // Numeric, so that the kubelet can verify runAsNonRoot; the manifests' runAsUser is the same.
-    expect(uid).toBe(65532);
-    expect(gid).toBe(65532);
+    expect(args('USER')).toEqual([`${IMAGE.uid}:${IMAGE.uid}`]);
+    expect(args('ENTRYPOINT')).toEqual([JSON.stringify([IMAGE.entrypoint]).replace(',', ', ')]);
+    expect(args('EXPOSE')).toEqual([String(IMAGE.port)]);
+    expect(args('ENV')).toEqual([`NODE_EXTRA_CA_CERTS=${IMAGE.caCertificates}`]);
     const instructions = finalStage.map((i) => i.op);
     expect(instructions.indexOf('USER')).toBeLessThan(instructions.indexOf('ENTRYPOINT'));
-    expect(finalStage.find((i) => i.op === 'WORKDIR')?.args).toBe('/app');
-    expect(finalStage.find((i) => i.op === 'ENTRYPOINT')?.args).toBe('["node", "dist/cmetrics-proxy.js"]');
   });
 
   it('sends the build only the sources it compiles (.dockerignore)', () => {
@@ -90,28 +88,4 @@ describe('Dockerfile', () => {
     expect(included).not.toContain('node_modules');
     expect(included).not.toContain('dist');
   });
-});
-
-describe("the final stage's files", () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cmetrics-image-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('run the proxy without node_modules or package.json', async () => {
-    expect(PROGRAMS).toContain('cmetrics-proxy');
-    // The image's Node major, so that what runs here is what runs there.
-    expect(process.versions.node.split('.')[0]).toBe('24');
-    await build(join(dir, 'build'));
-    // As the final stage lays them out in /app.
-    const app = join(dir, 'app');
-    mkdirSync(join(app, 'dist'), { recursive: true });
-    copyFileSync(join(dir, 'build', 'cmetrics-proxy.js'), join(app, 'dist', 'cmetrics-proxy.js'));
-    copyFileSync(join(root, 'LICENSE'), join(app, 'LICENSE'));
-    const help = execFileSync(process.execPath, ['dist/cmetrics-proxy.js', '--help'], {
-      cwd: app,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '' },
-    });
-    expect(help).toContain('--prometheus-url');
-    expect(help).toContain('--tls-cert-file');
-  }, 60_000);
 });

@@ -56,6 +56,22 @@ describe('loadKubeConfig', () => {
     expect(() => loadKubeConfig({ kubeconfig: join(dir, 'nope') })).toThrow(/ENOENT.*nope/);
   });
 
+  it.each([
+    ['an alias to no anchor (a fuzzing finding: the yaml package throws a ReferenceError)', '*w'],
+    ['a YAML syntax error', 'clusters: [a'],
+  ])('a file that is not YAML is one plain error: %s', (_what, text) => {
+    const path = file('not-yaml.kubeconfig', text);
+    let thrown: unknown;
+    try {
+      loadKubeConfig({ kubeconfig: path });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as Error).constructor).toBe(Error);
+    expect((thrown as Error).message).toMatch(/^invalid YAML: /);
+  });
+
   it("merges KUBECONFIG's files as kubectl does: the first to name an entry or current-context wins", () => {
     const a = file('a', {
       clusters: [{ name: 'c', cluster: { server: 'https://a:1' } }],

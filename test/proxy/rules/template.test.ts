@@ -171,9 +171,17 @@ describe('parseTemplate: errors', () => {
     ['<<index .GroupBySlice 5>>', /index 5 out of range/, 'execute'],
     ['<<len 3>>', /len of a number/, 'execute'],
     ['<<.Series 1>>', /can only pass arguments to functions/, 'execute'],
+    // Found by fuzzing (a SyntaxError of JSON.parse before): escapes Go has and JSON has not.
+    ['<<"\\x41">>', /malformed string literal/, 'parse'],
+    ['<<"a\nb">>', /unterminated quoted string/, 'parse'],
   ])('%j fails (%s)', (src, message, _when) => {
     expect(() => run(src)).toThrow(TemplateError);
     expect(() => run(src)).toThrow(message);
+  });
+
+  it('takes raw control characters in a string literal as they are, as Go does (a fuzzing finding)', () => {
+    expect(run('<<"a\u0000\u0001b">>')).toBe('a\u0000\u0001b');
+    expect(run('<<index .LabelValuesByName "\u0000pod">>')).toBe('');
   });
 
   it.each([['<<foo>>'], ['a<<end>>'], ['<<if 1>>'], ['<<.Series']])('%j fails without executing', (src) => {
