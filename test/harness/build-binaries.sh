@@ -188,7 +188,11 @@ if [ "${WITH_THANOS:-0}" = 1 ] && ! have thanos; then
     copy_go_and_replaces "$tmod"
     go get "github.com/thanos-io/thanos/cmd/thanos@$THANOS_VERSION" >&2
   fi
-  GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w" -o "$BIN/thanos" github.com/thanos-io/thanos/cmd/thanos
+  # The tags of Thanos' own build (.promu.yml): its labels code reads Prometheus' labels as slices,
+  # and without slicelabels its gRPC servers crash marshalling them.
+  GOFLAGS="$GOFLAGS -mod=mod" go build -tags netgo,slicelabels -ldflags "-s -w" -o "$BIN/thanos.tmp" \
+    github.com/thanos-io/thanos/cmd/thanos
+  mv "$BIN/thanos.tmp" "$BIN/thanos"
 fi
 
 echo "$BIN"
