@@ -11,7 +11,7 @@ import {
   type ObjectReference,
 } from '../../shared/api-types.ts';
 import type { Requirement } from '../../shared/labels.ts';
-import { formatQuantity, quantityFromNumber } from '../../shared/quantity.ts';
+import { formatNumberAsQuantity } from '../../shared/quantity.ts';
 import type { PrometheusSample } from '../prometheus/client.ts';
 import { buildObjectQuery, QueryError } from '../rules/naming.ts';
 import type { RegisteredMetric } from '../rules/registry.ts';
@@ -169,7 +169,7 @@ function answer(
       name,
       apiVersion: resource.group ? `${resource.group}/${resource.version}` : resource.version,
     };
-    const value = formatQuantity(quantityFromNumber(s.value));
+    const value = formatNumberAsQuantity(s.value);
     const timestamp = formatTime(s.timestampMs);
     const window = entry.rule.windowSeconds;
     items.push(
