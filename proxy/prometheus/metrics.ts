@@ -6,6 +6,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export interface PrometheusObserver {
   /** `endpoint`: query, series or ready; `error`: why it failed (a short reason), if it did. */
   observe(endpoint: string, seconds: number, error?: string): void;
+  /** Answers (and the samples of those done) kept for sharing grew or shrank by these counts. */
+  kept(answers: number, samples: number): void;
 }
 
 export interface PrometheusMetrics {
@@ -49,11 +51,25 @@ export function registerPrometheusMetrics(
       this.set({ api: 'external' }, m.external);
     },
   });
+  const answersKept = new Gauge({
+    name: 'cmetrics_proxy_prometheus_answers_kept',
+    help: 'Query answers of the current evaluation second kept to share among requests, in flight or done.',
+    registers: [registry],
+  });
+  const samplesKept = new Gauge({
+    name: 'cmetrics_proxy_prometheus_samples_kept',
+    help: 'Samples in the done answers kept to share among requests (bounded per second).',
+    registers: [registry],
+  });
   return {
     prometheus: {
       observe: (endpoint, seconds, error) => {
         promLatency.observe({ endpoint }, seconds);
         if (error) promErrors.inc({ endpoint, reason: error });
+      },
+      kept: (answers, samples) => {
+        if (answers) answersKept.inc(answers);
+        if (samples) samplesKept.inc(samples);
       },
     },
     relisted: (seconds, ok) => relists.observe({ result: ok ? 'success' : 'failure' }, seconds),
