@@ -148,17 +148,18 @@ function answer(
   expr: string,
 ): CustomMetricsAnswer {
   const label = entry.rule.labelFor(resource) as string;
-  const wanted = new Set(names);
   const byName = new Map<string, PrometheusSample>();
   for (const s of samples) {
     const name = s.labels[label];
-    if (name !== undefined && wanted.has(name) && !byName.has(name)) byName.set(name, s);
+    if (name !== undefined && !byName.has(name)) byName.set(name, s);
   }
   const warnings: string[] = [];
   const items: (MetricValueV1beta2 | MetricValueV1beta1)[] = [];
   const selector = toLabelSelector(req.metricSelector);
-  for (const name of [...byName.keys()].sort()) {
-    const s = byName.get(name) as PrometheusSample;
+  // The selected names come sorted (and distinct) from the watch cache: the items' order.
+  for (const name of names) {
+    const s = byName.get(name);
+    if (!s) continue;
     if (!Number.isFinite(s.value)) {
       warnings.push(`${groupResourceString(resource)}/${name}: ${req.metric} is ${s.value}, left out`);
       continue;
