@@ -72,7 +72,9 @@ describe('Dockerfile', () => {
     const instructions = finalStage.map((i) => i.op);
     expect(instructions.indexOf('USER')).toBeLessThan(instructions.indexOf('ENTRYPOINT'));
     expect(finalStage.find((i) => i.op === 'WORKDIR')?.args).toBe('/app');
-    expect(finalStage.find((i) => i.op === 'ENTRYPOINT')?.args).toBe('["node", "dist/cmetrics-proxy.js"]');
+    expect(finalStage.find((i) => i.op === 'ENTRYPOINT')?.args).toBe(
+      '["node", "--max-semi-space-size=4", "dist/cmetrics-proxy.js"]',
+    );
   });
 
   it('sends the build only the sources it compiles (.dockerignore)', () => {
