@@ -25,40 +25,50 @@ export interface LoadResult {
   bytes: number;
 }
 
-/** Runs the load and returns what it measured; a rejected request counts as an error. */
+/** What the requests of a run came to: latencies, errors and bytes; a rejected request is an error. */
+class Tally {
+  private readonly latencies: number[] = [];
+  private errors = 0;
+  private firstError: string | undefined;
+  private bytes = 0;
+  readonly started = performance.now();
+
+  /** Sends request i and counts it, its latency from `sinceMs`. */
+  async send(target: Target, i: number, sinceMs = performance.now()): Promise<void> {
+    try {
+      this.bytes += await target(i);
+    } catch (e) {
+      this.errors++;
+      this.firstError ??= (e as Error).message;
+    }
+    this.latencies.push(performance.now() - sinceMs);
+  }
+
+  result(): LoadResult {
+    const elapsedMs = performance.now() - this.started;
+    return {
+      requests: this.latencies.length,
+      errors: this.errors,
+      firstError: this.firstError,
+      elapsedMs,
+      throughput: (this.latencies.length / elapsedMs) * 1000,
+      latencyMs: percentiles(this.latencies),
+      bytes: this.bytes,
+    };
+  }
+}
+
+/** Runs the load and returns what it measured. */
 export async function runLoad(target: Target, opts: LoadOptions): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
+  const tally = new Tally();
   let sent = 0;
-  let bytes = 0;
-  const started = performance.now();
-  const deadline = started + opts.durationMs;
+  const deadline = tally.started + opts.durationMs;
   const budget = opts.maxRequests ?? Number.POSITIVE_INFINITY;
   const worker = async () => {
-    while (performance.now() < deadline && sent < budget) {
-      const i = sent++;
-      const t0 = performance.now();
-      try {
-        bytes += await target(i);
-      } catch (e) {
-        errors++;
-        firstError ??= (e as Error).message;
-      }
-      latencies.push(performance.now() - t0);
-    }
+    while (performance.now() < deadline && sent < budget) await tally.send(target, sent++);
   };
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
-  const elapsedMs = performance.now() - started;
-  return {
-    requests: latencies.length,
-    errors,
-    firstError,
-    elapsedMs,
-    throughput: (latencies.length / elapsedMs) * 1000,
-    latencyMs: percentiles(latencies),
-    bytes,
-  };
+  return tally.result();
 }
 
 export interface PacedOptions {
@@ -82,37 +92,23 @@ export interface PacedResult extends LoadResult {
  * the wait for a worker is in it.
  */
 export async function runPaced(target: Target, opts: PacedOptions): Promise<PacedResult> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  let bytes = 0;
+  const tally = new Tally();
   const waiting: { i: number; dueMs: number }[] = [];
   const inFlight = new Set<Promise<void>>();
   const send = () => {
     while (inFlight.size < opts.maxInFlight && waiting.length) {
       const { i, dueMs } = waiting.shift() as { i: number; dueMs: number };
-      const done = target(i).then(
-        (n) => {
-          bytes += n;
-        },
-        (e: Error) => {
-          errors++;
-          firstError ??= e.message;
-        },
-      );
-      const settled = done.then(() => {
-        latencies.push(performance.now() - dueMs);
+      const settled = tally.send(target, i, dueMs).then(() => {
         inFlight.delete(settled);
         send();
       });
       inFlight.add(settled);
     }
   };
-  const started = performance.now();
   let due = 0;
   for (; ; due++) {
-    const dueMs = started + (due * 1000) / opts.rate;
-    if (dueMs >= started + opts.durationMs) break;
+    const dueMs = tally.started + (due * 1000) / opts.rate;
+    if (dueMs >= tally.started + opts.durationMs) break;
     // Timers round down to whole milliseconds: never early.
     await sleep(Math.max(0, Math.ceil(dueMs - performance.now())));
     waiting.push({ i: due, dueMs });
@@ -120,18 +116,7 @@ export async function runPaced(target: Target, opts: PacedOptions): Promise<Pace
   }
   const missed = waiting.splice(0).length;
   while (inFlight.size) await Promise.all(inFlight);
-  const elapsedMs = performance.now() - started;
-  return {
-    requests: latencies.length,
-    errors,
-    firstError,
-    elapsedMs,
-    throughput: (latencies.length / elapsedMs) * 1000,
-    latencyMs: percentiles(latencies),
-    bytes,
-    due,
-    missed,
-  };
+  return { ...tally.result(), due, missed };
 }
 
 /** Nearest-rank percentiles of a sample (0 for an empty one). */
