@@ -92,7 +92,10 @@ describe('the benchmark in small', () => {
       const perRequest = (server: 'cmetrics' | 'adapter' | 'adapterTuned') =>
         (s.runs[server].prometheusQueries ?? 0) / s.runs[server].requests;
       expect(perRequest('adapterTuned'), s.id).toBeGreaterThanOrEqual(s.queries.adapter.length);
-      if (s.distinct) expect(perRequest('cmetrics'), s.id).toBeGreaterThanOrEqual(s.queries.cmetrics.length);
+      // The custom and external requests never repeat; the resource ones cycle over the bench's pods,
+      // a dozen here, so some of them share a second.
+      if (s.distinct && s.id !== 'resource-pod-distinct')
+        expect(perRequest('cmetrics'), s.id).toBeGreaterThanOrEqual(s.queries.cmetrics.length);
     }
     expect(result.paced.map((p) => p.hpas)).toEqual([30]);
     for (const p of result.paced) {
