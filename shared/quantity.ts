@@ -245,6 +245,36 @@ export function formatQuantity(q: Quantity): string {
   return `${mantissa}${DECIMAL_SUFFIX_BY_EXPONENT.get(exponent) ?? ''}`;
 }
 
+/** Nanos below which `v * 1e9` is within a thousandth of a nano of the exact nanos of String(v). */
+const FLOAT_NANOS_LIMIT = 2 ** 43;
+/** How close to a half nano the float product must not be for its rounding to be the exact one. */
+const HALF_MARGIN = 0.01;
+
+/**
+ * formatQuantity(quantityFromNumber(v)) in DecimalSI, without bigints for the values metrics carry.
+ * Below 2^43 nanos (8,796 units) String(v) differs from v by at most |v|·2^-53 and the product
+ * v·1e9 is rounded by at most half its ulp (2^-10): together under 0.002 nano, so unless the product
+ * lies within HALF_MARGIN of a half, its nearest integer is quantityFromNumber's. Every item of an
+ * answer has one value: with a thousand pods this is most of the formatting the proxy does.
+ */
+export function formatNumberAsQuantity(v: number): string {
+  const exact = Math.abs(v * 1e9);
+  if (!(exact < FLOAT_NANOS_LIMIT) || Math.abs(exact - Math.floor(exact) - 0.5) < HALF_MARGIN)
+    return formatQuantity(quantityFromNumber(v));
+  let mantissa = Math.round(exact);
+  if (mantissa === 0) return '0';
+  // canonicalBase10 on a Number: trailing zeros into the exponent, which is then a multiple of 3.
+  let exponent = NANO;
+  while (mantissa % 10 === 0) {
+    mantissa /= 10;
+    exponent++;
+  }
+  const excess = ((exponent % 3) + 3) % 3;
+  mantissa *= 10 ** excess;
+  exponent -= excess;
+  return `${v < 0 ? '-' : ''}${mantissa}${DECIMAL_SUFFIX_BY_EXPONENT.get(exponent) ?? ''}`;
+}
+
 /**
  * The value in thousandths, rounded away from zero (Quantity.MilliValue): 4581412n → 5, -1n → -1.
  * apimachinery's int64 path (negativeScaleInt64) rounds away from zero and its doc says so; its

@@ -11,7 +11,7 @@ import {
   type ObjectReference,
 } from '../../shared/api-types.ts';
 import type { Requirement } from '../../shared/labels.ts';
-import { formatQuantity, quantityFromNumber } from '../../shared/quantity.ts';
+import { formatNumberAsQuantity } from '../../shared/quantity.ts';
 import type { PrometheusAnswer, PrometheusSample } from '../prometheus/client.ts';
 import { buildObjectQuery, QueryError } from '../rules/naming.ts';
 import type { RegisteredMetric } from '../rules/registry.ts';
@@ -149,17 +149,18 @@ function answer(
   expr: string,
 ): CustomMetricsAnswer {
   const label = entry.rule.labelFor(resource) as string;
-  const wanted = new Set(names);
   const byName = new Map<string, PrometheusSample>();
   for (const s of samples) {
     const name = s.labels[label];
-    if (name !== undefined && wanted.has(name) && !byName.has(name)) byName.set(name, s);
+    if (name !== undefined && !byName.has(name)) byName.set(name, s);
   }
   const warnings = storeWarnings(samples);
   const items: (MetricValueV1beta2 | MetricValueV1beta1)[] = [];
   const selector = toLabelSelector(req.metricSelector);
-  for (const name of [...byName.keys()].sort()) {
-    const s = byName.get(name) as PrometheusSample;
+  // The selected names come sorted (and distinct) from the watch cache: the items' order.
+  for (const name of names) {
+    const s = byName.get(name);
+    if (!s) continue;
     if (!Number.isFinite(s.value)) {
       warnings.push(`${groupResourceString(resource)}/${name}: ${req.metric} is ${s.value}, left out`);
       continue;
@@ -170,7 +171,7 @@ function answer(
       name,
       apiVersion: resource.group ? `${resource.group}/${resource.version}` : resource.version,
     };
-    const value = formatQuantity(quantityFromNumber(s.value));
+    const value = formatNumberAsQuantity(s.value);
     const timestamp = formatTime(s.timestampMs);
     const window = entry.rule.windowSeconds;
     items.push(

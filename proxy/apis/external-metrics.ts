@@ -8,7 +8,7 @@ import {
   formatTime,
 } from '../../shared/api-types.ts';
 import { formatSelector, type Requirement } from '../../shared/labels.ts';
-import { formatQuantity, quantityFromNumber } from '../../shared/quantity.ts';
+import { formatNumberAsQuantity } from '../../shared/quantity.ts';
 import { compareCodeUnits } from '../../shared/text.ts';
 import type { ExternalMetricRegistry } from '../rules/external-registry.ts';
 import { buildExternalQuery, QueryError } from '../rules/naming.ts';
@@ -80,7 +80,7 @@ export async function getExternalMetric(
       metricLabels,
       timestamp: formatTime(s.timestampMs),
       ...(window ? { window } : {}),
-      value: formatQuantity(quantityFromNumber(s.value)),
+      value: formatNumberAsQuantity(s.value),
     });
   }
   if (!items.length) {

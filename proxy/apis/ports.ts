@@ -8,6 +8,7 @@ import type { ApiResource, ResourceMapper } from '../rules/resources.ts';
 
 /** Objects the cluster has, from watch caches. */
 interface ObjectSource {
+  /** Sorted by namespace, then name: the order of a MetricValueList's items. */
   names(
     resource: ApiResource,
     namespace: string | undefined,

@@ -51,6 +51,14 @@ export interface PrometheusOptions extends OutboundCredentials {
 
 /** Distinct queries of one evaluation second kept (each HPA metric is one; `top pods -A` one per namespace). */
 const MAX_ANSWERS_KEPT = 10_000;
+/**
+ * Samples kept over all answers of one second: a bound on bytes, not only on answers (10,000 answers
+ * of 1,000 pods each would hold hundreds of MiB). An answer that would pass it is shared while in
+ * flight, then dropped.
+ */
+const MAX_SAMPLES_KEPT = 200_000;
+/** Kept answers are dropped this long after their second began even if no newer second is asked. */
+const ANSWERS_LIFETIME_MS = 2000;
 
 export class PrometheusClient {
   readonly url: string;
@@ -67,6 +75,8 @@ export class PrometheusClient {
    */
   private answers = new Map<string, Promise<PrometheusAnswer>>();
   private answersTimeMs = Number.NEGATIVE_INFINITY;
+  /** Samples in the done answers kept now. */
+  private samplesKept = 0;
 
   constructor(url: string, opts: PrometheusOptions = {}) {
     const u = new URL(url);
@@ -84,10 +94,7 @@ export class PrometheusClient {
    * `timeoutMs` (at most the client's) bounds this call, when a caller has less time left.
    */
   query(expr: string, timeMs: number, timeoutMs = this.timeoutMs): Promise<PrometheusAnswer> {
-    if (timeMs > this.answersTimeMs) {
-      this.answers = new Map();
-      this.answersTimeMs = timeMs;
-    }
+    if (timeMs > this.answersTimeMs) this.dropAnswers(timeMs);
     const run = () =>
       this.observed('query', () => this.runQuery(expr, timeMs, Math.min(timeoutMs, this.timeoutMs)));
     // A straggler from an older second is answered, not kept.
@@ -98,10 +105,38 @@ export class PrometheusClient {
       pending = run();
       if (answers.size < MAX_ANSWERS_KEPT) {
         answers.set(expr, pending);
-        pending.catch(() => answers.delete(expr));
+        this.observer?.kept(1, 0);
+        pending.then(
+          (samples) => {
+            if (answers !== this.answers) return;
+            if (this.samplesKept + samples.length > MAX_SAMPLES_KEPT) this.forget(answers, expr);
+            else {
+              this.samplesKept += samples.length;
+              this.observer?.kept(0, samples.length);
+            }
+          },
+          () => this.forget(answers, expr),
+        );
       }
     }
     return pending;
+  }
+
+  /** Starts the answers of a new second; the old ones go, now or at the latest after their lifetime. */
+  private dropAnswers(timeMs: number): void {
+    this.observer?.kept(-this.answers.size, -this.samplesKept);
+    this.answers = new Map();
+    this.answersTimeMs = timeMs;
+    this.samplesKept = 0;
+    const answers = this.answers;
+    setTimeout(() => {
+      if (answers === this.answers && answers.size) this.dropAnswers(timeMs);
+    }, ANSWERS_LIFETIME_MS).unref();
+  }
+
+  /** Drops one answer still pending or failed (its samples were never counted). */
+  private forget(answers: Map<string, Promise<PrometheusAnswer>>, expr: string): void {
+    if (answers === this.answers && answers.delete(expr)) this.observer?.kept(-1, 0);
   }
 
   private async runQuery(expr: string, timeMs: number, timeoutMs: number): Promise<PrometheusAnswer> {

@@ -6,6 +6,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export interface PrometheusObserver {
   /** `endpoint`: query, series or ready; `error`: why it failed (a short reason), if it did. */
   observe(endpoint: string, seconds: number, error?: string): void;
+  /** Answers (and the samples of those done) kept for sharing grew or shrank by these counts. */
+  kept(answers: number, samples: number): void;
 }
 
 /** Told when a request moved from one server of a backend to the next. */
@@ -79,6 +81,16 @@ export function registerPrometheusMetrics(
     labelNames: ['backend', 'url', 'reason'] as const,
     registers: [registry],
   });
+  const answersKept = new Gauge({
+    name: 'cmetrics_proxy_prometheus_answers_kept',
+    help: 'Query answers of the current evaluation second kept to share among requests, in flight or done.',
+    registers: [registry],
+  });
+  const samplesKept = new Gauge({
+    name: 'cmetrics_proxy_prometheus_samples_kept',
+    help: 'Samples in the done answers kept to share among requests (bounded per second).',
+    registers: [registry],
+  });
   return {
     failover: {
       failedOver: (backend, url, reason) =>
@@ -88,6 +100,10 @@ export function registerPrometheusMetrics(
       observe: (endpoint, seconds, error) => {
         promLatency.observe({ endpoint }, seconds);
         if (error) promErrors.inc({ endpoint, reason: error });
+      },
+      kept: (answers, samples) => {
+        if (answers) answersKept.inc(answers);
+        if (samples) samplesKept.inc(samples);
       },
     },
     relisted: (seconds, ok) => relists.observe({ result: ok ? 'success' : 'failure' }, seconds),

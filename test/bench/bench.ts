@@ -16,8 +16,16 @@ import { type Agent, Pool } from 'undici';
 import { stopProcess, waitFor } from '../harness/processes.ts';
 import { startPrometheusWithData } from '../harness/prometheus.ts';
 import { RELIST_PREFIX, writeBenchConfig, writeRelistConfig } from './config.ts';
-import { compareAnswers, type Difference } from './conformance.ts';
-import { httpGet, type LoadResult, percentiles, runLoad, type Target } from './load.ts';
+import { answerItems, compareAnswers, type Difference } from './conformance.ts';
+import {
+  httpGet,
+  type LoadResult,
+  type PacedResult,
+  percentiles,
+  runLoad,
+  runPaced,
+  type Target,
+} from './load.ts';
 import {
   type Comparison,
   comparePodsTop,
@@ -26,10 +34,11 @@ import {
   pluginPath,
 } from './plugin.ts';
 import { cpuMs, type Memory, memory } from './procstat.ts';
-import { type AnswerKind, conformanceOnly, loadScenarios } from './scenarios.ts';
+import { type AnswerKind, conformanceOnly, distinctScenarios, loadScenarios } from './scenarios.ts';
 import {
   type BenchEnv,
   benchAgent,
+  type Contender,
   FRONT_PROXY_HEADERS,
   fetchJson,
   type MeasuredServer,
@@ -53,20 +62,51 @@ export interface BenchOptions extends WorldSize, PluginBenchOptions {
   relistMetrics: number;
   /** Relist interval of the discovery runs; memory is read after two relists. */
   relistIntervalSeconds: number;
+  /** HPAs of each paced run, each asking for its own metric every HPA_SYNC_SECONDS. */
+  pacedHpas: number[];
+  pacedDurationMs: number;
   log(line: string): void;
 }
+
+/**
+ * The HPA controller's defaults (kubernetes cmd/kube-controller-manager/app/options/hpacontroller.go):
+ * --horizontal-pod-autoscaler-sync-period 15 s, --concurrent-horizontal-pod-autoscaler-syncs 5.
+ */
+const HPA_SYNC_SECONDS = 15;
+const HPA_WORKERS = 5;
 
 export interface RunMeasurement extends LoadResult {
   cpuMs?: number;
   memory?: Memory;
+  /** Queries Prometheus' engine evaluated during the run (its own counter). */
+  prometheusQueries?: number;
 }
 
 export interface ScenarioResult {
   id: string;
   title: string;
-  /** PromQL per request, as Prometheus' query log shows it. */
+  /** Whether every request of the load was its own (scenarios.ts distinctScenarios). */
+  distinct: boolean;
+  /** PromQL of one request, as Prometheus' query log shows it. */
   queries: Record<ServerName, string[]>;
-  runs: Record<ServerName | 'cmetricsBare' | 'adapterBare', RunMeasurement>;
+  runs: Record<Contender, RunMeasurement>;
+  /** The PromQL of one request of each server, sent straight to Prometheus (repeated scenarios only). */
+  bare?: Record<ServerName, RunMeasurement>;
+}
+
+export interface PacedRun extends PacedResult {
+  cpuMs: number;
+  memory: Memory;
+  prometheusQueries: number;
+}
+
+export interface PacedScenarioResult {
+  id: string;
+  title: string;
+  hpas: number;
+  syncSeconds: number;
+  workers: number;
+  runs: Record<Contender, PacedRun>;
 }
 
 export interface OverheadResult {
@@ -89,8 +129,10 @@ export interface BenchResult {
   scrapeIntervalSeconds: number;
   options: Omit<BenchOptions, 'log' | 'dist' | 'executable'>;
   scenarios: ScenarioResult[];
+  paced: PacedScenarioResult[];
   overhead: OverheadResult[];
-  idle: Record<ServerName, Memory>;
+  /** RSS once each serves every scenario, before any load. */
+  idle: Record<Contender, Memory>;
   conformance: { request: string; kind: AnswerKind; differences: Difference[] }[];
   relist: RelistResult[];
   /** top pods -A at the cluster's size before the bench's pods and with them, then the short commands. */
@@ -128,10 +170,18 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
     servers.push(
       await startCmetrics(env, join(opts.dist, 'cmetrics-proxy.js'), serverOpts),
       await startAdapter(env, serverOpts),
+      await startAdapter(env, serverOpts, 'bench-prometheus-adapter-tuned', true),
     );
-    const scenarios = loadScenarios(opts.benchPods);
+    // The two compared answer by answer; the tuned adapter answers the same.
+    const compared = servers.filter(
+      (s): s is MeasuredServer & { name: ServerName } => s.name !== 'adapterTuned',
+    );
+    const repeated = loadScenarios(opts.benchPods);
+    const distinct = distinctScenarios(opts.benchPods);
+    const scenarios = [...repeated, ...distinct];
     const expected: Record<string, (n: number) => boolean> = {
       'custom-pods': (n) => n === opts.benchPods,
+      'custom-pods-distinct': (n) => n === opts.benchPods,
       'resource-pods': (n) => n >= opts.totalPods,
     };
     for (const server of servers) {
@@ -142,7 +192,7 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
       opts.log(`${server.name} serves every scenario`);
     }
     const idle = Object.fromEntries(servers.map((s) => [s.name, memory(s.proc.pid)])) as Record<
-      ServerName,
+      Contender,
       Memory
     >;
 
@@ -154,7 +204,7 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
       const sent = {} as Record<ServerName, string[]>;
       // A fresh evaluation second: cmetrics' answer cache cannot answer, so its queries show in the log.
       await nextSecond();
-      for (const server of servers) {
+      for (const server of compared) {
         const mark = statSync(env.queryLog).size;
         const { code, body } = await fetchJson(server, agent, r.path);
         if (code !== 200)
@@ -172,25 +222,60 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
     }
 
     const bare = new Pool(env.prometheusUrl, { connections: opts.concurrency });
+    const counted = (run: () => Promise<LoadResult>) => countQueries(env.prometheusUrl, run);
     const results: ScenarioResult[] = [];
     for (const s of scenarios) {
       const sent = queries.get(s.id) as Record<ServerName, string[]>;
+      const isDistinct = s.nth !== undefined;
+      const nth = s.nth ?? (() => s.path);
       opts.log(`load: ${s.title}`);
       const runs = {} as ScenarioResult['runs'];
       for (const server of servers) {
-        runs[server.name] = await measure(
-          server,
-          httpGet(`${server.origin}${s.path}`, FRONT_PROXY_HEADERS, agent),
-          opts,
-        );
-        runs[`${server.name}Bare`] = await runLoad(bareTarget(bare, sent[server.name], server.name), opts);
+        const target = httpGet((i) => `${server.origin}${nth(i)}`, FRONT_PROXY_HEADERS, agent);
+        runs[server.name] = await measure(server, () => counted(() => runLoad(target, opts)));
       }
-      results.push({ id: s.id, title: s.title, queries: sent, runs });
+      const result: ScenarioResult = { id: s.id, title: s.title, distinct: isDistinct, queries: sent, runs };
+      if (!isDistinct) {
+        result.bare = {} as Record<ServerName, RunMeasurement>;
+        for (const server of compared)
+          result.bare[server.name] = await counted(() =>
+            runLoad(bareTarget(bare, sent[server.name], server.name), opts),
+          );
+      }
+      results.push(result);
+    }
+
+    // Paced: N HPAs, each asking for its own pods/* metric every sync period, as the controller does.
+    const pacedScenario = distinct[0] as (typeof distinct)[number];
+    const paced: PacedScenarioResult[] = [];
+    for (const hpas of opts.pacedHpas) {
+      opts.log(`paced: ${hpas} HPAs every ${HPA_SYNC_SECONDS} s`);
+      const runs = {} as PacedScenarioResult['runs'];
+      for (const server of servers) {
+        const nth = pacedScenario.nth as (i: number) => string;
+        const target = httpGet((i) => `${server.origin}${nth(i % hpas)}`, FRONT_PROXY_HEADERS, agent);
+        const pacing = {
+          rate: hpas / HPA_SYNC_SECONDS,
+          durationMs: opts.pacedDurationMs,
+          maxInFlight: HPA_WORKERS,
+        };
+        runs[server.name] = (await measure(server, () =>
+          counted(() => runPaced(target, pacing)),
+        )) as PacedRun;
+      }
+      paced.push({
+        id: `${pacedScenario.id}-paced-${hpas}`,
+        title: `${hpas} HPAs, each its own ${pacedScenario.title.replace(/, each request.*/, '')} every ${HPA_SYNC_SECONDS} s`,
+        hpas,
+        syncSeconds: HPA_SYNC_SECONDS,
+        workers: HPA_WORKERS,
+        runs,
+      });
     }
 
     opts.log('overhead over the bare query (concurrency 1, fresh evaluation seconds)');
     const overhead: OverheadResult[] = [];
-    for (const s of scenarios.filter((x) => x.kind !== 'pods')) {
+    for (const s of repeated.filter((x) => x.kind !== 'pods')) {
       const sent = queries.get(s.id) as Record<ServerName, string[]>;
       const samples: Record<keyof OverheadResult['p50Ms'], number[]> = {
         cmetrics: [],
@@ -200,9 +285,9 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
       };
       for (let i = 0; i < opts.overheadSamples; i++) {
         await nextSecond();
-        for (const server of servers) {
+        for (const server of compared) {
           samples[server.name].push(
-            await timed(httpGet(`${server.origin}${s.path}`, FRONT_PROXY_HEADERS, agent)),
+            await timed(httpGet(() => `${server.origin}${s.path}`, FRONT_PROXY_HEADERS, agent)),
           );
           samples[`${server.name}Bare`].push(await timed(bareTarget(bare, sent[server.name], server.name)));
         }
@@ -217,7 +302,14 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
     await bare.close();
 
     opts.log(`plugin: top pods -A at ${opts.totalPods.toLocaleString('en')} pods`);
-    plugin.splice(1, 0, await comparePodsTop(path, `${opts.totalPods.toLocaleString('en')} pods`, opts));
+    // A kubectl top that fails (no usage scraped yet on a starved machine) costs its row, not the run.
+    try {
+      plugin.splice(1, 0, await comparePodsTop(path, `${opts.totalPods.toLocaleString('en')} pods`, opts));
+    } catch (e) {
+      opts.log(
+        `plugin: top pods -A at ${opts.totalPods} pods left out: ${(e as Error).message.slice(0, 300)}`,
+      );
+    }
     for (const s of servers) await stopProcess(s.proc);
     servers.length = 0;
     // Discovery is measured on an empty cluster: its memory is the series', not the pods' caches.
@@ -234,6 +326,7 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
       scrapeIntervalSeconds: env.scrapeIntervalSeconds,
       options: strip(opts),
       scenarios: results,
+      paced,
       overhead,
       idle,
       conformance,
@@ -253,7 +346,7 @@ function strip(opts: BenchOptions): BenchResult['options'] {
 }
 
 function itemCount(body: unknown): number {
-  return ((body as { items?: unknown[] }).items ?? []).length;
+  return answerItems(body).length;
 }
 
 /** Sleeps into the next whole second (plus 50 ms), where the proxy evaluates at a new time. */
@@ -263,14 +356,41 @@ async function nextSecond(): Promise<void> {
 
 async function timed(target: Target): Promise<number> {
   const t0 = performance.now();
-  await target();
+  await target(0);
   return performance.now() - t0;
 }
 
-async function measure(server: MeasuredServer, target: Target, opts: BenchOptions): Promise<RunMeasurement> {
+/** A run with the server's CPU time over it and its memory at its end. */
+async function measure<T extends LoadResult>(
+  server: MeasuredServer,
+  run: () => Promise<T>,
+): Promise<T & { cpuMs: number; memory: Memory }> {
   const cpu0 = cpuMs(server.proc.pid);
-  const result = await runLoad(target, opts);
+  const result = await run();
   return { ...result, cpuMs: cpuMs(server.proc.pid) - cpu0, memory: memory(server.proc.pid) };
+}
+
+/** A run with the queries Prometheus evaluated during it. */
+async function countQueries<T extends LoadResult>(
+  prometheusUrl: string,
+  run: () => Promise<T>,
+): Promise<T & { prometheusQueries: number }> {
+  const before = await engineQueries(prometheusUrl);
+  const result = await run();
+  return { ...result, prometheusQueries: (await engineQueries(prometheusUrl)) - before };
+}
+
+/**
+ * Queries Prometheus' engine evaluated since it started, from its own /metrics: the count of
+ * prometheus_engine_query_duration_seconds{slice="inner_eval"} (prometheus promql/engine.go), one
+ * per query however it came (series requests are not queries and do not count).
+ */
+export async function engineQueries(prometheusUrl: string): Promise<number> {
+  const res = await fetch(`${prometheusUrl}/metrics`);
+  const text = await res.text();
+  const m = /^prometheus_engine_query_duration_seconds_count\{slice="inner_eval"\} (\S+)$/m.exec(text);
+  if (!m) throw new Error(`Prometheus at ${prometheusUrl} exposes no inner_eval query count`);
+  return Number(m[1]);
 }
 
 /** The PromQL logged since byte `offset` of Prometheus' query log. */
@@ -373,10 +493,11 @@ export async function relistRun(
         600_000,
         200,
       );
-      discoveryMs[server.name] = performance.now() - t0;
+      const name = server.name as ServerName;
+      discoveryMs[name] = performance.now() - t0;
       // Memory is read once a second relist has run too: the steady cycle, not the first fill.
       await sleep(opts.relistIntervalSeconds * 1500);
-      mem[server.name] = memory(server.proc.pid);
+      mem[name] = memory(server.proc.pid);
       await stopProcess(server.proc);
     }
     return { series, metrics, discoveryMs, memory: mem };

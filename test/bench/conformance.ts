@@ -25,11 +25,16 @@ export interface Difference {
 
 type Leaves = Map<string, string>;
 
+/** The items of a list; a single object (one named pod's PodMetrics) is its own one item. */
+export function answerItems(answer: unknown): Record<string, unknown>[] {
+  const a = answer as { items?: Record<string, unknown>[]; metadata?: unknown };
+  return a.items ?? (a.metadata ? [a as Record<string, unknown>] : []);
+}
+
 /** Items by identity, each as its leaves (path → text). */
 export function itemsOf(kind: AnswerKind, answer: unknown): Map<string, Leaves> {
-  const items = ((answer as { items?: Record<string, unknown>[] }).items ?? []) as Record<string, unknown>[];
   const out = new Map<string, Leaves>();
-  for (const item of items) out.set(identity(kind, item), flatten(item));
+  for (const item of answerItems(answer)) out.set(identity(kind, item), flatten(item));
   return out;
 }
 

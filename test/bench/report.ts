@@ -1,7 +1,8 @@
 // The benchmark's results as Markdown tables (what docs/performance.md shows), and the targets of
-// issue 7 checked against them.
-import type { BenchResult, RunMeasurement, ScenarioResult } from './bench.ts';
+// issues 7 and 16 checked against them.
+import type { BenchResult, PacedScenarioResult, RunMeasurement, ScenarioResult } from './bench.ts';
 import type { Comparison } from './plugin.ts';
+import { type Contender, TUNED_ADAPTER_FLAGS } from './servers.ts';
 
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
@@ -16,27 +17,64 @@ export interface Target {
   met: boolean;
 }
 
-/** Custom metrics are the HPA's path: the pods/* and Object scenarios. */
-const CUSTOM_SCENARIOS = ['custom-pods', 'custom-object'];
+/** The HPA's path, every request its own: distinct custom pods/* against the tuned adapter. */
+const HEADLINE_SCENARIOS = ['custom-pods-distinct', 'custom-object-distinct'];
+
+const LABELS: Record<Contender, string> = {
+  cmetrics: 'cmetrics',
+  adapter: 'adapter as shipped',
+  adapterTuned: 'adapter tuned',
+};
+
+/** Prometheus queries per request of a run, from Prometheus' own counter. */
+function queriesPerRequest(m: RunMeasurement): string {
+  if (m.prometheusQueries === undefined || !m.requests) return '';
+  const q = m.prometheusQueries / m.requests;
+  return q >= 10 ? f1(q) : q.toFixed(q < 0.1 ? 3 : 2);
+}
 
 export function targets(r: BenchResult): Target[] {
   const out: Target[] = [];
-  for (const s of r.scenarios.filter((x) => CUSTOM_SCENARIOS.includes(x.id))) {
+  for (const s of r.scenarios.filter((x) => HEADLINE_SCENARIOS.includes(x.id))) {
     const c = s.runs.cmetrics;
-    const a = s.runs.adapter;
+    const a = s.runs.adapterTuned;
     out.push({
       name: `${s.id}: throughput`,
-      goal: '≥ 10× adapter',
+      goal: '≥ 10× adapter tuned',
       measured: ratio(c.throughput, a.throughput),
       met: c.throughput >= 10 * a.throughput,
     });
     out.push({
       name: `${s.id}: p99 latency`,
-      goal: '≤ 1/10 of adapter',
+      goal: '≤ 1/10 of adapter tuned',
       measured: ratio(c.latencyMs.p99, a.latencyMs.p99),
       met: c.latencyMs.p99 * 10 <= a.latencyMs.p99,
     });
   }
+  // RSS: after warm-up, and at the end of each load, against the lighter of the two adapters.
+  const lighter = (m: Record<Contender, { rssMiB: number }>) =>
+    Math.min(m.adapter.rssMiB, m.adapterTuned.rssMiB);
+  out.push({
+    name: 'RSS after warm-up',
+    goal: '≤ adapter',
+    measured: `${mib(r.idle.cmetrics.rssMiB)} vs ${mib(lighter(r.idle))} MiB`,
+    met: r.idle.cmetrics.rssMiB <= lighter(r.idle),
+  });
+  const loads = [...r.scenarios, ...r.paced].map((s) => ({
+    id: s.id,
+    c: s.runs.cmetrics.memory?.rssMiB ?? 0,
+    a: Math.min(s.runs.adapter.memory?.rssMiB ?? 0, s.runs.adapterTuned.memory?.rssMiB ?? 0),
+  }));
+  const above = loads.filter((l) => l.c > l.a);
+  const worst = loads.reduce((w, l) => (l.c / l.a > w.c / w.a ? l : w), loads[0] ?? { id: '', c: 0, a: 1 });
+  out.push({
+    name: 'RSS under each load',
+    goal: '≤ adapter',
+    measured: above.length
+      ? `above in ${above.length} of ${loads.length} (worst ${worst.id}: ${mib(worst.c)} vs ${mib(worst.a)} MiB)`
+      : `below in all ${loads.length} (closest ${worst.id}: ${mib(worst.c)} vs ${mib(worst.a)} MiB)`,
+    met: !above.length,
+  });
   for (const o of r.overhead) {
     const overhead = o.p50Ms.cmetrics - o.p50Ms.cmetricsBare;
     out.push({
@@ -81,19 +119,49 @@ function sameOutput(c: Comparison): string {
 function runRow(label: string, m: RunMeasurement): string {
   const cpuPerRequest = m.cpuMs === undefined || !m.requests ? '' : f2(m.cpuMs / m.requests);
   const rss = m.memory ? `${mib(m.memory.rssMiB)} (${mib(m.memory.peakRssMiB)})` : '';
-  return `| ${label} | ${f1(m.throughput)} | ${f2(m.latencyMs.p50)} | ${f2(m.latencyMs.p99)} | ${cpuPerRequest} | ${rss} | ${m.errors} |`;
+  return `| ${label} | ${f1(m.throughput)} | ${f2(m.latencyMs.p50)} | ${f2(m.latencyMs.p99)} | ${cpuPerRequest} | ${queriesPerRequest(m)} | ${rss} | ${m.errors} |`;
+}
+
+const cpu = (m: RunMeasurement) => (m.cpuMs ?? 0) / Math.max(1, m.requests);
+
+function ratioRow(label: string, c: RunMeasurement, a: RunMeasurement): string {
+  return `| ${label} | ${ratio(c.throughput, a.throughput)} | ${ratio(c.latencyMs.p50, a.latencyMs.p50)} | ${ratio(c.latencyMs.p99, a.latencyMs.p99)} | ${ratio(cpu(c), cpu(a))} | | ${ratio(c.memory?.rssMiB ?? 0, a.memory?.rssMiB ?? 0)} | |`;
 }
 
 function scenarioRows(s: ScenarioResult): string[] {
-  const { cmetrics: c, adapter: a } = s.runs;
-  const cpu = (m: RunMeasurement) => (m.cpuMs ?? 0) / Math.max(1, m.requests);
+  const { cmetrics: c, adapter: a, adapterTuned: t } = s.runs;
   return [
     runRow(`**${s.title}** — cmetrics`, c),
-    runRow('… adapter', a),
-    runRow("… cmetrics' PromQL, bare", s.runs.cmetricsBare),
-    runRow("… adapter's PromQL, bare", s.runs.adapterBare),
-    `| … cmetrics / adapter | ${ratio(c.throughput, a.throughput)} | ${ratio(c.latencyMs.p50, a.latencyMs.p50)} | ${ratio(c.latencyMs.p99, a.latencyMs.p99)} | ${ratio(cpu(c), cpu(a))} | ${ratio(c.memory?.rssMiB ?? 0, a.memory?.rssMiB ?? 0)} | |`,
+    runRow(`… ${LABELS.adapter}`, a),
+    runRow(`… ${LABELS.adapterTuned}`, t),
+    ...(s.bare
+      ? [
+          runRow("… cmetrics' PromQL, bare", s.bare.cmetrics),
+          runRow("… adapter's PromQL, bare", s.bare.adapter),
+        ]
+      : []),
+    ratioRow('… cmetrics / adapter tuned', c, t),
+    ratioRow('… cmetrics / adapter as shipped', c, a),
   ];
+}
+
+function pacedRows(p: PacedScenarioResult): string[] {
+  return (Object.keys(LABELS) as Contender[]).map((name, i) => {
+    const m = p.runs[name];
+    const label = i === 0 ? `**${p.title}** — ${LABELS[name]}` : `… ${LABELS[name]}`;
+    const cpuPerSync = m.requests ? f2(m.cpuMs / m.requests) : '';
+    return `| ${label} | ${f1(p.hpas / p.syncSeconds)} | ${f1(m.throughput)} | ${f2(m.latencyMs.p50)} | ${f2(m.latencyMs.p99)} | ${cpuPerSync} | ${queriesPerRequest(m)} | ${mib(m.memory.rssMiB)} (${mib(m.memory.peakRssMiB)}) | ${m.missed} of ${m.due} | ${m.errors} |`;
+  });
+}
+
+/** The headline: every request distinct, cmetrics against the tuned adapter. */
+function headlineRows(r: BenchResult): string[] {
+  return r.scenarios
+    .filter((s) => s.distinct)
+    .map((s) => {
+      const { cmetrics: c, adapterTuned: t, adapter: a } = s.runs;
+      return `| ${s.title} | ${f1(c.throughput)} | ${f1(t.throughput)} | **${ratio(c.throughput, t.throughput)}** | ${ratio(c.latencyMs.p99, t.latencyMs.p99)} | ${ratio(c.throughput, a.throughput)} | ${queriesPerRequest(c)} / ${queriesPerRequest(t)} | ${mib(c.memory?.rssMiB)} / ${mib(t.memory?.rssMiB)} |`;
+    });
 }
 
 export function markdown(r: BenchResult): string {
@@ -102,13 +170,29 @@ export function markdown(r: BenchResult): string {
   lines.push(
     `Run of ${r.date}; load average at the start: \`${r.loadavg}\`. Concurrency ${o.concurrency}, ${o.durationMs / 1000} s per run; ${o.benchPods.toLocaleString('en')} pods in the bench namespace, ${o.totalPods.toLocaleString('en')} Running pods in all; Prometheus scrapes every ${r.scrapeIntervalSeconds} s.`,
     '',
+    '### Every request distinct: cmetrics against the tuned adapter',
+    '',
+    '| scenario | cmetrics req/s | adapter tuned req/s | throughput ratio | p99 ratio | vs adapter as shipped | Prometheus queries/req (cmetrics / tuned) | RSS MiB (cmetrics / tuned) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...headlineRows(r),
+    '',
     '### Load',
     '',
-    '| scenario / server | req/s | p50 ms | p99 ms | CPU ms/req | RSS MiB (peak) | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    `Closed loop, ${o.concurrency} connections. "Adapter tuned" runs with ${TUNED_ADAPTER_FLAGS.map((f) => `\`${f}\``).join(' ')}. Prometheus queries per request are counted by Prometheus itself (\`prometheus_engine_query_duration_seconds_count{slice="inner_eval"}\` before and after the run).`,
+    '',
+    '| scenario / server | req/s | p50 ms | p99 ms | CPU ms/req | Prometheus queries/req | RSS MiB (peak) | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...r.scenarios.flatMap(scenarioRows),
     '',
-    `RSS once both serve every scenario, before the load: cmetrics ${mib(r.idle.cmetrics.rssMiB)} MiB, adapter ${mib(r.idle.adapter.rssMiB)} MiB.`,
+    `RSS once all serve every scenario, before the load: cmetrics ${mib(r.idle.cmetrics.rssMiB)} MiB, adapter as shipped ${mib(r.idle.adapter.rssMiB)} MiB, adapter tuned ${mib(r.idle.adapterTuned.rssMiB)} MiB.`,
+    '',
+    '### Paced at the HPA rate',
+    '',
+    `Open loop: N HPAs each ask for their own metric every ${r.paced[0]?.syncSeconds ?? 15} s, evenly spread, at most ${r.paced[0]?.workers ?? 5} in flight (the HPA controller's workers); latency counts from when a sync was due, so waiting for a worker is in it. ${o.pacedDurationMs / 1000} s per run; "missed" syncs were still waiting at the end.`,
+    '',
+    '| HPAs / server | syncs/s due | served/s | p50 ms | p99 ms | CPU ms/sync | Prometheus queries/sync | RSS MiB (peak) | missed | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...r.paced.flatMap(pacedRows),
     '',
     "### PromQL per request (from Prometheus' query log)",
     '',

@@ -2,7 +2,7 @@
 // (built binaries, control plane, Prometheus), and the plugin against kubectl. Prints the Markdown
 // report; --out DIR also keeps it with the raw results (JSON).
 //   npm run bench -- [--concurrency 8] [--duration 10] [--bench-pods 1000] [--total-pods 5000] [--scrape-interval 10]
-//                    [--relist-series 100000,1000000] [--top-runs 11] [--short-runs 31] [--dist DIR] [--out DIR]
+//                    [--relist-series 100000,1000000] [--paced-hpas 200,1000] [--paced-duration 30] [--top-runs 11] [--short-runs 31] [--dist DIR] [--out DIR]
 // Needs nothing else running on the machine to give stable numbers; `cat /proc/loadavg` is recorded.
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,9 @@ const { values } = parseArgs({
     'relist-series': { type: 'string', default: '100000,1000000' },
     'relist-metrics': { type: 'string', default: '1000' },
     'overhead-samples': { type: 'string', default: '15' },
+    /** HPAs of each paced run (comma-separated), each asking every 15 s; s per paced run. */
+    'paced-hpas': { type: 'string', default: '200,1000' },
+    'paced-duration': { type: 'string', default: '30' },
     /** Runs of kubectl-cmetrics and of kubectl for each plugin row. */
     'top-runs': { type: 'string', default: '11' },
     'short-runs': { type: 'string', default: '31' },
@@ -84,6 +87,8 @@ try {
       relistSeries: (values['relist-series'] ?? '').split(',').filter(Boolean).map(Number),
       relistMetrics: int('relist-metrics'),
       relistIntervalSeconds: 30,
+      pacedHpas: (values['paced-hpas'] ?? '').split(',').filter(Boolean).map(Number),
+      pacedDurationMs: int('paced-duration') * 1000,
       executable,
       topRuns: int('top-runs'),
       shortRuns: int('short-runs'),

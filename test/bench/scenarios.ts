@@ -11,11 +11,24 @@ export interface Request {
   kind: AnswerKind;
 }
 
+/** A request of the load; with `nth`, the i-th request is `nth(i)` (and `path` is `nth(0)`). */
+export interface LoadScenario extends Request {
+  nth?: (i: number) => string;
+}
+
 const CUSTOM = '/apis/custom.metrics.k8s.io';
 const selector = `labelSelector=${encodeURIComponent(BENCH_APP_LABEL)}`;
 
-/** Measured under load: one of each kind of request an HPA or `kubectl top` sends. */
-export function loadScenarios(benchPods: number): Request[] {
+/**
+ * A metric selector that every series of the bench matches (their `status` is 200) but that no
+ * other request spells the same: the i-th HPA's own Prometheus query, with the same answer. `notin`,
+ * not `!=`: the adapter refuses `!=` in a metric selector ("\"!=\" is not a valid label selector operator").
+ */
+const distinctMetricSelector = (param: string, i: number) =>
+  `${param}=${encodeURIComponent(`status notin (x${i})`)}`;
+
+/** Measured under load: one of each kind of request an HPA or `kubectl top` sends, repeated. */
+export function loadScenarios(benchPods: number): LoadScenario[] {
   return [
     {
       id: 'custom-pods',
@@ -41,6 +54,49 @@ export function loadScenarios(benchPods: number): Request[] {
       path: '/apis/metrics.k8s.io/v1beta1/pods',
       kind: 'pods',
     },
+  ];
+}
+
+/**
+ * The same kinds of request, every one distinct, as many HPAs (or `kubectl top pod` over many pods)
+ * send them: no two can share a Prometheus call. The metric selector of the custom and external
+ * requests matches every series, so the answers are the repeated ones'; the resource requests each
+ * name one pod of the bench namespace.
+ */
+export function distinctScenarios(benchPods: number): LoadScenario[] {
+  const withNth = (id: string, title: string, kind: AnswerKind, nth: (i: number) => string) => ({
+    id,
+    title,
+    path: nth(0),
+    kind,
+    nth,
+  });
+  const [pods, object, external] = loadScenarios(benchPods) as [Request, Request, Request];
+  return [
+    withNth(
+      'custom-pods-distinct',
+      `custom pods/* qps over ${benchPods} pods, each request its own metricLabelSelector`,
+      'custom',
+      (i) => `${pods.path}&${distinctMetricSelector('metricLabelSelector', i)}`,
+    ),
+    withNth(
+      'custom-object-distinct',
+      `custom Object services/${BENCH_SERVICE} http_requests, each request its own metricLabelSelector`,
+      'custom',
+      (i) => `${object.path}?${distinctMetricSelector('metricLabelSelector', i)}`,
+    ),
+    withNth(
+      'external-distinct',
+      'external external_requests_per_second, each request its own labelSelector',
+      'external',
+      (i) => `${external.path}?${distinctMetricSelector('labelSelector', i)}`,
+    ),
+    withNth(
+      'resource-pod-distinct',
+      `metrics.k8s.io one pod of ${BENCH_NAMESPACE}, each request another of its ${benchPods} pods`,
+      'pods',
+      (i) => `/apis/metrics.k8s.io/v1beta1/namespaces/${BENCH_NAMESPACE}/pods/${podName(i % benchPods)}`,
+    ),
   ];
 }
 

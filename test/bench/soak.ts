@@ -37,14 +37,14 @@ try {
     4,
   );
   const headers = { 'x-remote-user': 'soak', 'x-remote-group': 'system:masters' };
-  const targets = PATHS.map((p) => httpGet(`https://127.0.0.1:${stack.proxyPort}${p}`, headers, agent));
+  const targets = PATHS.map((p) => httpGet(() => `https://127.0.0.1:${stack.proxyPort}${p}`, headers, agent));
   let next = 0;
-  const mix: Target = () => (targets[next++ % targets.length] as Target)();
+  const mix: Target = (i) => (targets[next++ % targets.length] as Target)(i);
 
   // Load starts once every path answers (metrics discovered, pods scraped): errors after that count.
   await waitFor(
     'every soak path answered',
-    async () => ((await Promise.all(targets.map((t) => t().then(() => true)))) ? true : undefined),
+    async () => ((await Promise.all(targets.map((t) => t(0).then(() => true)))) ? true : undefined),
     { proc: stack.proxy, timeoutMs: 180_000, intervalMs: 2000 },
   );
   const pid = stack.proxy.pid;

@@ -53,6 +53,9 @@ describe('the benchmark in small', () => {
         relistSeries: [2000],
         relistMetrics: 10,
         relistIntervalSeconds: 2,
+        // 30 HPAs every 15 s: 2 syncs a second, for 3 s.
+        pacedHpas: [30],
+        pacedDurationMs: 3000,
         // The shipped executable, as the plugin tests run it (test/e2e/plugin.ts).
         executable: shipped({ os: 'linux', arch: 'amd64' }).executable,
         topRuns: 1,
@@ -66,18 +69,43 @@ describe('the benchmark in small', () => {
       'custom-object',
       'external',
       'resource-pods',
+      'custom-pods-distinct',
+      'custom-object-distinct',
+      'external-distinct',
+      'resource-pod-distinct',
     ]);
     for (const s of result.scenarios) {
-      for (const [name, run] of Object.entries(s.runs)) {
+      for (const [name, run] of Object.entries({ ...s.runs, ...s.bare })) {
         expect(run.errors, `${s.id} ${name}: ${run.firstError}`).toBe(0);
         expect(run.requests, `${s.id} ${name}`).toBeGreaterThan(0);
         expect(run.latencyMs.p50).toBeGreaterThan(0);
         expect(run.latencyMs.p99).toBeGreaterThanOrEqual(run.latencyMs.p50);
+        expect(run.prometheusQueries, `${s.id} ${name}`).toBeGreaterThan(0);
       }
-      for (const server of ['cmetrics', 'adapter'] as const) {
+      for (const server of ['cmetrics', 'adapter', 'adapterTuned'] as const) {
         expect(s.runs[server].cpuMs).toBeGreaterThan(0);
         expect(s.runs[server].memory?.rssMiB).toBeGreaterThan(10);
+      }
+      for (const server of ['cmetrics', 'adapter'] as const)
         expect(s.queries[server].length, `${s.id}: ${server}'s queries`).toBeGreaterThan(0);
+      // The adapter asks Prometheus on every request; so does cmetrics once no two are alike.
+      const perRequest = (server: 'cmetrics' | 'adapter' | 'adapterTuned') =>
+        (s.runs[server].prometheusQueries ?? 0) / s.runs[server].requests;
+      expect(perRequest('adapterTuned'), s.id).toBeGreaterThanOrEqual(s.queries.adapter.length);
+      // The custom and external requests never repeat; the resource ones cycle over the bench's pods,
+      // a dozen here, so some of them share a second.
+      if (s.distinct && s.id !== 'resource-pod-distinct')
+        expect(perRequest('cmetrics'), s.id).toBeGreaterThanOrEqual(s.queries.cmetrics.length);
+    }
+    expect(result.paced.map((p) => p.hpas)).toEqual([30]);
+    for (const p of result.paced) {
+      for (const [name, run] of Object.entries(p.runs)) {
+        expect(run.errors, `${p.id} ${name}: ${run.firstError}`).toBe(0);
+        expect(run.due, `${p.id} ${name}`).toBe(6);
+        expect(run.requests + run.missed, `${p.id} ${name}`).toBe(run.due);
+        expect(run.prometheusQueries / Math.max(1, run.requests), `${p.id} ${name}`).toBeGreaterThanOrEqual(
+          1,
+        );
       }
     }
     // The adapter spells out every selected pod; cmetrics too below 100 pods.
@@ -89,7 +117,7 @@ describe('the benchmark in small', () => {
     for (const o of result.overhead) for (const ms of Object.values(o.p50Ms)) expect(ms).toBeGreaterThan(0);
 
     // Every difference between the two answers has a known reason.
-    expect(result.conformance.length).toBe(9);
+    expect(result.conformance.length).toBe(13);
     const unexplained = result.conformance.flatMap((c) =>
       c.differences.filter((d) => d.class === 'unclassified').map((d) => ({ request: c.request, ...d })),
     );

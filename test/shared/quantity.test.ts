@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   addQuantities,
   compareQuantities,
   formatDecimal,
+  formatNumberAsQuantity,
   formatQuantity,
   milliValue,
   parseQuantity,
@@ -398,5 +400,46 @@ describe('formatDecimal', () => {
     ['1n', '0.000000001'],
   ])('%s is %s', (q, text) => {
     expect(formatDecimal(parseQuantity(q))).toBe(text);
+  });
+});
+
+describe('formatNumberAsQuantity', () => {
+  const slow = (v: number) => formatQuantity(quantityFromNumber(v));
+
+  it('writes what formatQuantity(quantityFromNumber(v)) writes', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e5, max: 1e5 }), (v) => {
+        expect(formatNumberAsQuantity(v)).toBe(slow(v));
+      }),
+      { numRuns: 20_000 },
+    );
+    // Metric values: rates on quarters, float noise, halves of a nano, tiny, near the fast path's edge.
+    for (const v of [
+      0,
+      -0,
+      1,
+      1.25,
+      1.2500000000000002,
+      0.30000000000000004,
+      0.1 + 0.2,
+      5e-10,
+      -5e-10,
+      1.5e-9,
+      2.5e-9,
+      1e-10,
+      1234.5678901235,
+      8796.09302,
+      8796.1,
+      1e20,
+      -3.75,
+      999.9999999995,
+      0.0000000015,
+    ])
+      expect(formatNumberAsQuantity(v), String(v)).toBe(slow(v));
+  });
+
+  it('throws on values that are no quantity, as quantityFromNumber does', () => {
+    expect(() => formatNumberAsQuantity(Number.NaN)).toThrow(RangeError);
+    expect(() => formatNumberAsQuantity(Number.POSITIVE_INFINITY)).toThrow(RangeError);
   });
 });

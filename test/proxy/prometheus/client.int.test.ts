@@ -129,6 +129,30 @@ describe('PrometheusClient with the real Prometheus', () => {
     await client.close();
   });
 
+  it('keeps answers up to a bound on their samples, and for two seconds at most', async () => {
+    const kept = { answers: 0, samples: 0 };
+    const client = new PrometheusClient(plain.url, {
+      observer: {
+        observe: () => undefined,
+        kept: (answers, samples) => {
+          kept.answers += answers;
+          kept.samples += samples;
+        },
+      },
+    });
+    // Where every load_series has a sample: SERIES samples each: the 200,000 samples kept at most are 40 answers.
+    const timeMs = (nowS + 3600) * 1000;
+    for (let i = 0; i < 45; i++) await client.query(`load_series + ${i}`, timeMs);
+    expect(kept).toEqual({ answers: 40, samples: 40 * SERIES });
+    const before = await queryRequestsServed(plain.url);
+    await client.query('load_series + 0', timeMs);
+    await client.query('load_series + 44', timeMs);
+    expect((await queryRequestsServed(plain.url)) - before).toBe(1);
+    await new Promise((r) => setTimeout(r, 2100));
+    expect(kept).toEqual({ answers: 0, samples: 0 });
+    await client.close();
+  });
+
   it('keeps no failed answer', async () => {
     const client = new PrometheusClient(plain.url);
     const before = await queryRequestsServed(plain.url);
