@@ -25,6 +25,7 @@ import {
 } from './api.ts';
 import { readOnce } from './read-once.ts';
 import type { Session } from './session.ts';
+import { SCALED_BY_LIST, type ScaledWorkload, scaleFromWorkload } from './workload-scale.ts';
 
 /** The resource metrics version the controller asks for, whatever the cluster prefers. */
 const CONTROLLER_RESOURCE_VERSION = 'v1beta1';
@@ -293,8 +294,7 @@ interface TargetSelector {
 
 /** The namespace's HPAs (but `exclude`) with their targets' pod selectors. */
 async function targetSelectors(
-  api: KubeApi,
-  resources: Resources,
+  scaleOf: ScaleReader,
   namespace: string,
   listed: readonly NamedObject[],
   downscaleWindowSeconds: number,
@@ -305,7 +305,7 @@ async function targetSelectors(
     .filter((h) => h.name !== exclude);
   return Promise.all(
     hpas.map(async (other) => {
-      const scale = await fetchScale(api, resources, namespace, other.target);
+      const scale = await scaleOf(namespace, other.target);
       const selector = podSelectorOf(scale.body, `otherHPAs[${JSON.stringify(other.name)}].scale.body`);
       return { name: other.name, requirements: selector === undefined ? undefined : parseSelector(selector) };
     }),
@@ -327,20 +327,74 @@ function conflictingHPAs(
     .sort();
 }
 
-/** What the snapshots of several HPAs share, each read once: the server's version, discovery, the diagnosis' documents. */
+/** How a target's scale is read: GET of its scale subresource, or built from a list of its kind (ListedScales). */
+type ScaleReader = (namespace: string, ref: Hpa['target']) => Promise<Fetched<unknown>>;
+
+/** What the snapshots of several HPAs share, each read once: the server's version, discovery, the targets' scales, the diagnosis' documents. */
 interface SharedReads {
   serverVersion: Promise<string | undefined>;
   resources: Resources;
+  scale: ScaleReader;
   reads: DiagnosisReads;
 }
 
-function sharedReads(api: KubeApi): SharedReads {
+/** With `listed`, the scales of apps/v1 targets come from one list of their kind in `listed.namespace` (undefined: all). */
+function sharedReads(api: KubeApi, listed?: { namespace: string | undefined }): SharedReads {
   const serverVersion = api.serverVersion().then(
     (v) => v.gitVersion,
     () => undefined,
   );
-  return { serverVersion, resources: new Resources(api), reads: new DiagnosisReads(api) };
+  const resources = new Resources(api);
+  const asked: ScaleReader = (namespace, ref) => fetchScale(api, resources, namespace, ref);
+  const lists = listed && new ListedScales(api, listed.namespace);
+  const scale: ScaleReader = lists
+    ? async (namespace, ref) => (await lists.scale(namespace, ref)) ?? asked(namespace, ref)
+    : asked;
+  return { serverVersion, resources, scale, reads: new DiagnosisReads(api) };
 }
+
+/**
+ * The scales of Deployments, StatefulSets and ReplicaSets built from one list of each kind, as the API
+ * server builds them (workload-scale.ts): with hundreds of HPAs, three lists instead of a GET each. The
+ * recorded path is the list's, the call actually made.
+ */
+class ListedScales {
+  private readonly lists = new Map<
+    string,
+    Promise<{ path: string; byName: Map<string, ScaledWorkload> } | undefined>
+  >();
+  private readonly api: KubeApi;
+  private readonly namespace: string | undefined;
+
+  constructor(api: KubeApi, namespace: string | undefined) {
+    this.api = api;
+    this.namespace = namespace;
+  }
+
+  /** Undefined when the scale must be asked for: another kind, a list that failed (forbidden, …), a target not listed or with an invalid selector. */
+  async scale(namespace: string, ref: Hpa['target']): Promise<Fetched<unknown> | undefined> {
+    const resource = ref.apiVersion === 'apps/v1' ? SCALED_BY_LIST[ref.kind] : undefined;
+    if (resource === undefined) return undefined;
+    let list = this.lists.get(resource);
+    if (!list) {
+      list = record(this.api, (a) => a.objects('apps/v1', resource, { namespace: this.namespace })).then(
+        (fetched) => {
+          if (!fetched.body) return undefined;
+          const items = fetched.body.items as ScaledWorkload[];
+          return { path: fetched.path, byName: new Map(items.map((w) => [keyOf(w.metadata), w])) };
+        },
+      );
+      this.lists.set(resource, list);
+    }
+    const listed = await list;
+    const workload = listed?.byName.get(keyOf({ namespace, name: ref.name }));
+    const body = workload && scaleFromWorkload(workload);
+    return listed && body ? { path: listed.path, body } : undefined;
+  }
+}
+
+const keyOf = (meta: { namespace?: string | undefined; name: string }) =>
+  `${meta.namespace ?? ''}/${meta.name}`;
 
 /** What one HPA's snapshot reads beside its own calls: its namespace's HPAs' selectors and its events. */
 interface HpaReads {
@@ -420,14 +474,7 @@ export async function fetchSnapshot(
   const model = readHpa(hpa.body, 'hpa.body', controller.downscaleStabilizationSeconds);
   const { uid } = model;
   const selectors = listed.then((l) =>
-    targetSelectors(
-      s.api,
-      shared.resources,
-      namespace,
-      l.items,
-      controller.downscaleStabilizationSeconds,
-      name,
-    ),
+    targetSelectors(shared.scale, namespace, l.items, controller.downscaleStabilizationSeconds, name),
   );
   const events = record(s.api, (a) =>
     a.events(
@@ -450,7 +497,8 @@ const HPAS_AT_ONCE = 32;
 /**
  * The snapshot of every HPA in scope, as fetchSnapshot takes each, sorted by namespace and name. Every
  * request is sent once however many HPAs share it (read-once.ts); the HPAs come from one list, and
- * each namespace's events, pods and pod metrics from one list each, split by HPA (NamespaceLists).
+ * each namespace's events, pods and pod metrics from one list each, split by HPA (NamespaceLists), and
+ * the scales of apps/v1 targets from one list of each kind in scope (ListedScales).
  */
 export async function fetchSnapshots(
   s: Session,
@@ -459,7 +507,7 @@ export async function fetchSnapshots(
   clock: () => Date = () => new Date(),
 ): Promise<HPASnapshot[]> {
   const api = new KubeApi(readOnce(s.api.rest));
-  const shared = sharedReads(api);
+  const shared = sharedReads(api, { namespace: scope.namespace });
   const window = controller.downscaleStabilizationSeconds;
   const [selected, all] = await Promise.all([
     record(api, (a) => a.hpas(scope.namespace, scope.labelSelector)),
@@ -476,7 +524,7 @@ export async function fetchSnapshots(
   const readsOf = (ns: string) => {
     let reads = namespaces.get(ns);
     if (!reads) {
-      const selectors = targetSelectors(api, shared.resources, ns, byNamespace.get(ns) ?? [], window);
+      const selectors = targetSelectors(shared.scale, ns, byNamespace.get(ns) ?? [], window);
       selectors.catch(() => {});
       const events = record(api, (a) => a.events(ns, 'involvedObject.kind=HorizontalPodAutoscaler'));
       reads = { selectors, events, lists };
@@ -537,7 +585,7 @@ async function snapshotOf(
   const namespace = s.namespace;
   const model = readHpa(hpa.body, 'hpa.body', controller.downscaleStabilizationSeconds);
   const { resources, reads } = shared;
-  const scale = fetchScale(s.api, resources, namespace, model.target);
+  const scale = shared.scale(namespace, model.target);
   around.selectors.catch(() => {});
   // readHpa gives an HPA without metrics the API's default (CPU at 80% utilization).
   const { metrics } = model;

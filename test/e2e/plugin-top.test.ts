@@ -3,13 +3,18 @@
 // orders and totals; their usage comes from kwok's annotations (per container), through Prometheus and
 // the proxy's metrics.k8s.io. CPU values sit on quarter millicores so scrape jitter never moves kubectl's
 // rounding up, and the sums of all pods stay off whole millicores too.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { readableQuantity } from '../../plugin/printers/readable.ts';
 import { eventually, kubectl } from './helpers.ts';
-import { cmetrics, type Installed, installPlugin, kubectlOnPath, sameAsKubectlTop } from './plugin.ts';
+import {
+  cmetrics,
+  type Installed,
+  installPlugin,
+  kubectlOnPath,
+  sameAsKubectlTop,
+  watchFrames,
+} from './plugin.ts';
 
 const NS = 'cmetrics-plugin-e2e';
 
@@ -216,22 +221,13 @@ describe('top beyond kubectl', () => {
   });
 
   it('--watch redraws every --interval until Ctrl-C, then exits 0', async () => {
-    // kubectl execs the plugin in its own process: the signal reaches the plugin.
-    const child = spawn(
-      join(inject('binDir'), 'kubectl'),
-      ['cmetrics', 'top', 'nodes', '--watch', '--interval', '1s'],
-      {
-        env: plugin.env,
-      },
+    const { out, status } = await watchFrames(
+      plugin,
+      ['top', 'nodes', '--watch', '--interval', '1s'],
+      'NAME ',
+      3,
     );
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    await eventually('three frames', () => (out.split('NAME ').length > 3 ? true : undefined), 20_000, 100);
-    const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    child.kill('SIGINT');
-    expect(await exit).toBe(0);
+    expect(status).toBe(0);
     // Not a terminal: frames one after another, a blank line between.
     expect(out).toMatch(/^NAME .*\n(kwok-node-.*\n)+\nNAME /);
   });

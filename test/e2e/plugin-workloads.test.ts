@@ -5,8 +5,10 @@
 // HPA controller reconciles: one working, one whose metric nobody serves.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { readableQuantity } from '../../plugin/printers/readable.ts';
+import { addQuantities, formatQuantity, milliValue, parseQuantity } from '../../shared/quantity.ts';
 import { eventually, kubectl } from './helpers.ts';
-import { cmetricsAsync, type Installed, installPlugin, kubectlOnPath } from './plugin.ts';
+import { cmetricsAsync, type Installed, installPlugin, kubectlOnPath, watchFrames } from './plugin.ts';
 
 const NS = 'cmetrics-plugin-workloads-e2e';
 
@@ -167,6 +169,75 @@ describe('top deployments|statefulsets|daemonsets|jobs', () => {
   });
 });
 
+describe('top deployments --metric', () => {
+  const APP = 'custom-metrics-app';
+  const podsOf = () =>
+    kubectl(['get', 'pods', '-n', 'default', '-l', `app=${APP}`, '-o', 'name'])
+      .split('\n')
+      .filter(Boolean);
+
+  // Two pods, so that a sum is not an average: the sample app serves each its own metrics.
+  beforeAll(() => {
+    kubectl(['scale', 'deployment', APP, '-n', 'default', '--replicas=2']);
+  });
+
+  afterAll(async () => {
+    kubectl(['scale', 'deployment', APP, '-n', 'default', '--replicas=1']);
+    await eventually(
+      'the sample app back at one pod',
+      () => (podsOf().length === 1 ? true : undefined),
+      120_000,
+      1000,
+    );
+  });
+
+  /** The sample app's pods' values of a custom pod metric, as the API serves them: their sum and average, readable. */
+  function served(metric: string): { pods: number; sum: string; avg: string } {
+    const raw = JSON.parse(
+      kubectl([
+        'get',
+        '--raw',
+        `/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/${metric}?labelSelector=app%3D${APP}`,
+      ]),
+    ) as { items: { value: string }[] };
+    const values = raw.items.map((i) => parseQuantity(i.value));
+    const total = values.reduce(addQuantities);
+    const n = BigInt(values.length);
+    // Milli-units rounded up, as the plugin averages (plugin/printers/top.ts aggregate).
+    const avg = { unscaled: (milliValue(total) + n - 1n) / n, scale: -3, format: 'DecimalSI' as const };
+    return {
+      pods: values.length,
+      sum: readableQuantity(formatQuantity(total)),
+      avg: readableQuantity(formatQuantity(avg)),
+    };
+  }
+
+  it.each<[string, string, 'sum' | 'avg']>([
+    ['cpuTemperature', 'cpuTemperature', 'sum'],
+    ['cpuTemperature:avg', 'cpuTemperature(avg)', 'avg'],
+    ['qps', 'qps', 'sum'],
+    ['qps:avg', 'qps(avg)', 'avg'],
+  ])('--metric %s: column %s, the %s of what the API serves', async (flag, header, how) => {
+    const metric = flag.replace(/:avg$/, '');
+    const out = await eventually(
+      `top deploy ${APP} --metric ${flag} as the API serves it`,
+      async () => {
+        const out = await run(['top', 'deploy', APP, '-n', 'default', '--metric', flag]);
+        const row = rows(out)[0];
+        const api = served(metric);
+        return api.pods === 2 && row?.[1] === '2' && row[4] === api[how] ? out : undefined;
+        // The second pod's first scrape, then its rate window for qps.
+      },
+      120_000,
+      1000,
+    );
+    console.log(`$ kubectl cmetrics top deploy ${APP} -n default --metric ${flag}\n${out}`);
+    expect(out.split('\n')[0]?.trimEnd()).toMatch(
+      new RegExp(`^NAME +PODS +CPU\\(cores\\) +MEMORY\\(bytes\\) +${header.replace(/[()]/g, '\\$&')}$`),
+    );
+  });
+});
+
 describe('top pods --node', () => {
   it('is kubectl top pods --field-selector spec.nodeName=NODE, byte for byte', async () => {
     const out = await eventually('the same pods on kwok-node-0', async () => {
@@ -235,5 +306,22 @@ describe('explain hpa without a name', () => {
       ['web', false],
     ]);
     expect(doc.items[1].explanation.decision).toMatchObject({ currentReplicas: 2, desiredReplicas: 2 });
+  });
+});
+
+describe('--watch', () => {
+  it.each<[string[], string]>([
+    [['explain', 'hpa', '-n', NS], 'NAME '],
+    [['top', 'deploy', '-n', NS], 'NAME '],
+  ])('%j --watch redraws every --interval until Ctrl-C, then exits 0', async (args, header) => {
+    const { out, status } = await watchFrames(plugin, [...args, '--watch', '--interval', '1s'], header, 2);
+    expect(status).toBe(0);
+    // Not a terminal: frames one after another, a blank line between, each the whole table.
+    const frames = out.split(/\n\n(?=NAME )/);
+    expect(frames.length).toBeGreaterThanOrEqual(2);
+    for (const frame of frames.slice(0, 2)) {
+      expect(frame).toMatch(/^NAME +/);
+      expect(frame).toMatch(args[0] === 'explain' ? /^db +1 → 1 /m : /^web +2 +/m);
+    }
   });
 });

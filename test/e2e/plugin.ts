@@ -1,7 +1,7 @@
 // The plugin as users run it: the linux/amd64 executable `npm run package` ships (built in global
 // setup), found by the real kubectl on PATH as kubectl-cmetrics (with kubectl_complete-cmetrics beside
 // it), against the harness's cluster. No node on that PATH.
-import { execFile, type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { execFile, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -66,6 +66,37 @@ export function cmetricsAsync(
         resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });
+}
+
+/**
+ * `kubectl cmetrics ARGS` with --watch, until its output holds `frames` tables (each starting with a
+ * line that starts with `header`), then Ctrl-C: the output and the exit code. kubectl execs the plugin
+ * in its own process, so the signal reaches the plugin.
+ */
+export async function watchFrames(
+  plugin: Installed,
+  args: string[],
+  header: string,
+  frames: number,
+): Promise<{ out: string; status: number | null }> {
+  const child = spawn(join(inject('binDir'), 'kubectl'), ['cmetrics', ...args], { env: plugin.env });
+  let out = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const count = () => out.split('\n').filter((l) => l.startsWith(header)).length;
+  try {
+    await eventually(
+      `${frames} frames of ${args.join(' ')}`,
+      () => (count() >= frames ? true : undefined),
+      30_000,
+      100,
+    );
+  } finally {
+    child.kill('SIGINT');
+  }
+  return { out, status: await exit };
 }
 
 /**

@@ -520,6 +520,68 @@ describe('fetchSnapshots', () => {
     expect(snapshots[1]?.pods?.path).toBe('/api/v1/namespaces/shop/pods');
   });
 
+  const deployments = (...apps: string[]) => ({
+    items: apps.map((app) => ({
+      metadata: { name: app, namespace: 'shop', uid: `uid-deploy-${app}` },
+      spec: { replicas: 1, selector: { matchLabels: { app } } },
+      status: { replicas: 1 },
+    })),
+  });
+
+  it("builds apps/v1 targets' scales from one list of their kind, as the API server builds them", async () => {
+    const listed = { ...routes, '/apis/apps/v1/namespaces/shop/deployments': deployments('a', 'b') };
+    const { session, rest } = fakeSession(listed, 'shop');
+    const snapshots = await fetchSnapshots(session, { namespace: 'shop' }, DEFAULT_CONTROLLER_SETTINGS);
+    expect(rest.requests.filter((r) => r.endsWith('/scale'))).toEqual([]);
+    expect(snapshots[1]?.scale).toEqual({
+      path: '/apis/apps/v1/namespaces/shop/deployments',
+      body: {
+        kind: 'Scale',
+        apiVersion: 'autoscaling/v1',
+        metadata: { name: 'b', namespace: 'shop', uid: 'uid-deploy-b' },
+        spec: { replicas: 1 },
+        status: { replicas: 1, selector: 'app=b' },
+      },
+    });
+    expect(snapshots.map((s) => (s.pods?.body as { items: unknown[] } | undefined)?.items.length)).toEqual([
+      1, 2,
+    ]);
+  });
+
+  it('lists the targets of all namespaces at once without a namespace', async () => {
+    const all = {
+      ...routes,
+      '/apis/autoscaling/v2/horizontalpodautoscalers': routes[HPA_PATH],
+      '/apis/apps/v1/deployments': deployments('a', 'b'),
+    };
+    const { session, rest } = fakeSession(all, 'shop');
+    const snapshots = await fetchSnapshots(session, { namespace: undefined }, DEFAULT_CONTROLLER_SETTINGS);
+    expect(rest.requests.filter((r) => r.includes('deployments'))).toEqual(['/apis/apps/v1/deployments']);
+    expect(snapshots.map((s) => s.scale?.path)).toEqual([
+      '/apis/apps/v1/deployments',
+      '/apis/apps/v1/deployments',
+    ]);
+  });
+
+  it('asks for the scale of a target it may not list, or that the list lacks', async () => {
+    const forbidden = status(
+      403,
+      'deployments.apps is forbidden: User "jane" cannot list resource "deployments"',
+    );
+    for (const list of [forbidden, deployments('b')]) {
+      const { session, rest } = fakeSession(
+        { ...routes, '/apis/apps/v1/namespaces/shop/deployments': list },
+        'shop',
+      );
+      const snapshots = await fetchSnapshots(session, { namespace: 'shop' }, DEFAULT_CONTROLLER_SETTINGS);
+      expect(rest.requests).toContain('/apis/apps/v1/namespaces/shop/deployments/a/scale');
+      expect(snapshots[0]?.scale).toEqual({
+        path: '/apis/apps/v1/namespaces/shop/deployments/a/scale',
+        body: scale('a'),
+      });
+    }
+  });
+
   it('a list that fails is the request that failed', async () => {
     const { session } = fakeSession({ [HPA_PATH]: status(403, 'forbidden: cannot list') }, 'shop');
     await expect(fetchSnapshots(session, { namespace: 'shop' }, DEFAULT_CONTROLLER_SETTINGS)).rejects.toThrow(
