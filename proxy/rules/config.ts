@@ -3,7 +3,7 @@
 // extensions (docs/configuration.md): `backends`, a rule's `backend`, a rule's `metricName`, which
 // names the metric directly instead of discovering it through `seriesQuery`, and `upstreams`, the
 // metrics servers that answer what no rule serves.
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
 export interface GroupResourceRef {
   group: string;
@@ -160,7 +160,8 @@ const rootShape: Shape = {
 /** Parses and validates an adapter config; `file` only labels messages. */
 export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  // merge: `<<: *anchor` merge keys, as Go's YAML (and so prometheus-adapter) reads them.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true });
   const lineOf = (node: Node | null | undefined): number =>
     node?.range ? lines.linePos(node.range[0]).line : 0;
   const first = doc.errors[0];
@@ -177,6 +178,11 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
 
   const check = (node: unknown, shape: Shape, path: string): void => {
     if (node === null || node === undefined) return;
+    // An alias is its anchor's node (a configuration may share one mapping among rules).
+    if (isAlias(node)) {
+      check(node.resolve(doc), shape, path);
+      return;
+    }
     if (isScalar(node) && node.value === null) return;
     const n = node as Node;
     if (shape === 'string') {
@@ -197,8 +203,15 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
     if (!isMap(n)) throw configError(n, path, 'must be a mapping');
     for (const pair of n.items) {
       if (!isPair(pair) || !isScalar(pair.key)) throw configError(n, path, 'keys must be plain strings');
-      const key = String(pair.key.value);
+      // With merge on, the yaml package reads a `<<` key as a symbol.
+      const key = typeof pair.key.value === 'symbol' ? '<<' : String(pair.key.value);
       const sub = path ? `${path}.${key}` : key;
+      if (key === '<<' && !('map' in shape)) {
+        // A merge key: the merged mapping (or list of them) holds fields of this same mapping.
+        const merged = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
+        for (const m of isSeq(merged) ? merged.items : [merged]) check(m, shape, path);
+        continue;
+      }
       if ('map' in shape) {
         check(pair.value, shape.map, sub);
         continue;

@@ -70,6 +70,7 @@ export function storeConformance(
   },
 ): { proxy: () => ProxyInstance; agent: () => Agent; store: () => Store } {
   const { cpuTolerance, proxyOptions } = opts;
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
   let dir: string;
   let store: Store;
   let proxy: ProxyInstance;
@@ -88,9 +89,9 @@ export function storeConformance(
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), `cmetrics-e2e-${name}-`));
+    dir = mkdtempSync(join(tmpdir(), `cmetrics-e2e-${slug}-`));
     store = await start();
-    proxy = await startProxyInstance(`e2e-${name}-proxy`, join(dir, 'proxy'), {
+    proxy = await startProxyInstance(`e2e-${slug}-proxy`, join(dir, 'proxy'), {
       prometheusUrl: store.url,
       ...(proxyOptions?.(dir) ?? {}),
     });

@@ -29,6 +29,11 @@ const QPS =
   '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps?labelSelector=app%3Dcustom-metrics-app';
 
 let thanos: Thanos;
+
+const appPodCount = () =>
+  kubectl(['get', 'pods', '-n', 'default', '-l', 'app=custom-metrics-app', '-o', 'name'])
+    .split('\n')
+    .filter(Boolean).length;
 const servingCa = () => readFileSync(inject('servingCa'));
 
 const conformance = storeConformance(
@@ -62,9 +67,11 @@ describe('the HPA through Thanos Query', () => {
   afterAll(async () => {
     kubectl(['delete', 'hpa', HPA, '--ignore-not-found']);
     await pointApiServicesAt(inject('proxyPort'));
+    // Without its HPA the Deployment keeps the replicas it was scaled to: back to one, as found.
+    kubectl(['scale', 'deployment', 'custom-metrics-app', '--replicas=1']);
     await eventually(
       'the sample app back at one pod',
-      () => (deploymentReplicas('custom-metrics-app') === 1 ? true : undefined),
+      () => (appPodCount() === 1 ? true : undefined),
       180_000,
       1000,
     );

@@ -84,14 +84,16 @@ export async function startThanos(opts: { workDir: string; binDir: string }): Pr
   }
 }
 
-/** The header Thanos Receive and Thanos Query read a tenant from. */
+/** The header Thanos Query reads a query's tenant from. */
 export const TENANT_HEADER = 'THANOS-TENANT';
 
 /**
  * Thanos Receive holding one TSDB per tenant, fed by a Prometheus that remote-writes each tenant's
- * series (`tenants`: tenant → regular expression of metric names) with the tenant's header, and
+ * series (`tenants`: tenant → regular expression of metric names) labelled with their tenant, and
  * Thanos Query over it enforcing tenancy: a query sees only the series of the tenant its header
- * names (or of the default tenant, `nobody`, without the header).
+ * names (or of the default tenant, `nobody`, without the header). The tenant travels as a label
+ * (Receive's --receive.split-tenant-label-name), not as the write's THANOS-TENANT header: Debian's
+ * Prometheus 2.42 sends no `headers` of a remote_write (seen here with a listener printing them).
  */
 export async function startThanosReceive(opts: {
   workDir: string;
@@ -120,6 +122,7 @@ export async function startThanosReceive(opts: {
         `--remote-write.address=127.0.0.1:${write}`,
         '--label=receive="local"',
         `--receive.tenant-header=${TENANT_HEADER}`,
+        '--receive.split-tenant-label-name=tenant',
         '--receive.default-tenant-id=nobody',
       ],
       logs,
@@ -129,8 +132,10 @@ export async function startThanosReceive(opts: {
     prometheus = await startPrometheusReplica(opts.workDir, 'prometheus-tenants', {
       remoteWrite: Object.entries(opts.tenants).map(([tenant, metrics]) => ({
         url: `http://127.0.0.1:${write}/api/v1/receive`,
-        headers: { [TENANT_HEADER]: tenant },
-        write_relabel_configs: [{ source_labels: ['__name__'], regex: metrics, action: 'keep' }],
+        write_relabel_configs: [
+          { source_labels: ['__name__'], regex: metrics, action: 'keep' },
+          { target_label: 'tenant', replacement: tenant, action: 'replace' },
+        ],
         queue_config: { batch_send_deadline: '1s' },
       })),
     });

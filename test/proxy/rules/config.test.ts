@@ -387,6 +387,34 @@ describe('the seed config (test/fixtures/seed-002-adapter.yaml)', () => {
   });
 });
 
+describe('YAML anchors, aliases and merge keys, as Go YAML reads them', () => {
+  const pods = 'resources: &pods {overrides: {namespace: {resource: namespace}, pod: {resource: pod}}}';
+  it.each([
+    [
+      'an alias of a whole mapping',
+      `rules:\n- seriesQuery: a_total\n  ${pods}\n  metricsQuery: x\n- seriesQuery: b_total\n  resources: *pods\n  metricsQuery: x\n`,
+    ],
+    [
+      'a merge key',
+      `rules:\n- seriesQuery: a_total\n  ${pods}\n  metricsQuery: x\n- seriesQuery: b_total\n  resources:\n    <<: *pods\n    namespaced: true\n  metricsQuery: x\n`,
+    ],
+  ])('reads %s', (_, yaml) => {
+    const cfg = parseAdapterConfig(yaml);
+    expect(cfg.rules[1]?.resources.overrides).toEqual({
+      namespace: { group: '', resource: 'namespace' },
+      pod: { group: '', resource: 'pod' },
+    });
+  });
+
+  it('checks what an alias names like any other value', () => {
+    expect(() =>
+      parseAdapterConfig(
+        'x: &bad {notAKey: 1}\nrules:\n- seriesQuery: a\n  resources: *bad\n  metricsQuery: x\n',
+      ),
+    ).toThrow(/unknown key "x"|unknown key "notAKey"/);
+  });
+});
+
 describe('cmetrics extensions: backends, backend per rule, metricName rules', () => {
   const withBackends = `backends:
 - name: thanos
