@@ -4,7 +4,11 @@
 import type { ReloadStatus } from './config/live.ts';
 import { registerConfigMetrics } from './config/metrics.ts';
 import { registerCacheMetrics } from './kube/metrics.ts';
-import { type PrometheusMetrics, registerPrometheusMetrics } from './prometheus/metrics.ts';
+import {
+  type PrometheusMetrics,
+  type ResourceStoreState,
+  registerPrometheusMetrics,
+} from './prometheus/metrics.ts';
 import { createServerMetrics, LATENCY_BUCKETS, type ServerMetrics } from './server/metrics.ts';
 import { registerUpstreamMetrics, type UpstreamObserver } from './upstream/metrics.ts';
 
@@ -16,6 +20,7 @@ interface ProxyMetrics extends ServerMetrics, PrometheusMetrics {
 interface MetricsSources {
   reloads: () => ReloadStatus;
   metricsListed: () => { custom: number; external: number };
+  resourceStore?: () => ResourceStoreState | undefined;
   /** Objects in each watch cache, by resource (`pods`, `deployments.apps`). */
   cacheObjects?: () => Map<string, number>;
   /**
@@ -28,7 +33,9 @@ interface MetricsSources {
 export function createProxyMetrics(sources: MetricsSources): ProxyMetrics {
   const server = createServerMetrics(sources.knownResource);
   // The same buckets as the server's answers, so the two latencies can be read side by side.
-  const prometheus = registerPrometheusMetrics(server.registry, LATENCY_BUCKETS, sources.metricsListed);
+  const prometheus = registerPrometheusMetrics(server.registry, LATENCY_BUCKETS, sources.metricsListed, () =>
+    sources.resourceStore?.(),
+  );
   registerCacheMetrics(server.registry, () => sources.cacheObjects?.() ?? new Map());
   registerConfigMetrics(server.registry, sources.reloads);
   const upstream = registerUpstreamMetrics(server.registry, LATENCY_BUCKETS);

@@ -11,12 +11,20 @@ export interface PrometheusObserver {
 export interface PrometheusMetrics {
   prometheus: PrometheusObserver;
   relisted(seconds: number, ok: boolean): void;
+  resourceMetricsEvaluated(seconds: number, ok: boolean): void;
+}
+
+/** The resource-metrics store as its metrics read it, at scrape time. */
+export interface ResourceStoreState {
+  ageSeconds(): number | undefined;
+  series(): { kind: string; resource: string; count: number }[];
 }
 
 export function registerPrometheusMetrics(
   registry: Registry,
   latencyBuckets: number[],
   metricsListed: () => { custom: number; external: number },
+  resourceStore: () => ResourceStoreState | undefined,
 ): PrometheusMetrics {
   const promLatency = new Histogram({
     name: 'cmetrics_proxy_prometheus_request_duration_seconds',
@@ -49,7 +57,37 @@ export function registerPrometheusMetrics(
       this.set({ api: 'external' }, m.external);
     },
   });
+  const evaluations = new Histogram({
+    name: 'cmetrics_proxy_resource_metrics_evaluation_duration_seconds',
+    help: 'Time an evaluation of the resourceRules queries (cpu and memory, containers and nodes) took, by result.',
+    labelNames: ['result'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'cmetrics_proxy_resource_metrics_age_seconds',
+    help: 'Age of the resource-metrics snapshot metrics.k8s.io answers from (since its evaluation time).',
+    registers: [registry],
+    collect() {
+      const age = resourceStore()?.ageSeconds();
+      if (age === undefined) this.reset();
+      else this.set(age);
+    },
+  });
+  new Gauge({
+    name: 'cmetrics_proxy_resource_metrics_series',
+    help: 'Series in the resource-metrics snapshot, by kind (containers, nodes) and resource (cpu, memory).',
+    labelNames: ['kind', 'resource'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { kind, resource, count } of resourceStore()?.series() ?? [])
+        this.set({ kind, resource }, count);
+    },
+  });
   return {
+    resourceMetricsEvaluated: (seconds, ok) =>
+      evaluations.observe({ result: ok ? 'success' : 'failure' }, seconds),
     prometheus: {
       observe: (endpoint, seconds, error) => {
         promLatency.observe({ endpoint }, seconds);

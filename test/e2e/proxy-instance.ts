@@ -61,6 +61,8 @@ export async function startProxyInstance(
       `--prometheus-url=${opts.prometheusUrl}`,
       `--config=${config}`,
       '--metrics-relist-interval=5s',
+      // Usage a second or two old, as the tests compare answers with Prometheus at the request's time.
+      '--metric-resolution=2s',
       '--bind-address=127.0.0.1',
       `--secure-port=${port}`,
       `--cert-dir=${certDir}`,
