@@ -75,7 +75,8 @@ export function metricDiscoveryCheck(relister: {
 
 /**
  * metrics.k8s.io answers from a snapshot no older than two periods (as metrics-server's
- * pkg/server/health.go has a check on its storage); refused series are shown, still ready.
+ * `metric-storage-ready` probe asks its storage, pkg/storage/storage.go Ready); refused series are
+ * shown, still ready.
  */
 export function resourceMetricsCheck(
   store: {
