@@ -356,10 +356,19 @@ describe.each(CPU_HPAS)('HorizontalPodAutoscaler on cmetrics resource metrics ($
   });
 
   it('reads the utilization the proxy serves: 21% of the request while idle', async () => {
-    // The previous case's scale-down: one pod, idle, before this HPA reads it.
+    // The previous case's scale-down: one pod, idle over the whole rate window, before this HPA reads it.
     await eventually(
-      'one app replica',
-      () => (deploymentReplicas(APP) === 1 ? true : undefined),
+      'one idle app replica',
+      () => {
+        const r = getRaw<PodMetricsList>(
+          `${BASE}/v1beta1/namespaces/default/pods?labelSelector=app%3D${APP}`,
+        );
+        const idle =
+          r.ok &&
+          r.body.items.length === 1 &&
+          r.body.items[0]?.containers.every((x) => cpuCell(x.usage.cpu) === `${IDLE_MILLI}m`);
+        return deploymentReplicas(APP) === 1 && idle ? true : undefined;
+      },
       120_000,
       1000,
     );
