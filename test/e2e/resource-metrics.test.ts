@@ -39,6 +39,8 @@ const USAGE_ANNOTATION = 'kwok.x-k8s.io/usage-cpu';
 const IDLE_CPU = '20500u';
 const IDLE_MILLI = 21;
 const MEMORY_MI = 48;
+/** The harness's resourceRules.window (test/fixtures/harness-adapter.yaml). */
+const WINDOW_S = 30;
 
 interface Pod {
   metadata: { name: string; deletionTimestamp?: string };
@@ -85,13 +87,33 @@ describe('metrics.k8s.io through kube-apiserver', () => {
       120_000,
       1000,
     );
-    await eventually(
-      'Prometheus has the pod usage',
+    // rate() over a counter younger than its range extrapolates at most half a scrape interval before
+    // its first sample (prometheus/prometheus promql/functions.go extrapolatedRate): until the pod's
+    // series reaches back a whole window, its cpu reads low (2m for 21m a few seconds in), whether the
+    // store or a request evaluated it. Ready once a sample is a window old and the served usage was
+    // evaluated after that.
+    const name = pods[0]?.metadata.name;
+    const fullFrom = await eventually(
+      'Prometheus holds a whole rate window of the pod cpu',
       async () => {
-        const r = await prometheus(`container_memory_working_set_bytes{pod="${pods[0]?.metadata.name}"}`);
-        return r.length ? r : undefined;
+        const now = Date.now();
+        const r = await prometheus(
+          `count_over_time(container_cpu_usage_seconds_total{pod="${name}"}[${WINDOW_S}s] offset ${WINDOW_S}s)`,
+          now / 1000,
+        );
+        return r.length ? now : undefined;
       },
-      60_000,
+      90_000,
+      1000,
+    );
+    await eventually(
+      'the served pod usage evaluated over a whole window',
+      () => {
+        const r = getRaw<PodMetrics>(`${BASE}/v1beta1/namespaces/default/pods/${name}`);
+        return r.ok && Date.parse(r.body.timestamp) >= fullFrom ? true : undefined;
+      },
+      30_000,
+      1000,
     );
   });
 
