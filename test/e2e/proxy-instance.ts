@@ -37,6 +37,8 @@ export async function startProxyInstance(
     prometheusUrl: string;
     args?: string[] /** Appended to the harness's adapter config. */;
     configExtra?: string;
+    /** --metric-resolution; 2s unless given. */
+    metricResolution?: string;
   },
 ): Promise<ProxyInstance> {
   mkdirSync(dir, { recursive: true });
@@ -62,7 +64,7 @@ export async function startProxyInstance(
       `--config=${config}`,
       '--metrics-relist-interval=5s',
       // Usage a second or two old, as the tests compare answers with Prometheus at the request's time.
-      '--metric-resolution=2s',
+      `--metric-resolution=${opts.metricResolution ?? '2s'}`,
       '--bind-address=127.0.0.1',
       `--secure-port=${port}`,
       `--cert-dir=${certDir}`,
