@@ -19,7 +19,7 @@ import { type CompiledResourceRules, USAGE_RESOURCES, type UsageResource } from 
 import type { ResourceSnapshot, UsageSample } from '../rules/resource-snapshot.ts';
 import { type GroupResource, NODES, PODS } from '../rules/resources.ts';
 import type { CustomMetricsBackend } from './ports.ts';
-import { selectorParam } from './query-params.ts';
+import { type FieldRequirement, fieldSelectorParam, fieldsMatch, selectorParam } from './query-params.ts';
 import { ApiError } from './status.ts';
 
 export interface ResourceMetricsRequest {
@@ -30,6 +30,8 @@ export interface ResourceMetricsRequest {
   /** Undefined lists the objects labelSelector matches. */
   name: string | undefined;
   labelSelector: Requirement[];
+  /** Lists only; metadata.name and metadata.namespace, as metrics-server filters its lister's pods. */
+  fieldSelector: FieldRequirement[];
 }
 
 export interface ResourceMetricsBackend extends Pick<CustomMetricsBackend, 'mapper' | 'objects'> {
@@ -52,22 +54,22 @@ export function parseResourceMetricsPath(
 ): ResourceMetricsRequest | undefined {
   const [a, b, c, d, ...extra] = segments;
   if (extra.length) return undefined;
-  const labelSelector = () => selectorParam(query, 'labelSelector');
-  if (a === 'nodes' && c === undefined) {
-    return { version, resource: 'nodes', namespace: undefined, name: b, labelSelector: labelSelector() };
-  }
-  if (a === 'pods' && b === undefined) {
-    return {
-      version,
-      resource: 'pods',
-      namespace: undefined,
-      name: undefined,
-      labelSelector: labelSelector(),
-    };
-  }
-  if (a === 'namespaces' && b && c === 'pods') {
-    return { version, resource: 'pods', namespace: b, name: d, labelSelector: labelSelector() };
-  }
+  const request = (
+    resource: 'nodes' | 'pods',
+    namespace: string | undefined,
+    name: string | undefined,
+  ): ResourceMetricsRequest => ({
+    version,
+    resource,
+    namespace,
+    name,
+    labelSelector: selectorParam(query, 'labelSelector'),
+    // A get has no fieldSelector (metav1.GetOptions).
+    fieldSelector: name === undefined ? fieldSelectorParam(query) : [],
+  });
+  if (a === 'nodes' && c === undefined) return request('nodes', undefined, b);
+  if (a === 'pods' && b === undefined) return request('pods', undefined, undefined);
+  if (a === 'namespaces' && b && c === 'pods') return request('pods', b, d);
   return undefined;
 }
 
@@ -140,7 +142,17 @@ async function selectObjects(
 ): Promise<CachedObject[]> {
   const resource = backend.mapper().get(gr);
   if (!resource) throw new ApiError(503, `the cluster's discovery lists no ${gr.resource} resource`);
-  if (req.name === undefined) return backend.objects.list(resource, req.namespace, req.labelSelector);
+  if (req.name === undefined) {
+    const objects = await backend.objects.list(resource, req.namespace, req.labelSelector);
+    if (!req.fieldSelector.length) return objects;
+    // metrics-server's fields: generic.AddObjectMetaFieldsSet (metadata.namespace for pods only).
+    return objects.filter(({ metadata }) =>
+      fieldsMatch(req.fieldSelector, {
+        'metadata.name': metadata.name,
+        ...(req.resource === 'pods' ? { 'metadata.namespace': metadata.namespace ?? '' } : {}),
+      }),
+    );
+  }
   const object = await backend.objects.get(resource, req.namespace, req.name);
   return object ? [object] : [];
 }

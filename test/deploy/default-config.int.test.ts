@@ -184,7 +184,14 @@ describe('the shipped configuration on kube-prometheus series', () => {
 
   it('answers kubectl top pods from the containers, without the pod cgroup', async () => {
     const answer = await getResourceMetrics(
-      { version: 'v1beta1', resource: 'pods', namespace: 'shop', name: undefined, labelSelector: [] },
+      {
+        version: 'v1beta1',
+        resource: 'pods',
+        namespace: 'shop',
+        name: undefined,
+        labelSelector: [],
+        fieldSelector: [],
+      },
       backend(),
     );
     const list = answer.body as PodMetricsList;
@@ -203,7 +210,14 @@ describe('the shipped configuration on kube-prometheus series', () => {
 
   it("answers kubectl top nodes from the node's root cgroup", async () => {
     const answer = await getResourceMetrics(
-      { version: 'v1beta1', resource: 'nodes', namespace: undefined, name: undefined, labelSelector: [] },
+      {
+        version: 'v1beta1',
+        resource: 'nodes',
+        namespace: undefined,
+        name: undefined,
+        labelSelector: [],
+        fieldSelector: [],
+      },
       backend(),
     );
     const list = answer.body as NodeMetricsList;

@@ -158,7 +158,7 @@ describe('parseResourceMetricsPath', () => {
     ['namespaces/prod/pods', { resource: 'pods', namespace: 'prod', name: undefined }],
     ['namespaces/prod/pods/web-1', { resource: 'pods', namespace: 'prod', name: 'web-1' }],
   ])('%s', (path, want) => {
-    expect(request(path, '', 'v1')).toEqual({ version: 'v1', labelSelector: [], ...want });
+    expect(request(path, '', 'v1')).toEqual({ version: 'v1', labelSelector: [], fieldSelector: [], ...want });
   });
 
   it.each<[string, string[]]>([
@@ -181,6 +181,44 @@ describe('parseResourceMetricsPath', () => {
     expect(err.code).toBe(400);
     expect(err.message).toContain('labelSelector: invalid label selector');
   });
+
+  it.each<[string, { field: string; value: string; equal: boolean }[]]>([
+    ['metadata.name=web-1', [{ field: 'metadata.name', value: 'web-1', equal: true }]],
+    [
+      'metadata.name==web-1,metadata.namespace!=prod',
+      [
+        { field: 'metadata.name', value: 'web-1', equal: true },
+        { field: 'metadata.namespace', value: 'prod', equal: false },
+      ],
+    ],
+    ['metadata.name=a\\,b\\=c\\\\,', [{ field: 'metadata.name', value: 'a,b=c\\', equal: true }]],
+    ['metadata.namespace=', [{ field: 'metadata.namespace', value: '', equal: true }]],
+    ['', []],
+  ])('parses fieldSelector %s as apimachinery (fields.ParseSelector)', (selector, want) => {
+    const query = new URLSearchParams({ fieldSelector: selector });
+    expect(request('pods', query.toString()).fieldSelector).toEqual(want);
+  });
+
+  it('reads no fieldSelector on a get (metav1.GetOptions has none)', () => {
+    expect(request('nodes/node-1', 'fieldSelector=spec.x%3Dy').fieldSelector).toEqual([]);
+  });
+
+  it.each<[string, string]>([
+    ['metadata.name', "fieldSelector: invalid selector: 'metadata.name'; can't understand 'metadata.name'"],
+    [
+      'spec.nodeName=node-1',
+      'fieldSelector: "spec.nodeName" is not a known field selector: only "metadata.name", "metadata.namespace"',
+    ],
+    ['metadata.name=a\\x', 'fieldSelector: invalid escape sequence: a\\x'],
+    ['metadata.name=a=b', 'fieldSelector: unescaped character in value: ='],
+  ])(
+    'refuses fieldSelector %s with 400, as the apiserver refuses it for metrics-server',
+    async (selector, message) => {
+      const query = new URLSearchParams({ fieldSelector: selector });
+      const err = await apiErrorOf(async () => request('namespaces/prod/pods', query.toString()));
+      expect([err.code, err.message]).toEqual([400, message]);
+    },
+  );
 });
 
 describe('getResourceMetrics: pods (adapter provider_test.go, metrics-server pod.go)', () => {
@@ -385,6 +423,26 @@ describe('getResourceMetrics: pods (adapter provider_test.go, metrics-server pod
     expect(b.queries).toEqual(STORE_QUERIES);
   });
 
+  it('answers only the pods fieldSelector matches, by name and by namespace', async () => {
+    const names = [
+      ['a', 'web1'],
+      ['a', 'db1'],
+      ['b', 'web1'],
+    ] as const;
+    const objects = names.map(([namespace, name]) => pod(namespace, name, ['c']));
+    const samples = names.map(([namespace, name]) => podSample(namespace, name, 'c', 0.001));
+    const b = await backend(objects, { [CPU]: samples, [MEMORY]: samples });
+    const listed = async (path: string, query: string) =>
+      ((await getResourceMetrics(request(path, query), b, REQUEST_MS)).body as PodMetricsList).items.map(
+        (i) => `${i.metadata.namespace}/${i.metadata.name}`,
+      );
+    expect(await listed('pods', 'fieldSelector=metadata.name%3Dweb1')).toEqual(['a/web1', 'b/web1']);
+    expect(await listed('pods', 'fieldSelector=metadata.namespace!%3Da')).toEqual(['b/web1']);
+    expect(await listed('namespaces/a/pods', 'fieldSelector=metadata.name!%3Dweb1')).toEqual(['a/db1']);
+    expect(await listed('pods', 'fieldSelector=metadata.name%3Dweb1&labelSelector=app%3Ddb')).toEqual([]);
+    expect(b.queries).toEqual(STORE_QUERIES);
+  });
+
   it('answers a namespace from the cluster-wide samples, keeping apart pods of one name', async () => {
     const pods = Array.from({ length: 101 }, (_, i) => pod('big', `web${i}`, ['c']));
     const names = pods.map((p) => p.metadata.name);
@@ -511,6 +569,24 @@ describe('getResourceMetrics: nodes (adapter provider_test.go)', () => {
   });
 });
 
+describe('getResourceMetrics: nodes by fieldSelector', () => {
+  it('matches metadata.name; a node has no namespace, so metadata.namespace reads empty', async () => {
+    const b = await backend([node('node1'), node('node2')], {
+      [NODE_CPU]: [nodeSample('node1', 0.5), nodeSample('node2', 0.5)],
+      [NODE_MEMORY]: [nodeSample('node1', 1), nodeSample('node2', 1)],
+    });
+    const listed = async (selector: string) => {
+      const query = new URLSearchParams({ fieldSelector: selector }).toString();
+      const { body } = await getResourceMetrics(request('nodes', query), b, REQUEST_MS);
+      return (body as NodeMetricsList).items.map((i) => i.metadata.name);
+    };
+    expect(await listed('metadata.name=node2')).toEqual(['node2']);
+    expect(await listed('metadata.name!=node2')).toEqual(['node1']);
+    expect(await listed('metadata.namespace=default')).toEqual([]);
+    expect(await listed('metadata.namespace=')).toEqual(['node1', 'node2']);
+  });
+});
+
 describe('metrics.k8s.io through the router', () => {
   const get = async (path: string, given?: ResourceMetricsBackend) => {
     const b = given ?? (await backend([]));
@@ -583,6 +659,17 @@ describe('metrics.k8s.io through the router', () => {
       });
     },
   );
+
+  it('answers a bad fieldSelector with a 400 Status', async () => {
+    const e = await apiErrorOf(() =>
+      get('/apis/metrics.k8s.io/v1beta1/pods?fieldSelector=spec.nodeName%3Dn1'),
+    );
+    expect(toStatus(e)).toMatchObject({
+      status: 400,
+      message:
+        'fieldSelector: "spec.nodeName" is not a known field selector: only "metadata.name", "metadata.namespace"',
+    });
+  });
 
   it('answers a pod list with the warnings', async () => {
     const b = await backend([pod('ns', 'p', ['c'])], {

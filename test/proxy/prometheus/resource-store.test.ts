@@ -100,11 +100,21 @@ describe('ResourceStore', () => {
     ] as const;
     for (let i = 0; i < 250; i++) {
       const p = paths[i % paths.length] as (typeof paths)[number];
-      await getResourceMetrics({ version: 'v1beta1', labelSelector: [], ...p }, api(store, T0 + 5000));
+      await getResourceMetrics(
+        { version: 'v1beta1', labelSelector: [], fieldSelector: [], ...p },
+        api(store, T0 + 5000),
+      );
     }
     expect(prometheus.queries).toHaveLength(4);
     const one = await getResourceMetrics(
-      { version: 'v1', resource: 'pods', namespace: 'prod', name: 'web', labelSelector: [] },
+      {
+        version: 'v1',
+        resource: 'pods',
+        namespace: 'prod',
+        name: 'web',
+        labelSelector: [],
+        fieldSelector: [],
+      },
       api(store, T0 + 5000),
     );
     expect(one.body as PodMetrics).toMatchObject({
@@ -155,7 +165,14 @@ describe('ResourceStore', () => {
     expect(store.read(now)).toEqual({ unavailable: stale });
     expect(await check.check()).toEqual({ ok: false, detail: stale });
     const refused = await getResourceMetrics(
-      { version: 'v1beta1', resource: 'pods', namespace: 'prod', name: undefined, labelSelector: [] },
+      {
+        version: 'v1beta1',
+        resource: 'pods',
+        namespace: 'prod',
+        name: undefined,
+        labelSelector: [],
+        fieldSelector: [],
+      },
       api(store, now),
     ).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 503, message: stale });
@@ -188,7 +205,14 @@ describe('ResourceStore', () => {
     );
     expect(await check.check()).toEqual({ ok: true, detail: `${problem('cpu')}; ${problem('memory')}` });
     const answer = await getResourceMetrics(
-      { version: 'v1beta1', resource: 'pods', namespace: 'prod', name: undefined, labelSelector: [] },
+      {
+        version: 'v1beta1',
+        resource: 'pods',
+        namespace: 'prod',
+        name: undefined,
+        labelSelector: [],
+        fieldSelector: [],
+      },
       { ...api(store, T0 + 2000), resourceRules: rules },
     );
     expect(answer.warnings).toEqual([problem('cpu'), problem('memory')]);
