@@ -1,14 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  createWriteStream,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,7 +8,8 @@ import { stopProcess, waitFor } from '../harness/processes.ts';
 import { startPrometheusWithData } from '../harness/prometheus.ts';
 import { RELIST_PREFIX, writeBenchConfig, writeRelistConfig } from './config.ts';
 import { compareAnswers, type Difference } from './conformance.ts';
-import { httpGet, type LoadResult, percentiles, runLoad, type Target } from './load.ts';
+import { httpGet, percentiles, runLoad, type Target } from './load.ts';
+import { measure, queriesSince, type RunMeasurement } from './measure.ts';
 import {
   type Comparison,
   comparePodsTop,
@@ -25,7 +17,8 @@ import {
   type PluginBenchOptions,
   pluginPath,
 } from './plugin.ts';
-import { cpuMs, type Memory, memory } from './procstat.ts';
+import { type Memory, memory } from './procstat.ts';
+import { type ResourceBenchResult, runResourceBench } from './resource.ts';
 import { type AnswerKind, conformanceOnly, loadScenarios } from './scenarios.ts';
 import {
   type BenchEnv,
@@ -41,6 +34,8 @@ import {
 import { buildWorld, type WorldSize } from './world.ts';
 
 export interface BenchOptions extends WorldSize, PluginBenchOptions {
+  /** Seconds of each fixed-rate metrics.k8s.io run (resource.ts). */
+  pacedSeconds: number;
   /** The cmetrics bundle directory (npm run build's output). */
   dist: string;
   concurrency: number;
@@ -54,11 +49,6 @@ export interface BenchOptions extends WorldSize, PluginBenchOptions {
   /** Relist interval of the discovery runs; memory is read after two relists. */
   relistIntervalSeconds: number;
   log(line: string): void;
-}
-
-export interface RunMeasurement extends LoadResult {
-  cpuMs?: number;
-  memory?: Memory;
 }
 
 export interface ScenarioResult {
@@ -95,6 +85,7 @@ export interface BenchResult {
   relist: RelistResult[];
   /** top pods -A at the cluster's size before the bench's pods and with them, then the short commands. */
   plugin: Comparison[];
+  resource: ResourceBenchResult;
 }
 
 export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<BenchResult> {
@@ -188,6 +179,9 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
       results.push({ id: s.id, title: s.title, queries: sent, runs });
     }
 
+    const [cmetrics, adapter] = servers as [MeasuredServer, MeasuredServer];
+    const resource = await runResourceBench(env, opts, { cmetrics, adapter }, agent);
+
     opts.log('overhead over the bare query (concurrency 1, fresh evaluation seconds)');
     const overhead: OverheadResult[] = [];
     for (const s of scenarios.filter((x) => x.kind !== 'pods')) {
@@ -239,6 +233,7 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
       conformance,
       relist,
       plugin,
+      resource,
     };
   } finally {
     for (const s of servers) await stopProcess(s.proc);
@@ -265,29 +260,6 @@ async function timed(target: Target): Promise<number> {
   const t0 = performance.now();
   await target();
   return performance.now() - t0;
-}
-
-async function measure(server: MeasuredServer, target: Target, opts: BenchOptions): Promise<RunMeasurement> {
-  const cpu0 = cpuMs(server.proc.pid);
-  const result = await runLoad(target, opts);
-  return { ...result, cpuMs: cpuMs(server.proc.pid) - cpu0, memory: memory(server.proc.pid) };
-}
-
-/** The PromQL logged since byte `offset` of Prometheus' query log. */
-export function queriesSince(queryLog: string, offset: number): string[] {
-  const size = statSync(queryLog).size;
-  const buf = Buffer.alloc(size - offset);
-  const fd = openSync(queryLog, 'r');
-  try {
-    readSync(fd, buf, 0, buf.length, offset);
-  } finally {
-    closeSync(fd);
-  }
-  return buf
-    .toString('utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => (JSON.parse(l) as { params: { query: string } }).params.query);
 }
 
 /**

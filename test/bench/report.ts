@@ -1,7 +1,9 @@
 // The benchmark's results as Markdown tables (what docs/performance.md shows), and the targets of
 // issue 7 checked against them.
-import type { BenchResult, RunMeasurement, ScenarioResult } from './bench.ts';
+import type { BenchResult, ScenarioResult } from './bench.ts';
+import type { RunMeasurement } from './measure.ts';
 import type { Comparison } from './plugin.ts';
+import { resourceMarkdown } from './resource.ts';
 
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
@@ -110,6 +112,7 @@ export function markdown(r: BenchResult): string {
     '',
     `RSS once both serve every scenario, before the load: cmetrics ${mib(r.idle.cmetrics.rssMiB)} MiB, adapter ${mib(r.idle.adapter.rssMiB)} MiB.`,
     '',
+    ...resourceMarkdown(r.resource),
     "### PromQL per request (from Prometheus' query log)",
     '',
     '| scenario | cmetrics: queries, longest | adapter: queries, longest |',

@@ -2,7 +2,8 @@
 // (built binaries, control plane, Prometheus), and the plugin against kubectl. Prints the Markdown
 // report; --out DIR also keeps it with the raw results (JSON).
 //   npm run bench -- [--concurrency 8] [--duration 10] [--bench-pods 1000] [--total-pods 5000] [--scrape-interval 10]
-//                    [--relist-series 100000,1000000] [--top-runs 11] [--short-runs 31] [--dist DIR] [--out DIR]
+//                    [--relist-series 100000,1000000] [--top-runs 11] [--short-runs 31] [--paced-seconds 60]
+//                    [--dist DIR] [--out DIR]
 // Needs nothing else running on the machine to give stable numbers; `cat /proc/loadavg` is recorded.
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     /** Runs of kubectl-cmetrics and of kubectl for each plugin row. */
     'top-runs': { type: 'string', default: '11' },
     'short-runs': { type: 'string', default: '31' },
+    /** Seconds of each fixed-rate metrics.k8s.io run (1 and 100 req/s): four periods of the store. */
+    'paced-seconds': { type: 'string', default: '60' },
     /** Prometheus' scrape interval: kwok computes the usage of every pod on each scrape. */
     'scrape-interval': { type: 'string', default: '10' },
     out: { type: 'string' },
@@ -87,6 +90,7 @@ try {
       executable,
       topRuns: int('top-runs'),
       shortRuns: int('short-runs'),
+      pacedSeconds: int('paced-seconds'),
       hpa: { namespace: 'default', name: 'sample-httpserver' },
       log,
     },

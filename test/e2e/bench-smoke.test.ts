@@ -1,6 +1,7 @@
 // `npm run bench` in small, on the e2e stack, so the benchmark cannot rot: prometheus-adapter (built by
 // scripts/setup.sh) and the cmetrics-proxy bundle side by side, their answers compared, the PromQL
-// they send timed bare, discovery over backfilled series, and the plugin against kubectl top.
+// they send timed bare, metrics.k8s.io beside metrics-server, discovery over backfilled series, and
+// the plugin against kubectl top.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,7 @@ describe('the benchmark in small', () => {
         executable: shipped({ os: 'linux', arch: 'amd64' }).executable,
         topRuns: 1,
         shortRuns: 2,
+        pacedSeconds: 2,
         log: () => undefined,
       },
     );
@@ -114,6 +116,25 @@ describe('the benchmark in small', () => {
       expect(c.reference.ms).toBeGreaterThan(0);
       if (c.sameOutput !== undefined) expect(c.firstDifference).toBeUndefined();
     }
+
+    // metrics.k8s.io beside metrics-server; the fixed-rate runs sent what they were paced to.
+    expect(result.resource.scenarios.map((s) => s.id)).toEqual([
+      'pods-namespace',
+      'pods-all',
+      'nodes',
+      'one-pod',
+    ]);
+    for (const s of result.resource.scenarios) {
+      for (const [name, run] of Object.entries(s.runs)) {
+        expect(run.errors, `${s.id} ${name}: ${run.firstError}`).toBe(0);
+        expect(run.requests, `${s.id} ${name}`).toBeGreaterThan(0);
+        expect(run.memory?.rssMiB, `${s.id} ${name}`).toBeGreaterThan(10);
+      }
+    }
+    expect(result.resource.paced.map((p) => [p.perSecond, p.requests, p.errors])).toEqual([
+      [1, 2, 0],
+      [100, 200, 0],
+    ]);
 
     const report = markdown(result);
     console.log(report);
