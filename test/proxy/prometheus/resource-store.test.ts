@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getResourceMetrics } from '../../../proxy/apis/resource-metrics.ts';
+import { getResourceMetrics, type ResourceMetricsRequest } from '../../../proxy/apis/resource-metrics.ts';
 import type { CachedObject } from '../../../proxy/kube/caches.ts';
 import { createLogger } from '../../../proxy/log.ts';
 import type { PrometheusSample } from '../../../proxy/prometheus/client.ts';
@@ -24,6 +24,15 @@ const rulesWith = (window: string, containerQuery?: string): CompiledResourceRul
   return compileResourceRules(config.resourceRules, mapper);
 };
 const RULES = rulesWith('1m');
+/** The pods of namespace prod, listed. */
+const PROD_PODS: ResourceMetricsRequest = {
+  version: 'v1beta1',
+  resource: 'pods',
+  namespace: 'prod',
+  name: undefined,
+  labelSelector: [],
+  fieldSelector: [],
+};
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5);
 const podSample = (labels: Record<string, string>, value: number): PrometheusSample => ({
@@ -164,17 +173,7 @@ describe('ResourceStore', () => {
       'resource metrics are 22s old (evaluated at 2024-01-02T03:04:05Z), more than two periods of 10s; the last evaluation failed: Prometheus at http://127.0.0.1:9 is unreachable';
     expect(store.read(now)).toEqual({ unavailable: stale });
     expect(await check.check()).toEqual({ ok: false, detail: stale });
-    const refused = await getResourceMetrics(
-      {
-        version: 'v1beta1',
-        resource: 'pods',
-        namespace: 'prod',
-        name: undefined,
-        labelSelector: [],
-        fieldSelector: [],
-      },
-      api(store, now),
-    ).catch((e: unknown) => e);
+    const refused = await getResourceMetrics(PROD_PODS, api(store, now)).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 503, message: stale });
     prometheus.down = false;
     await store.evaluate(now);
@@ -204,17 +203,7 @@ describe('ResourceStore', () => {
       () => true,
     );
     expect(await check.check()).toEqual({ ok: true, detail: `${problem('cpu')}; ${problem('memory')}` });
-    const answer = await getResourceMetrics(
-      {
-        version: 'v1beta1',
-        resource: 'pods',
-        namespace: 'prod',
-        name: undefined,
-        labelSelector: [],
-        fieldSelector: [],
-      },
-      { ...api(store, T0 + 2000), resourceRules: rules },
-    );
+    const answer = await getResourceMetrics(PROD_PODS, { ...api(store, T0 + 2000), resourceRules: rules });
     expect(answer.warnings).toEqual([problem('cpu'), problem('memory')]);
   });
 
