@@ -79,6 +79,9 @@ describe('the benchmark in small', () => {
       for (const server of ['cmetrics', 'adapter'] as const) {
         expect(s.runs[server].cpuMs).toBeGreaterThan(0);
         expect(s.runs[server].memory?.rssMiB).toBeGreaterThan(10);
+        // cmetrics answers metrics.k8s.io from its store: a request sends no query of its own (one of
+        // the store's evaluations may fall in the same second).
+        if (server === 'cmetrics' && s.id === 'resource-pods') continue;
         expect(s.queries[server].length, `${s.id}: ${server}'s queries`).toBeGreaterThan(0);
       }
     }
