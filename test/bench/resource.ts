@@ -197,6 +197,9 @@ async function pacedLoad(targets: Target[], perSecond: number, durationMs: numbe
     );
   }
   await Promise.all(pending);
+  // The last request leaves 1/perSecond before the end: the count covers the whole duration.
+  const rest = started + durationMs - performance.now();
+  if (rest > 0) await sleep(rest);
   return { requests: pending.length, errors, elapsedMs: performance.now() - started };
 }
 
