@@ -18,10 +18,17 @@ import { createProxyMetrics } from './metrics.ts';
 import { completeFlags, type ProxyFlags } from './options/options.ts';
 import { evaluationTime } from './prometheus/evaluation-time.ts';
 import { Relister } from './prometheus/relist.ts';
+import { ResourceStore } from './prometheus/resource-store.ts';
 import { NODES, PODS, type ResourceMapper } from './rules/resources.ts';
 import { subjectAccessReviewAuthorizer, tokenReviewAuthenticator } from './server/delegated.ts';
 import { ExtensionApiserverAuthentication } from './server/extension-apiserver-authentication.ts';
-import { cachesCheck, configCheck, metricDiscoveryCheck, prometheusCheck } from './server/health.ts';
+import {
+  cachesCheck,
+  configCheck,
+  metricDiscoveryCheck,
+  prometheusCheck,
+  resourceMetricsCheck,
+} from './server/health.ts';
 import { createServer, type ShutdownResult } from './server/https.ts';
 import { serviceNames } from './server/self-signed.ts';
 import { ServingCertificateFiles, type ServingPair, selfSignedServingPair } from './server/serving-cert.ts';
@@ -33,7 +40,7 @@ export async function runProxy(
   flags: ProxyFlags,
   log: Logger = createLogger(flags.logLevel),
 ): Promise<() => Promise<ShutdownResult>> {
-  const { relistMs, maxAgeMs, prometheusTimeoutMs, shutdownDelayMs, shutdownTimeoutMs } =
+  const { relistMs, maxAgeMs, metricResolutionMs, prometheusTimeoutMs, shutdownDelayMs, shutdownTimeoutMs } =
     completeFlags(flags);
   const servingFiles =
     flags.tlsCertFile && flags.tlsPrivateKeyFile
@@ -54,6 +61,10 @@ export async function runProxy(
     metricsListed: () => ({ custom: relister.current().size, external: relister.external().size }),
     prometheusServers: () =>
       live.current.backends().flatMap((b) => b.health().map((h) => ({ backend: b.name, ...h }))),
+    resourceStore: () => {
+      const snapshot = store.current();
+      return snapshot && { ageSeconds: () => store.ageSeconds(), series: () => snapshot.seriesCount() };
+    },
     cacheObjects: () => caches.objectCounts(),
     knownResource: (group, resource) =>
       group === RESOURCE_GROUP
@@ -86,8 +97,15 @@ export async function runProxy(
     for (const problem of problems.flat())
       log.warn('upstream discovery failed; its last list stays', { problem });
   };
+  const store = new ResourceStore(() => live.current, {
+    periodMs: metricResolutionMs,
+    log,
+    evaluationTime,
+    observe: metrics.resourceMetricsEvaluated,
+  });
   live.onChange(() => {
     void relister.relist();
+    void store.evaluate();
     void rediscoverUpstreams();
   });
   const upstreamDiscovery = setInterval(() => void rediscoverUpstreams(), relistMs);
@@ -102,8 +120,14 @@ export async function runProxy(
     );
 
   const watched = [PODS, NODES].flatMap((gr) => mapper.get(gr) ?? []);
-  await Promise.all([relister.relist(), rediscoverUpstreams(), ...watched.map((r) => caches.warm(r))]);
+  await Promise.all([
+    relister.relist(),
+    store.evaluate(),
+    rediscoverUpstreams(),
+    ...watched.map((r) => caches.warm(r)),
+  ]);
   relister.start();
+  store.start();
   const stopWatching = live.watch();
 
   const backend: CustomMetricsBackend & ResourceMetricsBackend & ExternalMetricsBackend & UpstreamsBackend = {
@@ -115,6 +139,7 @@ export async function runProxy(
     },
     mapper: () => mapper,
     objects: caches,
+    resourceSnapshot: () => store.read(),
     query: (expr, timeMs, name) => live.current.backend(name).query(expr, timeMs),
     now: evaluationTime,
   };
@@ -131,6 +156,7 @@ export async function runProxy(
       configCheck(() => live.status),
       cachesCheck(caches),
       metricDiscoveryCheck(relister),
+      resourceMetricsCheck(store, () => live.current.resourceRules !== undefined),
     ],
     log,
   });
@@ -171,6 +197,7 @@ export async function runProxy(
     clearInterval(upstreamDiscovery);
     stopWatchingServing?.();
     relister.stop();
+    store.stop();
     stopWatching();
     await caches.stop();
     await live.current.close();

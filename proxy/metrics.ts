@@ -4,7 +4,12 @@
 import type { ReloadStatus } from './config/live.ts';
 import { registerConfigMetrics } from './config/metrics.ts';
 import { registerCacheMetrics } from './kube/metrics.ts';
-import { type PrometheusMetrics, registerPrometheusMetrics, type ServerState } from './prometheus/metrics.ts';
+import {
+  type PrometheusMetrics,
+  type ResourceStoreState,
+  registerPrometheusMetrics,
+  type ServerState,
+} from './prometheus/metrics.ts';
 import { createServerMetrics, LATENCY_BUCKETS, type ServerMetrics } from './server/metrics.ts';
 import { registerUpstreamMetrics, type UpstreamObserver } from './upstream/metrics.ts';
 
@@ -18,6 +23,7 @@ interface MetricsSources {
   metricsListed: () => { custom: number; external: number };
   /** Every server of every Prometheus backend, and whether its last request succeeded. */
   prometheusServers?: () => ServerState[];
+  resourceStore?: () => ResourceStoreState | undefined;
   /** Objects in each watch cache, by resource (`pods`, `deployments.apps`). */
   cacheObjects?: () => Map<string, number>;
   /**
@@ -34,7 +40,8 @@ export function createProxyMetrics(sources: MetricsSources): ProxyMetrics {
     server.registry,
     LATENCY_BUCKETS,
     sources.metricsListed,
-    sources.prometheusServers,
+    sources.prometheusServers ?? (() => []),
+    () => sources.resourceStore?.(),
   );
   registerCacheMetrics(server.registry, () => sources.cacheObjects?.() ?? new Map());
   registerConfigMetrics(server.registry, sources.reloads);

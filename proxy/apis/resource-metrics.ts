@@ -14,18 +14,12 @@ import { formatGoDuration } from '../../shared/duration.ts';
 import type { Requirement } from '../../shared/labels.ts';
 import { formatQuantity, type Quantity, quantityFromNumber } from '../../shared/quantity.ts';
 import type { CachedObject } from '../kube/caches.ts';
-import type { PrometheusSample } from '../prometheus/client.ts';
-import {
-  buildContainerQuery,
-  buildNodeQuery,
-  type CompiledResourceRule,
-  type CompiledResourceRules,
-  USAGE_RESOURCES,
-  type UsageResource,
-} from '../rules/resource-rules.ts';
+import type { SnapshotRead } from '../prometheus/resource-store.ts';
+import { type CompiledResourceRules, USAGE_RESOURCES, type UsageResource } from '../rules/resource-rules.ts';
+import type { ResourceSnapshot, UsageSample } from '../rules/resource-snapshot.ts';
 import { type GroupResource, NODES, PODS } from '../rules/resources.ts';
 import type { CustomMetricsBackend } from './ports.ts';
-import { selectorParam } from './query-params.ts';
+import { type FieldRequirement, fieldSelectorParam, fieldsMatch, selectorParam } from './query-params.ts';
 import { ApiError } from './status.ts';
 
 export interface ResourceMetricsRequest {
@@ -36,21 +30,21 @@ export interface ResourceMetricsRequest {
   /** Undefined lists the objects labelSelector matches. */
   name: string | undefined;
   labelSelector: Requirement[];
+  /** Lists only; metadata.name and metadata.namespace, as metrics-server filters its lister's pods. */
+  fieldSelector: FieldRequirement[];
 }
 
-export interface ResourceMetricsBackend
-  extends Pick<CustomMetricsBackend, 'mapper' | 'objects' | 'query' | 'now'> {
+export interface ResourceMetricsBackend extends Pick<CustomMetricsBackend, 'mapper' | 'objects'> {
   /** Undefined when the configuration has no resourceRules: metrics.k8s.io is then not served. */
   resourceRules?: CompiledResourceRules | undefined;
+  /** The resource-metrics store's last evaluation (prometheus/resource-store.ts), if fresh. */
+  resourceSnapshot(): SnapshotRead;
 }
 
 interface ResourceMetricsAnswer {
   body: PodMetricsList | NodeMetricsList | PodMetrics | NodeMetrics;
   warnings: string[];
 }
-
-/** Namespaces queried at once for an all-namespace list; each costs one query per resource. */
-const NAMESPACES_IN_FLIGHT = 8;
 
 /** Parses the part of the path after `/apis/metrics.k8s.io/VERSION/`; undefined if it is no metrics path. */
 export function parseResourceMetricsPath(
@@ -60,22 +54,22 @@ export function parseResourceMetricsPath(
 ): ResourceMetricsRequest | undefined {
   const [a, b, c, d, ...extra] = segments;
   if (extra.length) return undefined;
-  const labelSelector = () => selectorParam(query, 'labelSelector');
-  if (a === 'nodes' && c === undefined) {
-    return { version, resource: 'nodes', namespace: undefined, name: b, labelSelector: labelSelector() };
-  }
-  if (a === 'pods' && b === undefined) {
-    return {
-      version,
-      resource: 'pods',
-      namespace: undefined,
-      name: undefined,
-      labelSelector: labelSelector(),
-    };
-  }
-  if (a === 'namespaces' && b && c === 'pods') {
-    return { version, resource: 'pods', namespace: b, name: d, labelSelector: labelSelector() };
-  }
+  const request = (
+    resource: 'nodes' | 'pods',
+    namespace: string | undefined,
+    name: string | undefined,
+  ): ResourceMetricsRequest => ({
+    version,
+    resource,
+    namespace,
+    name,
+    labelSelector: selectorParam(query, 'labelSelector'),
+    // A get has no fieldSelector (metav1.GetOptions).
+    fieldSelector: name === undefined ? fieldSelectorParam(query) : [],
+  });
+  if (a === 'nodes' && c === undefined) return request('nodes', undefined, b);
+  if (a === 'pods' && b === undefined) return request('pods', undefined, undefined);
+  if (a === 'namespaces' && b && c === 'pods') return request('pods', b, d);
   return undefined;
 }
 
@@ -87,7 +81,9 @@ export async function getResourceMetrics(
   requestMs = Date.now(),
 ): Promise<ResourceMetricsAnswer> {
   if (!backend.resourceRules) throw new ApiError(404, NOT_CONFIGURED);
-  const answer = new Answer(req, backend.resourceRules, requestMs);
+  const read = backend.resourceSnapshot();
+  if ('unavailable' in read) throw new ApiError(503, read.unavailable);
+  const answer = new Answer(req, read.snapshot, requestMs);
   return req.resource === 'pods' ? podMetrics(req, backend, answer) : nodeMetrics(req, backend, answer);
 }
 
@@ -99,30 +95,15 @@ async function podMetrics(
   const objects = await selectObjects(req, backend, PODS);
   // metrics-server's rule: only Running pods have usage.
   const pods = objects.filter((p) => p.status?.phase === 'Running');
-  const namesByNamespace = new Map<string, string[]>();
-  for (const pod of pods) {
-    const ns = pod.metadata.namespace ?? '';
-    const names = namesByNamespace.get(ns) ?? [];
-    names.push(pod.metadata.name);
-    namesByNamespace.set(ns, names);
-  }
-  // One query per resource and namespace: the containerQuery groups by pod and container only.
-  const timeMs = backend.now();
-  const indexes = new Map(
-    await mapLimited([...namesByNamespace], NAMESPACES_IN_FLIGHT, async ([ns, names]) => {
-      const samples = await answer.queryBoth(backend, timeMs, (rule) => buildContainerQuery(rule, ns, names));
-      return [ns, answer.index(samples, (rule) => [rule.podLabel, rule.containerLabel])] as const;
-    }),
-  );
   const items: PodMetrics[] = [];
   for (const pod of pods) {
     const { name, namespace = '' } = pod.metadata;
-    const index = indexes.get(namespace) as SampleIndex;
     const names = containersOf(pod);
     const usages = names.map((c) =>
-      answer.usage(`pod ${namespace}/${name} container ${c}`, (r) => index[r].get(key(name, c))),
+      answer.usage(`pod ${namespace}/${name} container ${c}`, (r, s) => s.container(namespace, name, c, r)),
     );
-    // metrics-server's rule: a pod is reported only with both usages of every container.
+    // A pod is reported only with both usages of every container of its spec: with one missing, an
+    // HPA would undercount the pod (docs/proxy.md, Completeness).
     if (!names.length || usages.some((u) => !u)) continue;
     const found = usages as NonNullable<(typeof usages)[number]>[];
     items.push({
@@ -140,15 +121,10 @@ async function nodeMetrics(
   answer: Answer,
 ): Promise<ResourceMetricsAnswer> {
   const nodes = await selectObjects(req, backend, NODES);
-  const names = nodes.map((n) => n.metadata.name);
-  const samples = names.length
-    ? await answer.queryBoth(backend, backend.now(), (rule) => buildNodeQuery(rule, names))
-    : { cpu: [], memory: [] };
-  const index = answer.index(samples, (rule) => [rule.nodeLabel]);
   const items: NodeMetrics[] = [];
   for (const node of nodes) {
     const name = node.metadata.name;
-    const usage = answer.usage(`node ${name}`, (r) => index[r].get(key(name)));
+    const usage = answer.usage(`node ${name}`, (r, s) => s.node(name, r));
     if (!usage) continue;
     items.push({
       metadata: answer.metadata(node),
@@ -166,7 +142,17 @@ async function selectObjects(
 ): Promise<CachedObject[]> {
   const resource = backend.mapper().get(gr);
   if (!resource) throw new ApiError(503, `the cluster's discovery lists no ${gr.resource} resource`);
-  if (req.name === undefined) return backend.objects.list(resource, req.namespace, req.labelSelector);
+  if (req.name === undefined) {
+    const objects = await backend.objects.list(resource, req.namespace, req.labelSelector);
+    if (!req.fieldSelector.length) return objects;
+    // metrics-server's fields: generic.AddObjectMetaFieldsSet (metadata.namespace for pods only).
+    return objects.filter(({ metadata }) =>
+      fieldsMatch(req.fieldSelector, {
+        'metadata.name': metadata.name,
+        ...(req.resource === 'pods' ? { 'metadata.namespace': metadata.namespace ?? '' } : {}),
+      }),
+    );
+  }
   const object = await backend.objects.get(resource, req.namespace, req.name);
   return object ? [object] : [];
 }
@@ -177,68 +163,33 @@ function containersOf(pod: CachedObject): string[] {
   return [...(pod.spec?.containers ?? []), ...sidecars].map((c) => c.name);
 }
 
-type SampleIndex = Record<UsageResource, Map<string, PrometheusSample>>;
-
-const key = (...parts: string[]) => JSON.stringify(parts);
-
 /** The pieces every item shares, and the warnings gathered on the way. */
 class Answer {
   private readonly req: ResourceMetricsRequest;
-  private readonly rules: CompiledResourceRules;
-  readonly warnings: string[] = [];
+  private readonly snapshot: ResourceSnapshot;
+  readonly warnings: string[];
   private readonly creationTimestamp: string;
   /** The same for every item: formatted once. */
   private readonly window: string;
-  private readonly queries: string[] = [];
 
-  constructor(req: ResourceMetricsRequest, rules: CompiledResourceRules, requestMs: number) {
+  constructor(req: ResourceMetricsRequest, snapshot: ResourceSnapshot, requestMs: number) {
     this.req = req;
-    this.rules = rules;
+    this.snapshot = snapshot;
+    // The problems are the container queries' (the refused series).
+    this.warnings = req.resource === 'pods' ? [...snapshot.info.problems] : [];
     this.creationTimestamp = formatTime(requestMs);
-    this.window = formatGoDuration(rules.windowMs);
-  }
-
-  async queryBoth(
-    backend: ResourceMetricsBackend,
-    timeMs: number,
-    build: (rule: CompiledResourceRule) => string,
-  ): Promise<Record<UsageResource, PrometheusSample[]>> {
-    const exprs = USAGE_RESOURCES.map((r) => build(this.rules[r]));
-    this.queries.push(...exprs);
-    const [cpu = [], memory = []] = await Promise.all(
-      exprs.map((e) => backend.query(e, timeMs, this.rules.backend)),
-    );
-    return { cpu, memory };
-  }
-
-  /** Samples by the values of the labels that name their object (`labelsOf` each rule); the first wins. */
-  index(
-    samples: Record<UsageResource, readonly PrometheusSample[]>,
-    labelsOf: (rule: CompiledResourceRule) => string[],
-  ) {
-    const byKey = (r: UsageResource) => {
-      const labels = labelsOf(this.rules[r]);
-      const out = new Map<string, PrometheusSample>();
-      for (const s of samples[r]) {
-        const values = labels.map((l) => s.labels[l]);
-        if (values.some((v) => v === undefined)) continue;
-        const k = key(...(values as string[]));
-        if (!out.has(k)) out.set(k, s);
-      }
-      return out;
-    };
-    return { cpu: byKey('cpu'), memory: byKey('memory') } satisfies SampleIndex;
+    this.window = formatGoDuration(snapshot.info.windowMs);
   }
 
   /** Both usages of one container or node, or undefined (with a warning when a value is unusable). */
   usage(
     what: string,
-    sampleOf: (r: UsageResource) => PrometheusSample | undefined,
+    sampleOf: (r: UsageResource, snapshot: ResourceSnapshot) => UsageSample | undefined,
   ): { usage: ResourceList; timestampMs: number } | undefined {
     const usage: ResourceList = {};
     let timestampMs = Number.POSITIVE_INFINITY;
     for (const r of USAGE_RESOURCES) {
-      const s = sampleOf(r);
+      const s = sampleOf(r, this.snapshot);
       if (!s) return undefined;
       // NaN, ±Inf and negative usage mean nothing; never report them as 0.
       if (!Number.isFinite(s.value) || s.value < 0) {
@@ -284,8 +235,10 @@ class Answer {
       return { body: { kind, apiVersion, ...item } as PodMetrics | NodeMetrics, warnings: this.warnings };
     }
     if (selected && !items.length && !this.warnings.length) {
+      const { queries } = this.snapshot.info;
+      const sent = req.resource === 'pods' ? queries.slice(0, 2) : queries.slice(2);
       this.warnings.push(
-        `Prometheus has no cpu and memory usage for any of the ${selected} selected ${req.resource}; queries: ${this.queries.slice(0, 2).join(' ; ')}`,
+        `Prometheus has no cpu and memory usage for any of the ${selected} selected ${req.resource}; queries: ${sent.join(' ; ')}`,
       );
     }
     const body = { kind: `${kind}List`, apiVersion, metadata: {}, items } as PodMetricsList | NodeMetricsList;
@@ -300,22 +253,4 @@ function nanocores(cores: number): Quantity {
 
 function bytes(value: number): Quantity {
   return quantityFromNumber(Math.round(value), 'BinarySI');
-}
-
-/** Like Promise.all over `items`, with at most `limit` calls of `fn` running at once. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

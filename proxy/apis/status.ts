@@ -57,7 +57,7 @@ export function toStatus(e: unknown): {
       status: e.code,
       message: e.message,
       ...(e.details ? { details: e.details } : {}),
-      ...allowHeader(e.code),
+      ...codeHeaders(e.code),
     };
   // An upstream's own code when it sent a Status (403, 404…), 502 for its 5xx, 503/504 as for Prometheus.
   if (e instanceof UpstreamError)
@@ -76,6 +76,8 @@ export function toStatus(e: unknown): {
   return { status: 500, message: `internal error: ${(e as Error).message}` };
 }
 
-function allowHeader(code: number): { headers?: Record<string, string> } {
-  return code === 405 ? { headers: { allow: 'GET' } } : {};
+/** 405 names the one method served; 503 (a stale resource-metrics snapshot, no discovery) asks to retry. */
+function codeHeaders(code: number): { headers?: Record<string, string> } {
+  if (code === 405) return { headers: { allow: 'GET' } };
+  return code === 503 ? { headers: { 'retry-after': '1' } } : {};
 }

@@ -9,6 +9,7 @@ export interface ProxyFlags {
   config: string;
   metricsRelistInterval: string;
   metricsMaxAge: string | undefined;
+  metricResolution: string | undefined;
   securePort: number;
   bindAddress: string;
   tlsCertFile: string | undefined;
@@ -48,6 +49,11 @@ export function parseFlags(argv: string[]): ProxyFlags {
     .option('metrics-max-age', {
       type: 'string',
       describe: 'how far back discovery looks (default: the relist interval)',
+    })
+    .option('metric-resolution', {
+      type: 'string',
+      describe:
+        "how often metrics.k8s.io's usage is evaluated (resourceRules, four queries cluster-wide); answers older than two periods are refused. Default: resourceRules.window within 5s..15s: no fresher than the window moves, no staler than the HPA controller's 15s sync, and at most four queries per 5s",
     })
     .option('secure-port', { type: 'number', default: 6443 })
     .option('bind-address', { type: 'string', default: '0.0.0.0' })
@@ -96,6 +102,7 @@ export function parseFlags(argv: string[]): ProxyFlags {
     config: a.config,
     metricsRelistInterval: a['metrics-relist-interval'],
     metricsMaxAge: a['metrics-max-age'],
+    metricResolution: a['metric-resolution'],
     securePort: a['secure-port'],
     bindAddress: a['bind-address'],
     tlsCertFile: a['tls-cert-file'],
@@ -115,6 +122,8 @@ export function parseFlags(argv: string[]): ProxyFlags {
 interface ProxyDurations {
   relistMs: number;
   maxAgeMs: number;
+  /** Undefined: derived from resourceRules.window (prometheus/resource-store.ts). */
+  metricResolutionMs: number | undefined;
   prometheusTimeoutMs: number;
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
@@ -125,11 +134,15 @@ export function completeFlags(flags: ProxyFlags): ProxyDurations {
   const relistMs = parseDuration(flags.metricsRelistInterval);
   const maxAgeMs = flags.metricsMaxAge ? parseDuration(flags.metricsMaxAge) : relistMs;
   if (maxAgeMs < relistMs) throw new Error('--metrics-max-age must be at least --metrics-relist-interval');
+  const metricResolutionMs = flags.metricResolution ? parseDuration(flags.metricResolution) : undefined;
+  if (metricResolutionMs !== undefined && metricResolutionMs <= 0)
+    throw new Error('--metric-resolution must be longer than 0s');
   if (!flags.tlsCertFile !== !flags.tlsPrivateKeyFile)
     throw new Error('--tls-cert-file and --tls-private-key-file go together: give both or neither');
   return {
     relistMs,
     maxAgeMs,
+    metricResolutionMs,
     shutdownDelayMs: parseDuration(flags.shutdownDelayDuration),
     shutdownTimeoutMs: parseDuration(flags.shutdownTimeout),
     prometheusTimeoutMs: parseDuration(flags.prometheusTimeout),

@@ -26,13 +26,21 @@ export interface PrometheusMetrics {
   prometheus: PrometheusObserver;
   failover: FailoverObserver;
   relisted(seconds: number, ok: boolean): void;
+  resourceMetricsEvaluated(seconds: number, ok: boolean): void;
+}
+
+/** The resource-metrics store as its metrics read it, at scrape time. */
+export interface ResourceStoreState {
+  ageSeconds(): number | undefined;
+  series(): { kind: string; resource: string; count: number }[];
 }
 
 export function registerPrometheusMetrics(
   registry: Registry,
   latencyBuckets: number[],
   metricsListed: () => { custom: number; external: number },
-  servers: () => ServerState[] = () => [],
+  servers: () => ServerState[],
+  resourceStore: () => ResourceStoreState | undefined,
 ): PrometheusMetrics {
   const promLatency = new Histogram({
     name: 'cmetrics_proxy_prometheus_request_duration_seconds',
@@ -91,11 +99,41 @@ export function registerPrometheusMetrics(
     help: 'Samples in the done answers kept to share among requests (bounded per second).',
     registers: [registry],
   });
+  const evaluations = new Histogram({
+    name: 'cmetrics_proxy_resource_metrics_evaluation_duration_seconds',
+    help: 'Time an evaluation of the resourceRules queries (cpu and memory, containers and nodes) took, by result.',
+    labelNames: ['result'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'cmetrics_proxy_resource_metrics_age_seconds',
+    help: 'Age of the resource-metrics snapshot metrics.k8s.io answers from (since its evaluation time).',
+    registers: [registry],
+    collect() {
+      const age = resourceStore()?.ageSeconds();
+      if (age === undefined) this.reset();
+      else this.set(age);
+    },
+  });
+  new Gauge({
+    name: 'cmetrics_proxy_resource_metrics_series',
+    help: 'Series in the resource-metrics snapshot, by kind (containers, nodes) and resource (cpu, memory).',
+    labelNames: ['kind', 'resource'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { kind, resource, count } of resourceStore()?.series() ?? [])
+        this.set({ kind, resource }, count);
+    },
+  });
   return {
     failover: {
       failedOver: (backend, url, reason) =>
         failovers.inc({ backend: backend || 'default', url, reason: boundedReason(reason) }),
     },
+    resourceMetricsEvaluated: (seconds, ok) =>
+      evaluations.observe({ result: ok ? 'success' : 'failure' }, seconds),
     prometheus: {
       observe: (endpoint, seconds, error) => {
         promLatency.observe({ endpoint }, seconds);

@@ -13,6 +13,7 @@ export interface CompiledResourceRule {
   containers: QueryRule;
   nodes: QueryRule;
   podLabel: string;
+  namespaceLabel: string;
   nodeLabel: string;
   containerLabel: string;
 }
@@ -61,7 +62,7 @@ function compileResourceRule(
   };
   // Every request needs these three, so a rule without them is an error now rather than on each request.
   const podLabel = labelOf(PODS, 'pod: {resource: pod}');
-  labelOf(NAMESPACES, 'namespace: {resource: namespace}');
+  const namespaceLabel = labelOf(NAMESPACES, 'namespace: {resource: namespace}');
   const nodeLabel = labelOf(NODES, 'node: {resource: node}');
   if (!isLabelName(rule.containerLabel)) {
     throw new ConfigError(
@@ -77,34 +78,35 @@ function compileResourceRule(
     containers: queryRule(rule.containerQuery, 'containerQuery'),
     nodes: queryRule(rule.nodeQuery, 'nodeQuery'),
     podLabel,
+    namespaceLabel,
     nodeLabel,
     containerLabel: rule.containerLabel,
   };
 }
 
-/** Usage of the containers of the named pods in one namespace, grouped by pod and container. */
-export function buildContainerQuery(
-  rule: CompiledResourceRule,
-  namespace: string,
-  podNames: readonly string[],
-): string {
+/**
+ * Every container's usage, cluster-wide, grouped by namespace, pod and container: the namespace label
+ * joins `.GroupBy` as the adapter's extraGroupBy adds the container label, so one query serves every
+ * namespace.
+ */
+export function buildContainersQuery(rule: CompiledResourceRule): string {
   return buildObjectQuery(rule.containers, {
     seriesName: '',
     resource: PODS,
-    namespace,
-    names: podNames,
+    namespace: undefined,
+    names: 'any',
     metricSelector: [],
-    extraGroupBy: [rule.containerLabel],
+    extraGroupBy: [rule.namespaceLabel, rule.containerLabel],
   });
 }
 
-/** Usage of the named nodes, grouped by node. */
-export function buildNodeQuery(rule: CompiledResourceRule, nodeNames: readonly string[]): string {
+/** Every node's usage, grouped by node. */
+export function buildNodesQuery(rule: CompiledResourceRule): string {
   return buildObjectQuery(rule.nodes, {
     seriesName: '',
     resource: NODES,
     namespace: undefined,
-    names: nodeNames,
+    names: 'any',
     metricSelector: [],
   });
 }

@@ -80,3 +80,29 @@ export function metricDiscoveryCheck(relister: {
     }),
   };
 }
+
+/**
+ * metrics.k8s.io answers from a snapshot no older than two periods (as metrics-server's
+ * `metric-storage-ready` probe asks its storage, pkg/storage/storage.go Ready); refused series are
+ * shown, still ready.
+ */
+export function resourceMetricsCheck(
+  store: {
+    read(): { snapshot: { info: { problems: string[] } } } | { unavailable: string };
+    readonly lastError: string | undefined;
+  },
+  served: () => boolean,
+): HealthCheck {
+  return {
+    name: 'resource-metrics',
+    check: async () => {
+      if (!served()) return { ok: true, detail: '' };
+      const read = store.read();
+      if ('unavailable' in read) return { ok: false, detail: read.unavailable };
+      const notes = [...read.snapshot.info.problems];
+      if (store.lastError)
+        notes.unshift(`last evaluation failed, previous snapshot in force: ${store.lastError}`);
+      return { ok: true, detail: notes.join('; ') };
+    },
+  };
+}

@@ -1,14 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  createWriteStream,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +17,7 @@ import {
   runPaced,
   type Target,
 } from './load.ts';
+import { countQueries, measure, queriesSince, type RunMeasurement } from './measure.ts';
 import {
   type Comparison,
   comparePodsTop,
@@ -33,7 +25,8 @@ import {
   type PluginBenchOptions,
   pluginPath,
 } from './plugin.ts';
-import { cpuMs, type Memory, memory } from './procstat.ts';
+import { type Memory, memory } from './procstat.ts';
+import { type ResourceBenchResult, runResourceBench } from './resource.ts';
 import { type AnswerKind, conformanceOnly, distinctScenarios, loadScenarios } from './scenarios.ts';
 import {
   type BenchEnv,
@@ -64,6 +57,7 @@ export interface BenchOptions extends WorldSize, PluginBenchOptions {
   relistIntervalSeconds: number;
   /** HPAs of each paced run, each asking for its own metric every HPA_SYNC_SECONDS. */
   pacedHpas: number[];
+  /** Each paced run: the HPAs' and the fixed-rate metrics.k8s.io ones (resource.ts). */
   pacedDurationMs: number;
   log(line: string): void;
 }
@@ -75,13 +69,6 @@ export interface BenchOptions extends WorldSize, PluginBenchOptions {
 const HPA_SYNC_SECONDS = 15;
 const HPA_WORKERS = 5;
 
-export interface RunMeasurement extends LoadResult {
-  cpuMs?: number;
-  memory?: Memory;
-  /** Queries Prometheus' engine evaluated during the run (its own counter). */
-  prometheusQueries?: number;
-}
-
 export interface ScenarioResult {
   id: string;
   title: string;
@@ -91,7 +78,7 @@ export interface ScenarioResult {
   queries: Record<ServerName, string[]>;
   runs: Record<Contender, RunMeasurement>;
   /** The PromQL of one request of each server, sent straight to Prometheus (repeated scenarios only). */
-  bare?: Record<ServerName, RunMeasurement>;
+  bare?: Partial<Record<ServerName, RunMeasurement>>;
 }
 
 export interface PacedRun extends PacedResult {
@@ -137,6 +124,7 @@ export interface BenchResult {
   relist: RelistResult[];
   /** top pods -A at the cluster's size before the bench's pods and with them, then the short commands. */
   plugin: Comparison[];
+  resource: ResourceBenchResult;
 }
 
 export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<BenchResult> {
@@ -236,8 +224,9 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
       }
       const result: ScenarioResult = { id: s.id, title: s.title, distinct: isDistinct, queries: sent, runs };
       if (!isDistinct) {
-        result.bare = {} as Record<ServerName, RunMeasurement>;
-        for (const server of compared)
+        result.bare = {};
+        // cmetrics answers metrics.k8s.io from its store: a request of its own sends nothing to time bare.
+        for (const server of compared.filter((x) => sent[x.name].length))
           result.bare[server.name] = await counted(() =>
             runLoad(bareTarget(bare, sent[server.name], server.name), opts),
           );
@@ -272,6 +261,9 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
         runs,
       });
     }
+
+    const [cmetrics, adapter] = servers as [MeasuredServer, MeasuredServer];
+    const resource = await runResourceBench(env, opts, { cmetrics, adapter }, agent);
 
     opts.log('overhead over the bare query (concurrency 1, fresh evaluation seconds)');
     const overhead: OverheadResult[] = [];
@@ -332,6 +324,7 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
       conformance,
       relist,
       plugin,
+      resource,
     };
   } finally {
     for (const s of servers) await stopProcess(s.proc);
@@ -358,56 +351,6 @@ async function timed(target: Target): Promise<number> {
   const t0 = performance.now();
   await target(0);
   return performance.now() - t0;
-}
-
-/** A run with the server's CPU time over it and its memory at its end. */
-async function measure<T extends LoadResult>(
-  server: MeasuredServer,
-  run: () => Promise<T>,
-): Promise<T & { cpuMs: number; memory: Memory }> {
-  const cpu0 = cpuMs(server.proc.pid);
-  const result = await run();
-  return { ...result, cpuMs: cpuMs(server.proc.pid) - cpu0, memory: memory(server.proc.pid) };
-}
-
-/** A run with the queries Prometheus evaluated during it. */
-async function countQueries<T extends LoadResult>(
-  prometheusUrl: string,
-  run: () => Promise<T>,
-): Promise<T & { prometheusQueries: number }> {
-  const before = await engineQueries(prometheusUrl);
-  const result = await run();
-  return { ...result, prometheusQueries: (await engineQueries(prometheusUrl)) - before };
-}
-
-/**
- * Queries Prometheus' engine evaluated since it started, from its own /metrics: the count of
- * prometheus_engine_query_duration_seconds{slice="inner_eval"} (prometheus promql/engine.go), one
- * per query however it came (series requests are not queries and do not count).
- */
-export async function engineQueries(prometheusUrl: string): Promise<number> {
-  const res = await fetch(`${prometheusUrl}/metrics`);
-  const text = await res.text();
-  const m = /^prometheus_engine_query_duration_seconds_count\{slice="inner_eval"\} (\S+)$/m.exec(text);
-  if (!m) throw new Error(`Prometheus at ${prometheusUrl} exposes no inner_eval query count`);
-  return Number(m[1]);
-}
-
-/** The PromQL logged since byte `offset` of Prometheus' query log. */
-export function queriesSince(queryLog: string, offset: number): string[] {
-  const size = statSync(queryLog).size;
-  const buf = Buffer.alloc(size - offset);
-  const fd = openSync(queryLog, 'r');
-  try {
-    readSync(fd, buf, 0, buf.length, offset);
-  } finally {
-    closeSync(fd);
-  }
-  return buf
-    .toString('utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => (JSON.parse(l) as { params: { query: string } }).params.query);
 }
 
 /**

@@ -82,6 +82,11 @@ describe('classify', () => {
     ['custom', 'timestamp', '2026-11-23T10:00:00Z', '2026-11-23T10:00:02Z', 'adapter bug'],
     ['custom', 'timestamp', '2026-11-23T10:00:00Z', '2026-11-23T10:01:00Z', 'unclassified'],
     ['pods', 'timestamp', '2026-11-23T10:00:00Z', '2026-11-23T10:00:02Z', 'evaluation time'],
+    // cmetrics' store: its last evaluation, up to two 15 s periods behind the adapter's request.
+    ['pods', 'timestamp', '2026-11-23T10:00:00Z', '2026-11-23T10:00:31Z', 'evaluation time'],
+    ['nodes', 'timestamp', '2026-11-23T10:00:00Z', '2026-11-23T10:00:11Z', 'evaluation time'],
+    ['pods', 'timestamp', '2026-11-23T10:00:00Z', '2026-11-23T10:00:40Z', 'unclassified'],
+    ['pods', 'timestamp', '2026-11-23T10:00:11Z', '2026-11-23T10:00:00Z', 'unclassified'],
     ['pods', 'metadata.creationTimestamp', '2026-11-23T10:00:00Z', '2026-11-23T10:00:01Z', 'evaluation time'],
     ['custom', 'describedObject.apiVersion', 'v1', '/v1', 'adapter bug'],
     ['custom', 'describedObject.apiVersion', 'apps/v1', '/v1', 'unclassified'],

@@ -108,6 +108,12 @@ function genericField(field: string): string {
 
 const VALUE_FIELDS = /(^|\.)value$|usage\.(cpu|memory)$/;
 const SECONDS_APART_LIMIT = 3;
+/**
+ * How far behind the adapter's timestamp cmetrics' metrics.k8s.io one may be: its store's snapshot
+ * is served until two periods old, and the bench's cmetrics runs the default period (the rules' 30 s
+ * window bounded to 15 s: proxy/prometheus/resource-store.ts).
+ */
+const STORE_SECONDS_BEHIND_LIMIT = 2 * 15 + SECONDS_APART_LIMIT;
 
 export function classify(
   kind: AnswerKind,
@@ -116,6 +122,15 @@ export function classify(
   a: string | undefined,
 ): { class: DifferenceClass; why: string } {
   if (c !== undefined && a !== undefined && VALUE_FIELDS.test(field)) return classifyValue(kind, field, c, a);
+  if (field === 'timestamp' && c && a && (kind === 'pods' || kind === 'nodes')) {
+    const behind = (Date.parse(a) - Date.parse(c)) / 1000;
+    if (behind >= -SECONDS_APART_LIMIT && behind <= STORE_SECONDS_BEHIND_LIMIT) {
+      return {
+        class: 'evaluation time',
+        why: "cmetrics answers from its store's last evaluation (every --metric-resolution), the adapter evaluates at the request",
+      };
+    }
+  }
   if ((field === 'timestamp' || field === 'metadata.creationTimestamp') && c && a) {
     const apart = Math.abs(Date.parse(c) - Date.parse(a)) / 1000;
     if (apart <= SECONDS_APART_LIMIT) {

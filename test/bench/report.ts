@@ -1,7 +1,9 @@
 // The benchmark's results as Markdown tables (what docs/performance.md shows), and the targets of
-// issues 7 and 16 checked against them.
-import type { BenchResult, PacedScenarioResult, RunMeasurement, ScenarioResult } from './bench.ts';
+// issues 7, 15 and 16 checked against them.
+import type { BenchResult, PacedScenarioResult, ScenarioResult } from './bench.ts';
+import type { RunMeasurement } from './measure.ts';
 import type { Comparison } from './plugin.ts';
+import { RESOURCE_SERVERS, type ResourceBenchResult, type ResourceServerName } from './resource.ts';
 import { type Contender, TUNED_ADAPTER_FLAGS } from './servers.ts';
 
 const f1 = (n: number) => n.toFixed(1);
@@ -134,12 +136,8 @@ function scenarioRows(s: ScenarioResult): string[] {
     runRow(`**${s.title}** — cmetrics`, c),
     runRow(`… ${LABELS.adapter}`, a),
     runRow(`… ${LABELS.adapterTuned}`, t),
-    ...(s.bare
-      ? [
-          runRow("… cmetrics' PromQL, bare", s.bare.cmetrics),
-          runRow("… adapter's PromQL, bare", s.bare.adapter),
-        ]
-      : []),
+    ...(s.bare?.cmetrics ? [runRow("… cmetrics' PromQL, bare", s.bare.cmetrics)] : []),
+    ...(s.bare?.adapter ? [runRow("… adapter's PromQL, bare", s.bare.adapter)] : []),
     ratioRow('… cmetrics / adapter tuned', c, t),
     ratioRow('… cmetrics / adapter as shipped', c, a),
   ];
@@ -162,6 +160,55 @@ function headlineRows(r: BenchResult): string[] {
       const { cmetrics: c, adapterTuned: t, adapter: a } = s.runs;
       return `| ${s.title} | ${f1(c.throughput)} | ${f1(t.throughput)} | **${ratio(c.throughput, t.throughput)}** | ${ratio(c.latencyMs.p99, t.latencyMs.p99)} | ${ratio(c.throughput, a.throughput)} | ${queriesPerRequest(c)} / ${queriesPerRequest(t)} | ${mib(c.memory?.rssMiB)} / ${mib(t.memory?.rssMiB)} |`;
     });
+}
+
+const RESOURCE_LABELS: Record<ResourceServerName, string> = {
+  cmetrics: 'cmetrics',
+  metricsServer: 'metrics-server',
+  adapter: 'adapter',
+};
+
+/** metrics.k8s.io beside metrics-server, with issue 15's goals against it. */
+function resourceSection(r: ResourceBenchResult): string[] {
+  const goals = r.scenarios.flatMap((s) => {
+    const c = s.runs.cmetrics;
+    const m = s.runs.metricsServer;
+    return [
+      `| ${s.id}: throughput ≥ metrics-server's | ${f1(c.throughput)} vs ${f1(m.throughput)} req/s | ${c.throughput >= m.throughput ? 'yes' : '**no**'} |`,
+      `| ${s.id}: p99 ≤ 1.0× metrics-server's | ${f2(c.latencyMs.p99)} vs ${f2(m.latencyMs.p99)} ms | ${c.latencyMs.p99 <= m.latencyMs.p99 ? 'yes' : '**no**'} |`,
+    ];
+  });
+  const rss = (name: ResourceServerName) => Math.round(r.idle[name].rssMiB);
+  return [
+    '### metrics.k8s.io: cmetrics, metrics-server, adapter',
+    '',
+    `Each server driven directly as the aggregator would; metrics-server v0.8.0 scraping the same kwok nodes every ${r.metricsServerResolution}. metrics-server sends Prometheus nothing: no query count.`,
+    '',
+    '| scenario / server | req/s | p50 ms | p99 ms | CPU ms/req | Prometheus queries/req | RSS MiB (peak) | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...r.scenarios.flatMap((s) =>
+      RESOURCE_SERVERS.map((name, i) =>
+        runRow(i ? `… ${RESOURCE_LABELS[name]}` : `**${s.title}** — ${RESOURCE_LABELS[name]}`, s.runs[name]),
+      ),
+    ),
+    '',
+    `RSS once all three serve every scenario, before the load: ${RESOURCE_SERVERS.map((n) => `${RESOURCE_LABELS[n]} ${rss(n)} MiB`).join(', ')}.`,
+    '',
+    "PromQL cmetrics sends Prometheus under a fixed request rate (the four scenarios in turn): four per evaluation of its store, by its own count; beside it every query Prometheus' query log shows meanwhile (the stack's own proxy and HPA too):",
+    '',
+    '| req/s | seconds | requests | errors | cmetrics queries | queries/min | all logged |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...r.paced.map(
+      (p) =>
+        `| ${p.perSecond} | ${f1(p.seconds)} | ${p.requests} | ${p.errors} | ${p.queries} | ${f1(p.queriesPerMinute)} | ${p.logged} |`,
+    ),
+    '',
+    '| goal (issue 15) | measured | met |',
+    '|---|---|---|',
+    ...goals,
+    `| RSS ≤ metrics-server's | ${rss('cmetrics')} vs ${rss('metricsServer')} MiB | ${rss('cmetrics') <= rss('metricsServer') ? 'yes' : '**no**'} |`,
+    '',
+  ];
 }
 
 export function markdown(r: BenchResult): string {
@@ -194,6 +241,7 @@ export function markdown(r: BenchResult): string {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.paced.flatMap(pacedRows),
     '',
+    ...resourceSection(r.resource),
     "### PromQL per request (from Prometheus' query log)",
     '',
     '| scenario | cmetrics: queries, longest | adapter: queries, longest |',

@@ -23,8 +23,9 @@ const { values } = parseArgs({
     'relist-series': { type: 'string', default: '100000,1000000' },
     'relist-metrics': { type: 'string', default: '1000' },
     'overhead-samples': { type: 'string', default: '15' },
-    /** HPAs of each paced run (comma-separated), each asking every 15 s; s per paced run. */
+    /** HPAs of each paced run (comma-separated), each asking every 15 s. */
     'paced-hpas': { type: 'string', default: '200,1000' },
+    /** Seconds of each paced run: the HPAs' and metrics.k8s.io's at 1 and 100 req/s (two store periods). */
     'paced-duration': { type: 'string', default: '30' },
     /** Runs of kubectl-cmetrics and of kubectl for each plugin row. */
     'top-runs': { type: 'string', default: '11' },

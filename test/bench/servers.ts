@@ -46,10 +46,15 @@ export interface ServerOptions {
   maxAge?: string;
 }
 
-export interface MeasuredServer {
-  name: Contender;
+/** A server the bench drives: its process and where it listens. */
+export interface ServingProcess {
+  name: string;
   proc: Proc;
   origin: string;
+}
+
+export interface MeasuredServer extends ServingProcess {
+  name: Contender;
 }
 
 /** The headers the aggregator sends for a user in system:masters. */
@@ -136,7 +141,7 @@ export async function startAdapter(
 
 /** GET a path of a server as the front proxy would; the status code and parsed body. */
 export async function fetchJson<T>(
-  server: MeasuredServer,
+  server: ServingProcess,
   agent: Agent,
   path: string,
 ): Promise<{ code: number; body: T }> {
@@ -153,7 +158,7 @@ export async function fetchJson<T>(
 
 /** Waits until `path` answers 200 with a body `ready` accepts; returns the milliseconds waited. */
 export async function waitServing(
-  server: MeasuredServer,
+  server: ServingProcess,
   agent: Agent,
   path: string,
   ready: (body: unknown) => boolean,

@@ -149,7 +149,7 @@ export async function buildWorld(env: BenchEnv, size: WorldSize): Promise<World>
       (await count(`container_cpu_usage_seconds_total{pod=~"bench-.+|spread-.+"}`)) === size.totalPods
         ? true
         : undefined,
-    { timeoutMs: 180_000, intervalMs: 1000 },
+    { timeoutMs: 600_000, intervalMs: 1000 },
   );
   let stopped = false;
   return {

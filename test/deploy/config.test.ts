@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { type CompiledConfig, compileConfig } from '../../proxy/config/compile.ts';
 import { parseAdapterConfig } from '../../proxy/rules/config.ts';
-import { buildContainerQuery, buildNodeQuery } from '../../proxy/rules/resource-rules.ts';
+import { buildContainersQuery, buildNodesQuery } from '../../proxy/rules/resource-rules.ts';
 import { groupResourceString, NODES, PODS } from '../../proxy/rules/resources.ts';
 import { mapper } from '../proxy/rules/fixtures.ts';
 
@@ -52,14 +52,14 @@ describe('the shipped configuration', () => {
     const resource = compile().resourceRules;
     expect(resource).toBeDefined();
     if (!resource) return;
-    expect(buildNodeQuery(resource.cpu, ['node-a'])).toBe(
-      'sum by (node) (rate(container_cpu_usage_seconds_total{id="/",node="node-a"}[3m]))',
+    expect(buildNodesQuery(resource.cpu)).toBe(
+      'sum by (node) (rate(container_cpu_usage_seconds_total{id="/",node=~".+"}[3m]))',
     );
-    expect(buildNodeQuery(resource.memory, ['node-a', 'node-b'])).toBe(
-      'sum by (node) (container_memory_working_set_bytes{id="/",node=~"node-a|node-b"})',
+    expect(buildNodesQuery(resource.memory)).toBe(
+      'sum by (node) (container_memory_working_set_bytes{id="/",node=~".+"})',
     );
-    expect(buildContainerQuery(resource.memory, 'shop', ['web-0'])).toBe(
-      'sum by (pod,container) (container_memory_working_set_bytes{container!="",container!="POD",namespace="shop",pod="web-0"})',
+    expect(buildContainersQuery(resource.memory)).toBe(
+      'sum by (pod,namespace,container) (container_memory_working_set_bytes{container!="",container!="POD",pod=~".+"})',
     );
   });
 

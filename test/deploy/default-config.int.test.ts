@@ -14,6 +14,7 @@ import { type CompiledConfig, compileConfig } from '../../proxy/config/compile.t
 import type { CachedObject } from '../../proxy/kube/caches.ts';
 import { createLogger } from '../../proxy/log.ts';
 import { Relister } from '../../proxy/prometheus/relist.ts';
+import { ResourceStore } from '../../proxy/prometheus/resource-store.ts';
 import { parseAdapterConfig } from '../../proxy/rules/config.ts';
 import type { NodeMetricsList, PodMetricsList } from '../../shared/api-types.ts';
 import { startPrometheusWithData } from '../harness/prometheus.ts';
@@ -83,6 +84,7 @@ describe('the shipped configuration on kube-prometheus series', () => {
   let prometheus: Awaited<ReturnType<typeof startPrometheusWithData>> | undefined;
   let compiled: CompiledConfig;
   let relister: Relister;
+  let store: ResourceStore;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cmetrics-default-config-'));
@@ -97,7 +99,12 @@ describe('the shipped configuration on kube-prometheus series', () => {
       maxAgeMs: 3_600_000,
       log: createLogger('error'),
     });
-    await relister.relist();
+    store = new ResourceStore(() => compiled, {
+      periodMs: undefined,
+      log: createLogger('error'),
+      evaluationTime: () => nowS * 1000,
+    });
+    await Promise.all([relister.relist(), store.evaluate()]);
   }, 120_000);
 
   afterAll(async () => {
@@ -116,6 +123,7 @@ describe('the shipped configuration on kube-prometheus series', () => {
       list: async (r) => (r.resource === 'pods' ? [pod] : r.resource === 'nodes' ? [node] : []),
       get: async (r, _ns, name) => (r.resource === 'pods' && name === 'web-0' ? pod : undefined),
     },
+    resourceSnapshot: () => store.read(nowS * 1000),
     query: (expr, timeMs, name) => compiled.backend(name).query(expr, timeMs),
     now: () => nowS * 1000,
   });
@@ -176,7 +184,14 @@ describe('the shipped configuration on kube-prometheus series', () => {
 
   it('answers kubectl top pods from the containers, without the pod cgroup', async () => {
     const answer = await getResourceMetrics(
-      { version: 'v1beta1', resource: 'pods', namespace: 'shop', name: undefined, labelSelector: [] },
+      {
+        version: 'v1beta1',
+        resource: 'pods',
+        namespace: 'shop',
+        name: undefined,
+        labelSelector: [],
+        fieldSelector: [],
+      },
       backend(),
     );
     const list = answer.body as PodMetricsList;
@@ -195,7 +210,14 @@ describe('the shipped configuration on kube-prometheus series', () => {
 
   it("answers kubectl top nodes from the node's root cgroup", async () => {
     const answer = await getResourceMetrics(
-      { version: 'v1beta1', resource: 'nodes', namespace: undefined, name: undefined, labelSelector: [] },
+      {
+        version: 'v1beta1',
+        resource: 'nodes',
+        namespace: undefined,
+        name: undefined,
+        labelSelector: [],
+        fieldSelector: [],
+      },
       backend(),
     );
     const list = answer.body as NodeMetricsList;

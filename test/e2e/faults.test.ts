@@ -1,19 +1,26 @@
 // Faults around a running proxy: Prometheus slow, failing, garbled and gone (through a fault proxy in
 // front of the real Prometheus), kube-apiserver restarted, and SIGTERM in the middle of load. Runs
 // after the other suites (it restarts kube-apiserver) and before loopback.test.ts (vitest.config.ts).
+// Prometheus' faults reach a client through custom.metrics.k8s.io, whose every request queries it;
+// metrics.k8s.io answers from the resource-metrics store's snapshot, whose own faults (stale past two
+// periods, recovery) have a describe of their own.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { NodeMetricsList, Status } from '../../shared/api-types.ts';
+import type { MetricValueList, NodeMetricsList, Status } from '../../shared/api-types.ts';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.ts';
 import { eventually, getRaw, kubectl, send, tlsAgent } from './helpers.ts';
 import { AS_ADMIN, frontProxyClient, type ProxyInstance, startProxyInstance } from './proxy-instance.ts';
 
 const NODES = '/apis/metrics.k8s.io/v1beta1/nodes';
+/** A custom metric of the sample app's pods: one PromQL query a request (per settled second). */
+const QPS = '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps';
 const NAMESPACE = 'e2e-faults';
 const DEADLINE_MS = 2000;
+/** The fault instance's --metric-resolution: its snapshot is served for two of these after a failure. */
+const PERIOD_MS = 5000;
 
 let dir: string;
 let faults: FaultProxy;
@@ -57,6 +64,7 @@ beforeAll(async () => {
   proxy = await startProxyInstance('e2e-faults-proxy', join(dir, 'proxy'), {
     prometheusUrl: faults.url,
     args: [`--prometheus-timeout=${DEADLINE_MS / 1000}s`],
+    metricResolution: `${PERIOD_MS / 1000}s`,
   });
   agent = tlsAgent(proxy.ca, proxy.servername, frontProxyClient(dir));
 });
@@ -71,16 +79,16 @@ afterAll(async () => {
 
 describe('Prometheus faults', () => {
   it('answers through the fault proxy while nothing is wrong', async () => {
-    const answer = await get(NODES);
+    const answer = await get(QPS);
     expect(answer.status).toBe(200);
-    expect((answer.body as NodeMetricsList).items.length).toBeGreaterThan(0);
+    expect((answer.body as MetricValueList).kind).toBe('MetricValueList');
     expect(await readyz()).toContain('readyz check passed');
     expect(faults.seen.get('/api/v1/query')).toBeGreaterThan(0);
   });
 
   it('Prometheus slower than the deadline: 504 within it, /readyz fails', async () => {
     await fault({ kind: 'delay', ms: 3 * DEADLINE_MS });
-    const answer = await timed(NODES);
+    const answer = await timed(QPS);
     expectStatus(answer, 504, 'Timeout', /did not answer within 2 s/);
     expect(answer.ms).toBeLessThan(DEADLINE_MS + 1500);
     expect(await readyz()).toMatch(
@@ -101,7 +109,7 @@ describe('Prometheus faults', () => {
       },
       /^\/api\/v1\/query$/,
     );
-    expectStatus(await get(NODES), 502, 'InternalError', /503 unavailable\): too many concurrent queries/);
+    expectStatus(await get(QPS), 502, 'InternalError', /503 unavailable\): too many concurrent queries/);
     // Its readiness endpoint still answers: ready.
     expect(await readyz()).toContain('[+]prometheus ok');
   });
@@ -112,7 +120,7 @@ describe('Prometheus faults', () => {
       /^\/api\/v1\/query$/,
     );
     expectStatus(
-      await get(NODES),
+      await get(QPS),
       502,
       'InternalError',
       /answered 500 with a body that is not JSON: upstream connect error/,
@@ -121,7 +129,7 @@ describe('Prometheus faults', () => {
 
   it('Prometheus answers cut and garbled: 502', async () => {
     await fault({ kind: 'corrupt' }, /^\/api\/v1\/query$/);
-    expectStatus(await get(NODES), 502, 'InternalError', /answered 200 with a body that is not JSON/);
+    expectStatus(await get(QPS), 502, 'InternalError', /answered 200 with a body that is not JSON/);
   });
 
   it('Prometheus not ready: /readyz fails with its answer', async () => {
@@ -136,7 +144,7 @@ describe('Prometheus faults', () => {
 
   it('Prometheus gone: 503 with Retry-After at once, /readyz fails, the metric list stays', async () => {
     await fault({ kind: 'down' });
-    const answer = await timed(NODES);
+    const answer = await timed(QPS);
     expectStatus(answer, 503, 'ServiceUnavailable', /is unreachable: .*ECONNREFUSED/);
     expect(answer.headers['retry-after']).toBe('1');
     expect(answer.ms).toBeLessThan(DEADLINE_MS);
@@ -157,11 +165,11 @@ describe('Prometheus faults', () => {
 
   it('recovers without a restart once Prometheus is back', async () => {
     await faults.set({ kind: 'none' });
-    const answer = await eventually('nodes answered again', async () => {
-      const a = await get(NODES);
+    const answer = await eventually('qps answered again', async () => {
+      const a = await get(QPS);
       return a.status === 200 ? a : undefined;
     });
-    expect((answer.body as NodeMetricsList).items.length).toBeGreaterThan(0);
+    expect((answer.body as MetricValueList).kind).toBe('MetricValueList');
     await eventually('readyz passes again', async () =>
       (await readyz()).includes('readyz check passed') ? true : undefined,
     );
@@ -177,9 +185,68 @@ describe('Prometheus faults', () => {
     for (const code of ['502', '503', '504'])
       expect(metrics).toMatch(
         new RegExp(
-          `cmetrics_proxy_requests_total\\{group="metrics.k8s.io",resource="nodes",code="${code}"\\} [1-9]`,
+          `cmetrics_proxy_requests_total\\{group="custom.metrics.k8s.io",resource="pods",code="${code}"\\} [1-9]`,
         ),
       );
+  });
+});
+
+describe('metrics.k8s.io while Prometheus is gone: the store', () => {
+  /** The time of the samples a NodeMetricsList was answered from (one evaluation's). */
+  const evaluatedMs = (list: NodeMetricsList) => Math.min(...list.items.map((i) => Date.parse(i.timestamp)));
+
+  it('serves the last snapshot for two periods, then 503 and /readyz saying why', async () => {
+    await eventually('nodes answered from a snapshot', async () =>
+      (await get(NODES)).status === 200 ? true : undefined,
+    );
+    await faults.set({ kind: 'down' });
+    const served: { atMs: number; evaluatedMs: number }[] = [];
+    const refused = await eventually(
+      'the snapshot refused once stale',
+      async () => {
+        const answer = await get(NODES);
+        if (answer.status !== 200) return { ...answer, atMs: Date.now() };
+        served.push({ atMs: Date.now(), evaluatedMs: evaluatedMs(answer.body as NodeMetricsList) });
+        return undefined;
+      },
+      4 * PERIOD_MS,
+      200,
+    );
+    // From memory while Prometheus is gone, never past two periods of the samples' time.
+    expect(served.length).toBeGreaterThan(0);
+    for (const s of served) expect(s.atMs - s.evaluatedMs).toBeLessThanOrEqual(2 * PERIOD_MS + 500);
+    const last = served[served.length - 1] as (typeof served)[number];
+    expect(refused.atMs - last.evaluatedMs).toBeGreaterThanOrEqual(2 * PERIOD_MS);
+    const why =
+      /resource metrics are \d+s old \(evaluated at [^)]+\), more than two periods of 5s; the last evaluation failed: Prometheus at http:\/\/127\.0\.0\.1:\d+ is unreachable: .*ECONNREFUSED/;
+    expectStatus(refused, 503, 'ServiceUnavailable', why);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(await readyz()).toMatch(new RegExp(`\\[-\\]resource-metrics failed: ${why.source}`));
+  });
+
+  it('recovers by itself once Prometheus is back', async () => {
+    await faults.set({ kind: 'none' });
+    const list = await eventually(
+      'nodes answered again',
+      async () => {
+        const a = await get(NODES);
+        return a.status === 200 ? (a.body as NodeMetricsList) : undefined;
+      },
+      4 * PERIOD_MS,
+      200,
+    );
+    expect(list.items.length).toBeGreaterThan(0);
+    expect(Date.now() - evaluatedMs(list)).toBeLessThanOrEqual(2 * PERIOD_MS + 500);
+    await eventually('readyz passes again', async () =>
+      (await readyz()).includes('[+]resource-metrics ok') ? true : undefined,
+    );
+    const metrics = (await get('/metrics')).text;
+    expect(metrics).toMatch(
+      /cmetrics_proxy_requests_total\{group="metrics.k8s.io",resource="nodes",code="503"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /cmetrics_proxy_resource_metrics_evaluation_duration_seconds_count\{result="failure"\} [1-9]/,
+    );
   });
 });
 
@@ -233,7 +300,8 @@ describe('kube-apiserver restarted', () => {
 
 describe('SIGTERM under load', () => {
   it('answers every request it took, refuses the rest before taking them, and exits 0', async () => {
-    // Every query waits 300 ms in the fault proxy, so requests are under way when the signal comes.
+    // Every query waits 300 ms in the fault proxy, so requests are under way when the signal comes
+    // (custom metrics: each request queries Prometheus).
     await faults.set({ kind: 'delay', ms: 300 }, /^\/api\/v1\/query$/);
     const target = await startProxyInstance('e2e-sigterm-proxy', join(dir, 'sigterm'), {
       prometheusUrl: faults.url,
@@ -249,7 +317,7 @@ describe('SIGTERM under load', () => {
       while (!exited) {
         let res: Awaited<ReturnType<typeof request>>;
         try {
-          res = await request(`https://127.0.0.1:${target.port}${NODES}`, {
+          res = await request(`https://127.0.0.1:${target.port}${QPS}`, {
             dispatcher: loadAgent,
             headers: AS_ADMIN,
           });
@@ -261,8 +329,8 @@ describe('SIGTERM under load', () => {
           continue;
         }
         try {
-          const body = (await res.body.json()) as NodeMetricsList;
-          if (res.statusCode === 200 && body.kind === 'NodeMetricsList') outcome.ok++;
+          const body = (await res.body.json()) as MetricValueList;
+          if (res.statusCode === 200 && body.kind === 'MetricValueList') outcome.ok++;
           else outcome.cut.push(`${res.statusCode} ${JSON.stringify(body).slice(0, 200)}`);
         } catch (e) {
           outcome.cut.push(`body: ${(e as Error).message}`);

@@ -46,6 +46,8 @@ export async function startProxyInstance(
      * stack's, for an instance the APIServices are pointed at.
      */
     serving?: { cert: string; key: string; ca: string; servername: string };
+    /** --metric-resolution; 2s unless given. */
+    metricResolution?: string;
   },
 ): Promise<ProxyInstance> {
   mkdirSync(dir, { recursive: true });
@@ -71,6 +73,8 @@ export async function startProxyInstance(
       `--prometheus-url=${opts.prometheusUrl}`,
       `--config=${config}`,
       '--metrics-relist-interval=5s',
+      // Usage a second or two old, as the tests compare answers with Prometheus at the request's time.
+      `--metric-resolution=${opts.metricResolution ?? '2s'}`,
       '--bind-address=127.0.0.1',
       `--secure-port=${port}`,
       ...(opts.serving

@@ -1,8 +1,12 @@
 // metrics.k8s.io through the real aggregator, read by the real kubectl top and the real HPA. Usage is
 // kwok's simulated kubelet metrics (test/fixtures/kwok-metrics.yaml), scraped by Prometheus and served
 // through the harness's resourceRules: 20.5m CPU and 48Mi per container unless a test changes it.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
 import type {
   APIGroupList,
   APIResourceList,
@@ -21,8 +25,11 @@ import {
   kubectl,
   kubectlRun,
   prometheus,
+  proxyAgent,
+  send,
   table,
 } from './helpers.ts';
+import { AS_ADMIN, frontProxyClient } from './proxy-instance.ts';
 
 const BASE = '/apis/metrics.k8s.io';
 const APP = 'custom-metrics-app';
@@ -32,6 +39,8 @@ const USAGE_ANNOTATION = 'kwok.x-k8s.io/usage-cpu';
 const IDLE_CPU = '20500u';
 const IDLE_MILLI = 21;
 const MEMORY_MI = 48;
+/** The harness's resourceRules.window (test/fixtures/harness-adapter.yaml). */
+const WINDOW_S = 30;
 
 interface Pod {
   metadata: { name: string; deletionTimestamp?: string };
@@ -78,13 +87,33 @@ describe('metrics.k8s.io through kube-apiserver', () => {
       120_000,
       1000,
     );
-    await eventually(
-      'Prometheus has the pod usage',
+    // rate() over a counter younger than its range extrapolates at most half a scrape interval before
+    // its first sample (prometheus/prometheus promql/functions.go extrapolatedRate): until the pod's
+    // series reaches back a whole window, its cpu reads low (2m for 21m a few seconds in), whether the
+    // store or a request evaluated it. Ready once a sample is a window old and the served usage was
+    // evaluated after that.
+    const name = pods[0]?.metadata.name;
+    const fullFrom = await eventually(
+      'Prometheus holds a whole rate window of the pod cpu',
       async () => {
-        const r = await prometheus(`container_memory_working_set_bytes{pod="${pods[0]?.metadata.name}"}`);
-        return r.length ? r : undefined;
+        const now = Date.now();
+        const r = await prometheus(
+          `count_over_time(container_cpu_usage_seconds_total{pod="${name}"}[${WINDOW_S}s] offset ${WINDOW_S}s)`,
+          now / 1000,
+        );
+        return r.length ? now : undefined;
       },
-      60_000,
+      90_000,
+      1000,
+    );
+    await eventually(
+      'the served pod usage evaluated over a whole window',
+      () => {
+        const r = getRaw<PodMetrics>(`${BASE}/v1beta1/namespaces/default/pods/${name}`);
+        return r.ok && Date.parse(r.body.timestamp) >= fullFrom ? true : undefined;
+      },
+      30_000,
+      1000,
     );
   });
 
@@ -224,6 +253,49 @@ describe('metrics.k8s.io through kube-apiserver', () => {
     ]);
   });
 
+  it('answers many requests from the store: Prometheus sees only its evaluations', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cmetrics-e2e-store-'));
+    const agent = proxyAgent(frontProxyClient(dir));
+    try {
+      const get = (path: string) => send(inject('proxyPort'), path, agent, { headers: AS_ADMIN });
+      // The sum over status codes of Prometheus' own count of instant queries.
+      const prometheusQueries = async () =>
+        (await (await request(`${inject('prometheusUrl')}/metrics`)).body.text())
+          .split('\n')
+          .filter(
+            (l) => l.startsWith('prometheus_http_requests_total{') && l.includes('handler="/api/v1/query"'),
+          )
+          .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+      const evaluations = async () =>
+        Number(
+          /^cmetrics_proxy_resource_metrics_evaluation_duration_seconds_count\{result="success"\} (\d+)/m.exec(
+            (await get('/metrics')).text,
+          )?.[1] ?? 0,
+        );
+      const name = pods[0]?.metadata.name as string;
+      const paths = [
+        `${BASE}/v1beta1/pods`,
+        `${BASE}/v1/namespaces/default/pods`,
+        `${BASE}/v1beta1/namespaces/default/pods?labelSelector=app%3D${APP}`,
+        `${BASE}/v1beta1/namespaces/default/pods/${name}`,
+        `${BASE}/v1/nodes`,
+      ];
+      const [queriesBefore, evaluationsBefore] = [await prometheusQueries(), await evaluations()];
+      for (let round = 0; round < 40; round++) {
+        const answers = await Promise.all(paths.map(get));
+        expect(answers.map((a) => a.status)).toEqual(paths.map(() => 200));
+      }
+      const [queriesAfter, evaluationsAfter] = [await prometheusQueries(), await evaluations()];
+      // 200 requests; four queries per evaluation, one of which may be under way at either reading.
+      const evaluated = evaluationsAfter - evaluationsBefore;
+      expect(queriesAfter - queriesBefore).toBeLessThanOrEqual(4 * (evaluated + 1));
+      expect(4 * (evaluated + 1)).toBeLessThan(paths.length * 40);
+    } finally {
+      await agent.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     [
       'a pod',
@@ -244,11 +316,40 @@ describe('metrics.k8s.io through kube-apiserver', () => {
   });
 });
 
-describe('HorizontalPodAutoscaler on cmetrics resource metrics (cpu Utilization)', () => {
-  const HPA = 'cmetrics-cpu-utilization';
+/** The cpu HPAs: a Resource target (fixtures/hpa-cpu.yaml) and a ContainerResource one, built from it. */
+const CPU_HPAS = (() => {
+  const resource = parse(readFileSync(join(FIXTURES, 'hpa-cpu.yaml'), 'utf8')) as {
+    metadata: { name: string };
+    spec: { metrics: { resource: { name: string; target: unknown } }[] };
+  };
+  const [metric] = resource.spec.metrics as [{ resource: { name: string; target: unknown } }];
+  const container = {
+    ...resource,
+    metadata: { ...resource.metadata, name: 'cmetrics-container-cpu-utilization' },
+    spec: {
+      ...resource.spec,
+      metrics: [
+        { type: 'ContainerResource', containerResource: { ...metric.resource, container: CONTAINER } },
+      ],
+    },
+  };
+  return [
+    { what: 'cpu Utilization', manifest: resource, field: 'resource', reason: 'cpu resource utilization' },
+    {
+      what: `ContainerResource cpu Utilization of ${CONTAINER}`,
+      manifest: container,
+      field: 'containerResource',
+      reason: 'cpu container resource utilization',
+    },
+  ] as const;
+})();
+
+describe.each(CPU_HPAS)('HorizontalPodAutoscaler on cmetrics resource metrics ($what)', (c) => {
+  const HPA = c.manifest.metadata.name;
+  type Current = { name: string; current: { averageUtilization?: number } };
   interface Hpa {
     status: {
-      currentMetrics?: { resource?: { name: string; current: { averageUtilization?: number } } }[];
+      currentMetrics?: { resource?: Current; containerResource?: Current }[];
       conditions?: { type: string; status: string; reason: string }[];
     };
   }
@@ -277,13 +378,29 @@ describe('HorizontalPodAutoscaler on cmetrics resource metrics (cpu Utilization)
   });
 
   it('reads the utilization the proxy serves: 21% of the request while idle', async () => {
-    kubectl(['apply', '-f', join(FIXTURES, 'hpa-cpu.yaml')]);
+    // The previous case's scale-down: one pod, idle over the whole rate window, before this HPA reads it.
+    await eventually(
+      'one idle app replica',
+      () => {
+        const r = getRaw<PodMetricsList>(
+          `${BASE}/v1beta1/namespaces/default/pods?labelSelector=app%3D${APP}`,
+        );
+        const idle =
+          r.ok &&
+          r.body.items.length === 1 &&
+          r.body.items[0]?.containers.every((x) => cpuCell(x.usage.cpu) === `${IDLE_MILLI}m`);
+        return deploymentReplicas(APP) === 1 && idle ? true : undefined;
+      },
+      120_000,
+      1000,
+    );
+    kubectl(['apply', '-f', '-'], JSON.stringify(c.manifest));
     const utilization = await eventually(
       'HPA reports cpu utilization',
       () => {
         const s = hpa().status;
-        const active = s.conditions?.find((c) => c.type === 'ScalingActive');
-        const current = s.currentMetrics?.find((m) => m.resource?.name === 'cpu')?.resource?.current;
+        const active = s.conditions?.find((x) => x.type === 'ScalingActive');
+        const current = s.currentMetrics?.find((m) => m[c.field]?.name === 'cpu')?.[c.field]?.current;
         return active?.status === 'True' ? current?.averageUtilization : undefined;
       },
       90_000,
@@ -291,7 +408,7 @@ describe('HorizontalPodAutoscaler on cmetrics resource metrics (cpu Utilization)
     );
     expect(utilization).toBe(IDLE_MILLI);
     expect(deploymentReplicas(APP)).toBe(1);
-  });
+  }, 180_000);
 
   it('scales up to maxReplicas when usage rises above the target', async () => {
     // 150m of a 100m request: 150% against a 50% target.
@@ -304,7 +421,9 @@ describe('HorizontalPodAutoscaler on cmetrics resource metrics (cpu Utilization)
     );
     const events = hpaEvents(HPA);
     expect(events).toMatch(
-      /SuccessfulRescale:New size: 3; reason: cpu resource utilization \(percentage of request\) above target/,
+      new RegExp(
+        `SuccessfulRescale:New size: 3; reason: ${c.reason} \\(percentage of request\\) above target`,
+      ),
     );
   }, 180_000);
 });

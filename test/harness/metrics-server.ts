@@ -30,6 +30,8 @@ export interface MetricsServerOptions {
   workDir: string;
   /** --metric-resolution: how often it scrapes, and so its window (10s, the least it accepts). */
   metricResolution?: string;
+  /** --kubelet-request-timeout (5s): kwok answers a node of thousands of pods more slowly. */
+  kubeletRequestTimeout?: string;
 }
 
 export interface MetricsServer {
@@ -101,7 +103,7 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
       `--kubelet-certificate-authority=${cluster.ca}`,
       `--metric-resolution=${opts.metricResolution ?? '10s'}`,
       // It must stay under 90% of the resolution (cmd/metrics-server/app/options/options.go validate).
-      '--kubelet-request-timeout=5s',
+      `--kubelet-request-timeout=${opts.kubeletRequestTimeout ?? '5s'}`,
     ],
     dir,
   );

@@ -106,6 +106,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         `--prometheus-url=${prometheus.url}`,
         `--config=${adapterConfig}`,
         `--metrics-relist-interval=${opts.relistInterval ?? '5s'}`,
+        // Usage a second or two old, as the tests compare answers with Prometheus at the request's time.
+        '--metric-resolution=2s',
         '--bind-address=127.0.0.1',
         `--secure-port=${proxyPort}`,
         `--tls-cert-file=${serving.cert}`,

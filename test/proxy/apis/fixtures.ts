@@ -3,6 +3,7 @@
 
 import type { ExternalMetricsBackend } from '../../../proxy/apis/external-metrics.ts';
 import type { CustomMetricsBackend } from '../../../proxy/apis/ports.ts';
+import type { ResourceMetricsBackend } from '../../../proxy/apis/resource-metrics.ts';
 import type { UpstreamsBackend } from '../../../proxy/apis/upstreams.ts';
 import type { PrometheusAnswer, PrometheusSample } from '../../../proxy/prometheus/client.ts';
 import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
@@ -100,7 +101,11 @@ export interface NamesCall {
   selector: readonly Requirement[];
 }
 
-export interface StubBackend extends CustomMetricsBackend, ExternalMetricsBackend, UpstreamsBackend {
+export interface StubBackend
+  extends CustomMetricsBackend,
+    ExternalMetricsBackend,
+    UpstreamsBackend,
+    ResourceMetricsBackend {
   /** PromQL the backend was asked, in order. */
   queries: { expr: string; timeMs: number }[];
   namesCalls: NamesCall[];
@@ -156,6 +161,8 @@ export function stubBackend(opts: StubOptions = {}): StubBackend {
     },
     now: () => opts.now ?? NOW,
     upstreams: () => opts.upstreams ?? [],
+    // No resourceRules: metrics.k8s.io answers 404 before reading a snapshot.
+    resourceSnapshot: () => ({ unavailable: 'no resourceRules' }),
   };
 }
 

@@ -8,11 +8,13 @@ import {
 import { createRouter } from '../../../proxy/apis/router.ts';
 import { ApiError, toStatus } from '../../../proxy/apis/status.ts';
 import type { CachedObject } from '../../../proxy/kube/caches.ts';
+import { createLogger } from '../../../proxy/log.ts';
 import type { PrometheusSample } from '../../../proxy/prometheus/client.ts';
+import { ResourceStore } from '../../../proxy/prometheus/resource-store.ts';
 import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
 import {
-  buildContainerQuery,
-  buildNodeQuery,
+  buildContainersQuery,
+  buildNodesQuery,
   compileResourceRules,
 } from '../../../proxy/rules/resource-rules.ts';
 import type {
@@ -53,8 +55,14 @@ function node(name: string): CachedObject {
   return { metadata: { name, labels: { 'kubernetes.io/hostname': name } } };
 }
 
-const podSample = (pod: string, container: string, value: number, timestampMs = NOW): PrometheusSample => ({
-  labels: { pod, container },
+const podSample = (
+  namespace: string,
+  pod: string,
+  container: string,
+  value: number,
+  timestampMs = NOW,
+): PrometheusSample => ({
+  labels: { namespace, pod, container },
   value,
   timestampMs,
 });
@@ -67,23 +75,46 @@ const nodeSample = (instance: string, value: number, timestampMs = NOW): Prometh
 const sortKey = (o: CachedObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 interface Stub extends ResourceMetricsBackend {
+  /** Every query Prometheus was sent: the store's evaluation, and nothing a request added. */
   queries: string[];
 }
 
-/** Cached objects, and Prometheus answers by exact query (as the adapter's fake client keys them). */
-function backend(objects: CachedObject[], answers: Record<string, PrometheusSample[]> = {}): Stub {
+/** The store's four queries: containers' cpu and memory, then nodes'. */
+const CPU = buildContainersQuery(RULES.cpu);
+const MEMORY = buildContainersQuery(RULES.memory);
+const NODE_CPU = buildNodesQuery(RULES.cpu);
+const NODE_MEMORY = buildNodesQuery(RULES.memory);
+const STORE_QUERIES = [CPU, MEMORY, NODE_CPU, NODE_MEMORY];
+
+/**
+ * Cached objects, and a resource-metrics store evaluated once on Prometheus answers by exact query
+ * (as the adapter's fake client keys them).
+ */
+async function backend(
+  objects: CachedObject[],
+  answers: Record<string, PrometheusSample[]> = {},
+): Promise<Stub> {
   const queries: string[] = [];
   const kindOf = (o: CachedObject) => (o.metadata.namespace === undefined ? 'nodes' : 'pods');
+  const store = new ResourceStore(
+    () => ({
+      resourceRules: RULES,
+      backend: () => ({
+        query: async (expr, timeMs) => {
+          expect(timeMs).toBe(NOW);
+          queries.push(expr);
+          return answers[expr] ?? [];
+        },
+      }),
+    }),
+    { periodMs: undefined, log: createLogger('error'), evaluationTime: () => NOW },
+  );
+  await store.evaluate();
   return {
     queries,
     mapper: () => mapper,
     resourceRules: RULES,
-    now: () => NOW,
-    query: async (expr, timeMs) => {
-      expect(timeMs).toBe(NOW);
-      queries.push(expr);
-      return answers[expr] ?? [];
-    },
+    resourceSnapshot: () => store.read(NOW),
     objects: {
       names: async () => [],
       exists: async () => false,
@@ -119,9 +150,6 @@ async function apiErrorOf(run: () => Promise<unknown>): Promise<ApiError> {
   return e;
 }
 
-const cpuQuery = (ns: string, ...names: string[]) => buildContainerQuery(RULES.cpu, ns, names);
-const memoryQuery = (ns: string, ...names: string[]) => buildContainerQuery(RULES.memory, ns, names);
-
 describe('parseResourceMetricsPath', () => {
   it.each<[string, Partial<ResourceMetricsRequest>]>([
     ['nodes', { resource: 'nodes', namespace: undefined, name: undefined }],
@@ -130,7 +158,7 @@ describe('parseResourceMetricsPath', () => {
     ['namespaces/prod/pods', { resource: 'pods', namespace: 'prod', name: undefined }],
     ['namespaces/prod/pods/web-1', { resource: 'pods', namespace: 'prod', name: 'web-1' }],
   ])('%s', (path, want) => {
-    expect(request(path, '', 'v1')).toEqual({ version: 'v1', labelSelector: [], ...want });
+    expect(request(path, '', 'v1')).toEqual({ version: 'v1', labelSelector: [], fieldSelector: [], ...want });
   });
 
   it.each<[string, string[]]>([
@@ -153,33 +181,70 @@ describe('parseResourceMetricsPath', () => {
     expect(err.code).toBe(400);
     expect(err.message).toContain('labelSelector: invalid label selector');
   });
+
+  it.each<[string, { field: string; value: string; equal: boolean }[]]>([
+    ['metadata.name=web-1', [{ field: 'metadata.name', value: 'web-1', equal: true }]],
+    [
+      'metadata.name==web-1,metadata.namespace!=prod',
+      [
+        { field: 'metadata.name', value: 'web-1', equal: true },
+        { field: 'metadata.namespace', value: 'prod', equal: false },
+      ],
+    ],
+    ['metadata.name=a\\,b\\=c\\\\,', [{ field: 'metadata.name', value: 'a,b=c\\', equal: true }]],
+    ['metadata.namespace=', [{ field: 'metadata.namespace', value: '', equal: true }]],
+    ['', []],
+  ])('parses fieldSelector %s as apimachinery (fields.ParseSelector)', (selector, want) => {
+    const query = new URLSearchParams({ fieldSelector: selector });
+    expect(request('pods', query.toString()).fieldSelector).toEqual(want);
+  });
+
+  it('reads no fieldSelector on a get (metav1.GetOptions has none)', () => {
+    expect(request('nodes/node-1', 'fieldSelector=spec.x%3Dy').fieldSelector).toEqual([]);
+  });
+
+  it.each<[string, string]>([
+    ['metadata.name', "fieldSelector: invalid selector: 'metadata.name'; can't understand 'metadata.name'"],
+    [
+      'spec.nodeName=node-1',
+      'fieldSelector: "spec.nodeName" is not a known field selector: only "metadata.name", "metadata.namespace"',
+    ],
+    ['metadata.name=a\\x', 'fieldSelector: invalid escape sequence: a\\x'],
+    ['metadata.name=a=b', 'fieldSelector: unescaped character in value: ='],
+  ])(
+    'refuses fieldSelector %s with 400, as the apiserver refuses it for metrics-server',
+    async (selector, message) => {
+      const query = new URLSearchParams({ fieldSelector: selector });
+      const err = await apiErrorOf(async () => request('namespaces/prod/pods', query.toString()));
+      expect([err.code, err.message]).toEqual([400, message]);
+    },
+  );
 });
 
 describe('getResourceMetrics: pods (adapter provider_test.go, metrics-server pod.go)', () => {
-  it('lists pods across namespaces with one cpu and one memory query per namespace', async () => {
-    const b = backend([pod('some-ns', 'pod1'), pod('some-ns', 'pod3'), pod('other-ns', 'pod27', ['cont1'])], {
-      [cpuQuery('other-ns', 'pod27')]: [podSample('pod27', 'cont1', 0.25, NOW - 3000)],
-      [cpuQuery('some-ns', 'pod1', 'pod3')]: [
-        podSample('pod1', 'cont1', 1.1),
-        podSample('pod1', 'cont2', 0.004581412),
-        podSample('pod3', 'cont1', 1.3),
-        podSample('pod3', 'cont2', 1.31),
-      ],
-      [memoryQuery('other-ns', 'pod27')]: [podSample('pod27', 'cont1', 4200, NOW - 2000)],
-      [memoryQuery('some-ns', 'pod1', 'pod3')]: [
-        podSample('pod1', 'cont1', 19140608),
-        podSample('pod1', 'cont2', 1.5 * 2 ** 30),
-        podSample('pod3', 'cont1', 3300),
-        podSample('pod3', 'cont2', 3310),
-      ],
-    });
+  it('lists pods across namespaces from the store, with no query of its own', async () => {
+    const b = await backend(
+      [pod('some-ns', 'pod1'), pod('some-ns', 'pod3'), pod('other-ns', 'pod27', ['cont1'])],
+      {
+        [CPU]: [
+          podSample('other-ns', 'pod27', 'cont1', 0.25, NOW - 3000),
+          podSample('some-ns', 'pod1', 'cont1', 1.1),
+          podSample('some-ns', 'pod1', 'cont2', 0.004581412),
+          podSample('some-ns', 'pod3', 'cont1', 1.3),
+          podSample('some-ns', 'pod3', 'cont2', 1.31),
+        ],
+        [MEMORY]: [
+          podSample('other-ns', 'pod27', 'cont1', 4200, NOW - 2000),
+          podSample('some-ns', 'pod1', 'cont1', 19140608),
+          podSample('some-ns', 'pod1', 'cont2', 1.5 * 2 ** 30),
+          podSample('some-ns', 'pod3', 'cont1', 3300),
+          podSample('some-ns', 'pod3', 'cont2', 3310),
+        ],
+      },
+    );
     const { body, warnings } = await getResourceMetrics(request('pods', '', 'v1'), b, REQUEST_MS);
     expect(warnings).toEqual([]);
-    expect([...b.queries].sort()).toEqual(
-      [cpuQuery('some-ns', 'pod1', 'pod3'), memoryQuery('some-ns', 'pod1', 'pod3')]
-        .concat(cpuQuery('other-ns', 'pod27'), memoryQuery('other-ns', 'pod27'))
-        .sort(),
-    );
+    expect(b.queries).toEqual(STORE_QUERIES);
     const meta = (namespace: string, name: string) => ({
       name,
       namespace,
@@ -221,9 +286,9 @@ describe('getResourceMetrics: pods (adapter provider_test.go, metrics-server pod
   });
 
   it('answers one pod as PodMetrics in the version asked', async () => {
-    const b = backend([pod('prod', 'web1', ['app'])], {
-      [cpuQuery('prod', 'web1')]: [podSample('web1', 'app', 0.5)],
-      [memoryQuery('prod', 'web1')]: [podSample('web1', 'app', 2 ** 20)],
+    const b = await backend([pod('prod', 'web1', ['app'])], {
+      [CPU]: [podSample('prod', 'web1', 'app', 0.5)],
+      [MEMORY]: [podSample('prod', 'web1', 'app', 2 ** 20)],
     });
     for (const version of ['v1', 'v1beta1'] as const) {
       const { body } = await getResourceMetrics(
@@ -252,61 +317,61 @@ describe('getResourceMetrics: pods (adapter provider_test.go, metrics-server pod
     [
       'a container without memory',
       pod('ns', 'p'),
-      [podSample('p', 'cont1', 1), podSample('p', 'cont2', 1)],
-      [podSample('p', 'cont1', 1)],
+      [podSample('ns', 'p', 'cont1', 1), podSample('ns', 'p', 'cont2', 1)],
+      [podSample('ns', 'p', 'cont1', 1)],
       [],
     ],
     [
       'a container without cpu',
       pod('ns', 'p'),
-      [podSample('p', 'cont1', 1)],
-      [podSample('p', 'cont1', 1), podSample('p', 'cont2', 1)],
+      [podSample('ns', 'p', 'cont1', 1)],
+      [podSample('ns', 'p', 'cont1', 1), podSample('ns', 'p', 'cont2', 1)],
       [],
     ],
     [
       'a container of the spec missing from both',
       pod('ns', 'p', ['cont1', 'cont2', 'cont3']),
-      [podSample('p', 'cont1', 1), podSample('p', 'cont2', 1)],
-      [podSample('p', 'cont1', 1), podSample('p', 'cont2', 1)],
+      [podSample('ns', 'p', 'cont1', 1), podSample('ns', 'p', 'cont2', 1)],
+      [podSample('ns', 'p', 'cont1', 1), podSample('ns', 'p', 'cont2', 1)],
       [],
     ],
     [
       'a NaN cpu',
       pod('ns', 'p', ['cont1']),
-      [podSample('p', 'cont1', Number.NaN)],
-      [podSample('p', 'cont1', 1)],
+      [podSample('ns', 'p', 'cont1', Number.NaN)],
+      [podSample('ns', 'p', 'cont1', 1)],
       ['pod ns/p container cont1: cpu usage is NaN, left out'],
     ],
     [
       'an infinite memory',
       pod('ns', 'p', ['cont1']),
-      [podSample('p', 'cont1', 1)],
-      [podSample('p', 'cont1', Number.POSITIVE_INFINITY)],
+      [podSample('ns', 'p', 'cont1', 1)],
+      [podSample('ns', 'p', 'cont1', Number.POSITIVE_INFINITY)],
       ['pod ns/p container cont1: memory usage is Infinity, left out'],
     ],
     [
       'a negative cpu',
       pod('ns', 'p', ['cont1']),
-      [podSample('p', 'cont1', -0.1)],
-      [podSample('p', 'cont1', 1)],
+      [podSample('ns', 'p', 'cont1', -0.1)],
+      [podSample('ns', 'p', 'cont1', 1)],
       ['pod ns/p container cont1: cpu usage is -0.1, left out'],
     ],
     [
       'a sample without the container label',
       pod('ns', 'p', ['cont1']),
-      [{ labels: { pod: 'p' }, value: 1, timestampMs: NOW }],
-      [podSample('p', 'cont1', 1)],
+      [{ labels: { namespace: 'ns', pod: 'p' }, value: 1, timestampMs: NOW }],
+      [podSample('ns', 'p', 'cont1', 1)],
       [],
     ],
   ])('leaves out a pod with %s, and never reports it as 0', async (_name, object, cpu, memory, warnings) => {
-    const b = backend([object], { [cpuQuery('ns', 'p')]: cpu, [memoryQuery('ns', 'p')]: memory });
+    const b = await backend([object], { [CPU]: cpu, [MEMORY]: memory });
     const list = await getResourceMetrics(request('namespaces/ns/pods'), b, REQUEST_MS);
     expect((list.body as PodMetricsList).items).toEqual([]);
     expect(list.warnings).toEqual(
       warnings.length
         ? warnings
         : [
-            `Prometheus has no cpu and memory usage for any of the 1 selected pods; queries: ${cpuQuery('ns', 'p')} ; ${memoryQuery('ns', 'p')}`,
+            `Prometheus has no cpu and memory usage for any of the 1 selected pods; queries: ${CPU} ; ${MEMORY}`,
           ],
     );
     const err = await apiErrorOf(() => getResourceMetrics(request('namespaces/ns/pods/p'), b, REQUEST_MS));
@@ -321,14 +386,14 @@ describe('getResourceMetrics: pods (adapter provider_test.go, metrics-server pod
         initContainers: [{ name: 'setup' }, { name: 'proxy', restartPolicy: 'Always' }],
       },
     });
-    const both = [podSample('p', 'app', 0.1), podSample('p', 'proxy', 0.2)];
-    const b = backend([object], { [cpuQuery('ns', 'p')]: both, [memoryQuery('ns', 'p')]: both });
+    const both = [podSample('ns', 'p', 'app', 0.1), podSample('ns', 'p', 'proxy', 0.2)];
+    const b = await backend([object], { [CPU]: both, [MEMORY]: both });
     const { body } = await getResourceMetrics(request('namespaces/ns/pods/p'), b, REQUEST_MS);
     expect((body as PodMetrics).containers.map((c) => c.name)).toEqual(['app', 'proxy']);
   });
 
-  it('reports Running pods only, and asks nothing when none is', async () => {
-    const b = backend([
+  it('reports Running pods only, and asks nothing beyond the store when none is', async () => {
+    const b = await backend([
       pod('ns', 'pending', ['c'], { status: { phase: 'Pending' } }),
       pod('ns', 'done', ['c'], { status: { phase: 'Succeeded' } }),
     ]);
@@ -340,27 +405,61 @@ describe('getResourceMetrics: pods (adapter provider_test.go, metrics-server pod
       items: [],
     });
     expect(warnings).toEqual([]);
-    expect(b.queries).toEqual([]);
+    expect(b.queries).toEqual(STORE_QUERIES);
   });
 
-  it('queries only the pods labelSelector matches', async () => {
-    const b = backend([pod('ns', 'web1', ['c']), pod('ns', 'db1', ['c'])]);
-    await getResourceMetrics(request('namespaces/ns/pods', 'labelSelector=app%3Dweb'), b, REQUEST_MS);
-    expect(b.queries).toEqual([cpuQuery('ns', 'web1'), memoryQuery('ns', 'web1')]);
+  it('answers only the pods labelSelector matches', async () => {
+    const samples = ['web1', 'db1'].map((n) => podSample('ns', n, 'c', 0.001));
+    const b = await backend([pod('ns', 'web1', ['c']), pod('ns', 'db1', ['c'])], {
+      [CPU]: samples,
+      [MEMORY]: samples,
+    });
+    const { body } = await getResourceMetrics(
+      request('namespaces/ns/pods', 'labelSelector=app%3Dweb'),
+      b,
+      REQUEST_MS,
+    );
+    expect((body as PodMetricsList).items.map((i) => i.metadata.name)).toEqual(['web1']);
+    expect(b.queries).toEqual(STORE_QUERIES);
   });
 
-  it('selects a namespace of more than 100 pods as a whole, and keeps only the pods asked for', async () => {
+  it('answers only the pods fieldSelector matches, by name and by namespace', async () => {
+    const names = [
+      ['a', 'web1'],
+      ['a', 'db1'],
+      ['b', 'web1'],
+    ] as const;
+    const objects = names.map(([namespace, name]) => pod(namespace, name, ['c']));
+    const samples = names.map(([namespace, name]) => podSample(namespace, name, 'c', 0.001));
+    const b = await backend(objects, { [CPU]: samples, [MEMORY]: samples });
+    const listed = async (path: string, query: string) =>
+      ((await getResourceMetrics(request(path, query), b, REQUEST_MS)).body as PodMetricsList).items.map(
+        (i) => `${i.metadata.namespace}/${i.metadata.name}`,
+      );
+    expect(await listed('pods', 'fieldSelector=metadata.name%3Dweb1')).toEqual(['a/web1', 'b/web1']);
+    expect(await listed('pods', 'fieldSelector=metadata.namespace!%3Da')).toEqual(['b/web1']);
+    expect(await listed('namespaces/a/pods', 'fieldSelector=metadata.name!%3Dweb1')).toEqual(['a/db1']);
+    expect(await listed('pods', 'fieldSelector=metadata.name%3Dweb1&labelSelector=app%3Ddb')).toEqual([]);
+    expect(b.queries).toEqual(STORE_QUERIES);
+  });
+
+  it('answers a namespace from the cluster-wide samples, keeping apart pods of one name', async () => {
     const pods = Array.from({ length: 101 }, (_, i) => pod('big', `web${i}`, ['c']));
     const names = pods.map((p) => p.metadata.name);
-    const samples = [...names, 'other'].map((n) => podSample(n, 'c', 0.001));
-    const b = backend([...pods, pod('small', 'other', ['c'])], {
-      [cpuQuery('big', ...names)]: samples,
-      [memoryQuery('big', ...names)]: samples,
-    });
+    const samples = [
+      ...names.map((n) => podSample('big', n, 'c', 0.001)),
+      podSample('small', 'web0', 'c', 0.5),
+    ];
+    const b = await backend([...pods, pod('small', 'web0', ['c'])], { [CPU]: samples, [MEMORY]: samples });
+    expect(CPU).toContain('pod=~".+"');
+    expect(CPU).toContain('by (pod,namespace,container)');
     const { body } = await getResourceMetrics(request('namespaces/big/pods'), b, REQUEST_MS);
-    expect(b.queries).toEqual([cpuQuery('big', ...names), memoryQuery('big', ...names)]);
-    expect(b.queries[0]).toContain('pod=~".+"');
-    expect((body as PodMetricsList).items.map((i) => i.metadata.name)).toEqual([...names].sort());
+    const items = (body as PodMetricsList).items;
+    expect(items.map((i) => i.metadata.name)).toEqual([...names].sort());
+    expect(items.find((i) => i.metadata.name === 'web0')?.containers[0]?.usage.cpu).toBe('1m');
+    const small = await getResourceMetrics(request('namespaces/small/pods/web0'), b, REQUEST_MS);
+    expect((small.body as PodMetrics).containers[0]?.usage.cpu).toBe('500m');
+    expect(b.queries).toEqual(STORE_QUERIES);
   });
 
   it.each<[string, number, string]>([
@@ -369,9 +468,9 @@ describe('getResourceMetrics: pods (adapter provider_test.go, metrics-server pod
     ['whole nanocores', 0.004581412, '4581412n'],
     ['whole cores', 2, '2'],
   ])('cpu: %s', async (_name, cores, want) => {
-    const b = backend([pod('ns', 'p', ['c'])], {
-      [cpuQuery('ns', 'p')]: [podSample('p', 'c', cores)],
-      [memoryQuery('ns', 'p')]: [podSample('p', 'c', 1024)],
+    const b = await backend([pod('ns', 'p', ['c'])], {
+      [CPU]: [podSample('ns', 'p', 'c', cores)],
+      [MEMORY]: [podSample('ns', 'p', 'c', 1024)],
     });
     const { body } = await getResourceMetrics(request('namespaces/ns/pods/p'), b, REQUEST_MS);
     expect((body as PodMetrics).containers[0]?.usage).toEqual({ cpu: want, memory: '1Ki' });
@@ -383,18 +482,17 @@ describe('getResourceMetrics: pods (adapter provider_test.go, metrics-server pod
     ['bytes', 1000, '1k'],
     ['a fraction rounds to whole bytes', 2 ** 20 + 0.4, '1Mi'],
   ])('memory: %s', async (_name, bytes, want) => {
-    const b = backend([pod('ns', 'p', ['c'])], {
-      [cpuQuery('ns', 'p')]: [podSample('p', 'c', 0.001)],
-      [memoryQuery('ns', 'p')]: [podSample('p', 'c', bytes)],
+    const b = await backend([pod('ns', 'p', ['c'])], {
+      [CPU]: [podSample('ns', 'p', 'c', 0.001)],
+      [MEMORY]: [podSample('ns', 'p', 'c', bytes)],
     });
     const { body } = await getResourceMetrics(request('namespaces/ns/pods/p'), b, REQUEST_MS);
     expect((body as PodMetrics).containers[0]?.usage.memory).toBe(want);
   });
 
   it('answers NotFound as metrics-server does for a pod that does not exist', async () => {
-    const err = await apiErrorOf(() =>
-      getResourceMetrics(request('namespaces/ns/pods/nope'), backend([]), REQUEST_MS),
-    );
+    const b = await backend([]);
+    const err = await apiErrorOf(() => getResourceMetrics(request('namespaces/ns/pods/nope'), b, REQUEST_MS));
     expect({ code: err.code, message: err.message, details: err.details }).toEqual({
       code: 404,
       message: 'podmetrics.metrics.k8s.io "ns/nope" not found',
@@ -404,23 +502,17 @@ describe('getResourceMetrics: pods (adapter provider_test.go, metrics-server pod
 });
 
 describe('getResourceMetrics: nodes (adapter provider_test.go)', () => {
-  const nodeQueries = (...names: string[]) => [
-    buildNodeQuery(RULES.cpu, names),
-    buildNodeQuery(RULES.memory, names),
-  ];
-
   it('lists nodes, leaving out one without usage', async () => {
-    const [cpu = '', memory = ''] = nodeQueries('node1', 'node2', 'node3');
-    const b = backend([node('node1'), node('node2'), node('node3')], {
-      [cpu]: [nodeSample('node1', 1.1, NOW - 5000), nodeSample('node2', 1.2, NOW - 1000)],
-      [memory]: [
+    const b = await backend([node('node1'), node('node2'), node('node3')], {
+      [NODE_CPU]: [nodeSample('node1', 1.1, NOW - 5000), nodeSample('node2', 1.2, NOW - 1000)],
+      [NODE_MEMORY]: [
         nodeSample('node1', 2100, NOW - 4000),
         nodeSample('node2', 2200, NOW - 2000),
         nodeSample('node3', 1, NOW),
       ],
     });
     const { body, warnings } = await getResourceMetrics(request('nodes', '', 'v1'), b, REQUEST_MS);
-    expect(b.queries).toEqual([cpu, memory]);
+    expect(b.queries).toEqual(STORE_QUERIES);
     expect(warnings).toEqual([]);
     const meta = (name: string) => ({
       name,
@@ -449,10 +541,9 @@ describe('getResourceMetrics: nodes (adapter provider_test.go)', () => {
   });
 
   it('answers one node as NodeMetrics, and NotFound as metrics-server does', async () => {
-    const [cpu = '', memory = ''] = nodeQueries('node1');
-    const b = backend([node('node1'), node('node2')], {
-      [cpu]: [nodeSample('node1', 0.5)],
-      [memory]: [nodeSample('node1', 2 ** 30)],
+    const b = await backend([node('node1'), node('node2')], {
+      [NODE_CPU]: [nodeSample('node1', 0.5)],
+      [NODE_MEMORY]: [nodeSample('node1', 2 ** 30)],
     });
     const { body } = await getResourceMetrics(request('nodes/node1'), b, REQUEST_MS);
     expect(body).toMatchObject({
@@ -466,20 +557,39 @@ describe('getResourceMetrics: nodes (adapter provider_test.go)', () => {
     }
   });
 
-  it('lists nodes by labelSelector, and asks nothing when none matches', async () => {
-    const b = backend([node('node1'), node('node2')]);
+  it('lists nodes by labelSelector, and asks nothing beyond the store when none matches', async () => {
+    const b = await backend([node('node1'), node('node2')]);
     const { body } = await getResourceMetrics(
       request('nodes', 'labelSelector=kubernetes.io%2Fhostname%3Dnode9'),
       b,
       REQUEST_MS,
     );
     expect((body as NodeMetricsList).items).toEqual([]);
-    expect(b.queries).toEqual([]);
+    expect(b.queries).toEqual(STORE_QUERIES);
+  });
+});
+
+describe('getResourceMetrics: nodes by fieldSelector', () => {
+  it('matches metadata.name; a node has no namespace, so metadata.namespace reads empty', async () => {
+    const b = await backend([node('node1'), node('node2')], {
+      [NODE_CPU]: [nodeSample('node1', 0.5), nodeSample('node2', 0.5)],
+      [NODE_MEMORY]: [nodeSample('node1', 1), nodeSample('node2', 1)],
+    });
+    const listed = async (selector: string) => {
+      const query = new URLSearchParams({ fieldSelector: selector }).toString();
+      const { body } = await getResourceMetrics(request('nodes', query), b, REQUEST_MS);
+      return (body as NodeMetricsList).items.map((i) => i.metadata.name);
+    };
+    expect(await listed('metadata.name=node2')).toEqual(['node2']);
+    expect(await listed('metadata.name!=node2')).toEqual(['node1']);
+    expect(await listed('metadata.namespace=default')).toEqual([]);
+    expect(await listed('metadata.namespace=')).toEqual(['node1', 'node2']);
   });
 });
 
 describe('metrics.k8s.io through the router', () => {
-  const get = (path: string, b: ResourceMetricsBackend = backend([])) => {
+  const get = async (path: string, given?: ResourceMetricsBackend) => {
+    const b = given ?? (await backend([]));
     const [pathname = '', query = ''] = path.split('?');
     return createRouter({ ...stubBackend(), ...b })({
       method: 'GET',
@@ -493,7 +603,7 @@ describe('metrics.k8s.io through the router', () => {
     ['/apis/metrics.k8s.io/v1/namespaces/default/pods?watch=1', 'pods'],
     ['/apis/metrics.k8s.io/v1beta1/nodes?watch=TRUE&labelSelector=a%3Db', 'nodes'],
   ])('%s is 405 MethodNotAllowed, as metrics-server (no watch)', async (path, kind) => {
-    const b = backend([]);
+    const b = await backend([]);
     const e = (await get(path, b).catch((err: unknown) => err)) as ApiError;
     expect(toStatus(e)).toEqual({
       status: 405,
@@ -501,7 +611,7 @@ describe('metrics.k8s.io through the router', () => {
       details: { group: 'metrics.k8s.io', kind },
       headers: { allow: 'GET' },
     });
-    expect(b.queries).toEqual([]);
+    expect(b.queries).toEqual(STORE_QUERIES);
   });
 
   it.each(['watch=false', 'watch=0', ''])('a list with %s is a list', async (query) => {
@@ -550,10 +660,21 @@ describe('metrics.k8s.io through the router', () => {
     },
   );
 
+  it('answers a bad fieldSelector with a 400 Status', async () => {
+    const e = await apiErrorOf(() =>
+      get('/apis/metrics.k8s.io/v1beta1/pods?fieldSelector=spec.nodeName%3Dn1'),
+    );
+    expect(toStatus(e)).toMatchObject({
+      status: 400,
+      message:
+        'fieldSelector: "spec.nodeName" is not a known field selector: only "metadata.name", "metadata.namespace"',
+    });
+  });
+
   it('answers a pod list with the warnings', async () => {
-    const b = backend([pod('ns', 'p', ['c'])], {
-      [cpuQuery('ns', 'p')]: [podSample('p', 'c', Number.NaN)],
-      [memoryQuery('ns', 'p')]: [podSample('p', 'c', 1)],
+    const b = await backend([pod('ns', 'p', ['c'])], {
+      [CPU]: [podSample('ns', 'p', 'c', Number.NaN)],
+      [MEMORY]: [podSample('ns', 'p', 'c', 1)],
     });
     const answer = await get('/apis/metrics.k8s.io/v1beta1/namespaces/ns/pods', b);
     expect(answer).toMatchObject({ code: 200, body: { kind: 'PodMetricsList', items: [] } });
@@ -574,7 +695,7 @@ describe('metrics.k8s.io through the router', () => {
   });
 
   it('serves nothing of metrics.k8s.io without resourceRules', async () => {
-    const b = { ...backend([]), resourceRules: undefined };
+    const b = { ...(await backend([])), resourceRules: undefined };
     const groups = ((await get('/apis', b)).body as { groups: { name: string }[] }).groups.map((g) => g.name);
     expect(groups).not.toContain('metrics.k8s.io');
     for (const path of ['/apis/metrics.k8s.io', '/apis/metrics.k8s.io/v1beta1/nodes']) {
@@ -587,7 +708,7 @@ describe('metrics.k8s.io through the router', () => {
   });
 
   it('follows a reloaded configuration that drops or adds resourceRules', async () => {
-    const b = { ...stubBackend(), ...backend([]) };
+    const b = { ...stubBackend(), ...(await backend([])) };
     const router = createRouter(b);
     const served = async () => {
       const answer = await router({ method: 'GET', path: '/apis', query: new URLSearchParams() });

@@ -68,6 +68,11 @@ describe('toStatus', () => {
       { status: 405, message: 'read-only', headers: { allow: 'GET' } },
     ],
     [
+      'ApiError 503',
+      new ApiError(503, 'resource metrics not evaluated yet'),
+      { status: 503, message: 'resource metrics not evaluated yet', headers: { 'retry-after': '1' } },
+    ],
+    [
       'no connection',
       new PrometheusError('connect ECONNREFUSED', 0, 'unreachable'),
       { status: 503, message: 'connect ECONNREFUSED', headers: { 'retry-after': '1' } },

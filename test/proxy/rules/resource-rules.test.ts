@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type AdapterConfig, ConfigError, parseAdapterConfig } from '../../../proxy/rules/config.ts';
 import {
-  buildContainerQuery,
-  buildNodeQuery,
+  buildContainersQuery,
+  buildNodesQuery,
   compileResourceRules,
 } from '../../../proxy/rules/resource-rules.ts';
 import { adapterDefaultConfig, mapper } from './fixtures.ts';
@@ -41,8 +41,14 @@ describe('compileResourceRules: adapter DefaultConfig (provider_test.go)', () =>
     const rules = defaults();
     expect(rules.windowMs).toBe(60_000);
     for (const rule of [rules.cpu, rules.memory]) {
-      expect({ pod: rule.podLabel, node: rule.nodeLabel, container: rule.containerLabel }).toEqual({
+      expect({
+        pod: rule.podLabel,
+        namespace: rule.namespaceLabel,
+        node: rule.nodeLabel,
+        container: rule.containerLabel,
+      }).toEqual({
         pod: 'pod',
+        namespace: 'namespace',
         node: 'instance',
         container: 'container',
       });
@@ -51,42 +57,23 @@ describe('compileResourceRules: adapter DefaultConfig (provider_test.go)', () =>
 
   it.each<[string, (r: ReturnType<typeof defaults>) => string, string]>([
     [
-      'cpu of two pods in one namespace, grouped by pod and container',
-      (r) => buildContainerQuery(r.cpu, 'some-ns', ['pod1', 'pod3']),
-      'sum(rate(container_cpu_usage_seconds_total{namespace="some-ns",pod=~"pod1|pod3"}[1m])) by (pod,container)',
+      'cpu of every container, grouped by pod, namespace and container',
+      (r) => buildContainersQuery(r.cpu),
+      'sum(rate(container_cpu_usage_seconds_total{pod=~".+"}[1m])) by (pod,namespace,container)',
     ],
     [
-      'memory of one pod',
-      (r) => buildContainerQuery(r.memory, 'other-ns', ['pod27']),
-      'sum(container_memory_working_set_bytes{namespace="other-ns",pod="pod27"}) by (pod,container)',
+      'memory of every container',
+      (r) => buildContainersQuery(r.memory),
+      'sum(container_memory_working_set_bytes{pod=~".+"}) by (pod,namespace,container)',
     ],
     [
-      'cpu of two nodes, grouped by the node label',
-      (r) => buildNodeQuery(r.cpu, ['node1', 'node2']),
-      `sum(rate(container_cpu_usage_seconds_total{instance=~"node1|node2", id='/'}[1m])) by (instance)`,
+      'cpu of every node, grouped by the node label',
+      (r) => buildNodesQuery(r.cpu),
+      `sum(rate(container_cpu_usage_seconds_total{instance=~".+", id='/'}[1m])) by (instance)`,
     ],
     [
-      'names are escaped',
-      (r) => buildContainerQuery(r.memory, 'ns', ['a.b', 'c']),
-      'sum(container_memory_working_set_bytes{namespace="ns",pod=~"a\\\\.b|c"}) by (pod,container)',
-    ],
-    [
-      'more than 100 pods select the whole namespace instead of naming them',
-      (r) =>
-        buildContainerQuery(
-          r.memory,
-          'big',
-          Array.from({ length: 101 }, (_, i) => `pod-${i}`),
-        ),
-      'sum(container_memory_working_set_bytes{namespace="big",pod=~".+"}) by (pod,container)',
-    ],
-    [
-      'more than 100 nodes select every node',
-      (r) =>
-        buildNodeQuery(
-          r.memory,
-          Array.from({ length: 101 }, (_, i) => `node-${i}`),
-        ),
+      'memory of every node',
+      (r) => buildNodesQuery(r.memory),
       `sum(container_memory_working_set_bytes{instance=~".+",id='/'}) by (instance)`,
     ],
   ])('%s', (_name, build, want) => {
@@ -99,12 +86,10 @@ describe('compileResourceRules: the harness config (test/fixtures/harness-adapte
     const yaml = readFileSync(join(FIXTURES, 'harness-adapter.yaml'), 'utf8');
     const rules = compileResourceRules(resourceRules(yaml), mapper);
     expect(rules.windowMs).toBe(30_000);
-    expect(buildContainerQuery(rules.cpu, 'default', ['web-1'])).toBe(
-      'sum(rate(container_cpu_usage_seconds_total{namespace="default",pod="web-1",container!=""}[30s])) by (pod,container)',
+    expect(buildContainersQuery(rules.cpu)).toBe(
+      'sum(rate(container_cpu_usage_seconds_total{pod=~".+",container!=""}[30s])) by (pod,namespace,container)',
     );
-    expect(buildNodeQuery(rules.memory, ['kwok-node-0'])).toBe(
-      'sum(node_memory_working_set_bytes{node="kwok-node-0"}) by (node)',
-    );
+    expect(buildNodesQuery(rules.memory)).toBe('sum(node_memory_working_set_bytes{node=~".+"}) by (node)');
   });
 });
 
