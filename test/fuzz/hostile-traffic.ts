@@ -1,0 +1,375 @@
+// Sends hostile requests (./hostile-requests.ts) in a bounded run, half through the aggregator
+// (kube-apiserver, as the cluster admin) and half straight to cmetrics-proxy (the front proxy's
+// certificate and X-Remote-* headers), and checks every answer: no 5xx that the input caused (a 503
+// or 504 because Prometheus is gone or slow is not), a Status with a 4xx whenever the request fails,
+// a 200 for every valid request, no answer later than the deadline, the proxy alive and its RSS back
+// within 10 % afterwards, and nothing in Prometheus' query log that a rule did not template.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import tls from 'node:tls';
+import { Agent, request } from 'undici';
+import type { AdapterConfig } from '../../proxy/rules/config.ts';
+import { memory } from '../bench/procstat.ts';
+import {
+  allowedQueryShapes,
+  type HostileRequest,
+  hostileRequest,
+  type RouteTable,
+  seeded,
+} from './hostile-requests.ts';
+
+/** The proxy's Prometheus timeout (10 s by default) and a margin: an answer later than this is a hang. */
+export const TRAFFIC_DEADLINE_MS = 15_000;
+
+/** One valid request of each shape: the run starts once all answer 200 (metrics discovered, pods scraped). */
+export const READY_PATHS = [
+  '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps',
+  '/apis/custom.metrics.k8s.io/v1beta1/namespaces/default/services/custom-metrics-app/http_requests',
+  '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/external_requests_per_second',
+  '/apis/metrics.k8s.io/v1beta1/nodes',
+  '/apis/metrics.k8s.io/v1/namespaces/default/pods',
+];
+
+export interface Channel {
+  name: 'aggregator' | 'direct';
+  /** https://127.0.0.1:PORT */
+  origin: string;
+  /** No servername: the certificate must name the origin's IP address. */
+  tls: { ca: string; cert: string; key: string; servername?: string };
+  /** Sent with every request (the direct channel's X-Remote-* identity). */
+  headers: Record<string, string>;
+}
+
+export interface TrafficOptions {
+  channels: [Channel, Channel];
+  routes: RouteTable;
+  config: AdapterConfig;
+  proxyPid: number;
+  queryLog: string;
+  maxRequests: number;
+  maxMs: number;
+  concurrency: number;
+  /** A request not answered within this is a hang (the proxy's Prometheus timeout plus a margin). */
+  deadlineMs: number;
+  seed: number;
+  log?: (line: string) => void;
+}
+
+export interface TrafficReport {
+  requests: number;
+  elapsedMs: number;
+  /** Answers by channel and code ('none': no answer, the connection closed or was refused). */
+  codes: Record<string, Record<string, number>>;
+  /** Requests by what was swapped (its first word). */
+  mutations: Record<string, number>;
+  overruns: number;
+  /** Each check that failed: how many times, and the first few requests. */
+  failures: Record<string, { count: number; first: string[] }>;
+  /** 5xx that came from Prometheus being unreachable or slow, not from the input. */
+  upstreamFailures: number;
+  /** Hostile requests answered 2xx (the swapped part was harmless, an unknown query parameter say). */
+  hostileAccepted: number;
+  rssBeforeMiB: number;
+  rssAfterMiB: number;
+  queries: { total: number; shapes: number; untemplated: string[] };
+  alive: boolean;
+}
+
+interface Answer {
+  status: number | undefined;
+  text: string;
+  contentType: string;
+  ms: number;
+  error?: string;
+}
+
+/** One request over undici (keep-alive, shared per channel). */
+async function sendOne(
+  agent: Agent,
+  channel: Channel,
+  req: HostileRequest,
+  deadlineMs: number,
+): Promise<Answer> {
+  const headers = { ...channel.headers, ...req.headers };
+  const identity = headers['x-fuzz-identity'];
+  if (identity !== undefined) {
+    delete headers['x-fuzz-identity'];
+    delete headers['x-remote-user'];
+    delete headers['x-remote-group'];
+    Object.assign(headers, JSON.parse(identity) as Record<string, string>);
+  }
+  const t0 = performance.now();
+  try {
+    const res = await request(`${channel.origin}${req.path}`, {
+      dispatcher: agent,
+      method: req.method as 'GET',
+      headers,
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      headersTimeout: deadlineMs,
+      bodyTimeout: deadlineMs,
+    });
+    const text = await res.body.text();
+    return {
+      status: res.statusCode,
+      text,
+      contentType: String(res.headers['content-type'] ?? ''),
+      ms: performance.now() - t0,
+    };
+  } catch (e) {
+    return {
+      status: undefined,
+      text: '',
+      contentType: '',
+      ms: performance.now() - t0,
+      error: (e as Error).message,
+    };
+  }
+}
+
+/** One request over a TLS socket of its own, written slowly, cut short or as garbage. */
+function sendRaw(channel: Channel, req: HostileRequest, deadlineMs: number): Promise<Answer> {
+  const raw = req.raw as NonNullable<HostileRequest['raw']>;
+  const url = new URL(channel.origin);
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let done = false;
+    const finish = (error?: string) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const text = Buffer.concat(chunks).toString('utf8');
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+      const contentType = /\r\ncontent-type: *([^\r]*)/i.exec(text)?.[1] ?? '';
+      resolve({
+        status: m ? Number(m[1]) : undefined,
+        text: body,
+        contentType,
+        ms: performance.now() - t0,
+        ...(error ? { error } : {}),
+      });
+    };
+    const timer = setTimeout(() => finish('no answer within the deadline'), deadlineMs);
+    const socket = tls.connect({
+      host: url.hostname,
+      port: Number(url.port),
+      ca: channel.tls.ca,
+      cert: channel.tls.cert,
+      key: channel.tls.key,
+      ...(channel.tls.servername ? { servername: channel.tls.servername } : {}),
+      ALPNProtocols: ['http/1.1'],
+    });
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('error', (e) => finish(e.message));
+    socket.on('close', () => finish());
+    socket.once('secureConnect', async () => {
+      const bytes = raw.bytes;
+      if (raw.kind === 'truncated') {
+        // Half the request, then the write side closes: the server sees a request that never ends.
+        socket.end(bytes.slice(0, Math.floor(bytes.length / 2)));
+        return;
+      }
+      if (raw.kind === 'slow') {
+        // Five pieces 150 ms apart: slow, but well inside any header timeout.
+        const piece = Math.ceil(bytes.length / 5);
+        for (let i = 0; i < bytes.length && !done; i += piece) {
+          socket.write(bytes.slice(i, i + piece));
+          await new Promise((r) => setTimeout(r, 150));
+        }
+        return;
+      }
+      socket.write(bytes);
+    });
+  });
+}
+
+/** The Prometheus-side causes of a 5xx: what the proxy says when Prometheus is gone, failing or slow. */
+const UPSTREAM = /Prometheus|is unreachable|did not answer within/;
+
+function check(
+  channel: Channel,
+  req: HostileRequest,
+  a: Answer,
+  deadlineMs: number,
+): { failed: string[]; upstream: boolean } {
+  const failed: string[] = [];
+  if (a.ms > deadlineMs) failed.push('answered after the deadline');
+  if (a.status === undefined) {
+    // A truncated request may go unanswered (the server waits for the rest, then closes); a garbage
+    // one may be refused before HTTP (TLS, an immediate close).
+    if (!req.raw || req.raw.kind === 'slow') failed.push(`no answer (${a.error})`);
+    return { failed, upstream: false };
+  }
+  let status: { kind?: string; code?: number; message?: string } | undefined;
+  try {
+    status = a.contentType.startsWith('application/json') ? JSON.parse(a.text) : undefined;
+  } catch {
+    failed.push('a JSON content type with a body that is not JSON');
+  }
+  const isStatus = status?.kind === 'Status' && status.code === a.status;
+  const upstream = a.status >= 500 && isStatus && UPSTREAM.test(status?.message ?? '') && a.status !== 500;
+  if (a.status >= 500 && !upstream) failed.push('5xx caused by the input');
+  if (req.valid && a.status !== 200 && !upstream) failed.push('a valid request not answered 200');
+  // HEAD answers have no body; kube-apiserver's own HTTP parser (Go's) refuses malformed raw requests
+  // with its bare status line before any API code runs.
+  const bare = req.method === 'HEAD' || (channel.name === 'aggregator' && req.raw !== undefined);
+  if (a.status >= 400 && !isStatus && !bare) failed.push('a failure that is not a Status');
+  return { failed, upstream };
+}
+
+/** Every query in Prometheus' query log from byte `from` on. */
+function loggedQueries(file: string, from: number): string[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file)
+    .subarray(from)
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => {
+      try {
+        const q = (JSON.parse(line) as { params?: { query?: string } }).params?.query;
+        return q === undefined ? [] : [q];
+      } catch {
+        return [];
+      }
+    });
+}
+
+const rss = (pid: number) => memory(pid).rssMiB;
+
+export async function runHostileTraffic(opts: TrafficOptions): Promise<TrafficReport> {
+  const log = opts.log ?? (() => undefined);
+  const agents = opts.channels.map(
+    (c) =>
+      new Agent({
+        connections: opts.concurrency,
+        keepAliveTimeout: 30_000,
+        connect: c.tls,
+      }),
+  );
+  const report: TrafficReport = {
+    requests: 0,
+    elapsedMs: 0,
+    codes: Object.fromEntries(opts.channels.map((c) => [c.name, {}])),
+    mutations: {},
+    overruns: 0,
+    failures: {},
+    upstreamFailures: 0,
+    hostileAccepted: 0,
+    rssBeforeMiB: 0,
+    rssAfterMiB: 0,
+    queries: { total: 0, shapes: 0, untemplated: [] },
+    alive: false,
+  };
+  const rng = seeded(opts.seed);
+  const fail = (what: string, line: string) => {
+    report.failures[what] ??= { count: 0, first: [] };
+    const f = report.failures[what];
+    f.count++;
+    if (f.first.length < 10) f.first.push(line);
+  };
+
+  const drive = async (count: number, until: number) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < count && performance.now() < until) {
+        const index = next++;
+        const channelIndex = index % 2;
+        const channel = opts.channels[channelIndex] as Channel;
+        const req = hostileRequest(rng, opts.routes, { direct: channel.name === 'direct' });
+        const answer = req.raw
+          ? await sendRaw(channel, req, opts.deadlineMs)
+          : await sendOne(agents[channelIndex] as Agent, channel, req, opts.deadlineMs);
+        report.requests++;
+        const codes = report.codes[channel.name] as Record<string, number>;
+        const code = String(answer.status ?? 'none');
+        codes[code] = (codes[code] ?? 0) + 1;
+        const kind = req.mutation.split(/[ =[;]/)[0] as string;
+        report.mutations[kind] = (report.mutations[kind] ?? 0) + 1;
+        if (answer.ms > opts.deadlineMs) report.overruns++;
+        const { failed, upstream } = check(channel, req, answer, opts.deadlineMs);
+        if (upstream) report.upstreamFailures++;
+        if (!req.valid && answer.status !== undefined && answer.status < 300) report.hostileAccepted++;
+        for (const what of failed)
+          fail(
+            what,
+            `${channel.name} ${req.method} ${req.path.slice(0, 200)} [${req.mutation.slice(0, 80)}] → ${answer.status ?? answer.error} ${answer.text.slice(0, 200)}`,
+          );
+      }
+    };
+    await Promise.all(Array.from({ length: opts.concurrency * 2 }, worker));
+  };
+
+  // Warm-up (JIT, caches, connection pools) before the RSS baseline: valid requests only would
+  // understate the baseline, so the same mix.
+  const warmup = Math.min(1000, Math.floor(opts.maxRequests / 10));
+  await drive(warmup, performance.now() + opts.maxMs);
+  report.rssBeforeMiB = rss(opts.proxyPid);
+  const logFrom = existsSync(opts.queryLog) ? statSync(opts.queryLog).size : 0;
+  const t0 = performance.now();
+  const progress = setInterval(
+    () =>
+      log(
+        `  ${report.requests} requests in ${((performance.now() - t0) / 1000).toFixed(0)} s; RSS ${rss(opts.proxyPid).toFixed(1)} MiB`,
+      ),
+    15_000,
+  );
+  try {
+    await drive(opts.maxRequests - warmup, t0 + opts.maxMs);
+  } finally {
+    clearInterval(progress);
+    await Promise.all(agents.map((a) => a.close()));
+  }
+  report.elapsedMs = performance.now() - t0;
+
+  report.alive = existsSync(`/proc/${opts.proxyPid}`);
+  if (!report.alive) fail('the proxy died', `pid ${opts.proxyPid}`);
+  else {
+    // Back within 10 %: the garbage of the run is collected once the load is gone (up to 60 s).
+    const deadline = performance.now() + 60_000;
+    do {
+      await new Promise((r) => setTimeout(r, 2000));
+      report.rssAfterMiB = rss(opts.proxyPid);
+    } while (report.rssAfterMiB > report.rssBeforeMiB * 1.1 && performance.now() < deadline);
+    if (report.rssAfterMiB > report.rssBeforeMiB * 1.1)
+      fail(
+        'RSS not back within 10 %',
+        `${report.rssBeforeMiB.toFixed(1)} → ${report.rssAfterMiB.toFixed(1)} MiB`,
+      );
+  }
+
+  // Prometheus writes its query log as queries finish.
+  await new Promise((r) => setTimeout(r, 1000));
+  const shapes = allowedQueryShapes(opts.config);
+  const queries = loggedQueries(opts.queryLog, logFrom);
+  report.queries.total = queries.length;
+  report.queries.shapes = shapes.length;
+  for (const q of new Set(queries)) {
+    if (shapes.some((s) => s.test(q))) continue;
+    report.queries.untemplated.push(q);
+    fail('PromQL that no rule templated', q.slice(0, 300));
+  }
+  return report;
+}
+
+/** The report in a few lines. */
+export function trafficSummary(r: TrafficReport): string {
+  const byCode = (c: Record<string, number>) =>
+    Object.entries(c)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ');
+  const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+  return [
+    `${r.requests} requests in ${(r.elapsedMs / 1000).toFixed(1)} s (warm-up not timed; ${((r.requests * 1000) / r.elapsedMs).toFixed(0)} req/s)`,
+    ...Object.entries(r.codes).map(([name, c]) => `  ${name} (${total(c)}): ${byCode(c)}`),
+    `  by part swapped: ${byCode(r.mutations)}`,
+    `deadline overruns: ${r.overruns}; 5xx from Prometheus (not the input): ${r.upstreamFailures}; hostile requests answered 2xx: ${r.hostileAccepted}`,
+    `proxy alive: ${r.alive}; RSS before ${r.rssBeforeMiB.toFixed(1)} MiB, after ${r.rssAfterMiB.toFixed(1)} MiB`,
+    `PromQL: ${r.queries.total} queries reached Prometheus, ${r.queries.untemplated.length} distinct ones fit none of the ${r.queries.shapes} templates`,
+    ...Object.entries(r.failures).map(
+      ([what, f]) => `FAILED ${what}: ${f.count}\n    ${f.first.join('\n    ')}`,
+    ),
+  ].join('\n');
+}
