@@ -11,6 +11,7 @@ import { routeTable } from '../fuzz/hostile-requests.ts';
 import {
   READY_PATHS,
   runHostileTraffic,
+  servedMetrics,
   TRAFFIC_DEADLINE_MS,
   trafficSummary,
 } from '../fuzz/hostile-traffic.ts';
@@ -45,6 +46,9 @@ it('answers 6,000 hostile requests with Status answers, no 5xx, in time, and sen
       if ((await send(port, path, probe, { headers: AS_ADMIN })).status !== 200) return undefined;
     return true;
   });
+  const served = await servedMetrics(
+    async (path) => (await send(port, path, probe, { headers: AS_ADMIN })).body,
+  );
   await probe.close();
   const cluster = kubeconfigCluster(inject('kubeconfig'));
   const admin = clientCert(dir, inject('clusterCa'), 'e2e-hostile-admin', 'e2e-hostile-admin', [
@@ -78,7 +82,11 @@ it('answers 6,000 hostile requests with Status answers, no 5xx, in time, and sen
         headers: AS_ADMIN,
       },
     ],
-    routes: routeTable(config, { pods: Object.keys(servedPods()), nodes }),
+    routes: routeTable(config, served, {
+      pods: Object.keys(servedPods()),
+      nodes,
+      services: ['custom-metrics-app'],
+    }),
     config,
     proxyPid: proxyPid(port),
     queryLog: join(inject('workDir'), 'prometheus', 'queries.log'),

@@ -7,7 +7,14 @@ import { allowedQueryShapes, hostileRequest, routeTable, seeded } from './hostil
 const config = parseAdapterConfig(
   readFileSync(join(import.meta.dirname, '..', 'fixtures', 'harness-adapter.yaml'), 'utf8'),
 );
-const routes = routeTable(config, { pods: ['custom-metrics-app-0'], nodes: ['kwok-node-0'] });
+const routes = routeTable(
+  config,
+  {
+    custom: ['pods/qps', 'namespaces/qps', 'services/http_requests'],
+    external: ['external_requests_per_second'],
+  },
+  { pods: ['custom-metrics-app-0'], nodes: ['kwok-node-0'], services: ['custom-metrics-app'] },
+);
 
 describe('allowedQueryShapes', () => {
   const fits = (q: string) => allowedQueryShapes(config).some((s) => s.test(q));

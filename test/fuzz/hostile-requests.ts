@@ -23,10 +23,13 @@ export interface HostileRequest {
   raw?: { kind: 'slow' | 'truncated' | 'garbage'; bytes: string };
 }
 
-/** What the generator draws from: the route table and the names the configuration and cluster hold. */
+/** What the generator draws from: the route table and the names the proxy and the cluster serve. */
 export interface RouteTable {
-  customMetrics: string[];
+  /** The custom metrics the proxy lists (its discovery document): `pods/qps`, `services/http_requests`. */
+  customResources: string[];
   externalMetrics: string[];
+  /** Every name the configuration's rules may serve, discovered or not (a near miss for the hostile ones). */
+  ruleMetrics: string[];
   namespaces: string[];
   pods: string[];
   nodes: string[];
@@ -51,14 +54,21 @@ function ruleMetricName(rule: DiscoveryRule): string {
   return rule.metricName || (/^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(rule.seriesQuery)?.[0] ?? '');
 }
 
-export function routeTable(config: AdapterConfig, cluster: { pods: string[]; nodes: string[] }): RouteTable {
+/**
+ * The route table: `served` is what the proxy's discovery documents list (custom.metrics.k8s.io's
+ * resources, external.metrics.k8s.io's), the cluster's pods, nodes and services the objects named.
+ */
+export function routeTable(
+  config: AdapterConfig,
+  served: { custom: string[]; external: string[] },
+  cluster: { pods: string[]; nodes: string[]; services: string[] },
+): RouteTable {
   return {
-    customMetrics: config.rules.map(ruleMetricName).filter(Boolean),
-    externalMetrics: config.externalRules.map(ruleMetricName).filter(Boolean),
+    customResources: served.custom.filter((r) => /^(pods|services|namespaces)\//.test(r)),
+    externalMetrics: served.external,
+    ruleMetrics: [...config.rules, ...config.externalRules].map(ruleMetricName).filter(Boolean),
     namespaces: ['default'],
-    pods: cluster.pods,
-    nodes: cluster.nodes,
-    services: ['custom-metrics-app'],
+    ...cluster,
   };
 }
 
@@ -177,16 +187,14 @@ function validRequest(rng: Rng, t: RouteTable): { segments: string[]; query: [st
   if (shape < 0.1) return { segments: ['apis', group.name], query };
   if (shape < 0.15) return { segments: ['apis', group.name, version], query };
   if (group.name === CUSTOM_GROUP) {
-    const metric = pick(rng, t.customMetrics);
-    if (metric === 'http_requests')
-      return {
-        segments: ['apis', group.name, version, 'namespaces', ns, 'services', pick(rng, t.services), metric],
-        query,
-      };
+    const [resource, metric] = pick(rng, t.customResources).split('/') as [string, string];
+    if (rng() < 0.3) query.push(['metricLabelSelector', 'api!=nothing']);
+    if (resource === 'namespaces')
+      return { segments: ['apis', group.name, version, 'namespaces', ns, 'metrics', metric], query };
     if (rng() < 0.5) query.push(['labelSelector', 'app=custom-metrics-app']);
-    if (metric === 'qps' && rng() < 0.3) query.push(['metricLabelSelector', 'api!=nothing']);
-    const name = rng() < 0.5 || !t.pods.length ? '*' : pick(rng, t.pods);
-    return { segments: ['apis', group.name, version, 'namespaces', ns, 'pods', name, metric], query };
+    const objects = resource === 'pods' ? t.pods : t.services;
+    const name = rng() < 0.5 || !objects.length ? '*' : pick(rng, objects);
+    return { segments: ['apis', group.name, version, 'namespaces', ns, resource, name, metric], query };
   }
   if (group.name === EXTERNAL_GROUP) {
     if (rng() < 0.5) query.push(['labelSelector', 'service=custom-metrics-app']);
@@ -229,7 +237,7 @@ export function hostileRequest(rng: Rng, t: RouteTable, opts: { direct: boolean 
         segments.length > 3 && rng() < 0.8
           ? 3 + Math.floor(rng() * (segments.length - 3))
           : Math.floor(rng() * segments.length);
-      const value = pick(rng, SEGMENTS);
+      const value = rng() < 0.1 ? pick(rng, t.ruleMetrics) : pick(rng, SEGMENTS);
       segments[at] = value;
       mutations.push(`segment[${at}]=${value.slice(0, 20)}`);
     } else if (part < 0.32) {
@@ -330,15 +338,16 @@ export function hostileRequest(rng: Rng, t: RouteTable, opts: { direct: boolean 
     } else {
       const path = join(segments, query, rawQuery);
       const kind = pick(rng, ['slow', 'truncated', 'garbage'] as const);
-      const request = `GET ${path} HTTP/1.1\r\nhost: x\r\n${'x-remote-user: fuzz\r\nx-remote-group: system:masters\r\n'}\r\n`;
+      // `connection: close`: the server ends the connection once it answered, so the client knows the answer is whole.
+      const request = `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-remote-user: fuzz\r\nx-remote-group: system:masters\r\n\r\n`;
       const bytes =
         kind === 'garbage'
           ? pick(rng, [
               'GARBAGE\r\n\r\n',
               `GET ${path} HTTP/9.9\r\n\r\n`,
-              `GET http://evil.example${path} HTTP/1.1\r\nhost: x\r\n\r\n`,
+              `GET http://evil.example${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`,
               `GET ${path} HTTP/1.1\r\nbad header\r\n\r\n`,
-              `GET ${path}\u0000 HTTP/1.1\r\nhost: x\r\n\r\n`,
+              `GET ${path}\u0000 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`,
               `GET ${path} HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n`,
               `GET ${path} HTTP/1.1\r\nhost: x\r\ncontent-length: -1\r\n\r\n`,
             ])

@@ -29,6 +29,18 @@ export const READY_PATHS = [
   '/apis/metrics.k8s.io/v1/namespaces/default/pods',
 ];
 
+/** What the proxy's discovery documents list: the custom resources (`pods/qps`) and external metric names. */
+export async function servedMetrics(
+  get: (path: string) => Promise<unknown>,
+): Promise<{ custom: string[]; external: string[] }> {
+  const names = async (path: string) =>
+    ((await get(path)) as { resources: { name: string }[] }).resources.map((r) => r.name);
+  return {
+    custom: await names('/apis/custom.metrics.k8s.io/v1beta2'),
+    external: await names('/apis/external.metrics.k8s.io/v1beta1'),
+  };
+}
+
 export interface Channel {
   name: 'aggregator' | 'direct';
   /** https://127.0.0.1:PORT */
@@ -64,8 +76,10 @@ export interface TrafficReport {
   overruns: number;
   /** Each check that failed: how many times, and the first few requests. */
   failures: Record<string, { count: number; first: string[] }>;
-  /** 5xx that came from Prometheus being unreachable or slow, not from the input. */
+  /** 5xx that came from Prometheus being unreachable or slow (or the client's own timeout), not from the input. */
   upstreamFailures: number;
+  /** Aggregator requests that kube-apiserver answered itself (paths it does not hand on, raw clients). */
+  answeredByApiserver: number;
   /** Hostile requests answered 2xx (the swapped part was harmless, an unknown query parameter say). */
   hostileAccepted: number;
   rssBeforeMiB: number;
@@ -133,6 +147,9 @@ function sendRaw(channel: Channel, req: HostileRequest, deadlineMs: number): Pro
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let done = false;
+    // When the answer began: the server may keep the connection open after it (raw garbage need not
+    // say `connection: close`), which is no hang.
+    let firstByteMs: number | undefined;
     const finish = (error?: string) => {
       if (done) return;
       done = true;
@@ -140,13 +157,14 @@ function sendRaw(channel: Channel, req: HostileRequest, deadlineMs: number): Pro
       socket.destroy();
       const text = Buffer.concat(chunks).toString('utf8');
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
-      const contentType = /\r\ncontent-type: *([^\r]*)/i.exec(text)?.[1] ?? '';
+      const head = text.slice(0, text.indexOf('\r\n\r\n'));
+      const body = text.slice(head.length + 4);
+      const contentType = /\r\ncontent-type: *([^\r]*)/i.exec(head)?.[1] ?? '';
       resolve({
         status: m ? Number(m[1]) : undefined,
-        text: body,
+        text: /\r\ntransfer-encoding: *chunked/i.test(head) ? dechunk(body) : body,
         contentType,
-        ms: performance.now() - t0,
+        ms: (firstByteMs ?? performance.now()) - t0,
         ...(error ? { error } : {}),
       });
     };
@@ -160,7 +178,10 @@ function sendRaw(channel: Channel, req: HostileRequest, deadlineMs: number): Pro
       ...(channel.tls.servername ? { servername: channel.tls.servername } : {}),
       ALPNProtocols: ['http/1.1'],
     });
-    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('data', (d: Buffer) => {
+      firstByteMs ??= performance.now();
+      chunks.push(d);
+    });
     socket.on('error', (e) => finish(e.message));
     socket.on('close', () => finish());
     socket.once('secureConnect', async () => {
@@ -184,38 +205,74 @@ function sendRaw(channel: Channel, req: HostileRequest, deadlineMs: number): Pro
   });
 }
 
+/** A chunked body's data (RFC 9112 section 7.1), as far as it came. */
+function dechunk(body: string): string {
+  let out = '';
+  let pos = 0;
+  while (pos < body.length) {
+    const eol = body.indexOf('\r\n', pos);
+    const size = Number.parseInt(body.slice(pos, eol), 16);
+    if (eol < 0 || !(size > 0)) break;
+    out += body.slice(eol + 2, eol + 2 + size);
+    pos = eol + 2 + size + 2;
+  }
+  return out;
+}
+
 /** The Prometheus-side causes of a 5xx: what the proxy says when Prometheus is gone, failing or slow. */
 const UPSTREAM = /Prometheus|is unreachable|did not answer within/;
+
+/** The metrics APIs' paths, which the aggregator hands to the proxy; it answers the rest itself. */
+const PROXIED =
+  /^\/apis\/(custom\.metrics\.k8s\.io\/v1beta[12]|external\.metrics\.k8s\.io\/v1beta1|metrics\.k8s\.io\/(v1|v1beta1))(\/|\?|$)/;
 
 function check(
   channel: Channel,
   req: HostileRequest,
   a: Answer,
   deadlineMs: number,
-): { failed: string[]; upstream: boolean } {
+): { failed: string[]; upstream: boolean; apiserver: boolean } {
   const failed: string[] = [];
+  // kube-apiserver answers itself what it does not hand to the proxy, and what its own HTTP server
+  // (Go's) refuses before any handler: its bare answers are its own, not the proxy's.
+  // Go's URL parser refuses a `%` without two hex digits (net/url unescape) with a bare 400.
+  const apiserver =
+    channel.name === 'aggregator' &&
+    (req.raw !== undefined ||
+      // Dot segments (`..`, `%2e%2e`) are resolved first: the aggregator routes the clean path.
+      !PROXIED.test(new URL(req.path, 'https://127.0.0.1').pathname) ||
+      /%(?![0-9a-fA-F]{2})/.test(req.path));
   if (a.ms > deadlineMs) failed.push('answered after the deadline');
   if (a.status === undefined) {
     // A truncated request may go unanswered (the server waits for the rest, then closes); a garbage
     // one may be refused before HTTP (TLS, an immediate close).
     if (!req.raw || req.raw.kind === 'slow') failed.push(`no answer (${a.error})`);
-    return { failed, upstream: false };
+    return { failed, upstream: false, apiserver };
   }
   let status: { kind?: string; code?: number; message?: string } | undefined;
-  try {
-    status = a.contentType.startsWith('application/json') ? JSON.parse(a.text) : undefined;
-  } catch {
-    failed.push('a JSON content type with a body that is not JSON');
+  // HEAD answers have no body.
+  if (req.method !== 'HEAD' && a.contentType.startsWith('application/json')) {
+    try {
+      status = JSON.parse(a.text);
+    } catch {
+      failed.push('a JSON content type with a body that is not JSON');
+    }
   }
   const isStatus = status?.kind === 'Status' && status.code === a.status;
-  const upstream = a.status >= 500 && isStatus && UPSTREAM.test(status?.message ?? '') && a.status !== 500;
-  if (a.status >= 500 && !upstream) failed.push('5xx caused by the input');
-  if (req.valid && a.status !== 200 && !upstream) failed.push('a valid request not answered 200');
-  // HEAD answers have no body; kube-apiserver's own HTTP parser (Go's) refuses malformed raw requests
-  // with its bare status line before any API code runs.
-  const bare = req.method === 'HEAD' || (channel.name === 'aggregator' && req.raw !== undefined);
-  if (a.status >= 400 && !isStatus && !bare) failed.push('a failure that is not a Status');
-  return { failed, upstream };
+  const message = status?.message ?? '';
+  const upstream = a.status >= 500 && a.status !== 500 && isStatus && UPSTREAM.test(message);
+  // The aggregator ends a request when the client's own `timeout` parameter runs out: asked for.
+  const clientTimeout = channel.name === 'aggregator' && a.status === 504 && /[?&]timeout=/.test(req.path);
+  // Go's HTTP server refuses a protocol version it does not speak with a 505.
+  const unknownVersion = apiserver && a.status === 505;
+  if (a.status >= 500 && !upstream && !clientTimeout && !unknownVersion)
+    failed.push('5xx caused by the input');
+  // A valid request for an object without data (a pod not scraped yet) is a 404 saying so.
+  const noData = a.status === 404 && isStatus && /Prometheus has no /.test(message);
+  if (req.valid && a.status !== 200 && !upstream && !noData) failed.push('a valid request not answered 200');
+  if (a.status >= 400 && !isStatus && req.method !== 'HEAD' && !apiserver && !clientTimeout)
+    failed.push('a failure that is not a Status');
+  return { failed, upstream: upstream || clientTimeout, apiserver };
 }
 
 /** Every query in Prometheus' query log from byte `from` on. */
@@ -246,6 +303,8 @@ export async function runHostileTraffic(opts: TrafficOptions): Promise<TrafficRe
         connections: opts.concurrency,
         keepAliveTimeout: 30_000,
         connect: c.tls,
+        // HTTP/1.1 on both channels: the same framing for every hostile request.
+        allowH2: false,
       }),
   );
   const report: TrafficReport = {
@@ -256,6 +315,7 @@ export async function runHostileTraffic(opts: TrafficOptions): Promise<TrafficRe
     overruns: 0,
     failures: {},
     upstreamFailures: 0,
+    answeredByApiserver: 0,
     hostileAccepted: 0,
     rssBeforeMiB: 0,
     rssAfterMiB: 0,
@@ -288,8 +348,9 @@ export async function runHostileTraffic(opts: TrafficOptions): Promise<TrafficRe
         const kind = req.mutation.split(/[ =[;]/)[0] as string;
         report.mutations[kind] = (report.mutations[kind] ?? 0) + 1;
         if (answer.ms > opts.deadlineMs) report.overruns++;
-        const { failed, upstream } = check(channel, req, answer, opts.deadlineMs);
+        const { failed, upstream, apiserver } = check(channel, req, answer, opts.deadlineMs);
         if (upstream) report.upstreamFailures++;
+        if (apiserver) report.answeredByApiserver++;
         if (!req.valid && answer.status !== undefined && answer.status < 300) report.hostileAccepted++;
         for (const what of failed)
           fail(
@@ -365,7 +426,7 @@ export function trafficSummary(r: TrafficReport): string {
     `${r.requests} requests in ${(r.elapsedMs / 1000).toFixed(1)} s (warm-up not timed; ${((r.requests * 1000) / r.elapsedMs).toFixed(0)} req/s)`,
     ...Object.entries(r.codes).map(([name, c]) => `  ${name} (${total(c)}): ${byCode(c)}`),
     `  by part swapped: ${byCode(r.mutations)}`,
-    `deadline overruns: ${r.overruns}; 5xx from Prometheus (not the input): ${r.upstreamFailures}; hostile requests answered 2xx: ${r.hostileAccepted}`,
+    `deadline overruns: ${r.overruns}; 5xx from Prometheus or the client's own timeout (not the input): ${r.upstreamFailures}; answered by kube-apiserver itself: ${r.answeredByApiserver}; hostile requests answered 2xx: ${r.hostileAccepted}`,
     `proxy alive: ${r.alive}; RSS before ${r.rssBeforeMiB.toFixed(1)} MiB, after ${r.rssAfterMiB.toFixed(1)} MiB`,
     `PromQL: ${r.queries.total} queries reached Prometheus, ${r.queries.untemplated.length} distinct ones fit none of the ${r.queries.shapes} templates`,
     ...Object.entries(r.failures).map(

@@ -6,13 +6,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { request } from 'undici';
 import { parseAdapterConfig } from '../../proxy/rules/config.ts';
 import { frontProxyAgent, httpGet } from '../bench/load.ts';
 import { kubeconfigCluster } from '../harness/cluster.ts';
 import { waitFor } from '../harness/processes.ts';
 import { startStack } from '../harness/stack.ts';
 import { routeTable } from './hostile-requests.ts';
-import { READY_PATHS, runHostileTraffic, TRAFFIC_DEADLINE_MS, trafficSummary } from './hostile-traffic.ts';
+import {
+  READY_PATHS,
+  runHostileTraffic,
+  servedMetrics,
+  TRAFFIC_DEADLINE_MS,
+  trafficSummary,
+} from './hostile-traffic.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,6 +52,13 @@ try {
     },
     { proc: stack.proxy, timeoutMs: 180_000, intervalMs: 2000 },
   );
+  const served = await servedMetrics(async (path) => {
+    const res = await request(`https://127.0.0.1:${stack.proxyPort}${path}`, {
+      dispatcher: probe,
+      headers: asAdmin,
+    });
+    return res.body.json();
+  });
   await probe.close();
   const config = parseAdapterConfig(readFileSync(stack.adapterConfig, 'utf8'));
   const apiserver = new URL(kubeconfigCluster(stack.cluster.kubeconfig).server);
@@ -68,7 +82,11 @@ try {
         headers: asAdmin,
       },
     ],
-    routes: routeTable(config, { pods: Object.keys(stack.servedPods()), nodes: stack.cluster.nodeNames }),
+    routes: routeTable(config, served, {
+      pods: Object.keys(stack.servedPods()),
+      nodes: stack.cluster.nodeNames,
+      services: ['custom-metrics-app'],
+    }),
     config,
     proxyPid: stack.proxy.pid,
     queryLog: join(stack.cluster.workDir, 'prometheus', 'queries.log'),
