@@ -47,6 +47,11 @@ export interface SoakReport {
   inFaults: Record<string, number>;
   /** Failures in a fault that are not a 503 Status, and failures outside faults: how many, and the first few. */
   unclearFailures: { count: number; first: string[] };
+  /**
+   * 502s that relay Prometheus' own 503 (it listens before it is ready, and says so): the proxy
+   * answers 502 for any error status from Prometheus, so these are counted apart, not as clear 503s.
+   */
+  relayedUnavailable: { count: number; first: string[] };
   failuresOutsideFaults: { count: number; first: string[] };
   faults: { name: string; startMs: number; endMs: number; recoveredMs: number | undefined }[];
   samples: Sample[];
@@ -85,6 +90,8 @@ function soakPath(kind: Kind, i: number, pod: string | undefined): string {
   }
 }
 
+const RELAYED_UNAVAILABLE = /^Status: Prometheus at \S+ answered 503\b/;
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
@@ -100,6 +107,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     steady: {},
     inFaults: {},
     unclearFailures: { count: 0, first: [] },
+    relayedUnavailable: { count: 0, first: [] },
     failuresOutsideFaults: { count: 0, first: [] },
     faults: [],
     samples: [],
@@ -159,6 +167,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     }
     const line = `${(sentMs / 1000).toFixed(1)} s ${code} ${path}: ${detail.slice(0, 300)}`;
     if (!inFault) note(report.failuresOutsideFaults, line);
+    else if (code === 502 && RELAYED_UNAVAILABLE.test(detail)) note(report.relayedUnavailable, line);
     else if (code !== 503 || !detail.startsWith('Status:')) note(report.unclearFailures, line);
   };
 
@@ -250,6 +259,7 @@ export function soakSummary(r: SoakReport): string {
     `RSS after warm-up ${r.rssAfterWarmupMiB.toFixed(1)} MiB, at the end ${r.rssEndMiB.toFixed(1)} MiB (${r.rssGrowthPercent.toFixed(1)} %), max ${Math.max(...r.samples.map((s) => s.rssMiB)).toFixed(1)} MiB`,
     `open fds after warm-up ${r.fdsAfterWarmup}, at the end ${r.fdsEnd}, max ${r.fdsMax}`,
     `failures in faults that are not a 503 Status: ${failures(r.unclearFailures)}`,
+    `502s in faults relaying Prometheus' own 503 (starting up): ${failures(r.relayedUnavailable)}`,
     `failures outside faults (before, between and after them): ${failures(r.failuresOutsideFaults)}`,
   ].join('\n');
 }

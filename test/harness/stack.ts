@@ -43,6 +43,8 @@ export interface StackOptions {
   workDir?: string;
   adapterConfig?: string;
   relistInterval?: string;
+  /** The proxy's --metrics-max-age (default: the relist interval); the soak outlasts Prometheus restarts with a longer one. */
+  metricsMaxAge?: string;
   /** Prometheus' scrape interval (default 2 s); the benchmark scrapes 5,000 kwok pods more calmly. */
   scrapeIntervalSeconds?: number;
 }
@@ -106,6 +108,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         `--prometheus-url=${prometheus.url}`,
         `--config=${adapterConfig}`,
         `--metrics-relist-interval=${opts.relistInterval ?? '5s'}`,
+        ...(opts.metricsMaxAge ? [`--metrics-max-age=${opts.metricsMaxAge}`] : []),
         '--bind-address=127.0.0.1',
         `--secure-port=${proxyPort}`,
         `--tls-cert-file=${serving.cert}`,
