@@ -58,6 +58,10 @@ it('answers 6,000 hostile requests with Status answers, no 5xx, in time, and sen
   const nodes = kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}'])
     .split(' ')
     .filter(Boolean);
+  // A new seed each run explores further; printed, so that a failure can be replayed with
+  // `npm run fuzz:http -- --seed N`.
+  const seed = Date.now() % 1_000_000;
+  console.log(`[hostile-traffic] seed ${seed}`);
   const report = await runHostileTraffic({
     channels: [
       {
@@ -94,7 +98,7 @@ it('answers 6,000 hostile requests with Status answers, no 5xx, in time, and sen
     maxMs: 60_000,
     concurrency: 8,
     deadlineMs: TRAFFIC_DEADLINE_MS,
-    seed: Date.now() % 1_000_000,
+    seed,
     log: (line) => console.log(`[hostile-traffic]${line}`),
   });
   console.log(`[hostile-traffic]\n${trafficSummary(report)}`);
