@@ -1,31 +1,31 @@
-// Soak: the whole stack, then a steady mix of requests straight to cmetrics-proxy (as the aggregator
-// sends them) for minutes, with the proxy's resident memory sampled as it goes. Not part of CI.
-//   npm run soak -- [--minutes 10] [--rps 40]
+// Soak with faults: the whole stack, then steady HPA-like and `kubectl top`-like load straight to
+// cmetrics-proxy (as the aggregator sends them) while Prometheus restarts every 5 minutes and
+// kube-apiserver once (halfway, between two Prometheus restarts). Fails unless RSS grew less than
+// 5 % after warm-up, open file descriptors stayed put, every failure in a fault was a 503 Status
+// and none came outside faults. Not part of CI (test/e2e/soak.test.ts is its two-minute version).
+//   npm run soak -- [--duration 30m] [--rps 20]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../../shared/duration.ts';
 import { waitFor } from '../harness/processes.ts';
 import { startStack } from '../harness/stack.ts';
-import { frontProxyAgent, httpGet, runLoad, type Target } from './load.ts';
-import { memory } from './procstat.ts';
+import { frontProxyAgent, httpGet } from './load.ts';
+import { type Fault, runSoak, soakSummary } from './soak-run.ts';
 
 const { values } = parseArgs({
-  options: { minutes: { type: 'string', default: '10' }, rps: { type: 'string', default: '40' } },
+  options: { duration: { type: 'string', default: '30m' }, rps: { type: 'string', default: '20' } },
 });
-const minutes = Number(values.minutes);
+const durationMs = parseDuration(values.duration);
 const rps = Number(values.rps);
-if (!(minutes > 0) || !(rps > 0)) throw new Error('--minutes and --rps must be positive numbers');
-const WINDOW_MS = 10_000;
+if (!(durationMs > 0) || !(rps > 0)) throw new Error('--duration and --rps must be positive');
+const PROMETHEUS_EVERY_MS = 5 * 60_000;
+const PROMETHEUS_DOWN_MS = 5000;
+const WARMUP_MS = Math.min(2 * 60_000, durationMs / 5);
 
-const PATHS = [
-  '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps',
-  '/apis/custom.metrics.k8s.io/v1beta1/namespaces/default/pods/*/qps?labelSelector=app%3Dcustom-metrics-app',
-  '/apis/metrics.k8s.io/v1beta1/nodes',
-  '/apis/metrics.k8s.io/v1beta1/pods',
-  '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/external_requests_per_second',
-  '/apis/custom.metrics.k8s.io/v1beta2',
-];
-
-const stack = await startStack();
+// Series seen within 2 minutes stay listed, as with a production relist interval (the harness's
+// 5 s would drop every metric for one relist after any restart longer than that).
+const stack = await startStack({ metricsMaxAge: '2m' });
+let failed = false;
 try {
   const pki = stack.cluster.pki;
   const agent = frontProxyAgent(
@@ -34,54 +34,72 @@ try {
       cert: readFileSync(pki.frontProxyClient.cert, 'utf8'),
       key: readFileSync(pki.frontProxyClient.key, 'utf8'),
     },
-    4,
+    8,
   );
   const headers = { 'x-remote-user': 'soak', 'x-remote-group': 'system:masters' };
-  const targets = PATHS.map((p) => httpGet(() => `https://127.0.0.1:${stack.proxyPort}${p}`, headers, agent));
-  let next = 0;
-  const mix: Target = (i) => (targets[next++ % targets.length] as Target)(i);
-
-  // Load starts once every path answers (metrics discovered, pods scraped): errors after that count.
+  // Load starts once the sample app's pods are scraped and its metric answers: errors after that count.
   await waitFor(
-    'every soak path answered',
-    async () => ((await Promise.all(targets.map((t) => t(0).then(() => true)))) ? true : undefined),
+    'the sample app metric answered',
+    () =>
+      httpGet(
+        () =>
+          `https://127.0.0.1:${stack.proxyPort}/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps`,
+        headers,
+        agent,
+      )(0).then(() => true),
     { proc: stack.proxy, timeoutMs: 180_000, intervalMs: 2000 },
   );
-  const pid = stack.proxy.pid;
-  const samples: { minute: number; rssMiB: number }[] = [];
-  const t0 = performance.now();
-  let requests = 0;
-  let errors = 0;
-  console.log(`soak: ${minutes} min at ${rps} req/s over ${PATHS.length} paths; proxy pid ${pid}`);
-  console.log('  min   RSS MiB   req/s   errors   p50 ms   p99 ms');
-  while (performance.now() - t0 < minutes * 60_000) {
-    const windowStart = performance.now();
-    const r = await runLoad(mix, {
-      concurrency: 4,
-      durationMs: WINDOW_MS,
-      maxRequests: (rps * WINDOW_MS) / 1000,
+  const faults: Fault[] = [];
+  for (let at = PROMETHEUS_EVERY_MS; at < durationMs; at += PROMETHEUS_EVERY_MS)
+    faults.push({
+      name: 'Prometheus restart',
+      atMs: at,
+      run: async () => {
+        // Gone for a while, as a rescheduled Prometheus pod is.
+        await stack.prometheus.stop();
+        await new Promise((r) => setTimeout(r, PROMETHEUS_DOWN_MS));
+        await stack.prometheus.restart();
+      },
     });
-    await new Promise((res) => setTimeout(res, Math.max(0, WINDOW_MS - (performance.now() - windowStart))));
-    requests += r.requests;
-    errors += r.errors;
-    const { rssMiB } = memory(pid);
-    const minute = (performance.now() - t0) / 60_000;
-    samples.push({ minute, rssMiB });
-    console.log(
-      `${minute.toFixed(2).padStart(5)} ${rssMiB.toFixed(1).padStart(9)} ${((r.requests * 1000) / (performance.now() - windowStart)).toFixed(1).padStart(7)} ${String(r.errors).padStart(8)} ${r.latencyMs.p50.toFixed(1).padStart(8)} ${r.latencyMs.p99.toFixed(1).padStart(8)}${r.firstError ? `  ${r.firstError}` : ''}`,
-    );
-  }
-  await agent.close();
-  const rss = samples.map((s) => s.rssMiB);
-  // Growth over the second half (the first includes warm-up: JIT, caches, pools), least squares.
-  const half = samples.slice(Math.floor(samples.length / 2));
-  const meanX = half.reduce((a, s) => a + s.minute, 0) / half.length;
-  const meanY = half.reduce((a, s) => a + s.rssMiB, 0) / half.length;
-  const sxx = half.reduce((a, s) => a + (s.minute - meanX) ** 2, 0);
-  const slope = sxx ? half.reduce((a, s) => a + (s.minute - meanX) * (s.rssMiB - meanY), 0) / sxx : 0;
+  // Halfway between two Prometheus restarts (or halfway, in a short soak).
+  const apiserverAt =
+    durationMs > PROMETHEUS_EVERY_MS * 2 ? PROMETHEUS_EVERY_MS * 2.5 : Math.max(WARMUP_MS, durationMs / 2);
+  faults.push({
+    name: 'kube-apiserver restart',
+    atMs: apiserverAt,
+    run: () => stack.cluster.restartApiserver(),
+  });
   console.log(
-    `soak done: ${requests} requests, ${errors} errors; RSS first ${rss[0]?.toFixed(1)} MiB, last ${rss.at(-1)?.toFixed(1)} MiB, max ${Math.max(...rss).toFixed(1)} MiB, peak (VmHWM) ${memory(pid).peakRssMiB.toFixed(1)} MiB; second-half growth ${slope.toFixed(2)} MiB/min`,
+    `soak: ${values.duration} at ${rps} req/s; proxy pid ${stack.proxy.pid}; faults: ${faults.map((f) => `${f.name} at ${(f.atMs / 60_000).toFixed(1)} min`).join(', ')}`,
   );
+  const report = await runSoak({
+    port: stack.proxyPort,
+    dispatcher: agent,
+    headers,
+    podNames: () => Object.keys(stack.servedPods()),
+    pid: stack.proxy.pid,
+    durationMs,
+    warmupMs: WARMUP_MS,
+    requestsPerSecond: rps,
+    faults,
+    log: (line) => console.log(line),
+  });
+  await agent.close();
+  console.log(`soak done:\n${soakSummary(report)}`);
+  const problems = [
+    report.rssGrowthPercent >= 5 && `RSS grew ${report.rssGrowthPercent.toFixed(1)} % after warm-up`,
+    report.fdsEnd > report.fdsAfterWarmup + 10 &&
+      `open fds went from ${report.fdsAfterWarmup} to ${report.fdsEnd}`,
+    report.unclearFailures.count &&
+      `${report.unclearFailures.count} failures in faults were not a 503 Status`,
+    report.failuresOutsideFaults.count && `${report.failuresOutsideFaults.count} failures outside faults`,
+    report.faults.some((f) => f.recoveredMs === undefined) && 'a fault was never recovered from',
+  ].filter(Boolean);
+  if (problems.length) {
+    failed = true;
+    console.log(`soak FAILED: ${problems.join('; ')}`);
+  }
 } finally {
   await stack.stop();
 }
+process.exitCode = failed ? 1 : 0;

@@ -15,6 +15,8 @@ export interface PrometheusServer {
   proc: Proc;
   scrapeIntervalSeconds: number;
   stop(): Promise<void>;
+  /** Stops it and starts it again on the same port and data (the soak's fault), once it is ready. */
+  restart(): Promise<void>;
 }
 
 export async function startPrometheus(
@@ -54,8 +56,21 @@ export async function startPrometheus(
       },
     ],
   };
-  const { url, proc } = await launchPrometheus(dir, join(cluster.workDir, 'logs'), config);
-  return { url, proc, scrapeIntervalSeconds: opts.scrapeIntervalSeconds ?? 2, stop: () => stopProcess(proc) };
+  const port = await freePort();
+  const launch = () => launchPrometheus(dir, join(cluster.workDir, 'logs'), config, { port });
+  let { url, proc } = await launch();
+  return {
+    url,
+    get proc() {
+      return proc;
+    },
+    scrapeIntervalSeconds: opts.scrapeIntervalSeconds ?? 2,
+    stop: () => stopProcess(proc),
+    restart: async () => {
+      await stopProcess(proc);
+      ({ url, proc } = await launch());
+    },
+  };
 }
 
 /**

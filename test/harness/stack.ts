@@ -43,6 +43,8 @@ export interface StackOptions {
   workDir?: string;
   adapterConfig?: string;
   relistInterval?: string;
+  /** The proxy's --metrics-max-age (default: the relist interval); the soak outlasts Prometheus restarts with a longer one. */
+  metricsMaxAge?: string;
   /** Prometheus' scrape interval (default 2 s); the benchmark scrapes 5,000 kwok pods more calmly. */
   scrapeIntervalSeconds?: number;
 }
@@ -108,6 +110,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         `--metrics-relist-interval=${opts.relistInterval ?? '5s'}`,
         // Usage a second or two old, as the tests compare answers with Prometheus at the request's time.
         '--metric-resolution=2s',
+        ...(opts.metricsMaxAge ? [`--metrics-max-age=${opts.metricsMaxAge}`] : []),
         '--bind-address=127.0.0.1',
         `--secure-port=${proxyPort}`,
         `--tls-cert-file=${serving.cert}`,
