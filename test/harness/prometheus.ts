@@ -168,18 +168,24 @@ async function launchPrometheus(
   // The process answers on its port once it listens; any HTTP answer (even 400 on a TLS port) is ready enough
   // for the caller's own readiness check, so probe the plain socket first.
   await waitFor('prometheus listening', () => connectable(port), { proc, timeoutMs: 30_000 });
-  if (!webConfig) {
-    await waitFor(
-      'prometheus ready',
-      async () => {
-        const res = await request(`${url}/-/ready`);
-        await res.body.text();
-        return res.statusCode === 200 ? true : undefined;
-      },
-      { proc, timeoutMs: 30_000 },
-    );
-  }
+  if (!webConfig) await waitUntilReady('prometheus', url, proc);
   return { url, proc };
+}
+
+/**
+ * Until GET URL/-/ready answers 200: the readiness endpoint of Prometheus, and of the servers with
+ * its API (Thanos, VictoriaMetrics).
+ */
+export function waitUntilReady(what: string, url: string, proc: Proc, timeoutMs = 30_000): Promise<true> {
+  return waitFor(
+    `${what} ready`,
+    async () => {
+      const res = await request(`${url}/-/ready`);
+      await res.body.text();
+      return res.statusCode === 200 ? true : undefined;
+    },
+    { proc, timeoutMs },
+  );
 }
 
 function connectable(port: number): Promise<true | undefined> {

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { request } from 'undici';
 import { freePort, type Proc, startProcess, stopProcess, waitFor } from './processes.ts';
-import { type PrometheusReplica, startPrometheusReplica } from './prometheus.ts';
+import { type PrometheusReplica, startPrometheusReplica, waitUntilReady } from './prometheus.ts';
 import { pidsInGroups, recordSockets } from './sockets.ts';
 
 export interface Thanos {
@@ -48,7 +48,7 @@ export async function startThanos(opts: { workDir: string; binDir: string }): Pr
         logs,
       );
       procs.push(sidecar);
-      await ready(`thanos sidecar ${replica}`, `http://127.0.0.1:${http}`, sidecar);
+      await waitUntilReady(`thanos sidecar ${replica}`, `http://127.0.0.1:${http}`, sidecar, 60_000);
     }
     const http = await freePort();
     const query = startProcess(
@@ -65,7 +65,7 @@ export async function startThanos(opts: { workDir: string; binDir: string }): Pr
     );
     procs.push(query);
     const queryUrl = `http://127.0.0.1:${http}`;
-    await ready('thanos query', queryUrl, query);
+    await waitUntilReady('thanos query', queryUrl, query, 60_000);
     // Query is ready before it has asked its endpoints what they hold: wait until both answer.
     await waitFor(
       'thanos query sees both sidecars',
@@ -128,7 +128,7 @@ export async function startThanosReceive(opts: {
       logs,
     );
     procs.push(receive);
-    await ready('thanos receive', `http://127.0.0.1:${http}`, receive);
+    await waitUntilReady('thanos receive', `http://127.0.0.1:${http}`, receive, 60_000);
     prometheus = await startPrometheusReplica(opts.workDir, 'prometheus-tenants', {
       remoteWrite: Object.entries(opts.tenants).map(([tenant, metrics]) => ({
         url: `http://127.0.0.1:${write}/api/v1/receive`,
@@ -157,22 +157,10 @@ export async function startThanosReceive(opts: {
     );
     procs.push(query);
     const queryUrl = `http://127.0.0.1:${queryHttp}`;
-    await ready('thanos query (tenants)', queryUrl, query);
+    await waitUntilReady('thanos query (tenants)', queryUrl, query, 60_000);
     return { queryUrl, stop };
   } catch (e) {
     await stop();
     throw e;
   }
-}
-
-function ready(what: string, url: string, proc: Proc) {
-  return waitFor(
-    `${what} ready`,
-    async () => {
-      const res = await request(`${url}/-/ready`).catch(() => undefined);
-      await res?.body.text();
-      return res?.statusCode === 200 ? true : undefined;
-    },
-    { proc, timeoutMs: 60_000 },
-  );
 }

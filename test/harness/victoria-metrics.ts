@@ -4,9 +4,9 @@
 // Graphite, InfluxDB and OpenTSDB listeners stay off (they open only when their flags are given).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { parse, stringify } from 'yaml';
-import { freePort, type Proc, startProcess, stopProcess, waitFor } from './processes.ts';
+import { freePort, type Proc, startProcess, stopProcess } from './processes.ts';
+import { waitUntilReady } from './prometheus.ts';
 import { pidsInGroups, recordSockets } from './sockets.ts';
 
 export interface VictoriaMetrics {
@@ -54,15 +54,7 @@ export async function startVictoriaMetrics(opts: {
     join(opts.workDir, 'logs'),
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    'victoria-metrics ready',
-    async () => {
-      const res = await request(`${url}/-/ready`).catch(() => undefined);
-      await res?.body.text();
-      return res?.statusCode === 200 ? true : undefined;
-    },
-    { proc, timeoutMs: 30_000 },
-  );
+  await waitUntilReady('victoria-metrics', url, proc);
   return {
     url,
     proc,
