@@ -50,11 +50,6 @@ export class PrometheusBackend {
     }));
   }
 
-  /** The first server's URL: how messages name the backend. */
-  get url(): string {
-    return (this.servers[0] as Server).client.url;
-  }
-
   /** PrometheusClient.query on the first server that answers. */
   query(expr: string, timeMs: number): Promise<PrometheusAnswer> {
     return this.tryInTurn((server, timeoutMs) => server.client.query(expr, timeMs, timeoutMs));
