@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { MetricValueList, Status } from '../../shared/api-types.ts';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.ts';
 import { type PrometheusReplica, promQuery, startPrometheusReplica } from '../harness/prometheus.ts';
-import { eventually, send, tlsAgent } from './helpers.ts';
+import { eventually, nextEvaluationSecond, send, tlsAgent } from './helpers.ts';
 import { AS_ADMIN, frontProxyClient, type ProxyInstance, startProxyInstance } from './proxy-instance.ts';
 
 const QPS =
@@ -53,7 +53,7 @@ async function failovers(reason: string): Promise<number> {
 
 /** A request on a fresh evaluation second: answers are shared within one. */
 async function fresh(path: string) {
-  await new Promise((r) => setTimeout(r, 1020 - (Date.now() % 1000)));
+  await nextEvaluationSecond();
   const t0 = performance.now();
   const answer = await get(path);
   return { ...answer, ms: performance.now() - t0 };

@@ -11,7 +11,7 @@ import { type Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { MetricValueList, NodeMetricsList, Status } from '../../shared/api-types.ts';
 import { type FaultProxy, startFaultProxy } from '../harness/fault-proxy.ts';
-import { eventually, getRaw, kubectl, send, tlsAgent } from './helpers.ts';
+import { eventually, getRaw, kubectl, nextEvaluationSecond, send, tlsAgent } from './helpers.ts';
 import { AS_ADMIN, frontProxyClient, type ProxyInstance, startProxyInstance } from './proxy-instance.ts';
 
 const NODES = '/apis/metrics.k8s.io/v1beta1/nodes';
@@ -30,13 +30,10 @@ let agent: Agent;
 const get = (path: string) => send(proxy.port, path, agent, { headers: AS_ADMIN });
 const readyz = async () => (await send(proxy.port, '/readyz', agent)).text;
 
-/**
- * Sets a fault, then waits for the next evaluation second: the proxy shares a query's answer among
- * all requests of one settled second, so a fault shows from the next second on.
- */
+/** Sets a fault; it shows from the next evaluation second. */
 async function fault(...args: Parameters<FaultProxy['set']>) {
   await faults.set(...args);
-  await new Promise((r) => setTimeout(r, 1020 - (Date.now() % 1000)));
+  await nextEvaluationSecond();
 }
 
 /** A timed request: its answer and how long it took. */

@@ -129,6 +129,14 @@ export function applySampleAppHpa(
   );
 }
 
+/**
+ * Until just past the next whole second: the proxy shares a query's answer among all requests of
+ * one settled evaluation second, so a change (a fault set, a server stopped) shows from the next.
+ */
+export function nextEvaluationSecond(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 1020 - (Date.now() % 1000)));
+}
+
 export function deploymentReplicas(name: string, namespace = 'default'): number {
   return Number(kubectl(['get', 'deployment', name, '-n', namespace, '-o', 'jsonpath={.spec.replicas}']));
 }

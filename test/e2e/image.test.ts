@@ -29,6 +29,7 @@ import {
   eventually,
   hpaEvents,
   kubectl,
+  pointApiServicesAt,
   servedPods,
   startLoad,
 } from './helpers.ts';
@@ -95,8 +96,7 @@ afterAll(async () => {
   kubectl(['delete', 'hpa', HPA, '--ignore-not-found']);
   kubectl(['scale', 'deployment', 'custom-metrics-app', '--replicas=1']);
   // Back to the harness's proxy, Available before the next file runs.
-  kubectl(['apply', '-f', '-'], apiServicesManifest(inject('proxyPort'), readFileSync(inject('servingCa'))));
-  for (const { group, version } of METRICS_APISERVICES) await apiServiceAvailable(`${version}.${group}`);
+  await pointApiServicesAt(inject('proxyPort'));
   if (proc) await stopContainer(proc);
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 180_000);
