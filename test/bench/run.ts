@@ -13,6 +13,7 @@ import { compile, executableName, type Platform } from '../../scripts/package.ts
 import { FIXTURES, startStack } from '../harness/stack.ts';
 import { runBench } from './bench.ts';
 import { markdown } from './report.ts';
+import { benchEnv } from './servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -65,39 +66,25 @@ try {
   const { cluster } = stack;
   // The demo's HPA, for explain hpa against kubectl describe hpa.
   cluster.kubectl(['apply', '-f', join(FIXTURES, 'hpa.yaml')]);
-  const result = await runBench(
-    {
-      binDir: cluster.binDir,
-      kubeconfig: cluster.kubeconfig,
-      kubectl: cluster.kubectl,
-      nodeNames: cluster.nodeNames,
-      prometheusUrl: stack.prometheus.url,
-      scrapeIntervalSeconds: stack.prometheus.scrapeIntervalSeconds,
-      fileSd: join(cluster.workDir, 'file-sd.json'),
-      queryLog: join(cluster.workDir, 'prometheus', 'queries.log'),
-      pkiDir: cluster.pki.dir,
-      workDir: cluster.workDir,
-    },
-    {
-      dist,
-      concurrency: int('concurrency'),
-      durationMs: int('duration') * 1000,
-      benchPods: int('bench-pods'),
-      totalPods: int('total-pods'),
-      overheadSamples: int('overhead-samples'),
-      relistSeries: (values['relist-series'] ?? '').split(',').filter(Boolean).map(Number),
-      relistMetrics: int('relist-metrics'),
-      relistIntervalSeconds: 30,
-      pacedHpas: (values['paced-hpas'] ?? '').split(',').filter(Boolean).map(Number),
-      pacedDurationMs: int('paced-duration') * 1000,
-      executable,
-      topRuns: int('top-runs'),
-      shortRuns: int('short-runs'),
-      hpa: { namespace: 'default', name: 'sample-httpserver' },
-      manyHpas: 500,
-      log,
-    },
-  );
+  const result = await runBench(benchEnv(stack), {
+    dist,
+    concurrency: int('concurrency'),
+    durationMs: int('duration') * 1000,
+    benchPods: int('bench-pods'),
+    totalPods: int('total-pods'),
+    overheadSamples: int('overhead-samples'),
+    relistSeries: (values['relist-series'] ?? '').split(',').filter(Boolean).map(Number),
+    relistMetrics: int('relist-metrics'),
+    relistIntervalSeconds: 30,
+    pacedHpas: (values['paced-hpas'] ?? '').split(',').filter(Boolean).map(Number),
+    pacedDurationMs: int('paced-duration') * 1000,
+    executable,
+    topRuns: int('top-runs'),
+    shortRuns: int('short-runs'),
+    hpa: { namespace: 'default', name: 'sample-httpserver' },
+    manyHpas: 500,
+    log,
+  });
   const report = markdown(result);
   process.stdout.write(report);
   if (values.out) {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type Agent, request } from 'undici';
 import { IMAGE } from '../../scripts/image.ts';
 import { freePort, type Proc, startProcess, waitFor } from '../harness/processes.ts';
+import type { Stack } from '../harness/stack.ts';
 import { frontProxyAgent } from './load.ts';
 
 export interface BenchEnv {
@@ -28,6 +29,23 @@ export interface BenchEnv {
   workDir: string;
 }
 
+/** The bench's view of a harness stack. */
+export function benchEnv(stack: Stack): BenchEnv {
+  const { cluster } = stack;
+  return {
+    binDir: cluster.binDir,
+    kubeconfig: cluster.kubeconfig,
+    kubectl: cluster.kubectl,
+    nodeNames: cluster.nodeNames,
+    prometheusUrl: stack.prometheus.url,
+    scrapeIntervalSeconds: stack.prometheus.scrapeIntervalSeconds,
+    fileSd: join(cluster.workDir, 'file-sd.json'),
+    queryLog: join(cluster.workDir, 'prometheus', 'queries.log'),
+    pkiDir: cluster.pki.dir,
+    workDir: cluster.workDir,
+  };
+}
+
 /** The two programs compared. */
 export type ServerName = 'cmetrics' | 'adapter';
 /**
@@ -44,6 +62,8 @@ export interface ServerOptions {
   prometheusUrl: string;
   relistInterval: string;
   maxAge?: string;
+  /** More flags of cmetrics-proxy's. */
+  args?: string[];
 }
 
 /** A server the bench drives: its process and where it listens. */
@@ -103,6 +123,7 @@ export async function startCmetrics(
       `--tls-cert-file=${tls.cert}`,
       `--tls-private-key-file=${tls.key}`,
       `--kubeconfig=${env.kubeconfig}`,
+      ...(opts.args ?? []),
     ],
     join(env.workDir, 'logs'),
   );

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { build } from '../../scripts/build.ts';
-import { IMAGE } from '../../scripts/image.ts';
 import { startFaultProxy } from '../harness/fault-proxy.ts';
-import { freePort, type Proc, startProcess, stopProcess, waitFor } from '../harness/processes.ts';
-import { FIXTURES, type Stack, startStack } from '../harness/stack.ts';
+import { type Proc, stopProcess, waitFor } from '../harness/processes.ts';
+import { FIXTURES, startStack } from '../harness/stack.ts';
 import { startThanos } from '../harness/thanos.ts';
 import { startVictoriaMetrics } from '../harness/victoria-metrics.ts';
-import { frontProxyAgent, httpGet, type LoadResult, runLoad } from './load.ts';
+import { httpGet, type LoadResult, runLoad } from './load.ts';
+import { benchAgent, benchEnv, startCmetrics } from './servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,6 +46,9 @@ const REQUESTS: { name: string; path: (i: number) => string }[] = [
   { name: 'NodeMetrics', path: () => '/apis/metrics.k8s.io/v1beta1/nodes' },
 ];
 
+/** As kube-apiserver's aggregator sends them for a cluster admin. */
+const HEADERS = { 'x-remote-user': 'bench', 'x-remote-group': 'system:masters' };
+
 let dist = values.dist;
 if (!dist) {
   dist = mkdtempSync(join(tmpdir(), 'cmetrics-bench-stores-'));
@@ -53,28 +56,18 @@ if (!dist) {
 }
 const bundle = join(dist, 'cmetrics-proxy.js');
 
-/** The shipped bundle, with the image's Node flags, over `prometheusUrl`. */
-async function startProxy(stack: Stack, name: string, prometheusUrl: string, args: string[] = []) {
-  const port = await freePort();
-  const serving = stack.cluster.pki.serving(`${name}-serving`, ['localhost']);
-  const proc = startProcess(
+log('starting the stack, VictoriaMetrics and Thanos');
+const stack = await startStack();
+const env = benchEnv(stack);
+/** cmetrics-proxy as the bench runs it (the shipped bundle, the image's Node flags) over `prometheusUrl`, serving. */
+async function startProxy(name: string, prometheusUrl: string, args: string[] = []) {
+  const server = await startCmetrics(
+    env,
+    bundle,
+    { config: join(FIXTURES, 'harness-adapter.yaml'), prometheusUrl, relistInterval: '5s', args },
     name,
-    process.execPath,
-    [
-      ...IMAGE.nodeFlags,
-      bundle,
-      `--prometheus-url=${prometheusUrl}`,
-      `--config=${join(FIXTURES, 'harness-adapter.yaml')}`,
-      '--metrics-relist-interval=5s',
-      '--bind-address=127.0.0.1',
-      `--secure-port=${port}`,
-      `--tls-cert-file=${serving.cert}`,
-      `--tls-private-key-file=${serving.key}`,
-      `--kubeconfig=${stack.cluster.kubeconfigFor(name, name, ['system:masters'])}`,
-      ...args,
-    ],
-    join(stack.cluster.workDir, 'logs'),
   );
+  const { proc } = server;
   await waitFor(
     'proxy serving',
     async () => (readFileSync(proc.log, 'utf8').includes('"msg":"serving"') ? true : undefined),
@@ -83,18 +76,9 @@ async function startProxy(stack: Stack, name: string, prometheusUrl: string, arg
       timeoutMs: 60_000,
     },
   );
-  return { port, proc };
+  return { port: Number(new URL(server.origin).port), proc };
 }
 
-const pki = (stack: Stack) => ({
-  ca: readFileSync(stack.cluster.pki.servingCa.cert, 'utf8'),
-  cert: readFileSync(stack.cluster.pki.frontProxyClient.cert, 'utf8'),
-  key: readFileSync(stack.cluster.pki.frontProxyClient.key, 'utf8'),
-});
-const HEADERS = { 'x-remote-user': 'bench', 'x-remote-group': 'system:masters' };
-
-log('starting the stack, VictoriaMetrics and Thanos');
-const stack = await startStack();
 const procs: Proc[] = [];
 const stops: (() => Promise<void>)[] = [];
 try {
@@ -109,11 +93,11 @@ try {
   };
   const proxies: Record<string, number> = {};
   for (const [name, url] of Object.entries(stores)) {
-    const p = await startProxy(stack, `bench-${name.replace(/\s/g, '-').toLowerCase()}`, url);
+    const p = await startProxy(`bench-${name.replace(/\s/g, '-').toLowerCase()}`, url);
     procs.push(p.proc);
     proxies[name] = p.port;
   }
-  const agent = frontProxyAgent(pki(stack), concurrency);
+  const agent = benchAgent(env, concurrency);
   const target = (port: number, path: (i: number) => string) =>
     httpGet((i) => `https://127.0.0.1:${port}${path(i)}`, HEADERS, agent);
   // Every store answers every request (discovery done, rate windows filled) before anything is timed.
@@ -142,7 +126,7 @@ try {
   const fault = await startFaultProxy(stack.prometheus.url);
   stops.push(fault.close);
   const timeoutS = 2;
-  const ha = await startProxy(stack, 'bench-failover', `${fault.url},${thanos.prometheus[1]?.url}`, [
+  const ha = await startProxy('bench-failover', `${fault.url},${thanos.prometheus[1]?.url}`, [
     `--prometheus-timeout=${timeoutS}s`,
   ]);
   procs.push(ha.proc);
