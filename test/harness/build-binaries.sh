@@ -26,10 +26,18 @@ mkdir -p "$BIN" "$WRAPPER"
 minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
 staging_version="v0.${K8S_VERSION#v1.}"
 
-# The replace directives of a dependency's go.mod do not apply to the main module: a wrapper module
-# copies them (single lines and blocks alike), and the go directive, from the go.mod at $1.
-copy_go_and_replaces() {
-  go mod edit -go="$(awk '$1=="go"{print $2; exit}' "$1")"
+# Enters wrapper module $1 for module $2 at version $3 (as for krew), made once: the replace
+# directives of a dependency's go.mod do not apply to the main module, so it copies them (single
+# lines and blocks alike) and the go directive, then gets packages $4….
+enter_wrapper_with_replaces() {
+  local name=$1 module=$2 version=$3
+  shift 3
+  mkdir -p "$CACHE_ROOT/wrapper/$name-$version" && cd "$CACHE_ROOT/wrapper/$name-$version"
+  [ -f go.mod ] && return
+  go mod init "cmetrics.local/$name" >/dev/null 2>&1
+  local gomod
+  gomod=$(go mod download -json "$module@$version" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  go mod edit -go="$(awk '$1=="go"{print $2; exit}' "$gomod")"
   for r in $(awk '
     { sub(/\/\/.*/, "") }
     /^replace[ \t]*\($/ { block = 1; next }
@@ -42,9 +50,10 @@ copy_go_and_replaces() {
         if (arrow) to = to (to == "" ? "" : "@") f[i]; else from = from (from == "" ? "" : "@") f[i]
       }
       if (arrow) print from "=" to
-    }' "$1"); do
+    }' "$gomod"); do
     go mod edit -replace="$r"
   done
+  go get "${@/%/@$version}" >&2
 }
 
 log() { printf '[build-binaries] %s\n' "$*" >&2; }
@@ -139,15 +148,8 @@ fi
 
 if [ "${WITH_KEDA:-0}" = 1 ] && { ! have keda-operator || ! have keda-metrics-apiserver || [ ! -d "$BIN/keda-manifests" ]; }; then
   log "building KEDA $KEDA_VERSION (operator, metrics API server; many cloud SDKs: the longest build here)"
-  # A wrapper module, as for krew, with KEDA's replace directives.
-  mkdir -p "$CACHE_ROOT/wrapper/keda-$KEDA_VERSION" && cd "$CACHE_ROOT/wrapper/keda-$KEDA_VERSION"
-  if [ ! -f go.mod ]; then
-    go mod init cmetrics.local/keda >/dev/null 2>&1
-    kmod=$(go mod download -json "github.com/kedacore/keda/v2@$KEDA_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-    copy_go_and_replaces "$kmod"
-    go get "github.com/kedacore/keda/v2@$KEDA_VERSION" "github.com/kedacore/keda/v2/cmd/operator@$KEDA_VERSION" \
-      "github.com/kedacore/keda/v2/cmd/adapter@$KEDA_VERSION" >&2
-  fi
+  enter_wrapper_with_replaces keda github.com/kedacore/keda/v2 "$KEDA_VERSION" github.com/kedacore/keda/v2 \
+    github.com/kedacore/keda/v2/cmd/operator github.com/kedacore/keda/v2/cmd/adapter
   src=$(GOFLAGS="$GOFLAGS -mod=mod" go list -m -f '{{.Dir}}' github.com/kedacore/keda/v2)
   ldflags="-s -w -X github.com/kedacore/keda/v2/version.Version=$KEDA_VERSION"
   have keda-operator || GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "$ldflags" -o "$BIN/keda-operator" \
@@ -180,14 +182,8 @@ fi
 
 if [ "${WITH_THANOS:-0}" = 1 ] && ! have thanos; then
   log "building Thanos $THANOS_VERSION"
-  # A wrapper module, as for krew, with Thanos' replace directives.
-  mkdir -p "$CACHE_ROOT/wrapper/thanos-$THANOS_VERSION" && cd "$CACHE_ROOT/wrapper/thanos-$THANOS_VERSION"
-  if [ ! -f go.mod ]; then
-    go mod init cmetrics.local/thanos >/dev/null 2>&1
-    tmod=$(go mod download -json "github.com/thanos-io/thanos@$THANOS_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-    copy_go_and_replaces "$tmod"
-    go get "github.com/thanos-io/thanos/cmd/thanos@$THANOS_VERSION" >&2
-  fi
+  enter_wrapper_with_replaces thanos github.com/thanos-io/thanos "$THANOS_VERSION" \
+    github.com/thanos-io/thanos/cmd/thanos
   # The tags of Thanos' own build (.promu.yml): its labels code reads Prometheus' labels as slices,
   # and without slicelabels its gRPC servers crash marshalling them.
   GOFLAGS="$GOFLAGS -mod=mod" go build -tags netgo,slicelabels -ldflags "-s -w" -o "$BIN/thanos.tmp" \
