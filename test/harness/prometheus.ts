@@ -103,6 +103,17 @@ export async function startPrometheusWithData(
   return { url, proc, stop: () => stopProcess(proc) };
 }
 
+/** What the harness writes in a Prometheus configuration, as read back. */
+export interface PrometheusConfig {
+  global: Record<string, unknown>;
+  scrape_configs: { file_sd_configs?: { files: string[]; refresh_interval?: string }[] }[];
+}
+
+/** The stack's Prometheus configuration: its scrape targets, for other servers to scrape alike. */
+export function stackPrometheusConfig(workDir: string): PrometheusConfig {
+  return parse(readFileSync(join(workDir, 'prometheus', 'prometheus.yml'), 'utf8')) as PrometheusConfig;
+}
+
 export interface PrometheusReplica {
   url: string;
   /** Stops the server, its data kept. */
@@ -122,10 +133,7 @@ export async function startPrometheusReplica(
 ): Promise<PrometheusReplica & { dataDir: string }> {
   const dir = join(workDir, name);
   mkdirSync(dir, { recursive: true });
-  const config = parse(readFileSync(join(workDir, 'prometheus', 'prometheus.yml'), 'utf8')) as {
-    global: Record<string, unknown>;
-    remote_write?: object[];
-  };
+  const config: PrometheusConfig & { remote_write?: object[] } = stackPrometheusConfig(workDir);
   config.global.query_log_file = join(dir, 'queries.log');
   if (opts.externalLabels) config.global.external_labels = opts.externalLabels;
   if (opts.remoteWrite) config.remote_write = opts.remoteWrite;

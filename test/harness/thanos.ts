@@ -50,22 +50,11 @@ export async function startThanos(opts: { workDir: string; binDir: string }): Pr
       procs.push(sidecar);
       await waitUntilReady(`thanos sidecar ${replica}`, `http://127.0.0.1:${http}`, sidecar, 60_000);
     }
-    const http = await freePort();
-    const query = startProcess(
-      'thanos-query',
-      thanos,
-      [
-        'query',
-        `--http-address=127.0.0.1:${http}`,
-        `--grpc-address=127.0.0.1:${await freePort()}`,
-        ...grpcPorts.map((p) => `--endpoint=127.0.0.1:${p}`),
-        '--query.replica-label=replica',
-      ],
-      logs,
-    );
-    procs.push(query);
-    const queryUrl = `http://127.0.0.1:${http}`;
-    await waitUntilReady('thanos query', queryUrl, query, 60_000);
+    const query = await startQuery(thanos, logs, 'thanos-query', grpcPorts, [
+      '--query.replica-label=replica',
+    ]);
+    procs.push(query.proc);
+    const queryUrl = query.url;
     // Query is ready before it has asked its endpoints what they hold: wait until both answer.
     await waitFor(
       'thanos query sees both sidecars',
@@ -75,7 +64,7 @@ export async function startThanos(opts: { workDir: string; binDir: string }): Pr
         const sidecars = Object.values(body.data ?? {}).flat();
         return sidecars.length === 2 && sidecars.every((s) => !s.lastError) ? true : undefined;
       },
-      { proc: query, timeoutMs: 60_000 },
+      { proc: query.proc, timeoutMs: 60_000 },
     );
     return { queryUrl, prometheus, stop };
   } catch (e) {
@@ -139,28 +128,49 @@ export async function startThanosReceive(opts: {
         queue_config: { batch_send_deadline: '1s' },
       })),
     });
-    const queryHttp = await freePort();
-    const query = startProcess(
-      'thanos-query-tenants',
+    const query = await startQuery(
       thanos,
+      logs,
+      'thanos-query-tenants',
+      [grpc],
       [
-        'query',
-        `--http-address=127.0.0.1:${queryHttp}`,
-        `--grpc-address=127.0.0.1:${await freePort()}`,
-        `--endpoint=127.0.0.1:${grpc}`,
         '--query.enforce-tenancy',
         `--query.tenant-header=${TENANT_HEADER}`,
         '--query.tenant-label-name=tenant_id',
         '--query.default-tenant-id=nobody',
       ],
-      logs,
     );
-    procs.push(query);
-    const queryUrl = `http://127.0.0.1:${queryHttp}`;
-    await waitUntilReady('thanos query (tenants)', queryUrl, query, 60_000);
+    procs.push(query.proc);
+    const queryUrl = query.url;
     return { queryUrl, stop };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+/** Thanos Query over the StoreAPIs on `endpoints` (gRPC ports), with `flags`, once ready. */
+async function startQuery(
+  thanos: string,
+  logs: string,
+  name: string,
+  endpoints: readonly number[],
+  flags: readonly string[],
+): Promise<{ proc: Proc; url: string }> {
+  const http = await freePort();
+  const proc = startProcess(
+    name,
+    thanos,
+    [
+      'query',
+      `--http-address=127.0.0.1:${http}`,
+      `--grpc-address=127.0.0.1:${await freePort()}`,
+      ...endpoints.map((p) => `--endpoint=127.0.0.1:${p}`),
+      ...flags,
+    ],
+    logs,
+  );
+  const url = `http://127.0.0.1:${http}`;
+  await waitUntilReady(name, url, proc, 60_000);
+  return { proc, url };
 }

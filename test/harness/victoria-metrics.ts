@@ -2,11 +2,11 @@
 // targets with the same scrape configuration (the stack's prometheus.yml, less what only Prometheus
 // reads), so that answers through either store can be compared. Listens on 127.0.0.1 only; its
 // Graphite, InfluxDB and OpenTSDB listeners stay off (they open only when their flags are given).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { freePort, type Proc, startProcess, stopProcess } from './processes.ts';
-import { waitUntilReady } from './prometheus.ts';
+import { stackPrometheusConfig, waitUntilReady } from './prometheus.ts';
 import { pidsInGroups, recordSockets } from './sockets.ts';
 
 export interface VictoriaMetrics {
@@ -26,10 +26,7 @@ export async function startVictoriaMetrics(opts: {
 }): Promise<VictoriaMetrics> {
   const dir = join(opts.workDir, 'victoria-metrics');
   mkdirSync(dir, { recursive: true });
-  const prometheus = parse(readFileSync(join(opts.workDir, 'prometheus', 'prometheus.yml'), 'utf8')) as {
-    global: Record<string, unknown>;
-    scrape_configs: { file_sd_configs?: { files: string[]; refresh_interval?: string }[] }[];
-  };
+  const prometheus = stackPrometheusConfig(opts.workDir);
   // Its scrape configuration parser refuses fields it does not know (-promscrape.config.strictParse):
   // the query log, rule evaluation, and file_sd's refresh_interval (one flag sets it for every file).
   const { query_log_file: _, evaluation_interval: __, ...global } = prometheus.global;
