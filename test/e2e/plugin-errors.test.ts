@@ -48,7 +48,7 @@ describe('errors', () => {
 
   it('a usage error: which argument, and where the help is', () => {
     expect(failure(['top', 'pods', '--sort-by', 'disk'])).toBe(
-      'error: Invalid values: Argument: sort-by, Given: "disk", Choices: "cpu", "memory"; see: kubectl cmetrics top pods --help',
+      "error: invalid --sort-by \"disk\": sort by 'cpu', 'memory', or add the metric to sort by with --metric NAME",
     );
     expect(failure(['top', 'pdos'])).toBe(
       'error: unknown command "pdos" for "kubectl cmetrics top" (did you mean pods?); see: kubectl cmetrics top --help',

@@ -139,7 +139,16 @@ describe.each([
       const windowsDir = `Z:${dir.replaceAll('/', '\\')}`;
       const r = runOn(p, 'cmd', ['/c', `${windowsDir}\\${helper}`, 'top', ''], { WINEPATH: windowsDir });
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stdout.split('\n').map((l) => l.split('\t')[0])).toEqual(['pods', 'nodes', ':4', '']);
+      expect(r.stdout.split('\n').map((l) => l.split('\t')[0])).toEqual([
+        'pods',
+        'nodes',
+        'deployments',
+        'statefulsets',
+        'daemonsets',
+        'jobs',
+        ':4',
+        '',
+      ]);
     });
 
   it('a bad snapshot gets one error line and exit 1', () => {
