@@ -99,7 +99,12 @@ export async function startThanosReceive(opts: {
     for (const p of procs.reverse()) await stopProcess(p);
   };
   try {
-    const [grpc, http, write] = [await freePort(), await freePort(), await freePort()];
+    const [grpc, http, write, capnproto] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const receive = startProcess(
       'thanos-receive',
       thanos,
@@ -109,6 +114,8 @@ export async function startThanosReceive(opts: {
         `--grpc-address=127.0.0.1:${grpc}`,
         `--http-address=127.0.0.1:${http}`,
         `--remote-write.address=127.0.0.1:${write}`,
+        // Its Cap'n Proto replication server listens on every interface unless told (default 0.0.0.0:19391).
+        `--receive.capnproto-address=127.0.0.1:${capnproto}`,
         '--label=receive="local"',
         `--receive.tenant-header=${TENANT_HEADER}`,
         '--receive.split-tenant-label-name=tenant',
