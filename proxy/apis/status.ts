@@ -12,6 +12,7 @@ const REASONS: Record<number, string> = {
   405: 'MethodNotAllowed',
   406: 'NotAcceptable',
   408: 'Timeout',
+  413: 'RequestEntityTooLarge',
   500: 'InternalError',
   502: 'InternalError',
   503: 'ServiceUnavailable',

@@ -143,9 +143,39 @@ export function createServer(opts: ServerOptions): RunningServer {
   };
 }
 
+/** kube-apiserver's own cap on a request body (k8s.io/apiserver pkg/server/config.go MaxRequestBodyBytes, 3 MiB). */
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/**
+ * Reads and drops the body of a request (these APIs take none) before it is answered: answering while
+ * the client still writes and then closing resets the connection, so a proxy in front (the aggregator)
+ * gets a broken pipe instead of the answer. False when the body is larger than MAX_BODY_BYTES.
+ */
+async function discardBody(req: IncomingMessage): Promise<boolean> {
+  if (!req.headers['transfer-encoding'] && Number(req.headers['content-length'] ?? 0) === 0) return true;
+  let bytes = 0;
+  for await (const chunk of req) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > MAX_BODY_BYTES) return false;
+  }
+  return true;
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://localhost');
   const started = performance.now();
+  if (!(await discardBody(req))) {
+    res.setHeader('connection', 'close');
+    send(
+      res,
+      413,
+      statusBody(
+        413,
+        'the request body exceeds 3 MiB, and these APIs read none: send the request without a body',
+      ),
+    );
+    return;
+  }
   if (url.pathname === '/healthz' || url.pathname === '/livez') {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     return;

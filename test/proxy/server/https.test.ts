@@ -444,6 +444,23 @@ describe('answers', () => {
     expect(res.headers.warning).toBeUndefined();
   });
 
+  it.each<[string, number, number, string | undefined]>([
+    ['a GET with a 200 KB body is answered after its body was read', 200_000, 200, undefined],
+    ['a body beyond 3 MiB is refused, before the router', 3 * 1024 * 1024 + 1, 413, 'RequestEntityTooLarge'],
+  ])('%s', async (_what, size, code, reason) => {
+    routerAnswer = async () => ({ code: 200, body: { kind: 'MetricValueList' } });
+    const res = await request(`${origin}${API_PATH}`, {
+      dispatcher: frontProxy,
+      headers: asUser,
+      method: 'POST',
+      body: 'x'.repeat(size),
+    });
+    expect(res.statusCode).toBe(code);
+    const body = (await res.body.json()) as { kind: string; reason?: string };
+    expect(body.reason).toBe(reason);
+    expect(routed.length).toBe(code === 200 ? 1 : 0);
+  });
+
   it('/metrics needs the same authentication as the APIs', async () => {
     expect((await get('/metrics', anonymous)).status).toBe(401);
   });
