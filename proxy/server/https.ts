@@ -147,9 +147,9 @@ export function createServer(opts: ServerOptions): RunningServer {
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 /**
- * Reads and drops the body of a request (these APIs take none) before it is answered: answering while
- * the client still writes and then closing resets the connection, so a proxy in front (the aggregator)
- * gets a broken pipe instead of the answer. False when the body is larger than MAX_BODY_BYTES.
+ * Reads and drops the body of a request (these APIs take none) before it is answered. Node would
+ * otherwise read an unread body to its end after the answer, however long; this stops at
+ * MAX_BODY_BYTES (false).
  */
 async function discardBody(req: IncomingMessage): Promise<boolean> {
   if (!req.headers['transfer-encoding'] && Number(req.headers['content-length'] ?? 0) === 0) return true;
@@ -329,15 +329,24 @@ function withAuthenticatedGroup(user: UserInfo): UserInfo {
     : { ...user, groups: [...user.groups, 'system:authenticated'] };
 }
 
+/** Connections answered by answerMalformed, still draining. */
+const refusedConnections = new WeakSet<Duplex>();
+
 /**
  * A request Node's HTTP parser refused (headers too large, a method or header it cannot read) gets a
  * Status like any other error, not Node's bare status line; the connection then closes.
  */
 function answerMalformed(err: Error & { code?: string }, socket: Duplex): void {
+  // Node's parser reports its error again for every later chunk of the same connection (the rest of
+  // a long header or of a body the client is still sending); destroying the socket then would reset
+  // it under a client still writing, which loses the answer already sent (a proxy in front, such as
+  // the aggregator, gets "write: connection reset by peer" and answers 503 instead).
+  if (refusedConnections.has(socket)) return;
   if (err.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
   }
+  refusedConnections.add(socket);
   const [code, message] =
     err.code === 'HPE_HEADER_OVERFLOW'
       ? [

@@ -510,12 +510,24 @@ describe('requests Node cannot parse', () => {
     ],
     ['a method that does not exist', 'FROB /apis HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'malformed HTTP request'],
     [
+      'a method in lower case, with a body still coming',
+      `get /apis HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n${'x'.repeat(200_000)}`,
+      400,
+      'malformed HTTP request',
+    ],
+    [
+      'headers beyond 16 KiB, and a body after them',
+      `GET /apis HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\nContent-Length: 200000\r\n\r\n${'x'.repeat(200_000)}`,
+      431,
+      'exceed the 16 KiB',
+    ],
+    [
       'a header without a colon',
       'GET /apis HTTP/1.1\r\nHost: x\r\nbroken\r\n\r\n',
       400,
       'malformed HTTP request',
     ],
-  ])('%s → %i Status', async (_what, bytes, code, message) => {
+  ])('%s: a Status with its code, the answer read whole', async (_what, bytes, code, message) => {
     const answer = await raw(bytes);
     expect(answer).toMatch(new RegExp(`^HTTP/1.1 ${code} `));
     const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
