@@ -226,6 +226,15 @@ const UPSTREAM = /Prometheus|is unreachable|did not answer within/;
 const PROXIED =
   /^\/apis\/(custom\.metrics\.k8s\.io\/v1beta[12]|external\.metrics\.k8s\.io\/v1beta1|metrics\.k8s\.io\/(v1|v1beta1))(\/|\?|$)/;
 
+/** The path with dot segments resolved, as the aggregator routes it; unparsable paths as they are. */
+function cleanPath(path: string): string {
+  try {
+    return new URL(`https://127.0.0.1${path}`).pathname;
+  } catch {
+    return path;
+  }
+}
+
 function check(
   channel: Channel,
   req: HostileRequest,
@@ -240,7 +249,8 @@ function check(
     channel.name === 'aggregator' &&
     (req.raw !== undefined ||
       // Dot segments (`..`, `%2e%2e`) are resolved first: the aggregator routes the clean path.
-      !PROXIED.test(new URL(req.path, 'https://127.0.0.1').pathname) ||
+      // (Appended to the origin, not resolved against it: `//x` would name a host.)
+      !PROXIED.test(cleanPath(req.path)) ||
       /%(?![0-9a-fA-F]{2})/.test(req.path));
   if (a.ms > deadlineMs) failed.push('answered after the deadline');
   if (a.status === undefined) {
