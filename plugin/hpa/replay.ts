@@ -54,7 +54,7 @@ export function replay(input: ReplayInput): Replay {
     }
     if (at - input.start < warmUpMs) {
       because.push(
-        `the controller's memory from before ${new Date(input.start).toISOString()} is not known (its first ${warmUpMs / 1000}s)`,
+        `the controller's memory from before ${new Date(input.start).toISOString().replace('.000Z', 'Z')} is not known (its first ${warmUpMs / 1000}s)`,
       );
     }
     const out: ReplayStep = {
@@ -225,7 +225,7 @@ function worldAt(input: ReplayInput, step: StepInput, hpa: Hpa, replicas: number
     };
   }
   because.push(
-    `replayed ${replicas} replicas against ${running} that ran: the per-pod load of those spread over ${replicas}`,
+    'the replayed count differs from the pods that ran: their per-pod load is spread over the replayed pods',
   );
   const names = replayedNames(replicas);
   return {
