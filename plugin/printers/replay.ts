@@ -22,6 +22,8 @@ export interface Canvas {
 export interface ReplayOf {
   namespace: string;
   name: string;
+  /** What the replay had to assume for the whole range (cluster/history.ts). */
+  notes: string[];
 }
 
 /** The replay as text: charts, rescales, held periods, summary (and the what-if beside it). */
@@ -69,6 +71,7 @@ export function replayText(of: ReplayOf, r: Replay, canvas: Canvas, what?: WhatI
     out.push('', 'Approximate steps:');
     for (const [because, n] of reasons) out.push(`  ${n} step${n === 1 ? '' : 's'}: ${because}`);
   }
+  if (of.notes.length) out.push('', 'Notes:', ...of.notes.map((n) => `  ${n}`));
   return `${out.join('\n')}\n`;
 }
 
@@ -249,6 +252,7 @@ export function replayDocument(of: ReplayOf, r: Replay, what?: WhatIf): unknown 
     apiVersion: REPLAY_API_VERSION,
     kind: 'HPAReplay',
     metadata: { namespace: of.namespace, name: of.name },
+    notes: of.notes,
     ...replayBody(r),
   };
   return what ? { ...doc, whatIf: { sets: what.sets, ...replayBody(what.changed) } } : doc;

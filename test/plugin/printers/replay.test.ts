@@ -49,7 +49,7 @@ const input = {
   steps: LEVELS.map((l, i) => level(l, ACTUAL[i] as number)),
   initialReplicas: 1,
 };
-const OF = { namespace: 'shop', name: 'web' };
+const OF = { namespace: 'shop', name: 'web', notes: ['no pod history (kube-state-metrics)'] };
 
 describe('replayText', () => {
   const r = replay(input);
@@ -89,6 +89,7 @@ describe('replayText', () => {
     expect(text).toMatch(/replica-hours +0\.\d+/);
     expect(text).toMatch(/actual changes matched +2\/2 within ±1 step/);
     expect(text).toContain('Approximate steps:');
+    expect(text).toMatch(/Notes:\n {2}no pod history \(kube-state-metrics\)\n$/);
   });
 
   it('the what-if summary beside the actual one', () => {
@@ -108,7 +109,8 @@ describe('replayDocument', () => {
     };
     expect(doc).toMatchObject({
       kind: 'HPAReplay',
-      metadata: OF,
+      metadata: { namespace: 'shop', name: 'web' },
+      notes: OF.notes,
       start: '2026-12-07T03:00:00Z',
       step: '15s',
     });
