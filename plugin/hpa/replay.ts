@@ -7,7 +7,7 @@
 import { milliValue, parseQuantity } from '../../shared/quantity.ts';
 import { decideWithMemory } from './decision.ts';
 import { isObject, type Json } from './fields.ts';
-import type { Recommendation, ScaleChange } from './normalize.ts';
+import { ControllerMemory } from './memory.ts';
 import { type Hpa, type MetricSpec, readHpa } from './objects.ts';
 import {
   type ControllerSettings,
@@ -44,10 +44,17 @@ export function replay(input: ReplayInput): Replay {
     if (lastScaleTime !== undefined) status.lastScaleTime = lastScaleTime;
     memory.recordInitial(replicas, now);
     const snapshot = snapshotAt(input, hpa, seen, replicas, status, now);
-    const decision = decideWithMemory(snapshot, memory.view());
-    const normalized = decision.branch === 'Metrics' && decision.normalization.length > 0;
-    if (normalized)
-      memory.storeRecommendation(hpa, decision.normalization[0]?.input ?? 0, now, input.controller);
+    const decision = decideWithMemory(snapshot, memory);
+    // The prenormalized recommendation is stored by normalization, which runs only on the metrics branch.
+    const prenormalized = decision.branch === 'Metrics' ? decision.normalization[0]?.input : undefined;
+    if (prenormalized !== undefined) {
+      memory.storeRecommendation(
+        hpa.behavior,
+        input.controller.downscaleStabilizationSeconds,
+        prenormalized,
+        now,
+      );
+    }
     const because = [...seen.because];
     for (const m of decision.metrics) {
       if (step.metrics[m.index] === undefined) because.push(`${m.name} has no value at this step`);
@@ -69,7 +76,7 @@ export function replay(input: ReplayInput): Replay {
     if (decision.proposal !== undefined) out.proposal = decision.proposal;
     steps.push(out);
     if (decision.rescale) {
-      memory.storeScaleEvent(hpa, replicas, decision.desiredReplicas, now);
+      memory.storeScaleEvent(hpa.behavior, replicas, decision.desiredReplicas, now);
       changes.push({ at, from: replicas, to: decision.desiredReplicas, decision });
       lastScaleTime = new Date(Math.floor(now / 1000) * 1000).toISOString();
       replicas = decision.desiredReplicas;
@@ -107,71 +114,6 @@ function warmUpSeconds(hpa: Hpa, controller: ControllerSettings): number {
 /** setCondition: this pass's conditions replace those of their type, the others stay. */
 function merged(before: ExpectedCondition[], now: ExpectedCondition[]): ExpectedCondition[] {
   return [...before.filter((c) => !now.some((n) => n.type === c.type)), ...now];
-}
-
-// ---- The controller's memory ------------------------------------------------------------------
-
-/** A stored scale event (horizontal.go timestampedScaleEvent), outdated ones kept until replaced. */
-interface StoredScaleEvent extends ScaleChange {
-  outdated: boolean;
-}
-
-/** HorizontalController.recommendations, scaleUpEvents and scaleDownEvents for one HPA. */
-class ControllerMemory {
-  private recommendations: Recommendation[] | undefined;
-  private readonly scaleUps: StoredScaleEvent[] = [];
-  private readonly scaleDowns: StoredScaleEvent[] = [];
-
-  /** recordInitialRecommendation: a new controller remembers the current count first. */
-  recordInitial(current: number, now: number): void {
-    this.recommendations ??= [{ replicas: current, at: now }];
-  }
-
-  view() {
-    return {
-      recommendations: this.recommendations ?? [],
-      scaleUpEvents: this.scaleUps,
-      scaleDownEvents: this.scaleDowns,
-    };
-  }
-
-  /**
-   * stabilizeRecommendation (no behavior: older than the flag's window) and
-   * stabilizeRecommendationWithBehaviors (older than both windows): the prenormalized recommendation
-   * replaces the last obsolete entry, or is appended.
-   */
-  storeRecommendation(hpa: Hpa, replicas: number, now: number, controller: ControllerSettings): void {
-    const list = this.recommendations ?? [];
-    const behavior = hpa.behavior;
-    const obsolete = behavior
-      ? (r: Recommendation) =>
-          r.at < now - behavior.scaleUp.stabilizationWindowSeconds * 1000 &&
-          r.at < now - behavior.scaleDown.stabilizationWindowSeconds * 1000
-      : (r: Recommendation) => r.at < now - controller.downscaleStabilizationSeconds * 1000;
-    const index = list.findLastIndex(obsolete);
-    const entry = { replicas, at: now };
-    if (index >= 0) list[index] = entry;
-    else list.push(entry);
-    this.recommendations = list;
-  }
-
-  /**
-   * storeScaleEvent: only with spec.behavior; markScaleEventsOutdated flags the events older than the
-   * direction's longest policy period (getLongestPolicyPeriod), and the last flagged one is replaced.
-   * Flagged events still count in getReplicasChangePerPeriod until they are replaced.
-   */
-  storeScaleEvent(hpa: Hpa, previous: number, next: number, now: number): void {
-    if (!hpa.behavior) return;
-    const up = next > previous;
-    const rules = up ? hpa.behavior.scaleUp : hpa.behavior.scaleDown;
-    const events = up ? this.scaleUps : this.scaleDowns;
-    const cutoff = now - Math.max(0, ...rules.policies.map((p) => p.periodSeconds)) * 1000;
-    for (const e of events) if (e.at < cutoff) e.outdated = true;
-    const index = events.findLastIndex((e) => e.outdated);
-    const entry = { change: Math.abs(next - previous), at: now, outdated: false };
-    if (index >= 0) events[index] = entry;
-    else events.push(entry);
-  }
 }
 
 // ---- What the controller reads at a step ------------------------------------------------------
