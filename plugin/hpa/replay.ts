@@ -247,8 +247,20 @@ function snapshotAt(
   return snapshot;
 }
 
+/** RFC 3339 of a pod's times, which repeat at every step: formatted once each. */
+const ISO = new Map<number, string>();
+function iso(ms: number | undefined): string | undefined {
+  if (ms === undefined) return undefined;
+  let text = ISO.get(ms);
+  if (text === undefined) {
+    if (ISO.size > 100_000) ISO.clear();
+    text = new Date(ms).toISOString();
+    ISO.set(ms, text);
+  }
+  return text;
+}
+
 function podJson(p: PodState, namespace: string, containers: readonly ContainerTemplate[] | undefined): Json {
-  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
   const ready = iso(p.readySince ?? p.startTime);
   return {
     metadata: {
