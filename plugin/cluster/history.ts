@@ -1,12 +1,22 @@
 // What `explain hpa NAME --since 3h` reads: the HPA as it is now (hpa-snapshot.ts fetchSnapshot: its
 // spec, its target's selector, its pods' requests, its events), then from cmetrics' history API
 // (history.cmetrics.io, paths mirroring the live APIs) for each metric the same call the controller
-// makes, over the range, and the HPA's replica history and its pods' lifecycle. replayInputOf turns
-// those answers into the replay's steps (pure), so a fetched history can be replayed anywhere.
+// makes, over the range, and the HPA's replica history and its pods' lifecycle. replayHistory turns
+// those answers into the replay's steps and replays them (pure), so a fetched history can be
+// replayed anywhere.
 import { isObject } from '../hpa/fields.ts';
 import { type MetricSpec, readHpa, readRescaleEvents, readScale } from '../hpa/objects.ts';
-import type { ContainerTemplate, MetricValues, PodState, ReplayInput, StepInput } from '../hpa/replay.ts';
+import {
+  type ContainerTemplate,
+  type MetricValues,
+  type PodState,
+  type Replay,
+  type ReplayInput,
+  replay,
+  type StepInput,
+} from '../hpa/replay.ts';
 import type { ControllerSettings, HPASnapshot } from '../hpa/snapshot.ts';
+import { type WhatIf, whatIf } from '../hpa/what-if.ts';
 import { HISTORY_GROUP } from './api.ts';
 import { fetchSnapshot } from './hpa-snapshot.ts';
 import type { Session } from './session.ts';
@@ -99,6 +109,24 @@ export async function fetchHistory(
       : undefined,
   ]);
   return { snapshot, range, metrics, replicas, pods };
+}
+
+/**
+ * The replay of a fetched history (and with `sets`, the what-if beside it), with what it had to
+ * assume: what `explain hpa --since` prints, from answers fetched anywhere.
+ */
+export function replayHistory(h: FetchedHistory, sets: readonly string[] = []): HistoryReplay {
+  const { input, notes } = replayInputOf(h);
+  if (sets.length === 0) return { replay: replay(input), notes };
+  const what = whatIf(input, sets);
+  return { replay: what.actual, whatIf: what, notes };
+}
+
+export interface HistoryReplay {
+  replay: Replay;
+  whatIf?: WhatIf;
+  /** What holds for the whole range (no pod history, today's requests, replicas from events). */
+  notes: string[];
 }
 
 /** The replay's input from the fetched history, and what it had to assume. */

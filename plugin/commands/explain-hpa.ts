@@ -12,17 +12,16 @@ import { noResourcesFound, type Rendered, renderDocumentOr } from '../cli/render
 import { historyRange, type ReplayFlags, replaying } from '../cli/replay-flags.ts';
 import { loadSnapshot, malformed, saveSnapshot } from '../cli/snapshot-file.ts';
 import { present } from '../cli/watch.ts';
-import { fetchHistory, replayInputOf } from '../cluster/history.ts';
+import { fetchHistory, type HistoryReplay, replayHistory } from '../cluster/history.ts';
 import { fetchSnapshot, fetchSnapshots } from '../cluster/hpa-snapshot.ts';
 import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
 import { diagnose, stateFix } from '../hints/hpa-diagnosis.ts';
 import { decide, SnapshotUnusable } from '../hpa/decision.ts';
 import { InvalidField } from '../hpa/fields.ts';
-import { replay } from '../hpa/replay.ts';
 import { DEFAULT_CONTROLLER_SETTINGS, type HPASnapshot } from '../hpa/snapshot.ts';
 import { hpaState } from '../hpa/state.ts';
-import { InvalidChange, type WhatIf, whatIf } from '../hpa/what-if.ts';
+import { InvalidChange } from '../hpa/what-if.ts';
 import {
   type Explanation,
   explanationDocument,
@@ -119,27 +118,21 @@ async function runReplay(ctx: RunContext, a: ExplainHpaArgs): Promise<number> {
   const range = historyRange(a, Date.now(), controller.syncPeriodSeconds);
   const session = await ctx.session();
   const fetched = await fetchHistory(session, a.name, controller, range);
-  let what: WhatIf | undefined;
-  let notes: string[];
-  let replayed: ReturnType<typeof replay>;
+  let replayed: HistoryReplay;
   try {
-    const read = replayInputOf(fetched);
-    notes = read.notes;
-    if (a.set?.length) {
-      what = whatIf(read.input, a.set);
-      replayed = what.actual;
-    } else replayed = replay(read.input);
+    replayed = replayHistory(fetched, a.set ?? []);
   } catch (e) {
     if (e instanceof InvalidChange || e instanceof SnapshotUnusable) throw new CliError(e.message);
     if (e instanceof InvalidField)
       throw new CliError(`the cluster sent what the HPA controller cannot read either: ${e.message}`);
     throw e;
   }
+  const { replay, whatIf, notes } = replayed;
   const of = { namespace: session.namespace, name: a.name, notes };
   ctx.io.out(
     a.output
-      ? await formatDocument(replayDocument(of, replayed, what), a.output)
-      : replayText(of, replayed, { width: ctx.io.columns || 80, unicode: ctx.io.tty }, what),
+      ? await formatDocument(replayDocument(of, replay, whatIf), a.output)
+      : replayText(of, replay, { width: ctx.io.columns || 80, unicode: ctx.io.tty }, whatIf),
   );
   return 0;
 }

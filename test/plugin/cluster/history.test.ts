@@ -4,6 +4,7 @@ import {
   type FetchedHistory,
   fetchHistory,
   historyPathOf,
+  replayHistory,
   replayInputOf,
 } from '../../../plugin/cluster/history.ts';
 import { replay } from '../../../plugin/hpa/replay.ts';
@@ -231,6 +232,34 @@ describe('replayInputOf: history answers → steps', () => {
     expect(notes.join('\n')).toMatch(/no pod history/);
     // Replayable as it is.
     expect(replay(input).steps).toHaveLength(4);
+  });
+
+  it('replayHistory: the fetched history replayed, and with --set the changed spec beside it', () => {
+    // The total qps over two pods: 1, then 3.
+    const perPod = [500, 1500, 1500, 1500];
+    const series = (name: string) => ({
+      describedObject: pod(name),
+      points: perPod.map((m, k): [number, string] => [s(START + 15_000 * k), `${m}m`]),
+    });
+    const fetched: FetchedHistory = {
+      snapshot: snapshotOf(hpaBody([PODS_QPS])),
+      range: RANGE,
+      metrics: [
+        {
+          kind: 'MetricHistory',
+          series: [series('web-0'), series('web-1')],
+        },
+      ],
+      replicas: { kind: 'HorizontalPodAutoscalerHistory', source: 'kube-state-metrics', series: [] },
+      pods: { kind: 'PodHistory', source: 'none', series: [] },
+    };
+    const plain = replayHistory(fetched);
+    expect(plain.whatIf).toBeUndefined();
+    expect(plain.replay.steps.map((st) => st.replicas)).toEqual([2, 2, 3, 3]);
+    const changed = replayHistory(fetched, ['target=500m']);
+    // 6 wanted, at most max(2×2, 4) = 4 at once without behavior.
+    expect(changed.whatIf?.changed.steps.map((st) => st.replicas)).toEqual([2, 2, 4, 6]);
+    expect(changed.replay).toEqual(plain.replay);
   });
 });
 
