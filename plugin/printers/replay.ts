@@ -4,7 +4,15 @@
 // rescales with the reason at that moment (narrative.ts), the periods the count was held, and the
 // summary, beside the what-if replay when there is one. For machines, every step (-o json|yaml).
 import { formatGoDuration } from '../../shared/duration.ts';
-import type { HeldPeriod, Replay, ReplayStep, ReplaySummary, StepMetric, StepState } from '../hpa/replay.ts';
+import type {
+  HeldPeriod,
+  Replay,
+  ReplayChange,
+  ReplayStep,
+  ReplaySummary,
+  StepMetric,
+  StepState,
+} from '../hpa/replay.ts';
 import type { WhatIf } from '../hpa/what-if.ts';
 import { table } from './explain-hpa.ts';
 import { narrate } from './narrative.ts';
@@ -47,7 +55,7 @@ export function replayText(of: ReplayOf, r: Replay, canvas: Canvas, what?: WhatI
   out.push(`Rescales (${r.changes.length}):`);
   if (r.changes.length === 0) out.push('  none');
   const arrow = canvas.unicode ? '→' : '->';
-  for (const c of r.changes) out.push(`  ${clock(c.at)}  ${c.from}${arrow}${c.to}  ${narrate(c.decision)}`);
+  for (const c of r.changes) out.push(`  ${clock(c.at)}  ${c.from}${arrow}${c.to}  ${changeReason(c)}`);
   out.push('', `Held (${r.held.length}):`);
   if (r.held.length === 0) out.push('  never');
   for (const h of r.held) out.push(`  ${heldLine(h, canvas.unicode ? '–' : '-')}`);
@@ -84,6 +92,32 @@ const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 function amount(v: number, m?: Pick<StepMetric, 'targetType'>): string {
   const text = String(Number(v.toPrecision(3)));
   return m?.targetType === 'Utilization' ? `${text}%` : text;
+}
+
+/**
+ * Why a rescale happened at that moment: the decision's narrative, the tolerance its ratio went
+ * beyond, and what the rate limit allowed when it cut the change.
+ */
+function changeReason(c: ReplayChange): string {
+  const d = c.decision;
+  const extra: string[] = [];
+  const deciding = d.metrics.find((m) => m.index === d.decidingMetric);
+  if (d.branch === 'Metrics' && deciding?.tolerance && deciding.ratio !== undefined) {
+    const tolerance = c.to > c.from ? deciding.tolerance.up : deciding.tolerance.down;
+    extra.push(`beyond the tolerance ${Number(tolerance.toFixed(6))}`);
+  }
+  const limit = d.normalization[1];
+  if (
+    limit &&
+    limit.input !== limit.output &&
+    (limit.reason === 'ScaleUpLimit' || limit.reason === 'ScaleDownLimit')
+  ) {
+    const change = c.to - c.from;
+    extra.push(
+      `${limit.step === 'RateLimit' ? 'the policies' : 'the scale-up limit'} allowed ${change > 0 ? '+' : ''}${change}`,
+    );
+  }
+  return extra.length ? `${narrate(d)} (${extra.join('; ')})` : narrate(d);
 }
 
 const STATE_WORDS: Record<StepState, string> = {
@@ -265,7 +299,7 @@ function replayBody(r: Replay) {
     minReplicas: r.minReplicas,
     maxReplicas: r.maxReplicas,
     summary: r.summary,
-    changes: r.changes.map((c) => ({ time: iso(c.at), from: c.from, to: c.to, reason: narrate(c.decision) })),
+    changes: r.changes.map((c) => ({ time: iso(c.at), from: c.from, to: c.to, reason: changeReason(c) })),
     held: r.held.map((h) => ({ ...h, from: iso(h.from), to: iso(h.to) })),
     steps: r.steps.map(({ at, ...s }) => ({ time: iso(at), ...s })),
   };
