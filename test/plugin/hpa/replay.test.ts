@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { type ReplayInput, replay, type StepInput } from '../../../plugin/hpa/replay.ts';
+import {
+  type MetricValues,
+  type PodState,
+  type ReplayInput,
+  replay,
+  type StepInput,
+} from '../../../plugin/hpa/replay.ts';
 import { DEFAULT_CONTROLLER_SETTINGS } from '../../../plugin/hpa/snapshot.ts';
+import {
+  COOL,
+  HOT,
+  type HorizontalFixture,
+  horizontalSnapshot,
+  NOW,
+  SELECTOR,
+  ZERO_TIME,
+} from './builder.ts';
 
 const START = Date.parse('2026-12-07T03:00:00Z');
 const STEP = 15_000;
@@ -249,5 +264,131 @@ describe('replay: the controller over a series', () => {
     const values = replicasOf([load(4000), ...repeat(8, load(1000))], spec, 4);
     // The 4 recommended at step 0 stays in the 60s window for steps 1–4 (60s after, drifted, it has left).
     expect(values).toEqual([4, 4, 4, 4, 4, 1, 1, 1, 1]);
+  });
+});
+
+/**
+ * A replay's first pass, from values and pod states, reaches what horizontal_test.go expects of the
+ * same fixture (as decision.test.ts replays them from snapshots). Scale-ups only: a new controller
+ * first remembers the current count, which holds a scale-down for the downscale window.
+ */
+describe('one pass agrees with horizontal_test.go (scale-ups)', () => {
+  const T = 'True' as const;
+  const F = 'False' as const;
+  const ones = (n: number) => Array<string>(n).fill('1.0');
+  const podsQps = (averageValue: string) => ({
+    type: 'Pods',
+    pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue } },
+  });
+  const externalQps = (target: Record<string, unknown>) => ({
+    type: 'External',
+    external: { metric: { name: 'qps', selector: {} }, target },
+  });
+  const cpu = { minReplicas: 2, maxReplicas: 6, CPUTarget: 30, specReplicas: 3, statusReplicas: 3 };
+  const up = { ...cpu, reportedLevels: [300, 500, 700], reportedCPURequests: ones(3) };
+  const cm = { minReplicas: 2, maxReplicas: 6, specReplicas: 3, statusReplicas: 3 };
+  const cases: [string, HorizontalFixture, number][] = [
+    ['TestScaleCPU scale up', up, 5],
+    [
+      'TestScaleCPU scale up with unready pods results in less scale',
+      { ...up, reportedPodReadiness: [F, T, T] },
+      4,
+    ],
+    [
+      'TestScaleCPU scale up with hot cpu pods results in less scale',
+      { ...up, reportedPodStartTime: [HOT, COOL, COOL] },
+      4,
+    ],
+    [
+      'TestScaleCPU scale up ignores deletion pods',
+      {
+        ...up,
+        specReplicas: 2,
+        statusReplicas: 2,
+        reportedLevels: [500, 700],
+        reportedCPURequests: ones(4),
+        reportedPodReadiness: [T, T, F, F],
+        reportedPodDeletionTimestamp: [false, false, true, true],
+      },
+      4,
+    ],
+    [
+      'TestScaleUpCM scale up custom metric',
+      {
+        ...cm,
+        metricsTarget: [podsQps('15.0')],
+        reportedLevels: [20000, 10000, 30000],
+        reportedCPURequests: ones(3),
+      },
+      4,
+    ],
+    [
+      'TestScaleUpCM unready and hot cpu pods do not reduce scale for custom metric',
+      {
+        ...cm,
+        metricsTarget: [podsQps('15.0')],
+        reportedLevels: [50000, 10000, 30000],
+        reportedPodReadiness: [T, T, F],
+        reportedPodStartTime: [COOL, COOL, HOT],
+        reportedCPURequests: ones(3),
+      },
+      6,
+    ],
+    [
+      'TestScaleUpCM scale up external metric with value target',
+      { ...cm, metricsTarget: [externalQps({ type: 'Value', value: '6666m' })], reportedLevels: [8600] },
+      4,
+    ],
+    [
+      'TestScaleUpCM scale up external metric with per-pod average value target',
+      {
+        ...cm,
+        metricsTarget: [externalQps({ type: 'AverageValue', averageValue: '2222m' })],
+        reportedLevels: [8600],
+      },
+      4,
+    ],
+  ];
+  it.each(cases)('%s', (_name, f, expected) => {
+    const snapshot = horizontalSnapshot(f);
+    const levels = f.reportedLevels ?? [];
+    const metrics = (snapshot.hpa.body as { spec: { metrics: { type: string }[] } }).spec.metrics.map(
+      (m): MetricValues => {
+        if (m.type === 'Resource') {
+          const values = levels.flatMap((level, i) =>
+            ['container1', 'container2'].map((container) => ({
+              pod: `test-pod-${i}`,
+              container,
+              value: `${Math.trunc(level / 2)}m`,
+            })),
+          );
+          return { kind: 'resource', values };
+        }
+        if (m.type === 'Pods')
+          return { kind: 'pods', values: levels.map((v, i) => ({ pod: `test-pod-${i}`, value: `${v}m` })) };
+        return { kind: 'external', values: levels.map((v) => `${v}m`) };
+      },
+    );
+    const count = f.reportedCPURequests?.length ?? f.statusReplicas;
+    const pods: PodState[] = Array.from({ length: count }, (_, i) => {
+      const start = Date.parse(f.reportedPodStartTime?.[i] ?? ZERO_TIME);
+      return {
+        name: `test-pod-${i}`,
+        ready: (f.reportedPodReadiness?.[i] ?? T) === T,
+        startTime: start,
+        ...(f.reportedPodDeletionTimestamp?.[i] ? { deleted: true } : {}),
+      };
+    });
+    const r = replay({
+      hpa: snapshot.hpa.body,
+      controller: snapshot.controller,
+      selector: SELECTOR,
+      containers: ['container1', 'container2'].map((name) => ({ name, requests: { cpu: '500m' } })),
+      start: NOW,
+      stepMs: STEP,
+      steps: [{ metrics, pods, actualReplicas: f.specReplicas }],
+      initialReplicas: f.specReplicas,
+    });
+    expect(r.steps[0]?.desired).toBe(expected);
   });
 });
