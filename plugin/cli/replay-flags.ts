@@ -51,7 +51,7 @@ export function historyRange(flags: ReplayFlags, now: number, syncPeriodSeconds:
   else throw new CliError('--to says where the replay ends: say where it starts with --from or --since');
   if (start >= end) {
     throw new CliError(
-      `--from ${new Date(start).toISOString()} is not before --to ${new Date(end).toISOString()}: swap them, or use --since`,
+      `--from ${flags.from} is not before --to ${flags.to ?? 'now'}: swap them, or use --since`,
     );
   }
   if (end > now)
