@@ -225,7 +225,7 @@ function snapshotAt(
       body: { ...body, status },
     },
     scale: {
-      path: 'scale',
+      path: REPLAYED,
       body: {
         kind: 'Scale',
         apiVersion: 'autoscaling/v1',
@@ -234,7 +234,7 @@ function snapshotAt(
       },
     },
     pods: {
-      path: 'pods',
+      path: REPLAYED,
       body: {
         kind: 'PodList',
         apiVersion: 'v1',
@@ -292,7 +292,7 @@ function answerOf(
   namespace: string,
   timestamp: string,
 ): Fetched<unknown> | null {
-  const path = `metrics`;
+  const path = REPLAYED;
   switch (spec.type) {
     case 'Resource':
     case 'ContainerResource': {
@@ -366,6 +366,9 @@ function answerOf(
       return null;
   }
 }
+
+/** The path of the replay's answers: they were built from history, not asked. */
+const REPLAYED = 'replayed from history';
 
 /** The window the resource values are taken to cover (the history does not carry it). */
 const RESOURCE_WINDOW = '30s';

@@ -36,7 +36,7 @@ export interface ReplayOf {
 
 /** The replay as text: charts, rescales, held periods, summary (and the what-if beside it). */
 export function replayText(of: ReplayOf, r: Replay, canvas: Canvas, what?: WhatIf): string {
-  const end = r.start + r.steps.length * r.stepSeconds * 1000;
+  const end = r.start + Math.max(0, r.steps.length - 1) * r.stepSeconds * 1000;
   const out: string[] = [
     `HPA ${of.namespace}/${of.name} replayed from ${iso(r.start)} to ${iso(end)}, every ${formatGoDuration(r.stepSeconds * 1000)} (${r.steps.length} steps)`,
     '',
