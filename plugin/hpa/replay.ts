@@ -8,6 +8,7 @@ import { milliValue, parseQuantity } from '../../shared/quantity.ts';
 import { decideWithMemory } from './decision.ts';
 import { isObject, type Json } from './fields.ts';
 import { ControllerMemory } from './memory.ts';
+import { CONTROLLER_CONSTANTS } from './normalize.ts';
 import { type Hpa, type MetricSpec, readHpa } from './objects.ts';
 import {
   type ControllerSettings,
@@ -44,7 +45,7 @@ export function replay(input: ReplayInput): Replay {
     if (lastScaleTime !== undefined) status.lastScaleTime = lastScaleTime;
     memory.recordInitial(replicas, now);
     const snapshot = snapshotAt(input, hpa, seen, replicas, status, now);
-    const decision = decideWithMemory(snapshot, memory);
+    const decision = decideWithMemory(snapshot, memory, CONTROLLER_CONSTANTS, { thresholds: false });
     // The prenormalized recommendation is stored by normalization, which runs only on the metrics branch.
     const prenormalized = decision.branch === 'Metrics' ? decision.normalization[0]?.input : undefined;
     if (prenormalized !== undefined) {
