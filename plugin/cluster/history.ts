@@ -4,6 +4,8 @@
 // makes, over the range, and the HPA's replica history and its pods' lifecycle. replayHistory turns
 // those answers into the replay's steps and replays them (pure), so a fetched history can be
 // replayed anywhere.
+
+import { CliError, oneLine } from '../errors.ts';
 import { isObject } from '../hpa/fields.ts';
 import { type MetricSpec, readHpa, readRescaleEvents, readScale } from '../hpa/objects.ts';
 import {
@@ -17,11 +19,12 @@ import {
 } from '../hpa/replay.ts';
 import type { ControllerSettings, HPASnapshot } from '../hpa/snapshot.ts';
 import { type WhatIf, whatIf } from '../hpa/what-if.ts';
-import { HISTORY_GROUP } from './api.ts';
+import { HISTORY_GROUP, RequestFailed } from './api.ts';
 import { fetchSnapshot } from './hpa-snapshot.ts';
 import type { Session } from './session.ts';
 
 const HISTORY_BASE = `/apis/${HISTORY_GROUP}/v1alpha1`;
+const HISTORY_API_SERVICE = `v1alpha1.${HISTORY_GROUP}`;
 
 /**
  * The history API path (with its query string) of a live metrics call as the snapshot recorded it;
@@ -84,10 +87,20 @@ export async function fetchHistory(
   };
   const get = async (pathAndQuery: string) => {
     const [path = '', query = ''] = pathAndQuery.split('?', 2);
-    return (await s.api.history(path, {
-      ...Object.fromEntries(new URLSearchParams(query)),
-      ...window,
-    })) as HistoryAnswer;
+    try {
+      return (await s.api.history(path, {
+        ...Object.fromEntries(new URLSearchParams(query)),
+        ...window,
+      })) as HistoryAnswer;
+    } catch (e) {
+      // The history API answers 200 with no series for what it has no samples of: a 404 is the group's.
+      if (e instanceof RequestFailed && e.code === 404) {
+        throw new CliError(
+          `${HISTORY_GROUP} is not served by this cluster (${oneLine(e.message)}); cmetrics-proxy serves it through the APIService ${HISTORY_API_SERVICE}: check kubectl get apiservice ${HISTORY_API_SERVICE}`,
+        );
+      }
+      throw e;
+    }
   };
   const ns = s.namespace;
   const selector =

@@ -145,7 +145,10 @@ function summaryRows(r: Replay, canvas: Canvas): [string, string][] {
   const s: ReplaySummary = r.summary;
   const span = s.steps * r.stepSeconds;
   const rows: [string, string][] = [
-    ['replica-hours', String(Number((s.replicaSeconds / 3600).toFixed(2)))],
+    [
+      'replica-seconds',
+      `${s.replicaSeconds} (${Number((s.replicaSeconds / 3600).toFixed(2))} replica-hours)`,
+    ],
     ['average replicas', span > 0 ? String(Number((s.replicaSeconds / span).toFixed(2))) : '-'],
     ['time above target', formatGoDuration(s.aboveTargetSeconds * 1000)],
     ['scale events', String(s.scaleEvents)],

@@ -307,6 +307,14 @@ describe('fetchHistory', () => {
     expect(input.steps[0]?.metrics[0]).toEqual({ kind: 'pods', values: [{ pod: 'web-1', value: '2' }] });
   });
 
+  it('a history API that is not served says where it comes from', async () => {
+    const live = Object.fromEntries(Object.entries(routes).filter(([key]) => !key.startsWith(H)));
+    const { session } = fakeSession(live, 'shop');
+    await expect(fetchHistory(session, 'web', DEFAULT_CONTROLLER_SETTINGS, RANGE)).rejects.toThrow(
+      /^history\.cmetrics\.io is not served by this cluster \(.*\); cmetrics-proxy serves it through the APIService v1alpha1\.history\.cmetrics\.io: check kubectl get apiservice v1alpha1\.history\.cmetrics\.io$/,
+    );
+  });
+
   it('a refused history call is thrown as the request that failed', async () => {
     const refused = {
       ...routes,

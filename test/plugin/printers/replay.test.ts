@@ -86,7 +86,7 @@ describe('replayText', () => {
     expect(text).toMatch(/Held \(\d\):/);
     expect(text).toMatch(/held at 5 by the stabilization window \(the metrics asked for 1\)/);
     expect(text).toMatch(/held at 5 by a missing metric/);
-    expect(text).toMatch(/replica-hours +0\.\d+/);
+    expect(text).toMatch(/replica-seconds +540 \(0\.15 replica-hours\)/);
     expect(text).toMatch(/actual changes matched +2\/2 within ±1 step/);
     expect(text).toContain('Approximate steps:');
     expect(text).toMatch(/Notes:\n {2}no pod history \(kube-state-metrics\)\n$/);
