@@ -140,11 +140,15 @@ function worldAt(input: ReplayInput, step: StepInput, hpa: Hpa, replicas: number
   const because: string[] = [];
   const withValues = new Set<string>();
   for (const m of step.metrics) if (isPodBased(m)) for (const v of m.values) withValues.add(v.pod);
+  const podBased = hpa.metrics.some(
+    (m) => m.type === 'Resource' || m.type === 'ContainerResource' || m.type === 'Pods',
+  );
   let running: number;
   if (step.actualReplicas !== undefined) running = step.actualReplicas;
   else {
     because.push('actual replicas unknown');
-    running = step.pods ? step.pods.filter((p) => !p.deleted).length : withValues.size;
+    // Object and external values tell nothing of the pods: the replayed count stands.
+    running = step.pods ? step.pods.filter((p) => !p.deleted).length : podBased ? withValues.size : replicas;
   }
   if (running === replicas) {
     if (step.pods) {
@@ -155,9 +159,6 @@ function worldAt(input: ReplayInput, step: StepInput, hpa: Hpa, replicas: number
         because,
       };
     }
-    const podBased = hpa.metrics.some(
-      (m) => m.type === 'Resource' || m.type === 'ContainerResource' || m.type === 'Pods',
-    );
     if (podBased) because.push('no pod set known: pods assumed to be those with values');
     const names = podBased ? [...withValues].sort() : replayedNames(replicas);
     return {

@@ -227,6 +227,8 @@ describe('replay: the controller over a series', () => {
     });
     expect(r.steps.map((s) => s.replicas)).toEqual([2, 4, 0, 0]);
     expect(r.steps[3]?.desired).toBe(3);
+    // Object and external values tell nothing of the pods: only the actual count is unknown.
+    expect(r.steps[1]?.precision).toEqual({ kind: 'approximate', because: ['actual replicas unknown'] });
   });
 
   it('precision: exact once the pods, the actual count and the memory are known', () => {
