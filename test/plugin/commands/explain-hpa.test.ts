@@ -194,6 +194,15 @@ describe('runExplainHpa', () => {
       expect(doc.whatIf.steps.map((st: { replicas: number }) => st.replicas)).toEqual([2, 2, 2, 4, 4]);
     });
 
+    it('-o yaml is the same document', async () => {
+      const { ctx, out } = context(routes);
+      await runExplainHpa(ctx, { name: 'web', from: FROM, to: TO, output: 'yaml' });
+      const text = out.join('');
+      expect(text).toMatch(/^apiVersion: cmetrics\.io\/v1alpha1\n/);
+      expect(text).toContain('kind: HPAReplay');
+      expect(text).toContain('- actual: 2');
+    });
+
     it.each<[string, Parameters<typeof runExplainHpa>[1], string]>([
       [
         'a bad --since',
