@@ -160,12 +160,12 @@ export function replayInputOf(h: FetchedHistory): { input: ReplayInput; notes: s
   hpa.metrics.forEach((spec, i) => {
     const answer = h.metrics[i];
     if (!answer) return;
-    for (const series of answer.series) {
+    for (const series of seriesFor(spec, answer)) {
       for (const [t, value] of series.points) {
         const k = indexOf(t);
         if (k === undefined) continue;
         const step = steps[k] as StepInput;
-        step.metrics[i] = withPoint(step.metrics[i], spec, series, value);
+        step.metrics[i] = withPoint(step.metrics[i], spec.type, series, value);
       }
     }
   });
@@ -202,37 +202,48 @@ export function replayInputOf(h: FetchedHistory): { input: ReplayInput; notes: s
   return { input, notes };
 }
 
-/** One point added to a metric's values at a step, shaped by the metric's source type. */
+/**
+ * The series of an answer that count for `spec`: for resource metrics those of its resource, and a pod's
+ * total (no container) only for a pod without per-container series.
+ */
+function seriesFor(spec: MetricSpec, answer: HistoryAnswer): HistorySeries[] {
+  if (spec.type !== 'Resource' && spec.type !== 'ContainerResource') return answer.series;
+  const own = answer.series.filter((s) => s.resource === spec.resource);
+  const perContainer = new Set(
+    own.filter((s) => s.container !== undefined).map((s) => s.describedObject?.name),
+  );
+  return own.filter((s) => s.container !== undefined || !perContainer.has(s.describedObject?.name));
+}
+
+/** `before` with one more point, shaped by the metric's source type. */
 function withPoint(
   before: MetricValues | undefined,
-  spec: MetricSpec,
+  type: MetricSpec['type'],
   series: HistorySeries,
   value: string,
 ): MetricValues | undefined {
   const pod = series.describedObject?.name ?? '';
-  switch (spec.type) {
+  switch (type) {
     case 'Pods': {
-      const values = before?.kind === 'pods' ? before.values : [];
-      return { kind: 'pods', values: [...values, { pod, value }] };
+      const values: Extract<MetricValues, { kind: 'pods' }> =
+        before?.kind === 'pods' ? before : { kind: 'pods', values: [] };
+      values.values.push({ pod, value });
+      return values;
     }
     case 'Resource':
     case 'ContainerResource': {
-      if (series.resource !== spec.resource) return before;
-      const values = before?.kind === 'resource' ? before.values : [];
-      // Pod totals (no container) only stand in for pods without per-container series.
-      if (series.container === undefined) {
-        return values.some((v) => v.pod === pod)
-          ? before
-          : { kind: 'resource', values: [...values, { pod, container: '', value }] };
-      }
-      const containers = values.filter((v) => !(v.pod === pod && v.container === ''));
-      return { kind: 'resource', values: [...containers, { pod, container: series.container, value }] };
+      const values: Extract<MetricValues, { kind: 'resource' }> =
+        before?.kind === 'resource' ? before : { kind: 'resource', values: [] };
+      values.values.push({ pod, container: series.container ?? '', value });
+      return values;
     }
     case 'Object':
       return { kind: 'object', value };
     case 'External': {
-      const values = before?.kind === 'external' ? before.values : [];
-      return { kind: 'external', values: [...values, value] };
+      const values: Extract<MetricValues, { kind: 'external' }> =
+        before?.kind === 'external' ? before : { kind: 'external', values: [] };
+      values.values.push(value);
+      return values;
     }
     default:
       return before;
