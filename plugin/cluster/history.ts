@@ -26,33 +26,28 @@ import type { Session } from './session.ts';
 const HISTORY_BASE = `/apis/${HISTORY_GROUP}/v1alpha1`;
 const HISTORY_API_SERVICE = `v1alpha1.${HISTORY_GROUP}`;
 
-/**
- * The history API path (with its query string) of a live metrics call as the snapshot recorded it;
- * undefined for a path of no metrics API.
- */
-export function historyPathOf(live: string): string | undefined {
+/** The live metrics calls the controller makes (hpa-snapshot.ts records them) and their history paths. */
+const HISTORY_OF: [RegExp, string][] = [
+  [/^\/apis\/metrics\.k8s\.io\/[^/]+\/namespaces\/([^/]+)\/pods$/, 'namespaces/$1/podmetrics'],
+  // A Namespace object's metric (versioned_client.go getForNamespace) is a cluster-scoped object's here.
+  [
+    /^\/apis\/custom\.metrics\.k8s\.io\/[^/]+\/namespaces\/([^/]+)\/metrics\/([^/]+)$/,
+    'custommetrics/namespaces/$1/$2',
+  ],
+  [/^\/apis\/custom\.metrics\.k8s\.io\/[^/]+\/namespaces\/([^/]+)\/(.+)$/, 'namespaces/$1/custommetrics/$2'],
+  [
+    /^\/apis\/external\.metrics\.k8s\.io\/[^/]+\/namespaces\/([^/]+)\/([^/]+)$/,
+    'namespaces/$1/externalmetrics/$2',
+  ],
+];
+
+/** The history path (with the query string) of a live metrics call; undefined for no metrics API's. */
+function historyPathOf(live: string): string | undefined {
   const [path = '', query] = live.split('?', 2);
-  const rest = (prefix: RegExp) => path.replace(prefix, '');
-  let history: string | undefined;
-  if (/^\/apis\/metrics\.k8s\.io\/[^/]+\/namespaces\/[^/]+\/pods$/.test(path)) {
-    history = `${HISTORY_BASE}/${rest(/^\/apis\/metrics\.k8s\.io\/[^/]+\//).replace(/\/pods$/, '/podmetrics')}`;
-  } else if (/^\/apis\/custom\.metrics\.k8s\.io\/[^/]+\//.test(path)) {
-    const tail = rest(/^\/apis\/custom\.metrics\.k8s\.io\/[^/]+\//);
-    // A Namespace object's metric (versioned_client.go getForNamespace) is a cluster-scoped one here.
-    const namespaceObject = /^namespaces\/([^/]+)\/metrics\/([^/]+)$/.exec(tail);
-    if (namespaceObject)
-      history = `${HISTORY_BASE}/custommetrics/namespaces/${namespaceObject[1]}/${namespaceObject[2]}`;
-    else {
-      const namespaced = /^namespaces\/([^/]+)\/(.+)$/.exec(tail);
-      history = namespaced
-        ? `${HISTORY_BASE}/namespaces/${namespaced[1]}/custommetrics/${namespaced[2]}`
-        : `${HISTORY_BASE}/custommetrics/${tail}`;
-    }
-  } else if (/^\/apis\/external\.metrics\.k8s\.io\/[^/]+\/namespaces\/[^/]+\/[^/]+$/.test(path)) {
-    const [, namespace, metric] = /namespaces\/([^/]+)\/([^/]+)$/.exec(path) as RegExpExecArray;
-    history = `${HISTORY_BASE}/namespaces/${namespace}/externalmetrics/${metric}`;
-  }
-  return history && (query ? `${history}?${query}` : history);
+  const found = HISTORY_OF.find(([pattern]) => pattern.test(path));
+  if (!found) return undefined;
+  const history = `${HISTORY_BASE}/${path.replace(found[0], found[1])}`;
+  return query ? `${history}?${query}` : history;
 }
 
 /** The time range and step of a replay, epoch ms. */
@@ -63,7 +58,7 @@ export interface HistoryRange {
 }
 
 /** Everything a replay reads, as fetched: the HPA now and the history answers. */
-export interface FetchedHistory {
+interface FetchedHistory {
   snapshot: HPASnapshot;
   range: HistoryRange;
   /** One per metric of the HPA: its history answer; null when the controller makes no call for it. */
@@ -130,12 +125,14 @@ export async function fetchHistory(
  */
 export function replayHistory(h: FetchedHistory, sets: readonly string[] = []): HistoryReplay {
   const { input, notes } = replayInputOf(h);
-  if (sets.length === 0) return { replay: replay(input), notes };
+  if (sets.length === 0) return { input, replay: replay(input), notes };
   const what = whatIf(input, sets);
-  return { replay: what.actual, whatIf: what, notes };
+  return { input, replay: what.actual, whatIf: what, notes };
 }
 
 export interface HistoryReplay {
+  /** The steps as replayed, from the answers. */
+  input: ReplayInput;
   replay: Replay;
   whatIf?: WhatIf;
   /** What holds for the whole range (no pod history, today's requests, replicas from events). */
@@ -143,7 +140,7 @@ export interface HistoryReplay {
 }
 
 /** The replay's input from the fetched history, and what it had to assume. */
-export function replayInputOf(h: FetchedHistory): { input: ReplayInput; notes: string[] } {
+function replayInputOf(h: FetchedHistory): { input: ReplayInput; notes: string[] } {
   const { snapshot, range } = h;
   const notes: string[] = [];
   const controller = snapshot.controller;
@@ -357,7 +354,7 @@ interface HistorySeries {
   points: [number, string][];
 }
 
-export interface HistoryAnswer {
+interface HistoryAnswer {
   kind: string;
   series: HistorySeries[];
   /** HPA and pod endpoints: "kube-state-metrics", or "none" when there is no such series. */

@@ -67,6 +67,6 @@ export class ControllerMemory {
 }
 
 /** A stored scale event (horizontal.go timestampedScaleEvent), outdated ones kept until replaced. */
-export interface StoredScaleEvent extends ScaleChange {
+interface StoredScaleEvent extends ScaleChange {
   outdated: boolean;
 }

@@ -16,18 +16,12 @@ export class InvalidChange extends Error {
 
 /** The replay of the HPA as it is and with `sets` applied to its spec. */
 export function whatIf(input: ReplayInput, sets: readonly string[]): WhatIf {
-  return {
-    sets: [...sets],
-    actual: replay(input),
-    changed: replay({
-      ...input,
-      hpa: withChanges(input.hpa, sets, input.controller.downscaleStabilizationSeconds),
-    }),
-  };
+  const hpa = withChanges(input.hpa, sets, input.controller.downscaleStabilizationSeconds);
+  return { sets: [...sets], hpa, actual: replay(input), changed: replay({ ...input, hpa }) };
 }
 
 /** The HPA object with `sets` (PATH=VALUE) applied to a copy of its spec, checked as the controller reads it. */
-export function withChanges(hpa: unknown, sets: readonly string[], downscaleWindowSeconds: number): unknown {
+function withChanges(hpa: unknown, sets: readonly string[], downscaleWindowSeconds: number): unknown {
   const body = structuredClone(isObject(hpa) ? hpa : {}) as Json;
   const spec = isObject(body.spec) ? body.spec : {};
   body.spec = spec;
@@ -233,6 +227,8 @@ const SPEC: Schema = object({
 
 export interface WhatIf {
   sets: string[];
+  /** The HPA with the changes applied. */
+  hpa: unknown;
   actual: Replay;
   changed: Replay;
 }

@@ -21,13 +21,13 @@ import { narrate } from './narrative.ts';
 const HEIGHT = 8;
 
 /** How the text is drawn: the terminal's width, and Unicode or ASCII. */
-export interface Canvas {
+interface Canvas {
   width: number;
   unicode: boolean;
 }
 
 /** The HPA a replay is of. */
-export interface ReplayOf {
+interface ReplayOf {
   namespace: string;
   name: string;
   /** What the replay had to assume for the whole range (cluster/history.ts). */
@@ -292,7 +292,9 @@ export function replayDocument(of: ReplayOf, r: Replay, what?: WhatIf): unknown 
     notes: of.notes,
     ...replayBody(r),
   };
-  return what ? { ...doc, whatIf: { sets: what.sets, ...replayBody(what.changed) } } : doc;
+  if (!what) return doc;
+  const spec = (what.hpa as { spec?: unknown } | undefined)?.spec;
+  return { ...doc, whatIf: { sets: what.sets, spec, ...replayBody(what.changed) } };
 }
 
 function replayBody(r: Replay) {

@@ -1,50 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { RequestFailed } from '../../../plugin/cluster/api.ts';
-import {
-  type FetchedHistory,
-  fetchHistory,
-  historyPathOf,
-  replayHistory,
-  replayInputOf,
-} from '../../../plugin/cluster/history.ts';
+import { fetchHistory, replayHistory } from '../../../plugin/cluster/history.ts';
 import { replay } from '../../../plugin/hpa/replay.ts';
 import { DEFAULT_CONTROLLER_SETTINGS, type HPASnapshot } from '../../../plugin/hpa/snapshot.ts';
 import { ALL_GROUPS, fakeSession, type Routes, status } from './fake.ts';
 
 const H = '/apis/history.cmetrics.io/v1alpha1';
 
-describe('historyPathOf: the live call the controller makes → its history', () => {
-  it.each([
-    [
-      '/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods?labelSelector=app%3Dweb',
-      `${H}/namespaces/shop/podmetrics?labelSelector=app%3Dweb`,
-    ],
-    [
-      '/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/pods/%2A/qps?labelSelector=app%3Dweb&metricLabelSelector=api%3Droot',
-      `${H}/namespaces/shop/custommetrics/pods/%2A/qps?labelSelector=app%3Dweb&metricLabelSelector=api%3Droot`,
-    ],
-    [
-      '/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/deployments.apps/web/rps',
-      `${H}/namespaces/shop/custommetrics/deployments.apps/web/rps`,
-    ],
-    [
-      '/apis/custom.metrics.k8s.io/v1beta2/namespaces/shop/metrics/temp',
-      `${H}/custommetrics/namespaces/shop/temp`,
-    ],
-    ['/apis/custom.metrics.k8s.io/v1beta1/nodes/n1/load', `${H}/custommetrics/nodes/n1/load`],
-    [
-      '/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/queue_depth?labelSelector=queue%3Djobs',
-      `${H}/namespaces/shop/externalmetrics/queue_depth?labelSelector=queue%3Djobs`,
-    ],
-    ['/apis/apps/v1/namespaces/shop/deployments/web/scale', undefined],
-  ])('%s', (live, history) => {
-    expect(historyPathOf(live)).toBe(history);
-  });
-});
-
 const START = Date.parse('2026-12-07T03:00:00Z');
 const s = (ms: number) => ms / 1000;
 const RANGE = { start: START, end: START + 45_000, stepMs: 15_000 };
+type FetchedHistory = Parameters<typeof replayHistory>[0];
 
 function hpaBody(metrics: unknown[], status: Record<string, unknown> = { currentReplicas: 2 }) {
   return {
@@ -109,7 +75,7 @@ function snapshotOf(hpa: unknown, events: unknown[] = []): HPASnapshot {
 
 const pod = (name: string) => ({ kind: 'Pod', namespace: 'shop', name, apiVersion: '/v1' });
 
-describe('replayInputOf: history answers → steps', () => {
+describe('replayHistory: history answers → steps', () => {
   it('maps pods, resource and external points to their steps, and the replica and pod series', () => {
     const fetched: FetchedHistory = {
       snapshot: snapshotOf(hpaBody([PODS_QPS, CPU, QUEUE])),
@@ -178,7 +144,7 @@ describe('replayInputOf: history answers → steps', () => {
         ],
       },
     };
-    const { input, notes } = replayInputOf(fetched);
+    const { input, notes } = replayHistory(fetched);
     expect(input).toMatchObject({
       selector: 'app=web',
       start: START,
@@ -225,7 +191,7 @@ describe('replayInputOf: history answers → steps', () => {
       replicas: { kind: 'HorizontalPodAutoscalerHistory', source: 'none', series: [] },
       pods: { kind: 'PodHistory', source: 'none', series: [] },
     };
-    const { input, notes } = replayInputOf(fetched);
+    const { input, notes } = replayHistory(fetched);
     expect(input.steps.map((st) => st.actualReplicas)).toEqual([undefined, 3, 5, 5]);
     expect(input.steps[0]?.pods).toBeUndefined();
     expect(notes.join('\n')).toMatch(/SuccessfulRescale events .*approximate/);
@@ -303,8 +269,79 @@ describe('fetchHistory', () => {
     expect(rest.requests.filter((r) => r.startsWith(H))).toHaveLength(3);
     expect(fetched.metrics[0]?.series).toHaveLength(1);
     expect(fetched.replicas.source).toBe('kube-state-metrics');
-    const { input } = replayInputOf(fetched);
+    const { input } = replayHistory(fetched);
     expect(input.steps[0]?.metrics[0]).toEqual({ kind: 'pods', values: [{ pod: 'web-1', value: '2' }] });
+  });
+
+  it('mirrors the live call of every metric type to its history path', async () => {
+    const metrics = [
+      CPU,
+      {
+        type: 'Pods',
+        pods: {
+          metric: { name: 'qps', selector: { matchLabels: { api: 'root' } } },
+          target: { type: 'AverageValue', averageValue: '1' },
+        },
+      },
+      {
+        type: 'Object',
+        object: {
+          describedObject: { apiVersion: 'v1', kind: 'Service', name: 'web' },
+          metric: { name: 'rps' },
+          target: { type: 'Value', value: '10' },
+        },
+      },
+      {
+        type: 'Object',
+        object: {
+          describedObject: { apiVersion: 'v1', kind: 'Namespace', name: 'ignored' },
+          metric: { name: 'temp' },
+          target: { type: 'Value', value: '80' },
+        },
+      },
+      {
+        type: 'External',
+        external: {
+          metric: { name: 'queue', selector: { matchLabels: { queue: 'jobs' } } },
+          target: { type: 'Value', value: '10' },
+        },
+      },
+      // Not resolvable by discovery: no call, so no history either.
+      {
+        type: 'Object',
+        object: {
+          describedObject: { apiVersion: 'example.com/v1', kind: 'Queue', name: 'jobs' },
+          metric: { name: 'depth' },
+          target: { type: 'Value', value: '1' },
+        },
+      },
+    ];
+    const all: Routes = {
+      ...routes,
+      '/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/web': hpaBody(metrics),
+      '/api/v1': {
+        kind: 'APIResourceList',
+        groupVersion: 'v1',
+        resources: [{ name: 'services', kind: 'Service', namespaced: true, verbs: ['get'] }],
+      },
+    };
+    const { session, rest } = fakeSession(all, 'shop');
+    // The live metric calls and most history calls have no route here: only what is asked counts.
+    await fetchHistory(session, 'web', DEFAULT_CONTROLLER_SETTINGS, RANGE).catch(() => {});
+    const asked = rest.requests
+      .filter((r) => r.startsWith(H))
+      .map((r) => r.replace(/[?&]start=.*$/, '').slice(H.length));
+    expect(asked.sort()).toEqual(
+      [
+        '/namespaces/shop/podmetrics?labelSelector=app%3Dweb',
+        '/namespaces/shop/custommetrics/pods/*/qps?labelSelector=app%3Dweb&metricLabelSelector=api%3Droot',
+        '/namespaces/shop/custommetrics/services/web/rps',
+        '/custommetrics/namespaces/shop/temp',
+        '/namespaces/shop/externalmetrics/queue?labelSelector=queue%3Djobs',
+        '/namespaces/shop/horizontalpodautoscalers/web',
+        '/namespaces/shop/pods?labelSelector=app%3Dweb',
+      ].sort(),
+    );
   });
 
   it('a history API that is not served says where it comes from', async () => {

@@ -1,12 +1,14 @@
 // ControllerMemory against horizontal.go's own tests: TestStoreScaleEvents (horizontal_test.go) for
 // storeScaleEvent, and stabilizeRecommendation[WithBehaviors]'s bookkeeping of recommendations.
 import { describe, expect, it } from 'vitest';
-import { ControllerMemory, type StoredScaleEvent } from '../../../plugin/hpa/memory.ts';
+import { ControllerMemory } from '../../../plugin/hpa/memory.ts';
 import { periodStartFromEvents } from '../../../plugin/hpa/normalize.ts';
 import { readHpa } from '../../../plugin/hpa/objects.ts';
 import { NOW, scalingRules } from './builder.ts';
 
 const ago = (seconds: number) => NOW - seconds * 1000;
+/** A stored scale event (timestampedScaleEvent). */
+type StoredScaleEvent = ControllerMemory['scaleUpEvents'][number];
 const event = (change: number, at: number, outdated = false): StoredScaleEvent => ({ change, at, outdated });
 
 /** The behavior of an HPA with these rules both ways, as readHpa defaults it. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StepInput } from '../../../plugin/hpa/replay.ts';
 import { DEFAULT_CONTROLLER_SETTINGS } from '../../../plugin/hpa/snapshot.ts';
-import { InvalidChange, whatIf, withChanges } from '../../../plugin/hpa/what-if.ts';
+import { InvalidChange, whatIf } from '../../../plugin/hpa/what-if.ts';
 
 const hpa = {
   apiVersion: 'autoscaling/v2',
@@ -24,10 +24,19 @@ const hpa = {
   },
   status: {},
 };
-const WINDOW = 300;
-const specOf = (sets: string[]) => (withChanges(hpa, sets, WINDOW) as { spec: Record<string, unknown> }).spec;
+const input = (steps: StepInput[] = []) => ({
+  hpa,
+  controller: DEFAULT_CONTROLLER_SETTINGS,
+  selector: 'app=web',
+  start: Date.parse('2026-12-07T03:00:00Z'),
+  stepMs: 15_000,
+  steps,
+  initialReplicas: 3,
+});
+/** The spec as changed by `sets`. */
+const specOf = (sets: string[]) => (whatIf(input(), sets).hpa as { spec: Record<string, unknown> }).spec;
 
-describe('withChanges: --set on the HPA spec', () => {
+describe('--set on the HPA spec', () => {
   it.each([
     ['target=800m', ['metrics', 0, 'pods', 'target', 'averageValue'], '800m'],
     ['minReplicas=3', ['minReplicas'], 3],
@@ -60,7 +69,7 @@ describe('withChanges: --set on the HPA spec', () => {
   });
 
   it('does not change the HPA it was given', () => {
-    withChanges(hpa, ['minReplicas=3'], WINDOW);
+    specOf(['minReplicas=3']);
     expect(hpa.spec.minReplicas).toBe(1);
   });
 
@@ -83,7 +92,7 @@ describe('withChanges: --set on the HPA spec', () => {
   ])('%s is refused in one line', (set, message) => {
     let error: unknown;
     try {
-      withChanges(hpa, [set], WINDOW);
+      whatIf(input(), [set]);
     } catch (e) {
       error = e;
     }
@@ -98,16 +107,7 @@ describe('whatIf: the replay with the spec as it is and as changed', () => {
     metrics: [{ kind: 'pods', values: [{ pod: 'web-a', value: `${qps}m` }] }, undefined],
   });
   it('a lower target scales to more replicas', () => {
-    const input = {
-      hpa,
-      controller: DEFAULT_CONTROLLER_SETTINGS,
-      selector: 'app=web',
-      start: Date.parse('2026-12-07T03:00:00Z'),
-      stepMs: 15_000,
-      steps: Array.from({ length: 4 }, () => step(3000)),
-      initialReplicas: 3,
-    };
-    const w = whatIf(input, ['target=500m']);
+    const w = whatIf(input(Array.from({ length: 4 }, () => step(3000))), ['target=500m']);
     expect(w.actual.steps.map((s) => s.replicas)).toEqual([3, 3, 3, 3]);
     expect(w.changed.steps.map((s) => s.replicas)).toEqual([3, 6, 6, 6]);
     expect(w.changed.summary.replicaSeconds).toBeGreaterThan(w.actual.summary.replicaSeconds);
