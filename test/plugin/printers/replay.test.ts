@@ -123,6 +123,7 @@ describe('replayDocument', () => {
     });
     expect(doc.steps[0]).not.toHaveProperty('at');
     expect(doc.whatIf.sets).toEqual(['maxReplicas=3']);
+    expect(doc.whatIf).toMatchObject({ spec: { maxReplicas: 3, minReplicas: 1 } });
     expect(() => JSON.stringify(doc)).not.toThrow();
   });
 });
