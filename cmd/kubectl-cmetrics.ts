@@ -41,12 +41,15 @@ void main(
   {
     out: writer('out'),
     err: writer('err'),
-    // Read by --watch only, which then pays for process.stdout.
+    // Read by --watch and the replay's charts only, which then pay for process.stdout.
     get tty() {
       return process.stdout.isTTY === true;
     },
     get rows() {
       return process.stdout.rows;
+    },
+    get columns() {
+      return process.stdout.columns;
     },
   },
   interrupted.signal,

@@ -358,6 +358,23 @@ const explainHpa: CommandSpec = {
       complete: 'file',
       describe: 'Explain a snapshot --save-snapshot wrote, without a cluster',
     },
+    since: {
+      type: 'string',
+      describe: 'Replay the controller over this much history, up to now (e.g. 3h), from the history API',
+    },
+    from: { type: 'string', describe: 'Replay from this time (RFC 3339, e.g. 2026-12-07T03:00:00Z)' },
+    to: { type: 'string', describe: 'Replay up to this time (RFC 3339; default: now)' },
+    step: {
+      type: 'string',
+      describe: "Time between two replayed passes (default: the controller's --sync-period, 15s)",
+    },
+    set: {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      describe:
+        'Replay once more with this change of the HPA spec, PATH=VALUE (target=800m, minReplicas=3, behavior.scaleDown.stabilizationWindowSeconds=60); repeatable',
+    },
     ...CONTROLLER_FLAGS,
     ...WATCH,
   },
@@ -369,6 +386,8 @@ const explainHpa: CommandSpec = {
     ['$0 explain hpa web --save-snapshot web.json', 'Explain, and keep what was read'],
     ['$0 explain hpa --from-snapshot web.json', 'The same explanation later, offline'],
     ['$0 explain hpa web --tolerance 0.05', 'With the controller flags your cluster sets'],
+    ['$0 explain hpa web --since 3h', 'What the controller did over the last 3 hours, replayed step by step'],
+    ['$0 explain hpa web --since 3h --set target=800m', 'And what it would have done with another target'],
   ],
   run: lazy(
     () => import('./commands/explain-hpa.ts'),

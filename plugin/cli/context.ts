@@ -9,6 +9,8 @@ export interface Io {
   tty: boolean;
   /** The terminal's height, when known. */
   rows?: number | undefined;
+  /** The terminal's width, when known (the replay's charts fit it). */
+  columns?: number | undefined;
 }
 
 export interface RunContext {

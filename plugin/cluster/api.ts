@@ -144,6 +144,7 @@ const HPA_TARGET: RequestTarget = { group: 'autoscaling' };
 const groupTarget = (groupVersion: string): RequestTarget | undefined =>
   groupVersion.includes('/') ? { group: groupVersion.slice(0, groupVersion.indexOf('/')) } : undefined;
 const HPA_BASE = '/apis/autoscaling/v2';
+export const HISTORY_GROUP = 'history.cmetrics.io';
 const inNamespace = (namespace: string | undefined) =>
   namespace === undefined ? '' : `/namespaces/${segment(namespace)}`;
 
@@ -325,6 +326,11 @@ export class KubeApi {
     const [path = '', query = ''] = recorded.split('?', 2);
     const group = /^\/apis\/([^/]+)\//.exec(path)?.[1];
     return this.get(path, Object.fromEntries(new URLSearchParams(query)), group ? { group } : undefined);
+  }
+
+  /** A GET of cmetrics' history API (history.cmetrics.io): `path` already encoded, as the live call's. */
+  history(path: string, query: Query): Promise<unknown> {
+    return this.get(path, query, { group: HISTORY_GROUP });
   }
 
   externalMetric(

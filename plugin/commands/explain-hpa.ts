@@ -3,12 +3,16 @@
 // (hints/hpa-diagnosis.ts), so that `--from-snapshot` prints the same as the live command. Without a
 // name (`-A`, `-n NS`, `-l`): every HPA in scope on one line each (printers/hpa-list.ts), its state
 // (hpa/state.ts) and the fix for a failure, each request sent once (cluster/hpa-snapshot.ts fetchSnapshots).
+// With --since or --from/--to: the controller replayed over the history (cluster/history.ts,
+// hpa/replay.ts), and with --set once more on a changed spec (hpa/what-if.ts), charted by printers/replay.ts.
 
 import type { RunContext } from '../cli/context.ts';
 import { type ControllerFlags, controllerSettings } from '../cli/controller-flags.ts';
 import { noResourcesFound, type Rendered, renderDocumentOr } from '../cli/render.ts';
+import { historyRange, type ReplayFlags, replaying } from '../cli/replay-flags.ts';
 import { loadSnapshot, malformed, saveSnapshot } from '../cli/snapshot-file.ts';
 import { present } from '../cli/watch.ts';
+import { fetchHistory, type HistoryReplay, replayHistory } from '../cluster/history.ts';
 import { fetchSnapshot, fetchSnapshots } from '../cluster/hpa-snapshot.ts';
 import type { Session } from '../cluster/session.ts';
 import { CliError } from '../errors.ts';
@@ -17,6 +21,7 @@ import { decide, SnapshotUnusable } from '../hpa/decision.ts';
 import { InvalidField } from '../hpa/fields.ts';
 import { DEFAULT_CONTROLLER_SETTINGS, type HPASnapshot } from '../hpa/snapshot.ts';
 import { hpaState } from '../hpa/state.ts';
+import { InvalidChange } from '../hpa/what-if.ts';
 import {
   type Explanation,
   explanationDocument,
@@ -26,8 +31,9 @@ import {
 import { type HpaLine, hpaListDocument, hpaListTable } from '../printers/hpa-list.ts';
 import { narrate } from '../printers/narrative.ts';
 import { type DocumentFormat, formatDocument } from '../printers/output.ts';
+import { replayDocument, replayText } from '../printers/replay.ts';
 
-interface ExplainHpaArgs extends ControllerFlags {
+interface ExplainHpaArgs extends ControllerFlags, ReplayFlags {
   name: string;
   /** Without a name: list the HPAs of every namespace. */
   allNamespaces?: boolean | undefined;
@@ -101,7 +107,48 @@ async function renderHpaList(s: Session, a: ExplainHpaArgs): Promise<Rendered> {
   );
 }
 
+/** `explain hpa NAME --since D` (or --from/--to): the controller replayed, and with --set on a changed spec. */
+async function runReplay(ctx: RunContext, a: ExplainHpaArgs): Promise<number> {
+  if (a.fromSnapshot || a.saveSnapshot) {
+    throw new CliError(
+      `${a.fromSnapshot ? '--from-snapshot' : '--save-snapshot'} is one moment, the replay reads the history: drop one of them`,
+    );
+  }
+  const controller = controllerSettings(DEFAULT_CONTROLLER_SETTINGS, a);
+  const range = historyRange(a, Date.now(), controller.syncPeriodSeconds);
+  const session = await ctx.session();
+  const fetched = await fetchHistory(session, a.name, controller, range);
+  let replayed: HistoryReplay;
+  try {
+    replayed = replayHistory(fetched, a.set ?? []);
+  } catch (e) {
+    if (e instanceof InvalidChange || e instanceof SnapshotUnusable) throw new CliError(e.message);
+    if (e instanceof InvalidField)
+      throw new CliError(`the cluster sent what the HPA controller cannot read either: ${e.message}`);
+    throw e;
+  }
+  const { replay, whatIf, notes } = replayed;
+  const of = { namespace: session.namespace, name: a.name, notes };
+  ctx.io.out(
+    a.output
+      ? await formatDocument(replayDocument(of, replay, whatIf), a.output)
+      : replayText(of, replay, { width: ctx.io.columns || 80, unicode: ctx.io.tty }, whatIf),
+  );
+  return 0;
+}
+
 export async function runExplainHpa(ctx: RunContext, a: ExplainHpaArgs): Promise<number> {
+  if (!replaying(a) && (a.set?.length || a.step !== undefined)) {
+    throw new CliError(`${a.set?.length ? '--set' : '--step'} is for the replay: add --since or --from`);
+  }
+  if (replaying(a)) {
+    if (!a.name) throw new CliError('the replay is of one HPA: name it, e.g. explain hpa web --since 3h');
+    if (a.allNamespaces || a.selector || a.watch)
+      throw new CliError(
+        `${a.watch ? '--watch' : a.allNamespaces ? '-A' : '-l'} is for the list of HPAs, not the replay: drop it`,
+      );
+    return runReplay(ctx, a);
+  }
   const listing = a.allNamespaces || !!a.selector;
   if (!a.name && !a.fromSnapshot) {
     if (a.saveSnapshot)

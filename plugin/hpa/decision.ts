@@ -66,7 +66,7 @@ interface ControllerMemory {
 
 /** Recomputes the controller's decision from the snapshot alone; the unknown memory gives bounds. */
 export function decide(snapshot: HPASnapshot): Decision {
-  return recompute(snapshot, undefined, CONTROLLER_CONSTANTS);
+  return recompute(snapshot, undefined, CONTROLLER_CONSTANTS, {});
 }
 
 /** The decision given the controller's memory exactly (and, for tests, its non-flag constants). */
@@ -74,8 +74,14 @@ export function decideWithMemory(
   snapshot: HPASnapshot,
   memory: ControllerMemory,
   constants: ControllerConstants = CONTROLLER_CONSTANTS,
+  options: DecideOptions = {},
 ): Decision {
-  return recompute(snapshot, memory, constants);
+  return recompute(snapshot, memory, constants, options);
+}
+
+interface DecideOptions {
+  /** false: no Threshold search (MetricDecision.scaleUpAt/scaleDownAt stay unset), for many passes. */
+  thresholds?: boolean;
 }
 
 /** "v1.34.2" → 34; undefined when unknown. */
@@ -116,6 +122,7 @@ function recompute(
   snapshot: HPASnapshot,
   memory: ControllerMemory | undefined,
   constants: ControllerConstants,
+  options: DecideOptions,
 ): Decision {
   const now = Date.parse(snapshot.takenAt);
   if (Number.isNaN(now)) {
@@ -210,7 +217,7 @@ function recompute(
   }
   if (computeMetrics) {
     decision.branch = 'Metrics';
-    const proposal = computeReplicas(decision, hpa, scale, snapshot, now);
+    const proposal = computeReplicas(decision, hpa, scale, snapshot, now, options);
     if (proposal === undefined) return finish(decision);
     // As reconcileAutoscaler: a proposal of 0 (scale to zero) names no metric in the event.
     let desired = 0;
@@ -306,6 +313,7 @@ function computeReplicas(
   scale: Scale,
   snapshot: HPASnapshot,
   now: number,
+  options: DecideOptions,
 ): { replicas: number; label: string } | undefined {
   const stop = (reason: 'InvalidSelector' | 'AmbiguousSelector', message: string) => {
     decision.selectorProblem = { reason, message };
@@ -353,6 +361,7 @@ function computeReplicas(
     },
     podLevelResources: settings.podLevelResources ?? (minor === undefined || minor >= 34),
   };
+  if (options.thresholds === false) ctx.thresholds = false;
   decision.metrics = hpa.metrics.map((spec, i) => computeMetric(spec, i, snapshot.metrics[i], ctx));
 
   let replicas = 0;

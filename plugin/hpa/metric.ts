@@ -48,6 +48,8 @@ export interface MetricContext {
   tolerances: Tolerances;
   readiness: ReadinessSettings;
   podLevelResources: boolean;
+  /** false: skip the search for the values at which the proposal would change (the replay shows none). */
+  thresholds?: boolean;
 }
 
 const UNABLE = 'the HPA was unable to compute the replica count: ';
@@ -196,7 +198,7 @@ export function computeMetric(
   const decision = describe(spec, index);
   try {
     const { statistic, proposalAt } = compute(spec, decision, answer, ctx);
-    if (decision.proposal !== undefined && statistic !== undefined) {
+    if (ctx.thresholds !== false && decision.proposal !== undefined && statistic !== undefined) {
       addThresholds(decision, statistic, decision.proposal, proposalAt);
     }
   } catch (e) {

@@ -143,6 +143,90 @@ describe('runExplainHpa', () => {
     );
   });
 
+  describe('the replay (--since, --from/--to, --set)', () => {
+    const H = '/apis/history.cmetrics.io/v1alpha1/namespaces/shop';
+    const FROM = '2026-07-01T09:00:00Z';
+    const TO = '2026-07-01T09:01:00Z';
+    const at = (seconds: number) => Date.parse(FROM) / 1000 + seconds;
+    const window = { start: String(at(0)), end: String(at(60)), step: '15s' };
+    const qps = (pod: string, milli: number[]) => ({
+      describedObject: { kind: 'Pod', namespace: 'shop', name: pod, apiVersion: '/v1' },
+      metric: { name: 'qps' },
+      points: milli.map((m, i) => [at(15 * i), `${m}m`]),
+    });
+    const routes: Routes = {
+      ...ROUTES,
+      [q(`${H}/custommetrics/pods/*/qps`, { labelSelector: 'app=web', ...window })]: {
+        kind: 'MetricHistory',
+        series: [qps('web-1', [400, 400, 1500, 1500, 1500]), qps('web-2', [400, 400, 1500, 1500, 1500])],
+      },
+      [q(`${H}/horizontalpodautoscalers/web`, window)]: {
+        kind: 'HorizontalPodAutoscalerHistory',
+        source: 'kube-state-metrics',
+        series: [
+          { name: 'currentReplicas', points: [0, 15, 30, 45, 60].map((t) => [at(t), t < 45 ? '2' : '6']) },
+        ],
+      },
+      [q(`${H}/pods`, { labelSelector: 'app=web', ...window })]: {
+        kind: 'PodHistory',
+        source: 'none',
+        series: [],
+      },
+    };
+
+    it('charts the replay, lists the rescales and sums it up', async () => {
+      const { ctx, out } = context(routes);
+      expect(await runExplainHpa(ctx, { name: 'web', from: FROM, to: TO })).toBe(0);
+      const text = out.join('');
+      expect(text).toContain('HPA shop/web replayed from 2026-07-01T09:00:00Z');
+      expect(text).toMatch(
+        /09:00:30 {2}2->4 {2}scales to 4 because average qps 1500m is 3× the 500m target, limited from 6 by the scale-up rate limit/,
+      );
+      expect(text).toMatch(/actual changes matched +1\/1/);
+      expect(text.split('\n').every((l) => [...l].length <= 80 || !/[|]/.test(l))).toBe(true);
+    });
+
+    it('-o json gives every step; --set replays the changed spec beside it', async () => {
+      const { ctx, out } = context(routes);
+      await runExplainHpa(ctx, { name: 'web', from: FROM, to: TO, output: 'json', set: ['maxReplicas=4'] });
+      const doc = JSON.parse(out.join(''));
+      expect(doc.steps.map((st: { replicas: number }) => st.replicas)).toEqual([2, 2, 2, 4, 6]);
+      expect(doc.whatIf.steps.map((st: { replicas: number }) => st.replicas)).toEqual([2, 2, 2, 4, 4]);
+    });
+
+    it('-o yaml is the same document', async () => {
+      const { ctx, out } = context(routes);
+      await runExplainHpa(ctx, { name: 'web', from: FROM, to: TO, output: 'yaml' });
+      const text = out.join('');
+      expect(text).toMatch(/^apiVersion: cmetrics\.io\/v1alpha1\n/);
+      expect(text).toContain('kind: HPAReplay');
+      expect(text).toContain('- actual: 2');
+    });
+
+    it.each<[string, Parameters<typeof runExplainHpa>[1], string]>([
+      [
+        'a bad --since',
+        { name: 'web', since: '3x' },
+        'invalid --since "3x": use a duration such as 3h or 90m',
+      ],
+      ['--from after --to', { name: 'web', from: TO, to: FROM }, 'is not before --to'],
+      [
+        '--set on an unknown field',
+        { name: 'web', from: FROM, to: TO, set: ['minReplica=2'] },
+        'spec has no field "minReplica"',
+      ],
+      [
+        '--set without a range',
+        { name: 'web', set: ['minReplicas=2'] },
+        '--set is for the replay: add --since or --from',
+      ],
+      ['a replay without a name', { name: '', since: '1h' }, 'the replay is of one HPA'],
+      ['a replay with --watch', { name: 'web', since: '1h', watch: true }, '--watch is for the list of HPAs'],
+    ])('refuses %s in one line', async (_what, args, message) => {
+      await expect(runExplainHpa(context(routes).ctx, args)).rejects.toThrow(message);
+    });
+  });
+
   describe('without a name', () => {
     const hpa = (name: string, target: string, metric: unknown, status = {}) => ({
       metadata: { name, namespace: 'shop', uid: `u-${name}` },

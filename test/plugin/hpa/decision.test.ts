@@ -586,6 +586,19 @@ describe('what would change the decision', () => {
     return decide(build(value)).metrics[0]?.proposal;
   }
 
+  it('not searched when the caller asks for none (the replay), the decision otherwise the same', () => {
+    const snapshot = podsHpa([600, 600, 600, 600]);
+    const memory = { scaleUpEvents: [], scaleDownEvents: [] };
+    const without = decideWithMemory(snapshot, memory, undefined, { thresholds: false });
+    const m = without.metrics[0] as MetricDecision;
+    expect(m.scaleUpAt).toBeUndefined();
+    expect(m.scaleDownAt).toBeUndefined();
+    const withThresholds = decideWithMemory(snapshot, memory);
+    expect(withThresholds.metrics[0]?.scaleUpAt).toBeDefined();
+    expect({ ...without, metrics: [] }).toEqual({ ...withThresholds, metrics: [] });
+    expect(m.proposal).toBe(withThresholds.metrics[0]?.proposal);
+  });
+
   it('Pods AverageValue: the averages where the proposal moves up and down', () => {
     const build = (avg: number) => podsHpa([avg, avg, avg, avg]);
     const d = decide(build(600)); // 1.2× → ceil(4.8) = 5
