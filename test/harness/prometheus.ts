@@ -55,7 +55,8 @@ export async function startPrometheus(
         })),
       },
       {
-        // The objects' own namespace and pod labels, as kube-prometheus keeps them (honorLabels).
+        // As kube-prometheus' ServiceMonitor (honorLabels): the series keep the objects' namespace and
+        // pod labels, never renamed exported_* by a target label of the same name.
         job_name: 'kube-state-metrics',
         honor_labels: true,
         static_configs: [{ targets: [opts.kubeStateMetrics] }],
