@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what cmetrics needs on a fresh Debian machine, and nothing twice: Prometheus, VictoriaMetrics,
 # HAProxy and openssl (apt), the npm dependencies including the pinned Node 24 and Bun (npm ci), and the Kubernetes binaries
-# built from Go modules, metrics-server and KEDA among them (cached in ~/.cache/cmetrics; the first
+# built from Go modules, metrics-server, kube-state-metrics and KEDA among them (cached in ~/.cache/cmetrics; the first
 # build takes about twenty minutes, KEDA's half of it).
 # For the release's executables and their tests: zip, qemu-user with Debian's arm64 glibc (linux/arm64
 # under emulation), Wine and a MinGW C compiler (windows/amd64; the tests compile a DLL Wine 8 lacks),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the local control plane from Go modules, once: kube-apiserver, kube-controller-manager,
 # kube-scheduler, kubectl (one Kubernetes version), the etcd that version pins, kwok, krew (the
-# plugin manager, for the plugin's install test), helm (to render the chart in deploy/helm) and
-# metrics-server (the neighbour serving metrics.k8s.io in the coexistence test); with
+# plugin manager, for the plugin's install test), helm (to render the chart in deploy/helm),
+# metrics-server (the neighbour serving metrics.k8s.io in the coexistence test) and
+# kube-state-metrics (the HPAs' and pods' state as series, which every stack's Prometheus scrapes); with
 # WITH_PROMETHEUS_ADAPTER=1 prometheus-adapter, with WITH_KEDA=1 KEDA's operator, metrics API server
 # and CRDs, with WITH_THANOS=1 Thanos (the neighbours some e2e tests run beside cmetrics).
 # Output goes to $CMETRICS_BIN (default ~/.cache/cmetrics/bin/k8s-$K8S_VERSION); a binary that is
@@ -15,6 +16,7 @@ KREW_VERSION="${KREW_VERSION:-v0.5.0}"
 HELM_VERSION="${HELM_VERSION:-v3.19.5}"
 PROM_ADAPTER_VERSION="${PROM_ADAPTER_VERSION:-v0.12.0}"
 METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-v0.8.0}"
+KSM_VERSION="${KSM_VERSION:-v2.20.0}"
 KEDA_VERSION="${KEDA_VERSION:-v2.21.0}"
 THANOS_VERSION="${THANOS_VERSION:-v0.42.5}"
 CACHE_ROOT="${CMETRICS_CACHE:-$HOME/.cache/cmetrics}"
@@ -135,6 +137,18 @@ if ! have metrics-server || [ ! -f "$BIN/metrics-server-rbac.yaml" ]; then
   # Its own ServiceAccount and RBAC (manifests/base/rbac.yaml), which the harness applies as they are.
   ms_dir=$(GOFLAGS="$GOFLAGS -mod=mod" go list -f '{{.Dir}}' -m sigs.k8s.io/metrics-server)
   install -m 0644 "$ms_dir/manifests/base/rbac.yaml" "$BIN/metrics-server-rbac.yaml"
+fi
+
+if ! have kube-state-metrics; then
+  log "building kube-state-metrics $KSM_VERSION"
+  # Its main package is the module's root; a wrapper module with its replace lines, should it have any.
+  enter_wrapper_with_replaces kube-state-metrics k8s.io/kube-state-metrics/v2 "$KSM_VERSION" k8s.io/kube-state-metrics/v2
+  # As its Makefile: the version its --version and build_info report (prometheus/common's version package).
+  client_go=$(GOFLAGS="$GOFLAGS -mod=mod" go list -f '{{.Version}}' -m k8s.io/client-go)
+  GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "-s -w -X github.com/prometheus/common/version.Version=$KSM_VERSION \
+    -X k8s.io/kube-state-metrics/v2/pkg/app.ClientGoVersion=$client_go" \
+    -o "$BIN/kube-state-metrics.tmp" k8s.io/kube-state-metrics/v2
+  mv "$BIN/kube-state-metrics.tmp" "$BIN/kube-state-metrics"
 fi
 
 if [ "${WITH_PROMETHEUS_ADAPTER:-0}" = 1 ] && ! have prometheus-adapter; then

@@ -1,6 +1,6 @@
 // The real Prometheus server (Debian's package), scraping the sample app's pods on their loopback
-// pod IPs with the labels kube-prometheus would give them (namespace, pod, service), and kwok's
-// kubelet-style resource metrics per node (node label).
+// pod IPs with the labels kube-prometheus would give them (namespace, pod, service), kwok's
+// kubelet-style resource metrics per node (node label), and kube-state-metrics.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -21,7 +21,7 @@ export interface PrometheusServer {
 
 export async function startPrometheus(
   cluster: Cluster,
-  opts: { fileSd: string; scrapeIntervalSeconds?: number },
+  opts: { fileSd: string; scrapeIntervalSeconds?: number; kubeStateMetrics: string },
 ): Promise<PrometheusServer> {
   const dir = join(cluster.workDir, 'prometheus');
   mkdirSync(dir, { recursive: true });
@@ -53,6 +53,13 @@ export async function startPrometheus(
           targets: [cluster.kwokServer],
           labels: { __metrics_path__: resourceMetricsPath(node), node },
         })),
+      },
+      {
+        // As kube-prometheus' ServiceMonitor (honorLabels): the series keep the objects' namespace and
+        // pod labels, never renamed exported_* by a target label of the same name.
+        job_name: 'kube-state-metrics',
+        honor_labels: true,
+        static_configs: [{ targets: [opts.kubeStateMetrics] }],
       },
     ],
   };

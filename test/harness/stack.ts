@@ -1,5 +1,5 @@
-// The whole proof path in one call: control plane, Prometheus, the sample app's pods and their
-// processes, and cmetrics-proxy registered with the aggregator through an ExternalName Service.
+// The whole proof path in one call: control plane, kube-state-metrics, Prometheus, the sample app's
+// pods and their processes, and cmetrics-proxy registered with the aggregator through an ExternalName Service.
 // Used by the end-to-end suites, the demo and the benchmarks.
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { type Cluster, startCluster } from './cluster.ts';
 import { SHIPPED, shippedProxyKubeconfig } from './deploy.ts';
+import { startKubeStateMetrics } from './kube-state-metrics.ts';
 import { freePort, type Proc, startProcess, stopProcess, waitFor } from './processes.ts';
 import { type PrometheusServer, promQuery, startPrometheus } from './prometheus.ts';
 
@@ -63,8 +64,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const fileSd = join(cluster.workDir, 'file-sd.json');
     writeFileSync(fileSd, '[]');
     writeFileSync(`${fileSd}.extra.json`, '[]');
+    // Started first and awaited last: it comes up while Prometheus, the pods and the proxy do.
+    const kubeStateMetrics = await startKubeStateMetrics(cluster);
+    extra.push(kubeStateMetrics.proc);
     prometheus = await startPrometheus(cluster, {
       fileSd,
+      kubeStateMetrics: kubeStateMetrics.target,
       ...(opts.scrapeIntervalSeconds ? { scrapeIntervalSeconds: opts.scrapeIntervalSeconds } : {}),
     });
 
@@ -129,6 +134,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       },
       { proc: proxy, timeoutMs: 60_000 },
     );
+    await kubeStateMetrics.ready();
 
     cluster.kubectl(
       ['apply', '-f', '-'],
@@ -139,11 +145,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // the proxy's queries (evaluated at the last settled second) see that scrape too.
     const prometheusUrl = prometheus.url;
     await waitFor(
-      'Prometheus scraped the sample app and every node',
+      'Prometheus scraped the sample app, every node and kube-state-metrics',
       async () => {
         const up = await promQuery(prometheusUrl, 'count by (job) (up == 1)', Date.now() / 1000 - 2);
         const count = (job: string) => Number(up.find((r) => r.metric.job === job)?.value[1] ?? 0);
-        return count('kubernetes-pods') > 0 && count('kubelet-resource') === cluster.nodeNames.length
+        return count('kubernetes-pods') > 0 &&
+          count('kubelet-resource') === cluster.nodeNames.length &&
+          count('kube-state-metrics') === 1
           ? true
           : undefined;
       },
