@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** What a Prometheus client reports about each request it sends. */
 export interface PrometheusObserver {
-  /** `endpoint`: query, series or ready; `error`: why it failed (a short reason), if it did. */
+  /** `endpoint`: query, query_range, series or ready; `error`: why it failed (a short reason), if it did. */
   observe(endpoint: string, seconds: number, error?: string): void;
   /** Answers (and the samples of those done) kept for sharing grew or shrank by these counts. */
   kept(answers: number, samples: number): void;
@@ -44,7 +44,7 @@ export function registerPrometheusMetrics(
 ): PrometheusMetrics {
   const promLatency = new Histogram({
     name: 'cmetrics_proxy_prometheus_request_duration_seconds',
-    help: 'Time Prometheus took to answer, by endpoint (query, series, ready), failed requests included.',
+    help: 'Time Prometheus took to answer, by endpoint (query, query_range, series, ready), failed requests included.',
     labelNames: ['endpoint'] as const,
     buckets: latencyBuckets,
     registers: [registry],
