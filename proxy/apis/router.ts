@@ -135,6 +135,9 @@ export function createRouter(
     }
     if (group === HISTORY_GROUP) {
       if (!rest.length) return { code: 200, body: historyResourceList() };
+      // A namespace's own metric names the namespace after the resource: checked as one in the path's place.
+      if (rest[0] === 'custommetrics' && rest[1] === 'namespaces' && rest[2] !== undefined)
+        checkNamespace(rest[2]);
       const parsed = parseHistoryPath(rest, req.query);
       if (!parsed) throw notFound(req.path);
       const { body, warnings } = await getHistory(parsed, req.query, backend, req.authorizeLive);

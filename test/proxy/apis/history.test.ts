@@ -631,6 +631,15 @@ describe('history through the router', () => {
     });
   });
 
+  it.each([
+    '/apis/history.cmetrics.io/v1alpha1/namespaces/Bad_NS/podmetrics',
+    '/apis/history.cmetrics.io/v1alpha1/custommetrics/namespaces/Bad_NS/http_requests_per_second',
+  ])('refuses a namespace that is no DNS label: %s', async (path) => {
+    const e = await apiErrorOf(() => get(path));
+    expect(e.code).toBe(400);
+    expect(e.message).toMatch(/^namespace "Bad_NS" is not a valid namespace name/);
+  });
+
   it('answers 404 for a path that is no history', async () => {
     const e = await apiErrorOf(() => get('/apis/history.cmetrics.io/v1alpha1/namespaces/prod/deployments'));
     expect(e.code).toBe(404);
