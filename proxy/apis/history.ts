@@ -31,6 +31,7 @@ import {
   parseCustomMetricPath,
   toLabelSelector,
 } from './custom-metrics.ts';
+import { HISTORY_RESOURCES } from './discovery.ts';
 import { externalMetricQuery, labelsText } from './external-metrics.ts';
 import { hpaHistory, podLifecycleHistory } from './history-kube-state.ts';
 import { historyRange, isoTime, shortDuration } from './history-range.ts';
@@ -54,7 +55,7 @@ import { storeWarnings } from './store-warnings.ts';
 export type LiveAuthorizer = (path: string) => Promise<void>;
 
 export interface HistoryBody {
-  kind: 'MetricHistory' | 'HorizontalPodAutoscalerHistory' | 'PodHistory';
+  kind: (typeof HISTORY_RESOURCES)[number]['kind'];
   apiVersion: string;
   metadata: Record<string, never>;
   start: string;
@@ -167,37 +168,38 @@ export async function getHistory(
   }
   const range = historyRange(query, backend.historyLimits, backend.now());
   await authorize(livePath(req));
-  const found =
-    req.kind === 'custommetrics'
-      ? await customHistory(req.custom, backend, range)
-      : req.kind === 'externalmetrics'
-        ? await externalHistory(req, backend, range)
-        : req.kind === 'podmetrics'
-          ? await podHistory(req, backend, range)
-          : req.kind === 'nodemetrics'
-            ? await nodeHistory(req, backend, range)
-            : req.kind === 'horizontalpodautoscalers'
-              ? await hpaHistory(req, backend, range)
-              : await podLifecycleHistory(req, backend, range);
-  const kubeStateKind = req.kind === 'horizontalpodautoscalers' || req.kind === 'pods';
+  const found = await endpoint(req, backend, range);
+  const kubeState = req.kind === 'horizontalpodautoscalers' || req.kind === 'pods';
   return {
     body: {
-      kind:
-        req.kind === 'horizontalpodautoscalers'
-          ? 'HorizontalPodAutoscalerHistory'
-          : req.kind === 'pods'
-            ? 'PodHistory'
-            : 'MetricHistory',
+      kind: HISTORY_RESOURCES.find((r) => r.name === req.kind)?.kind ?? 'MetricHistory',
       apiVersion: `${HISTORY_GROUP}/${HISTORY_VERSIONS[0]}`,
       metadata: {},
       start: isoTime(range.startMs),
       end: isoTime(range.endMs),
       step: shortDuration(range.stepMs),
       series: found.series,
-      source: !kubeStateKind ? 'prometheus' : found.series.length ? 'kube-state-metrics' : 'none',
+      source: !kubeState ? 'prometheus' : found.series.length ? 'kube-state-metrics' : 'none',
     },
     warnings: found.warnings,
   };
+}
+
+function endpoint(req: HistoryRequest, backend: HistoryBackend, range: QueryRange): Promise<Found> {
+  switch (req.kind) {
+    case 'custommetrics':
+      return customHistory(req.custom, backend, range);
+    case 'externalmetrics':
+      return externalHistory(req, backend, range);
+    case 'podmetrics':
+      return podHistory(req, backend, range);
+    case 'nodemetrics':
+      return nodeHistory(req, backend, range);
+    case 'horizontalpodautoscalers':
+      return hpaHistory(req, backend, range);
+    case 'pods':
+      return podLifecycleHistory(req, backend, range);
+  }
 }
 
 /**
