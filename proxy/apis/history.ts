@@ -22,7 +22,14 @@ import {
   USAGE_RESOURCES,
   type UsageResource,
 } from '../rules/resource-rules.ts';
-import { type ApiResource, type GroupResource, NAMESPACES, NODES, PODS } from '../rules/resources.ts';
+import {
+  type ApiResource,
+  type GroupResource,
+  groupResourceString,
+  NAMESPACES,
+  NODES,
+  PODS,
+} from '../rules/resources.ts';
 import {
   type CustomMetricRequest,
   customMetricQuery,
@@ -245,7 +252,8 @@ async function customHistory(
   const warnings = storeWarnings(matrix);
   const selector = toLabelSelector(req.metricSelector);
   const series = [...byName.keys()].sort(compareCodeUnits).flatMap((name) => {
-    const points = finitePoints(byName.get(name) as PrometheusSeries, formatNumberAsQuantity, warnings, name);
+    const what = `${groupResourceString(resource)}/${name}: ${req.metric}`;
+    const points = finitePoints(byName.get(name) as PrometheusSeries, formatNumberAsQuantity, warnings, what);
     return points.length
       ? [
           {

@@ -258,7 +258,7 @@ describe('custom metrics history', () => {
       ],
       source: 'prometheus',
     });
-    expect(answer.warnings).toEqual(['web-1: 1 points were not finite, left out']);
+    expect(answer.warnings).toEqual([`pods/web-1: ${METRIC}: 1 points were not finite, left out`]);
   });
 
   it('asks for the named object only, whether or not it exists now', async () => {
