@@ -160,6 +160,7 @@ export class PrometheusClient {
         data as { resultType: string; result: unknown },
       );
       if (warnings.length) matrix.warnings = warnings;
+      this.observer?.rangePoints(matrix.reduce((n, s) => n + s.points.length, 0));
       return matrix;
     });
   }

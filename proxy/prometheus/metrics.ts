@@ -8,6 +8,8 @@ export interface PrometheusObserver {
   observe(endpoint: string, seconds: number, error?: string): void;
   /** Answers (and the samples of those done) kept for sharing grew or shrank by these counts. */
   kept(answers: number, samples: number): void;
+  /** A range query answered this many points, over all its series (the history API's cost). */
+  rangePoints(points: number): void;
 }
 
 /** Told when a request moved from one server of a backend to the next. */
@@ -99,6 +101,11 @@ export function registerPrometheusMetrics(
     help: 'Samples in the done answers kept to share among requests (bounded per second).',
     registers: [registry],
   });
+  const rangePoints = new Counter({
+    name: 'cmetrics_proxy_prometheus_range_points_total',
+    help: 'Points the range queries (the history API) were answered with, over all their series.',
+    registers: [registry],
+  });
   const evaluations = new Histogram({
     name: 'cmetrics_proxy_resource_metrics_evaluation_duration_seconds',
     help: 'Time an evaluation of the resourceRules queries (cpu and memory, containers and nodes) took, by result.',
@@ -143,6 +150,7 @@ export function registerPrometheusMetrics(
         if (answers) answersKept.inc(answers);
         if (samples) samplesKept.inc(samples);
       },
+      rangePoints: (points) => rangePoints.inc(points),
     },
     relisted: (seconds, ok) => relists.observe({ result: ok ? 'success' : 'failure' }, seconds),
   };
