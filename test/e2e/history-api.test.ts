@@ -7,6 +7,7 @@ import type {
   ExternalMetricValueList,
   MetricValueList,
   MetricValueV1beta2,
+  NodeMetricsList,
   PodMetricsList,
 } from '../../shared/api-types.ts';
 import { parseQuantity, toNumber } from '../../shared/quantity.ts';
@@ -185,6 +186,36 @@ describe('history.cmetrics.io through kube-apiserver', () => {
         }
       }
     }
+  });
+
+  it('serves cpu and memory per node, the live usage at its second', async () => {
+    const live = await eventually('node metrics listed', () => {
+      const r = getRaw<NodeMetricsList>('/apis/metrics.k8s.io/v1beta1/nodes');
+      return r.ok && r.body.items.length ? r.body : undefined;
+    });
+    const endS = Date.parse(live.items[0]?.timestamp as string) / 1000;
+    const body = history(`nodemetrics?${lastMinutes(endS)}`);
+    for (const node of live.items) {
+      for (const resource of ['cpu', 'memory'] as const) {
+        const s = body.series.find(
+          (x) => x.describedObject?.name === node.metadata.name && x.resource === resource,
+        );
+        expect(s?.describedObject, `${node.metadata.name} ${resource}`).toEqual({
+          kind: 'Node',
+          name: node.metadata.name,
+          apiVersion: 'v1',
+        });
+        const [t, v] = (s?.points.at(-1) ?? []) as [number, string];
+        expect(t).toBe(Date.parse(node.timestamp) / 1000);
+        expect(v).toBe(node.usage[resource]);
+      }
+    }
+  });
+
+  it("answers a namespace's pod lifecycle, from kube-state-metrics or none", () => {
+    const body = history(`namespaces/default/pods?${SELECTOR}`);
+    expect(body.kind).toBe('PodHistory');
+    expect(['kube-state-metrics', 'none']).toContain(body.source);
   });
 
   it('answers an HPA without kube-state-metrics series as source none, with no series', () => {
