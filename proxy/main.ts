@@ -2,9 +2,11 @@
 // reverse order.
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
-import { EXTERNAL_GROUP, RESOURCE_GROUP } from '../shared/api-types.ts';
+import { EXTERNAL_GROUP, HISTORY_GROUP, RESOURCE_GROUP } from '../shared/api-types.ts';
 import { KubeRest } from '../shared/kube.ts';
+import { HISTORY_RESOURCES } from './apis/discovery.ts';
 import type { ExternalMetricsBackend } from './apis/external-metrics.ts';
+import type { HistoryBackend } from './apis/history-series.ts';
 import type { CustomMetricsBackend } from './apis/ports.ts';
 import type { ResourceMetricsBackend } from './apis/resource-metrics.ts';
 import { createRouter } from './apis/router.ts';
@@ -40,8 +42,15 @@ export async function runProxy(
   flags: ProxyFlags,
   log: Logger = createLogger(flags.logLevel),
 ): Promise<() => Promise<ShutdownResult>> {
-  const { relistMs, maxAgeMs, metricResolutionMs, prometheusTimeoutMs, shutdownDelayMs, shutdownTimeoutMs } =
-    completeFlags(flags);
+  const {
+    relistMs,
+    maxAgeMs,
+    metricResolutionMs,
+    prometheusTimeoutMs,
+    shutdownDelayMs,
+    shutdownTimeoutMs,
+    historyMaxRangeMs,
+  } = completeFlags(flags);
   const servingFiles =
     flags.tlsCertFile && flags.tlsPrivateKeyFile
       ? new ServingCertificateFiles(flags.tlsCertFile, flags.tlsPrivateKeyFile, log)
@@ -74,7 +83,9 @@ export async function runProxy(
             live.current.upstreams.some((u) =>
               u.resources(`${group}/v1beta1`).some((r) => r.name === resource),
             )
-          : resource === 'metrics' || mapper.parse(resource) !== undefined,
+          : group === HISTORY_GROUP
+            ? HISTORY_RESOURCES.some((r) => r.name === resource)
+            : resource === 'metrics' || mapper.parse(resource) !== undefined,
   });
   const defaults = {
     urls: flags.prometheusUrl.split(','),
@@ -130,7 +141,11 @@ export async function runProxy(
   store.start();
   const stopWatching = live.watch();
 
-  const backend: CustomMetricsBackend & ResourceMetricsBackend & ExternalMetricsBackend & UpstreamsBackend = {
+  const backend: CustomMetricsBackend &
+    ResourceMetricsBackend &
+    ExternalMetricsBackend &
+    UpstreamsBackend &
+    HistoryBackend = {
     registry: () => relister.current(),
     upstreams: () => live.current.upstreams,
     externalRegistry: () => relister.external(),
@@ -141,6 +156,8 @@ export async function runProxy(
     objects: caches,
     resourceSnapshot: () => store.read(),
     query: (expr, timeMs, name) => live.current.backend(name).query(expr, timeMs),
+    queryRange: (expr, range, name) => live.current.backend(name).queryRange(expr, range),
+    historyLimits: { maxPoints: flags.historyMaxPoints, maxRangeMs: historyMaxRangeMs },
     now: evaluationTime,
   };
   const server = createServer({

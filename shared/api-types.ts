@@ -10,6 +10,9 @@ export const EXTERNAL_VERSIONS = ['v1beta1'] as const;
 /** v1 (GA in Kubernetes 1.37) has exactly v1beta1's fields (k8s.io/metrics v0.37.2). */
 export const RESOURCE_VERSIONS = ['v1', 'v1beta1'] as const;
 export type ResourceVersion = (typeof RESOURCE_VERSIONS)[number];
+/** cmetrics' own read-only group: the metrics above over a time range (docs/proxy.md, History). */
+export const HISTORY_GROUP = 'history.cmetrics.io';
+export const HISTORY_VERSIONS = ['v1alpha1'] as const;
 
 export type { LabelSelector } from './labels.ts';
 

@@ -67,6 +67,18 @@ export async function getCustomMetric(
   req: CustomMetricRequest,
   backend: CustomMetricsBackend,
 ): Promise<CustomMetricsAnswer> {
+  const { resource, entry } = findCustomMetric(req, backend);
+  const names = await selectObjects(req, resource, backend);
+  const expr = customMetricQuery(req, resource, entry, names);
+  const samples = await backend.query(expr, backend.now(), entry.rule.rule.backend);
+  return answer(req, resource, entry, names, samples, expr);
+}
+
+/** The resource a request names and the rule that serves its metric there; 404 naming what is missing. */
+export function findCustomMetric(
+  req: Pick<CustomMetricRequest, 'resourceText' | 'namespace' | 'name' | 'metric'>,
+  backend: Pick<CustomMetricsBackend, 'mapper' | 'registry'>,
+): { resource: ApiResource; entry: RegisteredMetric } {
   const mapper = backend.mapper();
   const resource = mapper.parse(req.resourceText);
   if (!resource) {
@@ -97,11 +109,18 @@ export async function getCustomMetric(
     }
     throw new ApiError(404, registry.explainMissing(resource, req.metric));
   }
+  return { resource, entry };
+}
 
-  const names = await selectObjects(req, resource, backend);
-  let expr: string;
+/** The rule's PromQL for the objects (`any`: every one of the resource in the namespace); 400 if it cannot be built. */
+export function customMetricQuery(
+  req: Pick<CustomMetricRequest, 'namespace' | 'metricSelector'>,
+  resource: ApiResource,
+  entry: RegisteredMetric,
+  names: readonly string[] | 'any',
+): string {
   try {
-    expr = buildObjectQuery(entry.rule, {
+    return buildObjectQuery(entry.rule, {
       seriesName: entry.seriesName,
       resource,
       namespace:
@@ -113,8 +132,6 @@ export async function getCustomMetric(
     if (e instanceof QueryError) throw new ApiError(400, e.message);
     throw e;
   }
-  const samples = await backend.query(expr, backend.now(), entry.rule.rule.backend);
-  return answer(req, resource, entry, names, samples, expr);
 }
 
 async function selectObjects(req: CustomMetricRequest, resource: ApiResource, backend: CustomMetricsBackend) {
@@ -165,26 +182,21 @@ function answer(
       warnings.push(`${groupResourceString(resource)}/${name}: ${req.metric} is ${s.value}, left out`);
       continue;
     }
-    const describedObject: ObjectReference = {
-      kind: resource.kind,
-      ...(resource.namespaced && req.namespace ? { namespace: req.namespace } : {}),
-      name,
-      apiVersion: resource.group ? `${resource.group}/${resource.version}` : resource.version,
-    };
+    const described = describedObject(resource, req.namespace, name);
     const value = formatNumberAsQuantity(s.value);
     const timestamp = formatTime(s.timestampMs);
     const window = entry.rule.windowSeconds;
     items.push(
       req.version === 'v1beta2'
         ? {
-            describedObject,
+            describedObject: described,
             metric: { name: req.metric, selector },
             timestamp,
             ...(window ? { windowSeconds: window } : {}),
             value,
           }
         : {
-            describedObject,
+            describedObject: described,
             metricName: req.metric,
             selector,
             timestamp,
@@ -204,6 +216,20 @@ function answer(
   return {
     body: { kind: 'MetricValueList', apiVersion: `${CUSTOM_GROUP}/${req.version}`, metadata: {}, items },
     warnings,
+  };
+}
+
+/** The object a value is about, as the answer's describedObject names it. */
+export function describedObject(
+  resource: ApiResource,
+  namespace: string | undefined,
+  name: string,
+): ObjectReference {
+  return {
+    kind: resource.kind,
+    ...(resource.namespaced && namespace ? { namespace } : {}),
+    name,
+    apiVersion: resource.group ? `${resource.group}/${resource.version}` : resource.version,
   };
 }
 

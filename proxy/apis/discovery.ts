@@ -9,6 +9,8 @@ import {
   CUSTOM_VERSIONS,
   EXTERNAL_GROUP,
   EXTERNAL_VERSIONS,
+  HISTORY_GROUP,
+  HISTORY_VERSIONS,
   RESOURCE_GROUP,
   RESOURCE_VERSIONS,
 } from '../../shared/api-types.ts';
@@ -27,6 +29,7 @@ export const SERVED_GROUPS: readonly ServedGroup[] = [
   // whatever is preferred, and both versions carry the same fields.
   { name: RESOURCE_GROUP, versions: RESOURCE_VERSIONS },
   { name: EXTERNAL_GROUP, versions: EXTERNAL_VERSIONS },
+  { name: HISTORY_GROUP, versions: HISTORY_VERSIONS },
 ];
 
 export function apiGroup(group: ServedGroup): APIGroup {
@@ -97,5 +100,24 @@ export function externalMetricsResourceList(metrics: readonly string[]): APIReso
       kind: 'ExternalMetricValueList',
       verbs: ['get'],
     })),
+  };
+}
+
+/** The history API's resources: what RBAC grants on history.cmetrics.io, and the kind each answers. */
+export const HISTORY_RESOURCES = [
+  { name: 'custommetrics', namespaced: true, kind: 'MetricHistory' },
+  { name: 'externalmetrics', namespaced: true, kind: 'MetricHistory' },
+  { name: 'podmetrics', namespaced: true, kind: 'MetricHistory' },
+  { name: 'nodemetrics', namespaced: false, kind: 'MetricHistory' },
+  { name: 'horizontalpodautoscalers', namespaced: true, kind: 'HorizontalPodAutoscalerHistory' },
+  { name: 'pods', namespaced: true, kind: 'PodHistory' },
+] as const;
+
+export function historyResourceList(): APIResourceList {
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: `${HISTORY_GROUP}/${HISTORY_VERSIONS[0]}`,
+    resources: HISTORY_RESOURCES.map((r) => ({ ...r, singularName: '', verbs: ['get', 'list'] })),
   };
 }

@@ -10,7 +10,7 @@ import {
 import { formatSelector, type Requirement } from '../../shared/labels.ts';
 import { formatNumberAsQuantity } from '../../shared/quantity.ts';
 import { compareCodeUnits } from '../../shared/text.ts';
-import type { ExternalMetricRegistry } from '../rules/external-registry.ts';
+import type { ExternalMetric, ExternalMetricRegistry } from '../rules/external-registry.ts';
 import { buildExternalQuery, QueryError } from '../rules/naming.ts';
 import type { CustomMetricsBackend } from './ports.ts';
 import { selectorParam } from './query-params.ts';
@@ -48,16 +48,7 @@ export async function getExternalMetric(
   req: ExternalMetricRequest,
   backend: ExternalMetricsBackend,
 ): Promise<ExternalMetricsAnswer> {
-  const registry = backend.externalRegistry();
-  const entry = registry.find(req.metric);
-  if (!entry) throw new ApiError(404, registry.explainMissing(req.metric));
-  let expr: string;
-  try {
-    expr = buildExternalQuery(entry.rule, entry.seriesName, req.namespace, req.labelSelector);
-  } catch (e) {
-    if (e instanceof QueryError) throw new ApiError(400, e.message);
-    throw e;
-  }
+  const { entry, expr } = externalMetricQuery(req, backend.externalRegistry());
   const samples = await backend.query(expr, backend.now(), entry.rule.rule.backend);
 
   const window = entry.rule.windowSeconds;
@@ -101,8 +92,26 @@ export async function getExternalMetric(
   };
 }
 
+/** The rule serving the metric and its PromQL for the request: 404 when none serves it, 400 when it cannot be built. */
+export function externalMetricQuery(
+  req: ExternalMetricRequest,
+  registry: ExternalMetricRegistry,
+): { entry: ExternalMetric; expr: string } {
+  const entry = registry.find(req.metric);
+  if (!entry) throw new ApiError(404, registry.explainMissing(req.metric));
+  try {
+    return {
+      entry,
+      expr: buildExternalQuery(entry.rule, entry.seriesName, req.namespace, req.labelSelector),
+    };
+  } catch (e) {
+    if (e instanceof QueryError) throw new ApiError(400, e.message);
+    throw e;
+  }
+}
+
 /** `{a="x",b="y"}` as Prometheus prints a label set; empty for none. */
-function labelsText(labels: Record<string, string>): string {
+export function labelsText(labels: Record<string, string>): string {
   const pairs = Object.keys(labels)
     .sort()
     .map((k) => `${k}=${JSON.stringify(labels[k])}`);

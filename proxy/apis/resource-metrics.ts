@@ -196,7 +196,7 @@ class Answer {
         this.warnings.push(`${what}: ${r} usage is ${s.value}, left out`);
         return undefined;
       }
-      usage[r] = formatQuantity(r === 'cpu' ? nanocores(s.value) : bytes(s.value));
+      usage[r] = usageQuantity(r, s.value);
       timestampMs = Math.min(timestampMs, s.timestampMs);
     }
     return { usage, timestampMs };
@@ -244,6 +244,11 @@ class Answer {
     const body = { kind: `${kind}List`, apiVersion, metadata: {}, items } as PodMetricsList | NodeMetricsList;
     return { body, warnings: this.warnings };
   }
+}
+
+/** A usage as metrics-server writes it: cpu in whole nanocores, memory in whole bytes (canonical quantities). */
+export function usageQuantity(r: UsageResource, value: number): string {
+  return formatQuantity(r === 'cpu' ? nanocores(value) : bytes(value));
 }
 
 /** CPU cores as whole nanocores, like metrics-server; nearest, so float noise never adds a nanocore. */

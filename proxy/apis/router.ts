@@ -3,6 +3,7 @@ import {
   CUSTOM_GROUP,
   type CustomVersion,
   EXTERNAL_GROUP,
+  HISTORY_GROUP,
   RESOURCE_GROUP,
   type ResourceVersion,
 } from '../../shared/api-types.ts';
@@ -13,6 +14,7 @@ import {
   apiGroupList,
   customMetricsResourceList,
   externalMetricsResourceList,
+  historyResourceList,
   resourceMetricsResourceList,
   SERVED_GROUPS,
 } from './discovery.ts';
@@ -21,6 +23,8 @@ import {
   getExternalMetric,
   parseExternalMetricPath,
 } from './external-metrics.ts';
+import { getHistory, type LiveAuthorizer, parseHistoryPath } from './history.ts';
+import type { HistoryBackend } from './history-series.ts';
 import type { CustomMetricsBackend } from './ports.ts';
 import { isWatch } from './query-params.ts';
 import {
@@ -36,6 +40,8 @@ export interface ApiRequest {
   method: string;
   path: string;
   query: URLSearchParams;
+  /** Checks the caller's access to a live request (the history API asks it for the one it stands for). */
+  authorizeLive: LiveAuthorizer;
 }
 
 export interface ApiAnswer {
@@ -47,7 +53,11 @@ export interface ApiAnswer {
 export type Router = (req: ApiRequest) => Promise<ApiAnswer>;
 
 export function createRouter(
-  backend: CustomMetricsBackend & ResourceMetricsBackend & ExternalMetricsBackend & UpstreamsBackend,
+  backend: CustomMetricsBackend &
+    ResourceMetricsBackend &
+    ExternalMetricsBackend &
+    UpstreamsBackend &
+    HistoryBackend,
 ): Router {
   return async (req) => {
     if (req.method !== 'GET')
@@ -121,6 +131,16 @@ export function createRouter(
       const { body, warnings } = upstream
         ? await upstream.get(req.path, req.query.toString())
         : await getExternalMetric(parsed, backend);
+      return { code: 200, body, warnings };
+    }
+    if (group === HISTORY_GROUP) {
+      if (!rest.length) return { code: 200, body: historyResourceList() };
+      // A namespace's own metric names the namespace after the resource: checked as one in the path's place.
+      if (rest[0] === 'custommetrics' && rest[1] === 'namespaces' && rest[2] !== undefined)
+        checkNamespace(rest[2]);
+      const parsed = parseHistoryPath(rest, req.query);
+      if (!parsed) throw notFound(req.path);
+      const { body, warnings } = await getHistory(parsed, req.query, backend, req.authorizeLive);
       return { code: 200, body, warnings };
     }
     throw notFound(req.path);

@@ -21,6 +21,8 @@ export interface ProxyFlags {
   prometheusTimeout: string;
   shutdownDelayDuration: string;
   shutdownTimeout: string;
+  historyMaxPoints: number;
+  historyMaxRange: string;
   logLevel: Level;
 }
 
@@ -92,6 +94,17 @@ export function parseFlags(argv: string[]): ProxyFlags {
       default: '20s',
       describe: 'on SIGTERM, how long requests under way may take to finish',
     })
+    .option('history-max-points', {
+      type: 'number',
+      default: 11000,
+      describe:
+        'history.cmetrics.io: the most points one series may have, (end - start) / step + 1 (Prometheus refuses more than 11000)',
+    })
+    .option('history-max-range', {
+      type: 'string',
+      default: '7d',
+      describe: 'history.cmetrics.io: the longest time range (end - start) a request may ask for',
+    })
     .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as Level })
     .strict()
     .version(false)
@@ -114,6 +127,8 @@ export function parseFlags(argv: string[]): ProxyFlags {
     prometheusTimeout: a['prometheus-timeout'],
     shutdownDelayDuration: a['shutdown-delay-duration'],
     shutdownTimeout: a['shutdown-timeout'],
+    historyMaxPoints: a['history-max-points'],
+    historyMaxRange: a['history-max-range'],
     logLevel: a['log-level'],
   };
 }
@@ -127,6 +142,7 @@ interface ProxyDurations {
   prometheusTimeoutMs: number;
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
+  historyMaxRangeMs: number;
 }
 
 /** Throws, naming the flag, when a duration does not parse or flags do not go together. */
@@ -137,6 +153,10 @@ export function completeFlags(flags: ProxyFlags): ProxyDurations {
   const metricResolutionMs = flags.metricResolution ? parseDuration(flags.metricResolution) : undefined;
   if (metricResolutionMs !== undefined && metricResolutionMs <= 0)
     throw new Error('--metric-resolution must be longer than 0s');
+  if (!Number.isInteger(flags.historyMaxPoints) || flags.historyMaxPoints < 1)
+    throw new Error('--history-max-points must be a whole number of at least 1');
+  const historyMaxRangeMs = parseDuration(flags.historyMaxRange);
+  if (historyMaxRangeMs <= 0) throw new Error('--history-max-range must be longer than 0s');
   if (!flags.tlsCertFile !== !flags.tlsPrivateKeyFile)
     throw new Error('--tls-cert-file and --tls-private-key-file go together: give both or neither');
   return {
@@ -146,5 +166,6 @@ export function completeFlags(flags: ProxyFlags): ProxyDurations {
     shutdownDelayMs: parseDuration(flags.shutdownDelayDuration),
     shutdownTimeoutMs: parseDuration(flags.shutdownTimeout),
     prometheusTimeoutMs: parseDuration(flags.prometheusTimeout),
+    historyMaxRangeMs,
   };
 }

@@ -1,6 +1,6 @@
 // Prometheus HTTP API (or Thanos, Mimir, VictoriaMetrics: same API) over one keep-alive undici
-// pool per backend. Only /api/v1/query and /api/v1/series are needed; both are sent as POST forms
-// so long selectors never hit URL length limits.
+// pool per backend. /api/v1/query, /api/v1/query_range (the history API) and /api/v1/series, all
+// sent as POST forms so long selectors never hit URL length limits.
 import type { Pool } from 'undici';
 import {
   headersWith,
@@ -24,6 +24,23 @@ export interface PrometheusSample {
  * under it did not answer (the samples may then be partial), Prometheus for odd PromQL.
  */
 export type PrometheusAnswer = PrometheusSample[] & { warnings?: readonly string[] };
+
+/** One series of a range query: its labels and its samples, oldest first. */
+export interface PrometheusSeries {
+  labels: Record<string, string>;
+  /** [milliseconds since the epoch, value]; a step without a sample has no point. */
+  points: [number, number][];
+}
+
+/** A range query's series, with what the server warned of beside them (as PrometheusAnswer). */
+export type PrometheusMatrix = PrometheusSeries[] & { warnings?: readonly string[] };
+
+/** A range query's bounds: evaluated at start, start + step, … up to end (all milliseconds). */
+export interface QueryRange {
+  startMs: number;
+  endMs: number;
+  stepMs: number;
+}
 
 /**
  * A failed Prometheus request. `errorType` is Prometheus' own (bad_data, execution, timeout, …) or
@@ -120,6 +137,61 @@ export class PrometheusClient {
       }
     }
     return pending;
+  }
+
+  /**
+   * Range query (/api/v1/query_range): every series with its samples at each step. Not shared
+   * between callers as instant answers are: a history request asks its own range.
+   */
+  queryRange(expr: string, range: QueryRange, timeoutMs = this.timeoutMs): Promise<PrometheusMatrix> {
+    return this.observed('query_range', async () => {
+      const { data, warnings } = await this.post(
+        '/api/v1/query_range',
+        [
+          ['query', expr],
+          ['start', (range.startMs / 1000).toFixed(3)],
+          ['end', (range.endMs / 1000).toFixed(3)],
+          ['step', (range.stepMs / 1000).toFixed(3)],
+        ],
+        Math.min(timeoutMs, this.timeoutMs),
+      );
+      const matrix: PrometheusMatrix = this.matrixSeries(
+        expr,
+        data as { resultType: string; result: unknown },
+      );
+      if (warnings.length) matrix.warnings = warnings;
+      this.observer?.rangePoints(matrix.reduce((n, s) => n + s.points.length, 0));
+      return matrix;
+    });
+  }
+
+  private matrixSeries(expr: string, data: { resultType: string; result: unknown }): PrometheusSeries[] {
+    if (data.resultType !== 'matrix') {
+      throw new PrometheusError(
+        `range query returned a ${data.resultType}, not a matrix: ${expr}`,
+        422,
+        'bad_result',
+      );
+    }
+    if (!Array.isArray(data.result))
+      throw this.badResponse(200, `a matrix that is not a list: ${JSON.stringify(data).slice(0, 200)}`);
+    return (data.result as unknown[]).map((r) => {
+      const { metric, values } = (r ?? {}) as { metric?: unknown; values?: unknown };
+      if (
+        typeof metric !== 'object' ||
+        metric === null ||
+        !Array.isArray(values) ||
+        !values.every(isSampleValue)
+      )
+        throw this.badResponse(
+          200,
+          `a matrix series that is not {metric, values}: ${JSON.stringify(r).slice(0, 200)}`,
+        );
+      return {
+        labels: metric as Record<string, string>,
+        points: values.map(([t, v]): [number, number] => [Math.round(t * 1000), parseFloat(v)]),
+      };
+    });
   }
 
   /** Starts the answers of a new second; the old ones go, now or at the latest after their lifetime. */

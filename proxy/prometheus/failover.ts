@@ -8,7 +8,9 @@ import {
   type PrometheusAnswer,
   PrometheusClient,
   PrometheusError,
+  type PrometheusMatrix,
   type PrometheusOptions,
+  type QueryRange,
 } from './client.ts';
 import type { FailoverObserver } from './metrics.ts';
 
@@ -53,6 +55,11 @@ export class PrometheusBackend {
   /** PrometheusClient.query on the first server that answers. */
   query(expr: string, timeMs: number): Promise<PrometheusAnswer> {
     return this.tryInTurn((server, timeoutMs) => server.client.query(expr, timeMs, timeoutMs));
+  }
+
+  /** PrometheusClient.queryRange on the first server that answers. */
+  queryRange(expr: string, range: QueryRange): Promise<PrometheusMatrix> {
+    return this.tryInTurn((server, timeoutMs) => server.client.queryRange(expr, range, timeoutMs));
   }
 
   /**

@@ -4,10 +4,12 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** What a Prometheus client reports about each request it sends. */
 export interface PrometheusObserver {
-  /** `endpoint`: query, series or ready; `error`: why it failed (a short reason), if it did. */
+  /** `endpoint`: query, query_range, series or ready; `error`: why it failed (a short reason), if it did. */
   observe(endpoint: string, seconds: number, error?: string): void;
   /** Answers (and the samples of those done) kept for sharing grew or shrank by these counts. */
   kept(answers: number, samples: number): void;
+  /** A range query answered this many points, over all its series (the history API's cost). */
+  rangePoints(points: number): void;
 }
 
 /** Told when a request moved from one server of a backend to the next. */
@@ -44,7 +46,7 @@ export function registerPrometheusMetrics(
 ): PrometheusMetrics {
   const promLatency = new Histogram({
     name: 'cmetrics_proxy_prometheus_request_duration_seconds',
-    help: 'Time Prometheus took to answer, by endpoint (query, series, ready), failed requests included.',
+    help: 'Time Prometheus took to answer, by endpoint (query, query_range, series, ready), failed requests included.',
     labelNames: ['endpoint'] as const,
     buckets: latencyBuckets,
     registers: [registry],
@@ -99,6 +101,11 @@ export function registerPrometheusMetrics(
     help: 'Samples in the done answers kept to share among requests (bounded per second).',
     registers: [registry],
   });
+  const rangePoints = new Counter({
+    name: 'cmetrics_proxy_prometheus_range_points_total',
+    help: 'Points the range queries (the history API) were answered with, over all their series.',
+    registers: [registry],
+  });
   const evaluations = new Histogram({
     name: 'cmetrics_proxy_resource_metrics_evaluation_duration_seconds',
     help: 'Time an evaluation of the resourceRules queries (cpu and memory, containers and nodes) took, by result.',
@@ -143,6 +150,7 @@ export function registerPrometheusMetrics(
         if (answers) answersKept.inc(answers);
         if (samples) samplesKept.inc(samples);
       },
+      rangePoints: (points) => rangePoints.inc(points),
     },
     relisted: (seconds, ok) => relists.observe({ result: ok ? 'success' : 'failure' }, seconds),
   };

@@ -4,7 +4,7 @@ import { closest } from '../../shared/text.ts';
 import type { CompiledRule } from './naming.ts';
 import { type Carry, carryOver, type SeriesShape } from './registry.ts';
 
-interface ExternalMetric {
+export interface ExternalMetric {
   metric: string;
   seriesName: string;
   rule: CompiledRule;

@@ -177,7 +177,10 @@ function templateArgs(
   });
 }
 
-function selectorMatchers(reqs: readonly Requirement[], valuesByName: Record<string, string>): string[] {
+export function selectorMatchers(
+  reqs: readonly Requirement[],
+  valuesByName: Record<string, string>,
+): string[] {
   const sorted = [...reqs].sort((a, b) => compareCodeUnits(a.key, b.key));
   return sorted.map((r) => {
     if (!isLabelName(r.key)) {

@@ -84,29 +84,39 @@ function compileResourceRule(
   };
 }
 
+/** Which objects a query reads: by default every one, cluster-wide (the store's queries). */
+interface UsageScope {
+  /** Pods only: one namespace rather than all. */
+  namespace?: string;
+  names?: readonly string[] | 'any';
+}
+
 /**
  * Every container's usage, cluster-wide, grouped by namespace, pod and container: the namespace label
  * joins `.GroupBy` as the adapter's extraGroupBy adds the container label, so one query serves every
- * namespace.
+ * namespace. The history API narrows it to a namespace and pods.
  */
-export function buildContainersQuery(rule: CompiledResourceRule): string {
+export function buildContainersQuery(rule: CompiledResourceRule, scope: UsageScope = {}): string {
   return buildObjectQuery(rule.containers, {
     seriesName: '',
     resource: PODS,
-    namespace: undefined,
-    names: 'any',
+    namespace: scope.namespace,
+    names: scope.names ?? 'any',
     metricSelector: [],
     extraGroupBy: [rule.namespaceLabel, rule.containerLabel],
   });
 }
 
-/** Every node's usage, grouped by node. */
-export function buildNodesQuery(rule: CompiledResourceRule): string {
+/** Every node's usage, grouped by node (or the named nodes'). */
+export function buildNodesQuery(
+  rule: CompiledResourceRule,
+  scope: Omit<UsageScope, 'namespace'> = {},
+): string {
   return buildObjectQuery(rule.nodes, {
     seriesName: '',
     resource: NODES,
     namespace: undefined,
-    names: 'any',
+    names: scope.names ?? 'any',
     metricSelector: [],
   });
 }

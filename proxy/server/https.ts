@@ -7,7 +7,7 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Router } from '../apis/router.ts';
-import { statusBody, toStatus } from '../apis/status.ts';
+import { ApiError, statusBody, toStatus } from '../apis/status.ts';
 import type { Logger } from '../log.ts';
 import type { AuthorizationDecision, TokenVerdict } from './delegated.ts';
 import {
@@ -221,6 +221,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
         method: req.method ?? 'GET',
         path: url.pathname,
         query: url.searchParams,
+        authorizeLive: (path) => authorizeLive(opts, auth.user, path),
       });
       const headers = (answer.warnings ?? []).map((w) => `299 - ${JSON.stringify(w)}`);
       code = send(res, answer.code, answer.body, headers.length ? { warning: headers } : {});
@@ -239,6 +240,26 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ServerOpt
     });
   } finally {
     done(code);
+  }
+}
+
+/**
+ * The caller's access to a live request, decided as the proxy decides its own requests: its
+ * attributes derived from the path, then the same authorizer.
+ */
+async function authorizeLive(opts: ServerOptions, user: UserInfo, path: string): Promise<void> {
+  const attributes = requestAttributes('GET', path, new URLSearchParams());
+  let decision: AuthorizationDecision;
+  try {
+    decision = await opts.authorize(user, attributes);
+  } catch (e) {
+    throw new ApiError(500, `authorization of the live request ${path} failed: ${(e as Error).message}`);
+  }
+  if (!decision.allowed) {
+    throw new ApiError(
+      403,
+      `${forbiddenMessage(user.name, attributes, decision.reason)} (the history answers only what the live request ${path} would)`,
+    );
   }
 }
 

@@ -2,7 +2,7 @@
 // /metrics. Every label value is from a bounded set: API groups, resources the cluster or the
 // configuration knows.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
+import { CUSTOM_GROUP, EXTERNAL_GROUP, HISTORY_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import type { RequestAttributes } from './request-info.ts';
 
 export interface ServerMetrics {
@@ -25,7 +25,7 @@ export function requestLabels(
   return { group: a.group, resource: knownResource(a.group, a.resource) ? a.resource : 'unknown' };
 }
 
-const GROUPS = new Set([RESOURCE_GROUP, CUSTOM_GROUP, EXTERNAL_GROUP]);
+const GROUPS = new Set([RESOURCE_GROUP, CUSTOM_GROUP, EXTERNAL_GROUP, HISTORY_GROUP]);
 function knownGroup(group: string): boolean {
   return GROUPS.has(group);
 }

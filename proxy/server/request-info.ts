@@ -1,6 +1,6 @@
 // A request's authorization attributes, as apiserver pkg/endpoints/request/requestinfo.go derives
-// them: /apis/GROUP/VERSION/[namespaces/NS/]RESOURCE[/NAME[/SUBRESOURCE]] is a resource request,
-// anything else (discovery, /metrics) a non-resource one.
+// them: /apis/GROUP/VERSION/[namespaces/NS/]RESOURCE[/NAME[/SUBRESOURCE]] (and the core group's
+// /api/VERSION/…) is a resource request, anything else (discovery, /metrics) a non-resource one.
 import { isWatch } from '../apis/query-params.ts';
 
 export type RequestAttributes =
@@ -31,11 +31,13 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 export function requestAttributes(method: string, path: string, query: URLSearchParams): RequestAttributes {
   // Go's URL.Path is decoded: clients send pods/%2A/M for pods/*/M.
   const parts = path.split('/').filter(Boolean).map(decodeSegment);
-  if (parts[0] !== 'apis' || parts.length < 4) {
+  // /api/VERSION/… is the core group's (the legacy prefix, without a group segment).
+  const core = parts[0] === 'api';
+  if ((parts[0] !== 'apis' && !core) || parts.length < (core ? 3 : 4)) {
     return { kind: 'nonResource', verb: method.toLowerCase(), path };
   }
-  const [, group = '', version = ''] = parts;
-  let rest = parts.slice(3);
+  const [group = '', version = ''] = core ? ['', parts[1]] : parts.slice(1, 3);
+  let rest = parts.slice(core ? 2 : 3);
   let namespace = '';
   if (rest[0] === 'namespaces' && rest.length > 1) {
     namespace = rest[1] ?? '';

@@ -20,6 +20,7 @@ import {
 const RESOURCE = ['v1.metrics.k8s.io', 'v1beta1.metrics.k8s.io'];
 const CUSTOM = ['v1beta1.custom.metrics.k8s.io', 'v1beta2.custom.metrics.k8s.io'];
 const EXTERNAL = ['v1beta1.external.metrics.k8s.io'];
+const HISTORY = ['v1alpha1.history.cmetrics.io'];
 
 const apiServices = (objects: K8sObject[]) =>
   objects
@@ -46,21 +47,38 @@ const EXTERNAL_RULE = {
 
 describe('the Helm chart registers', () => {
   it.each<[string, () => string[], string[]]>([
-    ['by default, what the default rules serve: resource and custom', () => [], [...RESOURCE, ...CUSTOM]],
+    [
+      'by default, what the default rules serve: resource and custom, and their history',
+      () => [],
+      [...RESOURCE, ...CUSTOM, ...HISTORY],
+    ],
     [
       'external too with apiServices.external.enabled',
       () => ['--set', 'apiServices.external.enabled=true'],
-      [...RESOURCE, ...CUSTOM, ...EXTERNAL],
+      [...RESOURCE, ...CUSTOM, ...EXTERNAL, ...HISTORY],
     ],
-    ['custom alone without resource', () => ['--set', 'apiServices.resource.enabled=false'], CUSTOM],
+    [
+      'custom (and history) without resource',
+      () => ['--set', 'apiServices.resource.enabled=false'],
+      [...CUSTOM, ...HISTORY],
+    ],
+    [
+      'no history with apiServices.history.enabled=false',
+      () => ['--set', 'apiServices.history.enabled=false'],
+      [...RESOURCE, ...CUSTOM],
+    ],
     [
       'resource and external, custom disabled',
       () => ['--set', 'apiServices.custom.enabled=false', '--set', 'apiServices.external.enabled=true'],
-      [...RESOURCE, ...EXTERNAL],
+      [...RESOURCE, ...EXTERNAL, ...HISTORY],
     ],
     [
       'nothing with every group disabled',
-      () => ['resource', 'custom', 'external'].flatMap((g) => ['--set', `apiServices.${g}.enabled=false`]),
+      () =>
+        ['resource', 'custom', 'external', 'history'].flatMap((g) => [
+          '--set',
+          `apiServices.${g}.enabled=false`,
+        ]),
       [],
     ],
     [
@@ -71,7 +89,7 @@ describe('the Helm chart registers', () => {
           config: { rules: [], resourceRules: null, externalRules: [EXTERNAL_RULE] },
         }),
       ],
-      EXTERNAL,
+      [...EXTERNAL, ...HISTORY],
     ],
     [
       'a group the config has no rules for, when enabled',
@@ -87,7 +105,7 @@ describe('the Helm chart registers', () => {
     [
       'no group a values file disables (false is not "empty")',
       () => ['-f', valuesFile('custom-off', { apiServices: { custom: { enabled: false } } })],
-      RESOURCE,
+      [...RESOURCE, ...HISTORY],
     ],
     [
       'external for an upstream that takes it (config.upstreams), without external rules',
@@ -97,7 +115,7 @@ describe('the Helm chart registers', () => {
           config: { upstreams: [{ name: 'keda', url: 'https://keda-operator-metrics-apiserver.keda.svc' }] },
         }),
       ],
-      [...RESOURCE, ...CUSTOM, ...EXTERNAL],
+      [...RESOURCE, ...CUSTOM, ...EXTERNAL, ...HISTORY],
     ],
     [
       'no external when the upstream takes custom only',
@@ -110,12 +128,12 @@ describe('the Helm chart registers', () => {
           },
         }),
       ],
-      [...RESOURCE, ...CUSTOM],
+      [...RESOURCE, ...CUSTOM, ...HISTORY],
     ],
     [
       'the default again when a group is set back to empty',
       () => ['--set', 'apiServices.custom.enabled=null'],
-      [...RESOURCE, ...CUSTOM],
+      [...RESOURCE, ...CUSTOM, ...HISTORY],
     ],
   ])('%s', (_what, args, expected) => {
     expect(apiServices(renderHelm(binDir(), args()))).toEqual([...expected].sort());
@@ -183,6 +201,7 @@ describe('kustomize registers', () => {
     ['metrics.k8s.io with components/resource-metrics', ['resource-metrics'], RESOURCE],
     ['custom.metrics.k8s.io with components/custom-metrics', ['custom-metrics'], CUSTOM],
     ['external.metrics.k8s.io with components/external-metrics', ['external-metrics'], EXTERNAL],
+    ['history.cmetrics.io with components/history', ['history'], HISTORY],
     [
       'resource and custom, leaving external to another server',
       ['resource-metrics', 'custom-metrics'],
@@ -197,8 +216,8 @@ describe('kustomize registers', () => {
     );
   });
 
-  it('the default overlay: the groups the shipped config serves (no externalRules, so no external)', () => {
-    expect(apiServices(renderKustomize(binDir()))).toEqual([...RESOURCE, ...CUSTOM].sort());
+  it('the default overlay: the groups the shipped config serves (no externalRules, so no external), and their history', () => {
+    expect(apiServices(renderKustomize(binDir()))).toEqual([...RESOURCE, ...CUSTOM, ...HISTORY].sort());
   });
 
   it("the cert-manager component's CA injection on the groups listed before it", () => {

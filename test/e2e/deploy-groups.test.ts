@@ -3,7 +3,7 @@
 // the chart against the real kube-apiserver fails naming it and changes nothing; installs with the
 // takeover set or with external metrics left out succeed. And the proxy answers a group it has not
 // registered, straight on its port. The release leaves the harness's own groups alone (resource
-// and custom disabled) and runs no pod (replicas 0): only the APIServices are under test.
+// and custom disabled, and history) and runs no pod (replicas 0): only the APIServices are under test.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,6 +52,7 @@ const install = (args: string[] = []) =>
     '--set=podDisruptionBudget.enabled=false',
     '--set=apiServices.resource.enabled=false',
     '--set=apiServices.custom.enabled=false',
+    '--set=apiServices.history.enabled=false',
     '--set=apiServices.external.enabled=true',
     ...args,
   ]);

@@ -101,10 +101,12 @@ describe('kustomize and Helm', () => {
     expect(Object.keys(kustomize).sort()).toEqual(
       [
         'APIService//v1.metrics.k8s.io',
+        'APIService//v1alpha1.history.cmetrics.io',
         'APIService//v1beta1.custom.metrics.k8s.io',
         'APIService//v1beta1.external.metrics.k8s.io',
         'APIService//v1beta1.metrics.k8s.io',
         'APIService//v1beta2.custom.metrics.k8s.io',
+        'ClusterRole//cmetrics-history-reader',
         'ClusterRole//cmetrics-metrics-reader',
         'ClusterRole//cmetrics-resource-reader',
         'ClusterRoleBinding//cmetrics-hpa-controller',
@@ -151,7 +153,7 @@ describe('kustomize and Helm', () => {
     const apiServices = renderHelm(binDir(), [...EVERY_GROUP, '--set-file', `tls.caBundle=${ca}`]).filter(
       (o) => o.kind === 'APIService',
     );
-    expect(apiServices).toHaveLength(5);
+    expect(apiServices).toHaveLength(6);
     for (const a of apiServices) {
       expect((a.spec as { caBundle: string }).caBundle).toBe(readFileSync(ca).toString('base64'));
     }
@@ -173,6 +175,7 @@ describe('kustomize and Helm', () => {
       'v1beta2.custom.metrics.k8s.io': [100, 200],
       'v1beta1.custom.metrics.k8s.io': [100, 100],
       'v1beta1.external.metrics.k8s.io': [100, 100],
+      'v1alpha1.history.cmetrics.io': [100, 100],
     });
   });
 });

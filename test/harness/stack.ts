@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
+import { CUSTOM_GROUP, EXTERNAL_GROUP, HISTORY_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { type Cluster, startCluster } from './cluster.ts';
 import { SHIPPED, shippedProxyKubeconfig } from './deploy.ts';
 import { startKubeStateMetrics } from './kube-state-metrics.ts';
@@ -24,6 +24,8 @@ export const METRICS_APISERVICES = [
   // kubectl top takes the version the aggregator lists first (highest priority); the HPA asks for v1beta1.
   { group: RESOURCE_GROUP, version: 'v1beta1', priority: 100 },
   { group: RESOURCE_GROUP, version: 'v1', priority: 200 },
+  // The metrics above over a time range (docs/proxy.md, History).
+  { group: HISTORY_GROUP, version: 'v1alpha1', priority: 100 },
 ];
 
 export interface Stack {

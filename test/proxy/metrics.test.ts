@@ -36,6 +36,8 @@ describe('createProxyMetrics', () => {
     m.prometheus.kept(3, 0);
     m.prometheus.kept(0, 2000);
     m.prometheus.kept(-1, -500);
+    m.prometheus.rangePoints(151);
+    m.prometheus.rangePoints(0);
     const text = await m.registry.metrics();
     expect(text).toContain(
       'cmetrics_proxy_requests_total{group="metrics.k8s.io",resource="pods",code="200"} 1',
@@ -53,6 +55,7 @@ describe('createProxyMetrics', () => {
     expect(text).toContain('cmetrics_proxy_relist_duration_seconds_count{result="failure"} 1');
     expect(text).toContain('cmetrics_proxy_prometheus_answers_kept 2');
     expect(text).toContain('cmetrics_proxy_prometheus_samples_kept 1500');
+    expect(text).toContain('cmetrics_proxy_prometheus_range_points_total 151');
     expect(text).toContain('cmetrics_proxy_cache_objects{resource="pods"} 12');
     expect(text).toContain('cmetrics_proxy_cache_objects{resource="nodes"} 2');
     expect(text).toContain('cmetrics_proxy_config_last_reload_successful 1');

@@ -2,10 +2,18 @@
 // cluster objects and Prometheus answers that record what they were asked.
 
 import type { ExternalMetricsBackend } from '../../../proxy/apis/external-metrics.ts';
+import type { LiveAuthorizer } from '../../../proxy/apis/history.ts';
+import type { HistoryBackend } from '../../../proxy/apis/history-series.ts';
 import type { CustomMetricsBackend } from '../../../proxy/apis/ports.ts';
 import type { ResourceMetricsBackend } from '../../../proxy/apis/resource-metrics.ts';
 import type { UpstreamsBackend } from '../../../proxy/apis/upstreams.ts';
-import type { PrometheusAnswer, PrometheusSample } from '../../../proxy/prometheus/client.ts';
+import type {
+  PrometheusAnswer,
+  PrometheusMatrix,
+  PrometheusSample,
+  PrometheusSeries,
+  QueryRange,
+} from '../../../proxy/prometheus/client.ts';
 import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
 import { ExternalMetricRegistry } from '../../../proxy/rules/external-registry.ts';
 import { compileRule } from '../../../proxy/rules/naming.ts';
@@ -105,9 +113,12 @@ export interface StubBackend
   extends CustomMetricsBackend,
     ExternalMetricsBackend,
     UpstreamsBackend,
-    ResourceMetricsBackend {
+    ResourceMetricsBackend,
+    HistoryBackend {
   /** PromQL the backend was asked, in order. */
   queries: { expr: string; timeMs: number }[];
+  /** Range queries the backend was asked, in order. */
+  rangeQueries: { expr: string; range: QueryRange; backend: string }[];
   namesCalls: NamesCall[];
   existsCalls: { resource: string; namespace: string | undefined; name: string }[];
 }
@@ -122,6 +133,8 @@ export interface StubOptions {
   storeWarnings?: string[];
   now?: number;
   upstreams?: MetricsUpstream[];
+  /** What a range query answers: by the query's text, or one matrix for every query. */
+  matrix?: PrometheusSeries[] | ((expr: string) => PrometheusSeries[]);
 }
 
 export const NOW = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
@@ -130,11 +143,13 @@ export function stubBackend(opts: StubOptions = {}): StubBackend {
   const registry = buildRegistry();
   const externalRegistry = buildExternalRegistry();
   const queries: StubBackend['queries'] = [];
+  const rangeQueries: StubBackend['rangeQueries'] = [];
   const namesCalls: NamesCall[] = [];
   const existsCalls: StubBackend['existsCalls'] = [];
   const existing = new Set(opts.existing ?? []);
   return {
     queries,
+    rangeQueries,
     namesCalls,
     existsCalls,
     registry: () => registry,
@@ -159,6 +174,14 @@ export function stubBackend(opts: StubOptions = {}): StubBackend {
       if (opts.storeWarnings) answer.warnings = opts.storeWarnings;
       return answer;
     },
+    queryRange: async (expr, range, backend) => {
+      rangeQueries.push({ expr, range, backend });
+      const matrix: PrometheusMatrix =
+        typeof opts.matrix === 'function' ? opts.matrix(expr) : [...(opts.matrix ?? [])];
+      if (opts.storeWarnings) matrix.warnings = opts.storeWarnings;
+      return matrix;
+    },
+    historyLimits: { maxPoints: 11_000, maxRangeMs: 7 * 86_400_000 },
     now: () => opts.now ?? NOW,
     upstreams: () => opts.upstreams ?? [],
     // No resourceRules: metrics.k8s.io answers 404 before reading a snapshot.
@@ -170,3 +193,6 @@ export function stubBackend(opts: StubOptions = {}): StubBackend {
 export function sample(labels: Record<string, string>, value: number, timestampMs = NOW): PrometheusSample {
   return { labels, value, timestampMs };
 }
+
+/** The live authorizer of a caller allowed everything. */
+export const allowLive: LiveAuthorizer = async () => {};

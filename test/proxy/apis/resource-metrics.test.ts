@@ -25,7 +25,7 @@ import type {
 } from '../../../shared/api-types.ts';
 import { matches } from '../../../shared/labels.ts';
 import { adapterDefaultConfig } from '../rules/fixtures.ts';
-import { mapper, NOW, stubBackend } from './fixtures.ts';
+import { allowLive, mapper, NOW, stubBackend } from './fixtures.ts';
 
 const RULES = (() => {
   const config = parseAdapterConfig(adapterDefaultConfig(''), 'test.yaml');
@@ -595,6 +595,7 @@ describe('metrics.k8s.io through the router', () => {
       method: 'GET',
       path: pathname,
       query: new URLSearchParams(query),
+      authorizeLive: allowLive,
     });
   };
 
@@ -711,7 +712,12 @@ describe('metrics.k8s.io through the router', () => {
     const b = { ...stubBackend(), ...(await backend([])) };
     const router = createRouter(b);
     const served = async () => {
-      const answer = await router({ method: 'GET', path: '/apis', query: new URLSearchParams() });
+      const answer = await router({
+        method: 'GET',
+        path: '/apis',
+        query: new URLSearchParams(),
+        authorizeLive: allowLive,
+      });
       return (answer.body as { groups: { name: string }[] }).groups.some((g) => g.name === 'metrics.k8s.io');
     };
     expect(await served()).toBe(true);

@@ -2,14 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { type ApiAnswer, createRouter } from '../../../proxy/apis/router.ts';
 import { ApiError } from '../../../proxy/apis/status.ts';
 import type { APIResourceList } from '../../../shared/api-types.ts';
-import { NOW, sample, stubBackend } from './fixtures.ts';
+import { allowLive, NOW, sample, stubBackend } from './fixtures.ts';
 
 const GROUP = 'custom.metrics.k8s.io';
 const EXTERNAL = 'external.metrics.k8s.io';
 
 function get(path: string, method = 'GET', backend = stubBackend()): Promise<ApiAnswer> {
   const [pathname = '', query = ''] = path.split('?');
-  return createRouter(backend)({ method, path: pathname, query: new URLSearchParams(query) });
+  return createRouter(backend)({
+    method,
+    path: pathname,
+    query: new URLSearchParams(query),
+    authorizeLive: allowLive,
+  });
 }
 
 async function apiErrorOf(answer: Promise<unknown>): Promise<ApiError> {
@@ -23,7 +28,7 @@ async function apiErrorOf(answer: Promise<unknown>): Promise<ApiError> {
 
 describe('discovery', () => {
   it.each(['/apis', '/apis/'])(
-    '%s is the APIGroupList: custom (v1beta2 preferred) and external',
+    '%s is the APIGroupList: custom (v1beta2 preferred), external and history',
     async (path) => {
       expect(await get(path)).toEqual({
         code: 200,
@@ -43,6 +48,11 @@ describe('discovery', () => {
               name: EXTERNAL,
               versions: [{ groupVersion: `${EXTERNAL}/v1beta1`, version: 'v1beta1' }],
               preferredVersion: { groupVersion: `${EXTERNAL}/v1beta1`, version: 'v1beta1' },
+            },
+            {
+              name: 'history.cmetrics.io',
+              versions: [{ groupVersion: 'history.cmetrics.io/v1alpha1', version: 'v1alpha1' }],
+              preferredVersion: { groupVersion: 'history.cmetrics.io/v1alpha1', version: 'v1alpha1' },
             },
           ],
         },

@@ -8,7 +8,7 @@ import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
 import { compileUpstream } from '../../../proxy/rules/upstreams.ts';
 import { type MetricsUpstream, UpstreamError } from '../../../proxy/upstream/client.ts';
 import type { APIResource, APIResourceList } from '../../../shared/api-types.ts';
-import { stubBackend } from './fixtures.ts';
+import { allowLive, stubBackend } from './fixtures.ts';
 
 const EXTERNAL = 'external.metrics.k8s.io/v1beta1';
 
@@ -50,7 +50,12 @@ function route(path: string, ...upstreams: Stand[]) {
   const backend = stubBackend({ upstreams: upstreams.map((s) => s.upstream), samples: [] });
   return {
     backend,
-    answer: createRouter(backend)({ method: 'GET', path: pathname, query: new URLSearchParams(query) }),
+    answer: createRouter(backend)({
+      method: 'GET',
+      path: pathname,
+      query: new URLSearchParams(query),
+      authorizeLive: allowLive,
+    }),
   };
 }
 

@@ -30,13 +30,26 @@ describe('completeFlags', () => {
       prometheusTimeoutMs: 10_000,
       shutdownDelayMs: 5_000,
       shutdownTimeoutMs: 20_000,
+      metricResolutionMs: undefined,
+      historyMaxRangeMs: 7 * 86_400_000,
     });
+  });
+
+  it('reads the history bounds', () => {
+    const got = completeFlags(flags('--history-max-range', '24h', '--history-max-points', '500'));
+    expect(got.historyMaxRangeMs).toBe(86_400_000);
+    expect(flags('--history-max-points', '500').historyMaxPoints).toBe(500);
+    expect(flags().historyMaxPoints).toBe(11_000);
   });
 
   it.each([
     [['--metrics-relist-interval', '10m', '--metrics-max-age', '5m'], /--metrics-max-age must be at least/],
     [['--tls-cert-file', 'tls.crt'], /--tls-cert-file and --tls-private-key-file go together/],
     [['--tls-private-key-file', 'tls.key'], /go together/],
+    [['--history-max-points', '0'], /--history-max-points must be a whole number of at least 1/],
+    [['--history-max-points', '1.5'], /--history-max-points must be a whole number/],
+    [['--history-max-range', '0s'], /--history-max-range must be longer than 0s/],
+    [['--history-max-range', 'week'], /invalid duration "week"/],
   ])('refuses %j', (args, error) => {
     expect(() => completeFlags(flags(...args))).toThrow(error);
   });

@@ -138,6 +138,7 @@ describe('PrometheusClient with the real Prometheus', () => {
           kept.answers += answers;
           kept.samples += samples;
         },
+        rangePoints: () => undefined,
       },
     });
     // Where every load_series has a sample: SERIES samples each: the 200,000 samples kept at most are 40 answers.

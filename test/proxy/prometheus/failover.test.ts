@@ -15,6 +15,22 @@ const VECTOR = (server: string) =>
     data: { resultType: 'vector', result: [{ metric: { server }, value: [1000, '1'] }] },
   });
 const SERIES = JSON.stringify({ status: 'success', data: [{ __name__: 'up', job: 'a' }] });
+const MATRIX = (server: string) =>
+  JSON.stringify({
+    status: 'success',
+    data: {
+      resultType: 'matrix',
+      result: [
+        {
+          metric: { server },
+          values: [
+            [1000, '1'],
+            [1015.5, 'NaN'],
+          ],
+        },
+      ],
+    },
+  });
 
 interface Stub {
   name: string;
@@ -25,6 +41,8 @@ interface Stub {
 }
 
 let stubs: Stub[] = [];
+/** The forms range queries were sent with. */
+let rangeForms: string[] = [];
 
 async function stub(name: string): Promise<Stub> {
   const s: Stub = { name, behaviour: 'ok', hits: 0, server: undefined as unknown as Server, url: '' };
@@ -61,7 +79,16 @@ async function stub(name: string): Promise<Stub> {
       default:
         if (ready) res.writeHead(200).end('Prometheus Server is Ready.');
         else if (req.url?.endsWith('/api/v1/series')) res.writeHead(200).end(SERIES);
-        else res.writeHead(200, { 'content-type': 'application/json' }).end(VECTOR(name));
+        else if (req.url?.endsWith('/api/v1/query_range')) {
+          let form = '';
+          req.on('data', (c) => {
+            form += c;
+          });
+          req.on('end', () => {
+            rangeForms.push(form);
+            res.writeHead(200, { 'content-type': 'application/json' }).end(MATRIX(name));
+          });
+        } else res.writeHead(200, { 'content-type': 'application/json' }).end(VECTOR(name));
     }
   });
   await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
@@ -94,6 +121,7 @@ afterEach(async () => {
     await new Promise<void>((r) => s.server.close(() => r()));
   }
   stubs = [];
+  rangeForms = [];
 });
 
 const answeredBy = async (time = 1000) => (await backend.query('up', time))[0]?.labels.server;
@@ -121,6 +149,24 @@ describe('PrometheusBackend', () => {
       { url: a.url, healthy: false, lastError: expect.stringContaining(a.url) },
       { url: b.url, healthy: true, lastError: '' },
     ]);
+  });
+
+  it('sends a range query as a form and reads the matrix, moving on from a failed server as for a query', async () => {
+    a.behaviour = 'down';
+    const matrix = await backend.queryRange('up', { startMs: 1_000_000, endMs: 1_060_000, stepMs: 15_000 });
+    expect(matrix).toEqual([
+      {
+        labels: { server: 'b' },
+        points: [
+          [1_000_000, 1],
+          [1_015_500, Number.NaN],
+        ],
+      },
+    ]);
+    expect(rangeForms.map((f) => Object.fromEntries(new URLSearchParams(f)))).toEqual([
+      { query: 'up', start: '1000.000', end: '1060.000', step: '15.000' },
+    ]);
+    expect(failovers).toEqual(['ha a unreachable']);
   });
 
   it('asks the healthy server first once one has failed, and the failed one again only last', async () => {

@@ -417,6 +417,47 @@ describe('answers', () => {
     });
   });
 
+  it('authorizes the live request a history request stands for, with the same authorizer', async () => {
+    const live = '/api/v1/namespaces/prod/pods';
+    decide = (_user, a) => ({
+      allowed: a.kind === 'resource' && a.group !== '',
+      reason: 'no RBAC policy matched',
+    });
+    routerAnswer = async () => {
+      await routed[0]?.authorizeLive(live);
+      return { code: 200, body: {} };
+    };
+    const res = await get('/apis/history.cmetrics.io/v1alpha1/namespaces/prod/pods', frontProxy, asUser);
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.text).message).toBe(
+      'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "prod": no RBAC policy matched (the history answers only what the live request /api/v1/namespaces/prod/pods would)',
+    );
+    expect(authorized.map((a) => a.attributes)).toMatchObject([
+      { group: 'history.cmetrics.io', resource: 'pods', verb: 'list' },
+      { group: '', resource: 'pods', verb: 'list', namespace: 'prod' },
+    ]);
+  });
+
+  it('answers 500 when the live request cannot be authorized', async () => {
+    decide = (_user, a) => {
+      if (a.kind === 'resource' && a.group === 'autoscaling') throw new Error('connect ECONNREFUSED');
+      return { allowed: true, reason: '' };
+    };
+    routerAnswer = async () => {
+      await routed[0]?.authorizeLive('/apis/autoscaling/v2/namespaces/prod/horizontalpodautoscalers/web');
+      return { code: 200, body: {} };
+    };
+    const res = await get(
+      '/apis/history.cmetrics.io/v1alpha1/namespaces/prod/horizontalpodautoscalers/web',
+      frontProxy,
+      asUser,
+    );
+    expect(res.status).toBe(500);
+    expect(JSON.parse(res.text).message).toBe(
+      'authorization of the live request /apis/autoscaling/v2/namespaces/prod/horizontalpodautoscalers/web failed: connect ECONNREFUSED',
+    );
+  });
+
   it('passes the method on to the router', async () => {
     await get(API_PATH, frontProxy, asUser, 'POST');
     expect(routed.map((r) => r.method)).toEqual(['POST']);

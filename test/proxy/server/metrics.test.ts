@@ -5,7 +5,8 @@ import { requestAttributes } from '../../../proxy/server/request-info.ts';
 const known = (group: string, resource: string) =>
   (group === 'metrics.k8s.io' && resource === 'pods') ||
   (group === 'custom.metrics.k8s.io' && resource === 'deployments.apps') ||
-  (group === 'external.metrics.k8s.io' && resource === 'queue_depth');
+  (group === 'external.metrics.k8s.io' && resource === 'queue_depth') ||
+  (group === 'history.cmetrics.io' && resource === 'custommetrics');
 
 describe('requestLabels', () => {
   it.each<[string, { group: string; resource: string }]>([
@@ -23,6 +24,11 @@ describe('requestLabels', () => {
       '/apis/external.metrics.k8s.io/v1beta1/namespaces/ns/made_up_123',
       { group: 'external.metrics.k8s.io', resource: 'unknown' },
     ],
+    [
+      '/apis/history.cmetrics.io/v1alpha1/namespaces/ns/custommetrics/pods/*/qps',
+      { group: 'history.cmetrics.io', resource: 'custommetrics' },
+    ],
+    ['/apis/history.cmetrics.io/v1alpha1', { group: 'history.cmetrics.io', resource: '' }],
     ['/apis/evil.example.com/v1/namespaces/ns/x', { group: 'unknown', resource: 'unknown' }],
     ['/apis/custom.metrics.k8s.io/v1beta2', { group: 'custom.metrics.k8s.io', resource: '' }],
     ['/apis/made.up/v1', { group: '', resource: '' }],

@@ -122,7 +122,26 @@ describe('requestAttributes', () => {
     },
   );
 
+  it.each<[string, string, string, string]>([
+    ['/api/v1/namespaces/prod/pods', 'list', 'pods', ''],
+    ['/api/v1/namespaces/prod/pods/web-1', 'get', 'pods', 'web-1'],
+    ['/api/v1/nodes', 'list', 'nodes', ''],
+  ])("%s is the core group's (the /api prefix)", (path, verb, resource, name) => {
+    expect(requestAttributes('GET', path, new URLSearchParams())).toEqual({
+      kind: 'resource',
+      verb,
+      group: '',
+      version: 'v1',
+      resource,
+      subresource: '',
+      name,
+      namespace: path.includes('/namespaces/') ? 'prod' : '',
+    });
+  });
+
   it.each<[string, string, string]>([
+    ['GET', '/api', 'get'],
+    ['GET', '/api/v1', 'get'],
     ['GET', '/apis', 'get'],
     ['GET', '/apis/custom.metrics.k8s.io', 'get'],
     ['GET', CM, 'get'],

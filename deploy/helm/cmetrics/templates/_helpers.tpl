@@ -33,8 +33,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 
 {{/*
-"true" when the chart registers group KEY (resource, custom or external; called with list $ KEY):
-apiServices.KEY.enabled or, left empty, whether `config` has rules for the group. That is the choice
+"true" when the chart registers group KEY (resource, custom, external or history; called with list $ KEY):
+apiServices.KEY.enabled or, left empty, whether `config` has rules for the group (history: rules of
+any kind, whose metrics it serves over a time range). That is the choice
 prometheus-adapter's chart makes (prometheus-community/helm-charts,
 charts/prometheus-adapter/templates/*-apiservice.yaml: resource with rules.resource, custom with
 rules.default or rules.custom, external with rules.external); an upstream in `config.upstreams`
@@ -45,8 +46,8 @@ that takes the group counts as rules for it (cmetrics holds the group to pass it
 {{- $key := index . 1 -}}
 {{- $enabled := (index $root.Values.apiServices $key).enabled -}}
 {{- if kindIs "invalid" $enabled -}}
-{{- $rules := dict "resource" $root.Values.config.resourceRules "custom" $root.Values.config.rules "external" $root.Values.config.externalRules -}}
-{{- $groups := dict "resource" "metrics.k8s.io" "custom" "custom.metrics.k8s.io" "external" "external.metrics.k8s.io" -}}
+{{- $rules := dict "resource" $root.Values.config.resourceRules "custom" $root.Values.config.rules "external" $root.Values.config.externalRules "history" (or $root.Values.config.resourceRules $root.Values.config.rules $root.Values.config.externalRules) -}}
+{{- $groups := dict "resource" "metrics.k8s.io" "custom" "custom.metrics.k8s.io" "external" "external.metrics.k8s.io" "history" "history.cmetrics.io" -}}
 {{- $forwarded := list -}}
 {{- range $root.Values.config.upstreams | default list -}}
 {{- $forwarded = concat $forwarded (.groups | default (list "external.metrics.k8s.io")) -}}
