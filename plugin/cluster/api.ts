@@ -9,6 +9,7 @@ import {
   CUSTOM_GROUP,
   EXTERNAL_GROUP,
   type ExternalMetricValueList,
+  HISTORY_GROUP,
   type MetricValueList,
   type NodeMetrics,
   type NodeMetricsList,
@@ -144,7 +145,6 @@ const HPA_TARGET: RequestTarget = { group: 'autoscaling' };
 const groupTarget = (groupVersion: string): RequestTarget | undefined =>
   groupVersion.includes('/') ? { group: groupVersion.slice(0, groupVersion.indexOf('/')) } : undefined;
 const HPA_BASE = '/apis/autoscaling/v2';
-export const HISTORY_GROUP = 'history.cmetrics.io';
 const inNamespace = (namespace: string | undefined) =>
   namespace === undefined ? '' : `/namespaces/${segment(namespace)}`;
 

@@ -5,6 +5,7 @@
 // those answers into the replay's steps and replays them (pure), so a fetched history can be
 // replayed anywhere.
 
+import { HISTORY_GROUP } from '../../shared/api-types.ts';
 import { CliError, oneLine } from '../errors.ts';
 import { isObject } from '../hpa/fields.ts';
 import { type MetricSpec, readHpa, readRescaleEvents, readScale } from '../hpa/objects.ts';
@@ -19,7 +20,7 @@ import {
 } from '../hpa/replay.ts';
 import type { ControllerSettings, HPASnapshot } from '../hpa/snapshot.ts';
 import { type WhatIf, whatIf } from '../hpa/what-if.ts';
-import { HISTORY_GROUP, RequestFailed } from './api.ts';
+import { RequestFailed } from './api.ts';
 import { fetchSnapshot } from './hpa-snapshot.ts';
 import type { Session } from './session.ts';
 
