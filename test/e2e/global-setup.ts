@@ -10,6 +10,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,7 +51,7 @@ const root = join(import.meta.dirname, '..', '..');
 
 /**
  * `npm run package` into ~/.cache/cmetrics/release/KEY, reused while the bundle (which names its
- * commit), the packaging code and the lock file (Bun's version) are the same; only the last is kept
+ * commit), the packaging code and the lock file (Bun's version) are the same; only the newest are kept
  * (a release is about 1 GB).
  */
 async function cachedRelease(): Promise<{ release: Release; manifest: string }> {
@@ -65,14 +66,22 @@ async function cachedRelease(): Promise<{ release: Release; manifest: string }> 
   const dir = join(releases, hash.digest('hex').slice(0, 16));
   const manifest = join(dir, 'krew-manifest.yaml');
   const done = join(dir, 'release.json');
-  if (existsSync(done)) return { release: JSON.parse(readFileSync(done, 'utf8')) as Release, manifest };
+  if (existsSync(done)) {
+    // Touched, so that pruning beside it sees it in use.
+    utimesSync(dir, new Date(), new Date());
+    return { release: JSON.parse(readFileSync(done, 'utf8')) as Release, manifest };
+  }
   // Other builds' releases may be in use by a run beside this one (another worktree, another
-  // commit): only those untouched for a day go.
-  if (existsSync(releases))
-    for (const other of readdirSync(releases)) {
-      const path = join(releases, other);
-      if (Date.now() - statSync(path).mtimeMs > 86_400_000) rmSync(path, { recursive: true, force: true });
-    }
+  // commit): those touched in the last hour stay, and the two newest besides; the rest go (a day of
+  // commits would otherwise fill the disk).
+  if (existsSync(releases)) {
+    const others = readdirSync(releases)
+      .map((name) => ({ path: join(releases, name), touched: statSync(join(releases, name)).mtimeMs }))
+      .sort((a, b) => b.touched - a.touched);
+    for (const [i, other] of others.entries())
+      if (i >= 2 && Date.now() - other.touched > 3_600_000)
+        rmSync(other.path, { recursive: true, force: true });
+  }
   mkdirSync(dir, { recursive: true });
   const release = await packagePlugin(dir, manifest);
   writeFileSync(done, JSON.stringify(release));
