@@ -122,3 +122,23 @@ export function podLabelsFilter(namespace: string, selector: readonly Requiremen
   }
   return ` and on (pod) max by (pod) (kube_pod_labels{${[namespace, ...matchers].join(',')}})`;
 }
+
+/**
+ * The pods of `namespace` whose labels matched `selector` at some step of the range, from
+ * kube_pod_labels: a pod deleted since (an HPA's scale-down) is not in the watch cache any more, yet
+ * it was part of what the controller read. Empty without kube-state-metrics.
+ */
+export async function podsMatchedDuring(
+  backend: HistoryBackend,
+  namespace: string,
+  selector: readonly Requirement[],
+  range: QueryRange,
+): Promise<string[]> {
+  const inNamespace = matcher('namespace', '=', namespace);
+  const matrix = await backend.queryRange(
+    `group by (pod) (kube_pod_labels{${inNamespace}})${podLabelsFilter(inNamespace, selector)}`,
+    range,
+    BACKEND,
+  );
+  return matrix.flatMap((s) => (s.labels.pod === undefined ? [] : [s.labels.pod]));
+}

@@ -40,7 +40,7 @@ import {
 } from './custom-metrics.ts';
 import { HISTORY_RESOURCES } from './discovery.ts';
 import { externalMetricQuery, labelsText } from './external-metrics.ts';
-import { hpaHistory, podLifecycleHistory } from './history-kube-state.ts';
+import { hpaHistory, podLifecycleHistory, podsMatchedDuring } from './history-kube-state.ts';
 import { historyRange, isoTime, shortDuration } from './history-range.ts';
 import {
   type Found,
@@ -212,7 +212,8 @@ function endpoint(req: HistoryRequest, backend: HistoryBackend, range: QueryRang
 /**
  * Every object of the resource (`any`) when no labelSelector narrows a wildcard, so that objects
  * gone since have their history too; with one, the objects that match now (the watch caches know
- * only today's labels).
+ * only today's labels) and, for pods, those whose labels matched during the range
+ * (kube-state-metrics' kube_pod_labels).
  */
 async function historyNames(
   backend: HistoryBackend,
@@ -220,10 +221,14 @@ async function historyNames(
   namespace: string | undefined,
   name: string | undefined,
   selector: readonly Requirement[],
+  range: QueryRange,
 ): Promise<readonly string[] | 'any'> {
   if (name !== undefined) return [name];
   if (!selector.length) return 'any';
-  return backend.objects.names(resource, namespace, selector);
+  const now = await backend.objects.names(resource, namespace, selector);
+  if (resource.group !== '' || resource.resource !== 'pods' || namespace === undefined) return now;
+  const then = await podsMatchedDuring(backend, namespace, selector, range);
+  return [...new Set([...now, ...then])];
 }
 
 async function customHistory(
@@ -238,6 +243,7 @@ async function customHistory(
     req.namespace,
     req.name === '*' ? undefined : req.name,
     req.labelSelector,
+    range,
   );
   if (!names.length) return { series: [], warnings: [] };
   const expr = customMetricQuery(req, resource, entry, names);
@@ -297,7 +303,7 @@ async function podHistory(
 ): Promise<Found> {
   const rules = usageRules(backend);
   const pods = clusterResource(backend, PODS);
-  const names = await historyNames(backend, pods, req.namespace, req.name, req.labelSelector);
+  const names = await historyNames(backend, pods, req.namespace, req.name, req.labelSelector, range);
   if (!names.length) return { series: [], warnings: [] };
   const scope = { namespace: req.namespace, names };
   const matrices = await usageMatrices(rules, backend, range, (r) => buildContainersQuery(rules[r], scope));
@@ -341,7 +347,7 @@ async function nodeHistory(
 ): Promise<Found> {
   const rules = usageRules(backend);
   const nodes = clusterResource(backend, NODES);
-  const names = await historyNames(backend, nodes, undefined, req.name, req.labelSelector);
+  const names = await historyNames(backend, nodes, undefined, req.name, req.labelSelector, range);
   if (!names.length) return { series: [], warnings: [] };
   const matrices = await usageMatrices(rules, backend, range, (r) => buildNodesQuery(rules[r], { names }));
   const wanted = names === 'any' ? undefined : new Set(names);

@@ -273,19 +273,32 @@ describe('custom metrics history', () => {
     expect(answer.body.series.map((s) => s.describedObject?.name)).toEqual(['web-1']);
   });
 
-  it('narrows a wildcard by labelSelector to the objects that match now, and echoes metricLabelSelector', async () => {
+  it('narrows a wildcard by labelSelector to the pods that match now and those that matched during the range, and echoes metricLabelSelector', async () => {
     const { backend, answer } = await history(
       `namespaces/prod/custommetrics/pods/*/${METRIC}`,
       `${RANGE}&labelSelector=app=web&metricLabelSelector=verb=GET`,
-      { names: ['web-1', 'web-2'], matrix: [series({ pod: 'web-1' }, 1), series({ pod: 'db-1' }, 1)] },
+      {
+        names: ['web-1', 'web-2'],
+        // web-0 was scaled away since: only kube-state-metrics still knows it matched.
+        matrix: (expr) =>
+          expr.includes('kube_pod_labels')
+            ? [series({ pod: 'web-0' }, 1), series({ pod: 'web-1' }, 1)]
+            : [series({ pod: 'web-0' }, 2), series({ pod: 'web-1' }, 1), series({ pod: 'db-1' }, 1)],
+      },
     );
     expect(backend.namesCalls).toEqual([
       { resource: 'pods', namespace: 'prod', selector: [{ key: 'app', operator: '=', values: ['web'] }] },
     ]);
-    expect(backend.rangeQueries[0]?.expr).toBe(
-      'sum(rate(http_requests_total{namespace="prod",pod=~"web-1|web-2",verb="GET"}[30s])) by (pod)',
-    );
+    expect(backend.rangeQueries.map((q) => q.expr)).toEqual([
+      'group by (pod) (kube_pod_labels{namespace="prod"}) and on (pod) max by (pod) (kube_pod_labels{namespace="prod",label_app="web"})',
+      'sum(rate(http_requests_total{namespace="prod",pod=~"web-1|web-2|web-0",verb="GET"}[30s])) by (pod)',
+    ]);
     expect(answer.body.series).toEqual([
+      {
+        describedObject: { kind: 'Pod', namespace: 'prod', name: 'web-0', apiVersion: 'v1' },
+        metric: { name: METRIC, selector: { matchLabels: { verb: 'GET' } } },
+        points: [[END_S - 60, '2']],
+      },
       {
         describedObject: { kind: 'Pod', namespace: 'prod', name: 'web-1', apiVersion: 'v1' },
         metric: { name: METRIC, selector: { matchLabels: { verb: 'GET' } } },
@@ -294,13 +307,15 @@ describe('custom metrics history', () => {
     ]);
   });
 
-  it('answers no series, and asks nothing, when no object matches labelSelector', async () => {
+  it('answers no series, and asks no metric, when no pod matches labelSelector now or during the range', async () => {
     const { backend, answer } = await history(
       `namespaces/prod/custommetrics/pods/*/${METRIC}`,
       `${RANGE}&labelSelector=app=none`,
       { names: [] },
     );
-    expect(backend.rangeQueries).toEqual([]);
+    expect(backend.rangeQueries.map((q) => q.expr)).toEqual([
+      'group by (pod) (kube_pod_labels{namespace="prod"}) and on (pod) max by (pod) (kube_pod_labels{namespace="prod",label_app="none"})',
+    ]);
     expect(answer.body.series).toEqual([]);
   });
 
