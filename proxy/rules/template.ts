@@ -111,13 +111,13 @@ function parseNodes(pieces: Piece[]): Node[] {
         nodes.push(controlNode(word, body.slice(word.length)));
         continue;
       }
-      nodes.push({ kind: 'action', pipe: parsePipeline(body) });
+      nodes.push({ kind: 'action', pipe: parsePipeline(body, 'command') });
     }
     if (terminators.length) throw new TemplateError('missing <<end>>');
     return { nodes, end: '' };
   };
   const controlNode = (word: 'if' | 'with' | 'range', rest: string): Node => {
-    const pipe = parsePipeline(rest);
+    const pipe = parsePipeline(rest, word);
     const body = block(['end', 'else']);
     let elseNodes: Node[] = [];
     if (body.end !== 'end') {
@@ -154,7 +154,8 @@ function tokenize(src: string): string[] {
   return tokens;
 }
 
-function parsePipeline(src: string): Pipeline {
+/** `context` names the pipeline in messages, as Go's parser does: command, if, with or range. */
+function parsePipeline(src: string, context: string): Pipeline {
   const tokens = tokenize(src);
   let i = 0;
   const decl: string[] = [];
@@ -165,6 +166,14 @@ function parsePipeline(src: string): Pipeline {
     isAssign = tokens[assign] === '=';
     i = assign + 1;
   }
+  // Go's checkPipeline (text/template/parse/parse.go): a pipeline needs a command, and here each
+  // command an operand. (An empty `()` reached execution and threw a TypeError there: found by
+  // fuzzing, test/fuzz/targets/metrics-query.fuzz.ts.)
+  const checked = (commands: Operand[][], what: string): Operand[][] => {
+    if (commands.length === 1 && !commands[0]?.length) throw new TemplateError(`missing value for ${what}`);
+    if (commands.some((c) => c.length === 0)) throw new TemplateError(`empty command in "${src}"`);
+    return commands;
+  };
   const parse = (closing: string | null): Pipeline['commands'] => {
     const commands: Operand[][] = [[]];
     while (i < tokens.length) {
@@ -175,7 +184,8 @@ function parsePipeline(src: string): Pipeline {
         if (!current.length) throw new TemplateError(`missing command before "|" in "${src}"`);
         commands.push([]);
       } else if (t === '(') {
-        current.push({ kind: 'pipe', pipe: { decl: [], assign: false, commands: parse(')') } });
+        const inner = checked(parse(')'), 'parenthesized pipeline');
+        current.push({ kind: 'pipe', pipe: { decl: [], assign: false, commands: inner } });
       } else {
         current.push(operand(t));
       }
@@ -183,9 +193,7 @@ function parsePipeline(src: string): Pipeline {
     if (closing) throw new TemplateError(`unclosed "(" in "${src}"`);
     return commands;
   };
-  const commands = parse(null);
-  if (commands.some((c) => c.length === 0)) throw new TemplateError(`empty command in "${src}"`);
-  return { decl, assign: isAssign, commands };
+  return { decl, assign: isAssign, commands: checked(parse(null), context) };
 }
 
 const FUNCS = new Set([

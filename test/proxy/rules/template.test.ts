@@ -174,6 +174,13 @@ describe('parseTemplate: errors', () => {
     // Found by fuzzing (a SyntaxError of JSON.parse before): escapes Go has and JSON has not.
     ['<<"\\x41">>', /malformed string literal/, 'parse'],
     ['<<"a\nb">>', /unterminated quoted string/, 'parse'],
+    // Found by fuzzing (a TypeError on execution before): a pipeline without a command, Go's
+    // checkPipeline message; an empty command after "|" inside parentheses too.
+    ['<<(())>>', /^missing value for parenthesized pipeline$/, 'parse'],
+    ['<<printf "%s" ()>>', /^missing value for parenthesized pipeline$/, 'parse'],
+    ['<<(.Series|)>>', /empty command in "\(\.Series\|\)"/, 'parse'],
+    ['<<>>', /^missing value for command$/, 'parse'],
+    ['<<if>>x<<end>>', /^missing value for if$/, 'parse'],
   ])('%j fails (%s)', (src, message, _when) => {
     expect(() => run(src)).toThrow(TemplateError);
     expect(() => run(src)).toThrow(message);
@@ -184,7 +191,10 @@ describe('parseTemplate: errors', () => {
     expect(run('<<index .LabelValuesByName "\u0000pod">>')).toBe('');
   });
 
-  it.each([['<<foo>>'], ['a<<end>>'], ['<<if 1>>'], ['<<.Series']])('%j fails without executing', (src) => {
-    expect(() => parseTemplate(src)).toThrow(TemplateError);
-  });
+  it.each([['<<foo>>'], ['a<<end>>'], ['<<if 1>>'], ['<<.Series'], ['<<(())>>']])(
+    '%j fails without executing',
+    (src) => {
+      expect(() => parseTemplate(src)).toThrow(TemplateError);
+    },
+  );
 });
