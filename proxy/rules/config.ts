@@ -3,7 +3,17 @@
 // extensions (docs/configuration.md): `backends`, a rule's `backend`, a rule's `metricName`, which
 // names the metric directly instead of discovering it through `seriesQuery`, and `upstreams`, the
 // metrics servers that answer what no rule serves.
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  type Alias,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from 'yaml';
 
 export interface GroupResourceRef {
   group: string;
@@ -175,12 +185,22 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
   const fail = (node: Node | null | undefined, path: string, msg: string): never => {
     throw configError(node, path, msg);
   };
+  // An alias is the last node anchored before it. The yaml package leaves one without to toJS, which
+  // throws a ReferenceError (found by fuzzing, test/fuzz/targets/adapter-config.fuzz.ts); Go's YAML
+  // refuses it while parsing (gopkg.in/yaml.v2 decode.go parser.alias), in the same words.
+  const resolve = (alias: Alias): Node =>
+    (alias.resolve(doc) as Node | undefined) ??
+    fail(
+      alias,
+      '',
+      `invalid YAML: unknown anchor '${alias.source}' referenced (an anchor, &${alias.source}, must come before its alias)`,
+    );
 
   const check = (node: unknown, shape: Shape, path: string): void => {
     if (node === null || node === undefined) return;
     // An alias is its anchor's node (a configuration may share one mapping among rules).
     if (isAlias(node)) {
-      check(node.resolve(doc), shape, path);
+      check(resolve(node), shape, path);
       return;
     }
     if (isScalar(node) && node.value === null) return;
@@ -208,7 +228,7 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
       const sub = path ? `${path}.${key}` : key;
       if (key === '<<' && !('map' in shape)) {
         // A merge key: the merged mapping (or list of them) holds fields of this same mapping.
-        const merged = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
+        const merged = isAlias(pair.value) ? resolve(pair.value) : pair.value;
         for (const m of isSeq(merged) ? merged.items : [merged]) check(m, shape, path);
         continue;
       }
@@ -225,8 +245,18 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
     }
   };
   check(doc.contents, rootShape, '');
+  // The yaml package refuses too many aliases of one anchor (a billion laughs) with a ReferenceError,
+  // where Go's YAML says "document contains excessive aliasing" (gopkg.in/yaml.v2 decode.go).
+  const toJS = (): unknown => {
+    try {
+      return doc.toJS();
+    } catch (e) {
+      if (e instanceof ReferenceError) throw new ConfigError(`${file}: invalid YAML: ${e.message}`);
+      throw e;
+    }
+  };
 
-  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const raw = (toJS() ?? {}) as Record<string, unknown>;
   if (typeof raw !== 'object' || Array.isArray(raw)) fail(doc.contents, '', 'the config must be a mapping');
   const nodeAt = (path: (string | number)[]) => doc.getIn(path, true) as Node | undefined;
 

@@ -310,6 +310,22 @@ describe('parseAdapterConfig: rejected configs', () => {
     // YAML syntax errors keep their line.
     ['tab indentation', 'rules:\n\t- a\n', 'test.yaml:2: invalid YAML: Tabs are not allowed as indentation'],
     ['complex key', '? [a]\n: b\n', 'test.yaml:1: keys must be plain strings'],
+    // An alias before its anchor (found by fuzzing: the yaml package's ReferenceError escaped).
+    [
+      'an alias before its anchor',
+      'rules:\n- seriesQuery: a\n  metricsQuery: *q\n- seriesQuery: b\n  metricsQuery: &q x\n',
+      "test.yaml:3: invalid YAML: unknown anchor 'q' referenced (an anchor, &q, must come before its alias)",
+    ],
+    [
+      'a merge key naming no anchor',
+      'rules:\n- seriesQuery: a\n  metricsQuery: b\n  resources:\n    <<: [*pods]\n',
+      "test.yaml:5: invalid YAML: unknown anchor 'pods' referenced (an anchor, &pods, must come before its alias)",
+    ],
+    [
+      'more aliases of one anchor than the yaml package reads (a billion laughs guard)',
+      `rules:\n- &r {seriesQuery: a, metricsQuery: b}\n${'- *r\n'.repeat(101)}`,
+      'test.yaml: invalid YAML: Excessive alias count indicates a resource exhaustion attack',
+    ],
   ])('%s', (_name, yaml, message) => {
     expect(() => load(yaml)).toThrow(ConfigError);
     expect(() => load(yaml)).toThrow(message);
