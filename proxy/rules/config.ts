@@ -236,7 +236,8 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
         check(pair.value, shape.map, sub);
         continue;
       }
-      const fieldShape = shape.fields[key];
+      // Own keys only: `__proto__` or `constructor` named Object.prototype's (found by fuzzing).
+      const fieldShape = Object.hasOwn(shape.fields, key) ? shape.fields[key] : undefined;
       if (!fieldShape) {
         const known = Object.keys(shape.fields).join(', ');
         fail(pair.key as Node, path || 'top level', `unknown key "${key}" (known keys: ${known})`);
@@ -428,12 +429,12 @@ function str(v: unknown): string {
 
 function toResourceMapping(v: unknown): ResourceMapping {
   const r = (v ?? {}) as Record<string, unknown>;
-  const overrides: Record<string, GroupResourceRef> = {};
-  for (const [label, gr] of Object.entries(
-    (r.overrides ?? {}) as Record<string, Record<string, unknown> | null>,
-  )) {
-    overrides[label] = { group: str(gr?.group), resource: str(gr?.resource) };
-  }
+  // fromEntries defines each label as its own key: an assignment to `__proto__` would set the prototype.
+  const overrides: Record<string, GroupResourceRef> = Object.fromEntries(
+    Object.entries((r.overrides ?? {}) as Record<string, Record<string, unknown> | null>).map(
+      ([label, gr]) => [label, { group: str(gr?.group), resource: str(gr?.resource) }],
+    ),
+  );
   return {
     template: str(r.template),
     overrides,

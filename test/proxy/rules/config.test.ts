@@ -162,6 +162,16 @@ externalRules:
     expect(cfg.resourceRules?.window).toBe('1m');
     expect(cfg.resourceRules?.cpu.containerLabel).toBe('kube_container');
   });
+
+  it('reads override labels named like Object.prototype keys as labels', () => {
+    const cfg = parseAdapterConfig(
+      'rules:\n- seriesQuery: a\n  metricsQuery: b\n  resources:\n    overrides:\n      __proto__: {resource: pod}\n      constructor: {resource: namespace}\n',
+    );
+    expect(Object.entries(cfg.rules[0]?.resources.overrides ?? {})).toEqual([
+      ['__proto__', { group: '', resource: 'pod' }],
+      ['constructor', { group: '', resource: 'namespace' }],
+    ]);
+  });
 });
 
 describe('parseAdapterConfig: rejected configs', () => {
@@ -310,6 +320,17 @@ describe('parseAdapterConfig: rejected configs', () => {
     // YAML syntax errors keep their line.
     ['tab indentation', 'rules:\n\t- a\n', 'test.yaml:2: invalid YAML: Tabs are not allowed as indentation'],
     ['complex key', '? [a]\n: b\n', 'test.yaml:1: keys must be plain strings'],
+    // Object.prototype's names are unknown keys (found by fuzzing: `__proto__` threw a TypeError).
+    [
+      '__proto__ in resources',
+      'rules:\n- seriesQuery: a\n  metricsQuery: b\n  resources:\n    __proto__: {}\n',
+      'test.yaml:5: rules[0].resources: unknown key "__proto__" (known keys: template, overrides, namespaced)',
+    ],
+    [
+      'constructor at the top level',
+      'constructor: {}\n',
+      'test.yaml:1: top level: unknown key "constructor" (known keys: rules, externalRules, resourceRules, backends, upstreams)',
+    ],
     // An alias before its anchor (found by fuzzing: the yaml package's ReferenceError escaped).
     [
       'an alias before its anchor',
