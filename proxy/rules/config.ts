@@ -223,15 +223,22 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
     if (!isMap(n)) throw configError(n, path, 'must be a mapping');
     for (const pair of n.items) {
       if (!isPair(pair) || !isScalar(pair.key)) throw configError(n, path, 'keys must be plain strings');
-      // With merge on, the yaml package reads a `<<` key as a symbol.
-      const key = typeof pair.key.value === 'symbol' ? '<<' : String(pair.key.value);
-      const sub = path ? `${path}.${key}` : key;
-      if (key === '<<' && !('map' in shape)) {
-        // A merge key: the merged mapping (or list of them) holds fields of this same mapping.
+      // With merge on, the yaml package reads a plain `<<` key as a symbol: a merge key, whose
+      // mapping (or list of them) holds entries of this same mapping. Anything else there made its
+      // toJS throw a plain Error (found by fuzzing); Go's YAML refuses it in these words
+      // (gopkg.in/yaml.v2 decode.go failWantMap).
+      if (typeof pair.key.value === 'symbol') {
         const merged = isAlias(pair.value) ? resolve(pair.value) : pair.value;
-        for (const m of isSeq(merged) ? merged.items : [merged]) check(m, shape, path);
+        for (const item of isSeq(merged) ? merged.items : [merged]) {
+          const m = isAlias(item) ? resolve(item) : item;
+          if (!isMap(m))
+            fail((m ?? pair.key) as Node, path, 'map merge requires map or sequence of maps as the value');
+          check(m, shape, path);
+        }
         continue;
       }
+      const key = String(pair.key.value);
+      const sub = path ? `${path}.${key}` : key;
       if ('map' in shape) {
         check(pair.value, shape.map, sub);
         continue;

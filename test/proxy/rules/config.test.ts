@@ -342,6 +342,17 @@ describe('parseAdapterConfig: rejected configs', () => {
       'rules:\n- seriesQuery: a\n  metricsQuery: b\n  resources:\n    <<: [*pods]\n',
       "test.yaml:5: invalid YAML: unknown anchor 'pods' referenced (an anchor, &pods, must come before its alias)",
     ],
+    // A merge key with no mapping (found by fuzzing: the yaml package's plain Error escaped).
+    [
+      'a merge key with no value',
+      '<<:\n',
+      'test.yaml:1: map merge requires map or sequence of maps as the value',
+    ],
+    [
+      'a merge key with a list of scalars',
+      'rules:\n- seriesQuery: a\n  metricsQuery: b\n  resources:\n    <<: [1]\n',
+      'test.yaml:5: rules[0].resources: map merge requires map or sequence of maps as the value',
+    ],
     [
       'more aliases of one anchor than the yaml package reads (a billion laughs guard)',
       `rules:\n- &r {seriesQuery: a, metricsQuery: b}\n${'- *r\n'.repeat(101)}`,
@@ -434,6 +445,10 @@ describe('YAML anchors, aliases and merge keys, as Go YAML reads them', () => {
     [
       'a merge key',
       `rules:\n- seriesQuery: a_total\n  ${pods}\n  metricsQuery: x\n- seriesQuery: b_total\n  resources:\n    <<: *pods\n    namespaced: true\n  metricsQuery: x\n`,
+    ],
+    [
+      'a merge key among overrides',
+      `rules:\n- seriesQuery: a_total\n  metricsQuery: x\n  resources: {overrides: &ns {namespace: {resource: namespace}}}\n- seriesQuery: b_total\n  resources:\n    overrides:\n      <<: *ns\n      pod: {resource: pod}\n  metricsQuery: x\n`,
     ],
   ])('reads %s', (_, yaml) => {
     const cfg = parseAdapterConfig(yaml);
