@@ -83,22 +83,22 @@ export class Kubeconfig implements KubeCredentials {
   addFile(file: string): void {
     const base = dirname(file);
     const doc = (readYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
-    const path = (p: string | undefined) => (p && !isAbsolute(p) ? join(base, p) : p);
+    const path = (p: string) => (isAbsolute(p) ? p : join(base, p));
     for (const [name, cluster] of entries<Cluster>(doc.clusters, 'cluster')) {
       if (this.clusters.has(name)) continue;
-      const ca = path(cluster['certificate-authority']);
-      this.clusters.set(name, { ...cluster, ...(ca ? { 'certificate-authority': ca } : {}) });
+      const ca = pathField(cluster['certificate-authority'], `cluster "${name}": certificate-authority`);
+      this.clusters.set(name, { ...cluster, ...(ca ? { 'certificate-authority': path(ca) } : {}) });
     }
     for (const [name, user] of entries<User>(doc.users, 'user')) {
       if (this.users.has(name)) continue;
       const resolved: User = { ...user };
       for (const k of ['client-certificate', 'client-key', 'tokenFile'] as const) {
-        const p = path(user[k]);
-        if (p) resolved[k] = p;
+        const p = pathField(user[k], `user "${name}": ${k}`);
+        if (p) resolved[k] = path(p);
       }
       // A command with a directory in it is relative to the file; a bare name is looked up on PATH.
-      if (user.exec?.command?.includes('/'))
-        resolved.exec = { ...user.exec, command: path(user.exec.command) ?? '' };
+      const command = pathField(user.exec?.command, `user "${name}": exec.command`, 'a command or its path');
+      if (user.exec && command?.includes('/')) resolved.exec = { ...user.exec, command: path(command) };
       this.users.set(name, resolved);
     }
     for (const [name, context] of entries<Context>(doc.contexts, 'context')) {
@@ -259,6 +259,22 @@ function entries<T>(list: unknown, key: string): [string, T][] {
       ? [[e.name, e[key] as T] as [string, T]]
       : [],
   );
+}
+
+/**
+ * A field that names a file (or, for exec's command, a program): a string, or nothing when absent,
+ * null or empty. Anything else is refused in one line, as client-go refuses a file whose field is
+ * not of its type (tools/clientcmd loader.go Load); a mapping there reached node:path and threw its
+ * TypeError (found by fuzzing, test/fuzz/targets/kubeconfig.fuzz.ts). `label` names the field.
+ */
+function pathField(value: unknown, label: string, what = 'a file path'): string | undefined {
+  if (value === undefined || value === null || typeof value === 'string') return value || undefined;
+  const kind = Array.isArray(value)
+    ? 'a list'
+    : typeof value === 'object'
+      ? 'a mapping'
+      : `a ${typeof value}`;
+  throw new Error(`${label} must be ${what} (a string), not ${kind}`);
 }
 
 /** The `-data` field wins over the file, as in client-go (rest.TLSClientConfig: CAData over CAFile). */

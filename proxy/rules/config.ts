@@ -3,7 +3,17 @@
 // extensions (docs/configuration.md): `backends`, a rule's `backend`, a rule's `metricName`, which
 // names the metric directly instead of discovering it through `seriesQuery`, and `upstreams`, the
 // metrics servers that answer what no rule serves.
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  type Alias,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from 'yaml';
 
 export interface GroupResourceRef {
   group: string;
@@ -175,12 +185,22 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
   const fail = (node: Node | null | undefined, path: string, msg: string): never => {
     throw configError(node, path, msg);
   };
+  // An alias is the last node anchored before it. The yaml package leaves one without to toJS, which
+  // throws a ReferenceError (found by fuzzing, test/fuzz/targets/adapter-config.fuzz.ts); Go's YAML
+  // refuses it while parsing (gopkg.in/yaml.v2 decode.go parser.alias), in the same words.
+  const resolve = (alias: Alias): Node =>
+    (alias.resolve(doc) as Node | undefined) ??
+    fail(
+      alias,
+      '',
+      `invalid YAML: unknown anchor '${alias.source}' referenced (an anchor, &${alias.source}, must come before its alias)`,
+    );
 
   const check = (node: unknown, shape: Shape, path: string): void => {
     if (node === null || node === undefined) return;
     // An alias is its anchor's node (a configuration may share one mapping among rules).
     if (isAlias(node)) {
-      check(node.resolve(doc), shape, path);
+      check(resolve(node), shape, path);
       return;
     }
     if (isScalar(node) && node.value === null) return;
@@ -203,20 +223,28 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
     if (!isMap(n)) throw configError(n, path, 'must be a mapping');
     for (const pair of n.items) {
       if (!isPair(pair) || !isScalar(pair.key)) throw configError(n, path, 'keys must be plain strings');
-      // With merge on, the yaml package reads a `<<` key as a symbol.
-      const key = typeof pair.key.value === 'symbol' ? '<<' : String(pair.key.value);
-      const sub = path ? `${path}.${key}` : key;
-      if (key === '<<' && !('map' in shape)) {
-        // A merge key: the merged mapping (or list of them) holds fields of this same mapping.
-        const merged = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
-        for (const m of isSeq(merged) ? merged.items : [merged]) check(m, shape, path);
+      // With merge on, the yaml package reads a plain `<<` key as a symbol: a merge key, whose
+      // mapping (or list of them) holds entries of this same mapping. Anything else there made its
+      // toJS throw a plain Error (found by fuzzing); Go's YAML refuses it in these words
+      // (gopkg.in/yaml.v2 decode.go failWantMap).
+      if (typeof pair.key.value === 'symbol') {
+        const merged = isAlias(pair.value) ? resolve(pair.value) : pair.value;
+        for (const item of isSeq(merged) ? merged.items : [merged]) {
+          const m = isAlias(item) ? resolve(item) : item;
+          if (!isMap(m))
+            fail((m ?? pair.key) as Node, path, 'map merge requires map or sequence of maps as the value');
+          check(m, shape, path);
+        }
         continue;
       }
+      const key = String(pair.key.value);
+      const sub = path ? `${path}.${key}` : key;
       if ('map' in shape) {
         check(pair.value, shape.map, sub);
         continue;
       }
-      const fieldShape = shape.fields[key];
+      // Own keys only: `__proto__` or `constructor` named Object.prototype's (found by fuzzing).
+      const fieldShape = Object.hasOwn(shape.fields, key) ? shape.fields[key] : undefined;
       if (!fieldShape) {
         const known = Object.keys(shape.fields).join(', ');
         fail(pair.key as Node, path || 'top level', `unknown key "${key}" (known keys: ${known})`);
@@ -225,8 +253,18 @@ export function parseAdapterConfig(text: string, file = 'config'): AdapterConfig
     }
   };
   check(doc.contents, rootShape, '');
+  // The yaml package refuses too many aliases of one anchor (a billion laughs) with a ReferenceError,
+  // where Go's YAML says "document contains excessive aliasing" (gopkg.in/yaml.v2 decode.go).
+  const toJS = (): unknown => {
+    try {
+      return doc.toJS();
+    } catch (e) {
+      if (e instanceof ReferenceError) throw new ConfigError(`${file}: invalid YAML: ${e.message}`);
+      throw e;
+    }
+  };
 
-  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const raw = (toJS() ?? {}) as Record<string, unknown>;
   if (typeof raw !== 'object' || Array.isArray(raw)) fail(doc.contents, '', 'the config must be a mapping');
   const nodeAt = (path: (string | number)[]) => doc.getIn(path, true) as Node | undefined;
 
@@ -398,12 +436,12 @@ function str(v: unknown): string {
 
 function toResourceMapping(v: unknown): ResourceMapping {
   const r = (v ?? {}) as Record<string, unknown>;
-  const overrides: Record<string, GroupResourceRef> = {};
-  for (const [label, gr] of Object.entries(
-    (r.overrides ?? {}) as Record<string, Record<string, unknown> | null>,
-  )) {
-    overrides[label] = { group: str(gr?.group), resource: str(gr?.resource) };
-  }
+  // fromEntries defines each label as its own key: an assignment to `__proto__` would set the prototype.
+  const overrides: Record<string, GroupResourceRef> = Object.fromEntries(
+    Object.entries((r.overrides ?? {}) as Record<string, Record<string, unknown> | null>).map(
+      ([label, gr]) => [label, { group: str(gr?.group), resource: str(gr?.resource) }],
+    ),
+  );
   return {
     template: str(r.template),
     overrides,

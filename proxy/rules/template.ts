@@ -111,13 +111,13 @@ function parseNodes(pieces: Piece[]): Node[] {
         nodes.push(controlNode(word, body.slice(word.length)));
         continue;
       }
-      nodes.push({ kind: 'action', pipe: parsePipeline(body) });
+      nodes.push({ kind: 'action', pipe: parsePipeline(body, 'command') });
     }
     if (terminators.length) throw new TemplateError('missing <<end>>');
     return { nodes, end: '' };
   };
   const controlNode = (word: 'if' | 'with' | 'range', rest: string): Node => {
-    const pipe = parsePipeline(rest);
+    const pipe = parsePipeline(rest, word);
     const body = block(['end', 'else']);
     let elseNodes: Node[] = [];
     if (body.end !== 'end') {
@@ -154,7 +154,8 @@ function tokenize(src: string): string[] {
   return tokens;
 }
 
-function parsePipeline(src: string): Pipeline {
+/** `context` names the pipeline in messages, as Go's parser does: command, if, with or range. */
+function parsePipeline(src: string, context: string): Pipeline {
   const tokens = tokenize(src);
   let i = 0;
   const decl: string[] = [];
@@ -165,6 +166,14 @@ function parsePipeline(src: string): Pipeline {
     isAssign = tokens[assign] === '=';
     i = assign + 1;
   }
+  // Go's checkPipeline (text/template/parse/parse.go): a pipeline needs a command, and here each
+  // command an operand. (An empty `()` reached execution and threw a TypeError there: found by
+  // fuzzing, test/fuzz/targets/metrics-query.fuzz.ts.)
+  const checked = (commands: Operand[][], what: string): Operand[][] => {
+    if (commands.length === 1 && !commands[0]?.length) throw new TemplateError(`missing value for ${what}`);
+    if (commands.some((c) => c.length === 0)) throw new TemplateError(`empty command in "${src}"`);
+    return commands;
+  };
   const parse = (closing: string | null): Pipeline['commands'] => {
     const commands: Operand[][] = [[]];
     while (i < tokens.length) {
@@ -175,7 +184,8 @@ function parsePipeline(src: string): Pipeline {
         if (!current.length) throw new TemplateError(`missing command before "|" in "${src}"`);
         commands.push([]);
       } else if (t === '(') {
-        current.push({ kind: 'pipe', pipe: { decl: [], assign: false, commands: parse(')') } });
+        const inner = checked(parse(')'), 'parenthesized pipeline');
+        current.push({ kind: 'pipe', pipe: { decl: [], assign: false, commands: inner } });
       } else {
         current.push(operand(t));
       }
@@ -183,9 +193,7 @@ function parsePipeline(src: string): Pipeline {
     if (closing) throw new TemplateError(`unclosed "(" in "${src}"`);
     return commands;
   };
-  const commands = parse(null);
-  if (commands.some((c) => c.length === 0)) throw new TemplateError(`empty command in "${src}"`);
-  return { decl, assign: isAssign, commands };
+  return { decl, assign: isAssign, commands: checked(parse(null), context) };
 }
 
 const FUNCS = new Set([
@@ -234,6 +242,9 @@ function operand(t: string): Operand {
   if (t.startsWith('`')) return { kind: 'literal', value: t.slice(1, -1) };
   if (t === 'true' || t === 'false') return { kind: 'literal', value: t === 'true' };
   if (t === 'nil') return { kind: 'literal', value: null };
+  // An integer beyond int64 is refused where Go parses it (text/template/parse/node.go newNumber).
+  if (/^-?\d+$/.test(t) && BigInt.asIntN(64, BigInt(t)) !== BigInt(t))
+    throw new TemplateError(`integer overflow: ${JSON.stringify(t)}`);
   if (/^-?\d+(\.\d+)?$/.test(t)) return { kind: 'literal', value: Number(t) };
   if (t === '.') return { kind: 'field', base: 'dot', path: [] };
   if (t.startsWith('.')) return { kind: 'field', base: 'dot', path: t.slice(1).split('.') };
@@ -300,18 +311,10 @@ function render(nodes: Node[], dot: Value, vars: Scope): string {
       case 'range': {
         const inner = vars.child();
         const v = evalPipeline({ ...node.pipe, decl: [] }, dot, inner);
-        const entries: [Value, Value][] = Array.isArray(v)
-          ? v.map((x, idx) => [idx, x])
-          : v && typeof v === 'object'
-            ? Object.keys(v)
-                .sort()
-                .map((k) => [k, (v as Record<string, Value>)[k]])
-            : typeof v === 'number'
-              ? Array.from({ length: v }, (_, idx) => [idx, idx])
-              : [];
-        if (!entries.length) out += render(node.else, dot, vars);
-        for (const [k, x] of entries) {
-          const decl = node.pipe.decl;
+        const decl = node.pipe.decl;
+        let ran = false;
+        for (const [k, x] of rangeEntries(v, decl.length)) {
+          ran = true;
           if (decl.length === 1) inner.declare(decl[0] as string, x);
           if (decl.length === 2) {
             inner.declare(decl[0] as string, k);
@@ -319,11 +322,29 @@ function render(nodes: Node[], dot: Value, vars: Scope): string {
           }
           out += render(node.body, x, inner);
         }
+        if (!ran) out += render(node.else, dot, vars);
         break;
       }
     }
   }
   return out;
+}
+
+/**
+ * What `range` walks, as [key, element]: a list's indexes, a map's sorted keys, and an integer's
+ * 0…n-1, none when negative, into one variable only; a non-integer number is refused (Go's
+ * text/template exec.go walkRange). Counted, not listed: a huge integer made Array.from throw a
+ * RangeError (found by fuzzing, test/fuzz/targets/metrics-query.fuzz.ts).
+ */
+function* rangeEntries(v: Value, variables: number): Generator<[Value, Value]> {
+  if (Array.isArray(v)) yield* v.map((x, idx): [Value, Value] => [idx, x]);
+  else if (v && typeof v === 'object')
+    for (const k of Object.keys(v).sort()) yield [k, (v as Record<string, Value>)[k]];
+  else if (typeof v === 'number') {
+    if (!Number.isInteger(v)) throw new TemplateError(`range can't iterate over ${printValue(v)}`);
+    if (variables > 1) throw new TemplateError(`can't use ${v} to iterate over more than one variable`);
+    for (let idx = 0; idx < v; idx++) yield [idx, idx];
+  }
 }
 
 function evalPipeline(pipe: Pipeline, dot: Value, vars: Scope): Value {

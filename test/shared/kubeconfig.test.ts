@@ -72,6 +72,50 @@ describe('loadKubeConfig', () => {
     expect((thrown as Error).message).toMatch(/^invalid YAML: /);
   });
 
+  it.each<[string, Record<string, unknown>, Record<string, unknown>, string]>([
+    // Found by fuzzing: a mapping reached node:path, whose TypeError escaped.
+    [
+      'a mapping as client-certificate',
+      { 'client-certificate': { command: 'x' } },
+      {},
+      'user "u": client-certificate must be a file path (a string), not a mapping',
+    ],
+    [
+      'a list as client-key',
+      { 'client-key': ['k'] },
+      {},
+      'user "u": client-key must be a file path (a string), not a list',
+    ],
+    [
+      'a number as tokenFile',
+      { tokenFile: 5 },
+      {},
+      'user "u": tokenFile must be a file path (a string), not a number',
+    ],
+    [
+      'a boolean as certificate-authority',
+      {},
+      { 'certificate-authority': true },
+      'cluster "c": certificate-authority must be a file path (a string), not a boolean',
+    ],
+    [
+      "a list as exec's command",
+      { exec: { command: ['bin/login'] } },
+      {},
+      'user "u": exec.command must be a command or its path (a string), not a list',
+    ],
+  ])('a path field that is no string is one plain error naming it: %s', (_what, user, cluster, message) => {
+    const path = file('wrong-type.kubeconfig', config(user, cluster));
+    let thrown: unknown;
+    try {
+      loadKubeConfig({ kubeconfig: path });
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as Error).constructor).toBe(Error);
+    expect((thrown as Error).message).toBe(message);
+  });
+
   it("merges KUBECONFIG's files as kubectl does: the first to name an entry or current-context wins", () => {
     const a = file('a', {
       clusters: [{ name: 'c', cluster: { server: 'https://a:1' } }],

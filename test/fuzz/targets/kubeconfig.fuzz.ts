@@ -1,6 +1,6 @@
 // Kubeconfig files (shared/kubeconfig.ts), as kubectl-cmetrics and the proxy read them: a file that is
-// no YAML is refused with a plain Error, anything else is read; the current cluster, when there is
-// one, names its server as a string.
+// no YAML, or names a file with something else than a string, is refused with a plain Error, anything
+// else is read; the current cluster, when there is one, names its server as a string.
 import { Kubeconfig } from '../../../shared/kubeconfig.ts';
 import { inputFile, invariant, plainError, unlessRefused } from './contract.ts';
 

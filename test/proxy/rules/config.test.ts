@@ -162,6 +162,16 @@ externalRules:
     expect(cfg.resourceRules?.window).toBe('1m');
     expect(cfg.resourceRules?.cpu.containerLabel).toBe('kube_container');
   });
+
+  it('reads override labels named like Object.prototype keys as labels', () => {
+    const cfg = parseAdapterConfig(
+      'rules:\n- seriesQuery: a\n  metricsQuery: b\n  resources:\n    overrides:\n      __proto__: {resource: pod}\n      constructor: {resource: namespace}\n',
+    );
+    expect(Object.entries(cfg.rules[0]?.resources.overrides ?? {})).toEqual([
+      ['__proto__', { group: '', resource: 'pod' }],
+      ['constructor', { group: '', resource: 'namespace' }],
+    ]);
+  });
 });
 
 describe('parseAdapterConfig: rejected configs', () => {
@@ -310,6 +320,44 @@ describe('parseAdapterConfig: rejected configs', () => {
     // YAML syntax errors keep their line.
     ['tab indentation', 'rules:\n\t- a\n', 'test.yaml:2: invalid YAML: Tabs are not allowed as indentation'],
     ['complex key', '? [a]\n: b\n', 'test.yaml:1: keys must be plain strings'],
+    // Object.prototype's names are unknown keys (found by fuzzing: `__proto__` threw a TypeError).
+    [
+      '__proto__ in resources',
+      'rules:\n- seriesQuery: a\n  metricsQuery: b\n  resources:\n    __proto__: {}\n',
+      'test.yaml:5: rules[0].resources: unknown key "__proto__" (known keys: template, overrides, namespaced)',
+    ],
+    [
+      'constructor at the top level',
+      'constructor: {}\n',
+      'test.yaml:1: top level: unknown key "constructor" (known keys: rules, externalRules, resourceRules, backends, upstreams)',
+    ],
+    // An alias before its anchor (found by fuzzing: the yaml package's ReferenceError escaped).
+    [
+      'an alias before its anchor',
+      'rules:\n- seriesQuery: a\n  metricsQuery: *q\n- seriesQuery: b\n  metricsQuery: &q x\n',
+      "test.yaml:3: invalid YAML: unknown anchor 'q' referenced (an anchor, &q, must come before its alias)",
+    ],
+    [
+      'a merge key naming no anchor',
+      'rules:\n- seriesQuery: a\n  metricsQuery: b\n  resources:\n    <<: [*pods]\n',
+      "test.yaml:5: invalid YAML: unknown anchor 'pods' referenced (an anchor, &pods, must come before its alias)",
+    ],
+    // A merge key with no mapping (found by fuzzing: the yaml package's plain Error escaped).
+    [
+      'a merge key with no value',
+      '<<:\n',
+      'test.yaml:1: map merge requires map or sequence of maps as the value',
+    ],
+    [
+      'a merge key with a list of scalars',
+      'rules:\n- seriesQuery: a\n  metricsQuery: b\n  resources:\n    <<: [1]\n',
+      'test.yaml:5: rules[0].resources: map merge requires map or sequence of maps as the value',
+    ],
+    [
+      'more aliases of one anchor than the yaml package reads (a billion laughs guard)',
+      `rules:\n- &r {seriesQuery: a, metricsQuery: b}\n${'- *r\n'.repeat(101)}`,
+      'test.yaml: invalid YAML: Excessive alias count indicates a resource exhaustion attack',
+    ],
   ])('%s', (_name, yaml, message) => {
     expect(() => load(yaml)).toThrow(ConfigError);
     expect(() => load(yaml)).toThrow(message);
@@ -397,6 +445,10 @@ describe('YAML anchors, aliases and merge keys, as Go YAML reads them', () => {
     [
       'a merge key',
       `rules:\n- seriesQuery: a_total\n  ${pods}\n  metricsQuery: x\n- seriesQuery: b_total\n  resources:\n    <<: *pods\n    namespaced: true\n  metricsQuery: x\n`,
+    ],
+    [
+      'a merge key among overrides',
+      `rules:\n- seriesQuery: a_total\n  metricsQuery: x\n  resources: {overrides: &ns {namespace: {resource: namespace}}}\n- seriesQuery: b_total\n  resources:\n    overrides:\n      <<: *ns\n      pod: {resource: pod}\n  metricsQuery: x\n`,
     ],
   ])('reads %s', (_, yaml) => {
     const cfg = parseAdapterConfig(yaml);

@@ -110,6 +110,10 @@ describe('parseTemplate: output matches Go text/template', () => {
       'default;a|b;',
     ],
     ['range else on empty', '<<range .Empty>>x<<else>>empty<<end>>', 'empty'],
+    // Go 1.24 ranges over an integer: 0…n-1 as dot or the one variable, nothing when negative.
+    ['range over an integer', '<<range 3>><<.>><<end>>', '012'],
+    ['range over an integer into a variable', '<<range $v := 3>><<$v>><<end>>', '012'],
+    ['range over a negative integer', '<<range -2>>x<<else>>none<<end>>', 'none'],
     ['with binds dot', '<<with index .LabelValuesByName "namespace">>ns=<<.>><<end>>', 'ns=default'],
     ['with else', '<<with index .LabelValuesByName "missing">>x<<else>>none<<end>>', 'none'],
     ['with a map', '<<with .LabelValuesByName>><<.pod>><<end>>', 'a|b'],
@@ -174,6 +178,19 @@ describe('parseTemplate: errors', () => {
     // Found by fuzzing (a SyntaxError of JSON.parse before): escapes Go has and JSON has not.
     ['<<"\\x41">>', /malformed string literal/, 'parse'],
     ['<<"a\nb">>', /unterminated quoted string/, 'parse'],
+    // Found by fuzzing (a TypeError on execution before): a pipeline without a command, Go's
+    // checkPipeline message; an empty command after "|" inside parentheses too.
+    // Found by fuzzing (a RangeError of Array.from before): a huge integer, and what Go refuses
+    // to range over.
+    ['<<range 1777777777777777777777777777777777777777>>x<<end>>', /^integer overflow: "1777/, 'parse'],
+    ['<<9223372036854775808>>', /^integer overflow: "9223372036854775808"$/, 'parse'],
+    ['<<range 1.5>>x<<end>>', /^range can't iterate over 1.5$/, 'execute'],
+    ['<<range $i, $v := 3>>x<<end>>', /^can't use 3 to iterate over more than one variable$/, 'execute'],
+    ['<<(())>>', /^missing value for parenthesized pipeline$/, 'parse'],
+    ['<<printf "%s" ()>>', /^missing value for parenthesized pipeline$/, 'parse'],
+    ['<<(.Series|)>>', /empty command in "\(\.Series\|\)"/, 'parse'],
+    ['<<>>', /^missing value for command$/, 'parse'],
+    ['<<if>>x<<end>>', /^missing value for if$/, 'parse'],
   ])('%j fails (%s)', (src, message, _when) => {
     expect(() => run(src)).toThrow(TemplateError);
     expect(() => run(src)).toThrow(message);
@@ -184,7 +201,10 @@ describe('parseTemplate: errors', () => {
     expect(run('<<index .LabelValuesByName "\u0000pod">>')).toBe('');
   });
 
-  it.each([['<<foo>>'], ['a<<end>>'], ['<<if 1>>'], ['<<.Series']])('%j fails without executing', (src) => {
-    expect(() => parseTemplate(src)).toThrow(TemplateError);
-  });
+  it.each([['<<foo>>'], ['a<<end>>'], ['<<if 1>>'], ['<<.Series'], ['<<(())>>']])(
+    '%j fails without executing',
+    (src) => {
+      expect(() => parseTemplate(src)).toThrow(TemplateError);
+    },
+  );
 });
