@@ -9,7 +9,7 @@ import { compareCodeUnits } from '../../shared/text.ts';
 import type { PrometheusMatrix, QueryRange } from '../prometheus/client.ts';
 import { QueryError, selectorMatchers } from '../rules/naming.ts';
 import { matcher } from '../rules/promql.ts';
-import { type Found, finitePoints, type HistoryBackend, type HistoryRequest } from './history-series.ts';
+import { type Found, type HistoryBackend, type HistoryRequest, keptPoints } from './history-series.ts';
 import { ApiError } from './status.ts';
 import { storeWarnings } from './store-warnings.ts';
 
@@ -43,7 +43,7 @@ export async function hpaHistory(
   const warnings = matrices.flatMap(storeWarnings);
   const series = HPA_SERIES.flatMap(([name], i) =>
     (matrices[i] as PrometheusMatrix).slice(0, 1).flatMap((s) => {
-      const points = finitePoints(s, formatNumberAsQuantity, warnings, name);
+      const points = keptPoints(s, formatNumberAsQuantity, warnings, name);
       return points.length ? [{ describedObject, name, points }] : [];
     }),
   );
@@ -98,7 +98,7 @@ export async function podLifecycleHistory(
   rows.sort((a, b) => compareCodeUnits(a.pod, b.pod) || a.kind - b.kind);
   const series = rows.flatMap(({ pod, kind, s }) => {
     const { name, format } = POD_SERIES[kind] as (typeof POD_SERIES)[number];
-    const points = finitePoints(s, format, warnings, `pod ${req.namespace}/${pod} ${name}`);
+    const points = keptPoints(s, format, warnings, `pod ${req.namespace}/${pod} ${name}`);
     const describedObject = { kind: 'Pod', namespace: req.namespace, name: pod, apiVersion: 'v1' };
     return points.length ? [{ describedObject, name, points }] : [];
   });

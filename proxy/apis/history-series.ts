@@ -46,19 +46,29 @@ export interface Found {
   warnings: string[];
 }
 
-/** The series' finite points, formatted; the others are left out, with a warning. */
-export function finitePoints(
+/** Which points of a series mean something; the others are left out with a warning naming them. */
+interface PointRule {
+  keep: (v: number) => boolean;
+  /** The warning's words for the others, "not finite". */
+  others: string;
+}
+
+const FINITE: PointRule = { keep: Number.isFinite, others: 'not finite' };
+
+/** The series' points the rule keeps (by default the finite ones), formatted. */
+export function keptPoints(
   s: PrometheusSeries,
   format: (v: number) => string,
   warnings: string[],
   what: string,
+  rule: PointRule = FINITE,
 ): [number, string][] {
   const points: [number, string][] = [];
   let left = 0;
   for (const [ms, v] of s.points) {
-    if (Number.isFinite(v)) points.push([ms / 1000, format(v)]);
+    if (rule.keep(v)) points.push([ms / 1000, format(v)]);
     else left++;
   }
-  if (left) warnings.push(`${what}: ${left} points were not finite, left out`);
+  if (left) warnings.push(`${what}: ${left} points were ${rule.others}, left out`);
   return points;
 }

@@ -44,10 +44,10 @@ import { hpaHistory, podLifecycleHistory, podsMatchedDuring } from './history-ku
 import { historyRange, isoTime, shortDuration } from './history-range.ts';
 import {
   type Found,
-  finitePoints,
   type HistoryBackend,
   type HistoryRequest,
   type HistorySeries,
+  keptPoints,
 } from './history-series.ts';
 import { isWatch, selectorParam } from './query-params.ts';
 import { NOT_CONFIGURED, usageQuantity } from './resource-metrics.ts';
@@ -259,7 +259,7 @@ async function customHistory(
   const selector = toLabelSelector(req.metricSelector);
   const series = [...byName.keys()].sort(compareCodeUnits).flatMap((name) => {
     const what = `${groupResourceString(resource)}/${name}: ${req.metric}`;
-    const points = finitePoints(byName.get(name) as PrometheusSeries, formatNumberAsQuantity, warnings, what);
+    const points = keptPoints(byName.get(name) as PrometheusSeries, formatNumberAsQuantity, warnings, what);
     return points.length
       ? [
           {
@@ -290,7 +290,7 @@ async function externalHistory(
     })
     .sort((a, b) => compareCodeUnits(a.text, b.text));
   const series = labelled.flatMap(({ s, metricLabels, text }) => {
-    const points = finitePoints(s, formatNumberAsQuantity, warnings, `${req.metric}${text}`);
+    const points = keptPoints(s, formatNumberAsQuantity, warnings, `${req.metric}${text}`);
     return points.length ? [{ metric: { name: req.metric, selector }, metricLabels, points }] : [];
   });
   return { series, warnings };
@@ -404,19 +404,18 @@ function usageMatrices(
   return Promise.all(exprs.map((expr) => backend.queryRange(expr, range, rules.backend)));
 }
 
-/** A usage's points; NaN, ±Inf and negative usage mean nothing and are left out, as live. */
+/** NaN, ±Inf and negative usage mean nothing and are left out, as live. */
+const USABLE = {
+  keep: (v: number) => Number.isFinite(v) && v >= 0,
+  others: 'not usable (NaN, ±Inf or negative)',
+};
+
+/** A usage's points. */
 function usagePoints(
   s: PrometheusSeries,
   r: UsageResource,
   warnings: string[],
   what: string,
 ): [number, string][] {
-  const points: [number, string][] = [];
-  let left = 0;
-  for (const [ms, v] of s.points) {
-    if (Number.isFinite(v) && v >= 0) points.push([ms / 1000, usageQuantity(r, v)]);
-    else left++;
-  }
-  if (left) warnings.push(`${what}: ${left} ${r} points were not usable (NaN, ±Inf or negative), left out`);
-  return points;
+  return keptPoints(s, (v) => usageQuantity(r, v), warnings, `${what} ${r}`, USABLE);
 }

@@ -207,9 +207,23 @@ afterAll(() => {
   kubectl(['delete', 'namespace', NS, '--wait=false', '--ignore-not-found']);
 });
 
-describe('explain hpa --from/--to against the real HPA controller', () => {
-  const range = () => ['--from', new Date(from).toISOString(), '--to', new Date(to).toISOString()];
+/** `explain hpa a` over the run, at the controller's sync period. */
+const replayArgs = (...extra: string[]) => [
+  'explain',
+  'hpa',
+  'a',
+  '-n',
+  NS,
+  '--from',
+  new Date(from).toISOString(),
+  '--to',
+  new Date(to).toISOString(),
+  '--step',
+  `${SYNC_SECONDS}s`,
+  ...extra,
+];
 
+describe('explain hpa --from/--to against the real HPA controller', () => {
   it('the load pattern made the controller scale both ways', () => {
     for (const name of ['a', 'b'] as const) {
       const counts = samples[name].map(([, r]) => r);
@@ -219,9 +233,7 @@ describe('explain hpa --from/--to against the real HPA controller', () => {
   });
 
   it('the replay reproduces every replica change the controller made, at ≥ 95% of steps', async () => {
-    const doc = JSON.parse(
-      await run(['explain', 'hpa', 'a', '-n', NS, ...range(), '--step', `${SYNC_SECONDS}s`, '-o', 'json']),
-    ) as ReplayDoc;
+    const doc = JSON.parse(await run(replayArgs('-o', 'json'))) as ReplayDoc;
     const a = agreement(doc, samples.a);
     console.log(
       `[replay] A: ${a.equal}/${a.known} steps agree (${(a.share * 100).toFixed(1)}%), ${a.sampled} changes sampled, unmatched: ${JSON.stringify(a.unmatched)}; the replay's own figures against kube-state-metrics: ${JSON.stringify(doc.summary.agreement)}`,
@@ -231,21 +243,7 @@ describe('explain hpa --from/--to against the real HPA controller', () => {
   });
 
   it("the what-if with B's behavior predicts what the controller did to B", async () => {
-    const doc = JSON.parse(
-      await run([
-        'explain',
-        'hpa',
-        'a',
-        '-n',
-        NS,
-        ...range(),
-        '--step',
-        `${SYNC_SECONDS}s`,
-        ...WHAT_IF,
-        '-o',
-        'json',
-      ]),
-    ) as ReplayDoc;
+    const doc = JSON.parse(await run(replayArgs(...WHAT_IF, '-o', 'json'))) as ReplayDoc;
     expect(doc.whatIf).toBeDefined();
     const b = agreement(doc.whatIf as ReplayDoc, samples.b);
     console.log(
@@ -256,17 +254,7 @@ describe('explain hpa --from/--to against the real HPA controller', () => {
   });
 
   it('prints the charts, the rescales with their reasons and the what-if beside', async () => {
-    const out = await run([
-      'explain',
-      'hpa',
-      'a',
-      '-n',
-      NS,
-      ...range(),
-      '--step',
-      `${SYNC_SECONDS}s`,
-      ...WHAT_IF,
-    ]);
+    const out = await run(replayArgs(...WHAT_IF));
     console.log(
       `$ kubectl cmetrics explain hpa a -n ${NS} --from … --to … --step 2s ${WHAT_IF.join(' ')}\n${out}`,
     );

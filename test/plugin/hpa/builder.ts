@@ -384,3 +384,26 @@ export function horizontalSnapshot(f: HorizontalFixture): HPASnapshot {
   if (f.conflictingHPAs) s.conflictingHPAs = f.conflictingHPAs;
   return s;
 }
+
+/** A Pods metric of qps with an AverageValue target. */
+export const qps = (averageValue: string) => ({
+  type: 'Pods',
+  pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue } },
+});
+
+/** An HPA of web in shop on its Deployment, 1 to 10 replicas on qps (1 per pod); `spec` replaces fields. */
+export function hpaBody(spec: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      minReplicas: 1,
+      maxReplicas: 10,
+      metrics: [qps('1')],
+      ...spec,
+    },
+    status: {},
+  };
+}

@@ -12,6 +12,7 @@ import {
   HOT,
   type HorizontalFixture,
   horizontalSnapshot,
+  hpaBody,
   NOW,
   SELECTOR,
   ZERO_TIME,
@@ -19,27 +20,6 @@ import {
 
 const START = Date.parse('2026-12-07T03:00:00Z');
 const STEP = 15_000;
-
-const qps = (averageValue: string) => ({
-  type: 'Pods',
-  pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue } },
-});
-
-function hpaBody(spec: Record<string, unknown> = {}) {
-  return {
-    apiVersion: 'autoscaling/v2',
-    kind: 'HorizontalPodAutoscaler',
-    metadata: { name: 'web', namespace: 'shop' },
-    spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
-      minReplicas: 1,
-      maxReplicas: 10,
-      metrics: [qps('1')],
-      ...spec,
-    },
-    status: {},
-  };
-}
 
 /** A step whose total qps (in milli) comes from two pods that ran; the replay spreads it over its own count. */
 const load = (totalMilli: number): StepInput => ({

@@ -2,28 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { StepInput } from '../../../plugin/hpa/replay.ts';
 import { DEFAULT_CONTROLLER_SETTINGS } from '../../../plugin/hpa/snapshot.ts';
 import { InvalidChange, whatIf } from '../../../plugin/hpa/what-if.ts';
+import { hpaBody, qps } from './builder.ts';
 
-const hpa = {
-  apiVersion: 'autoscaling/v2',
-  kind: 'HorizontalPodAutoscaler',
-  metadata: { name: 'web', namespace: 'shop' },
-  spec: {
-    scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
-    minReplicas: 1,
-    maxReplicas: 10,
-    metrics: [
-      {
-        type: 'Pods',
-        pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1' } },
-      },
-      {
-        type: 'Resource',
-        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } },
-      },
-    ],
-  },
-  status: {},
-};
+const hpa = hpaBody({
+  metrics: [
+    qps('1'),
+    { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+  ],
+});
 const input = (steps: StepInput[] = []) => ({
   hpa,
   controller: DEFAULT_CONTROLLER_SETTINGS,

@@ -3,26 +3,10 @@ import { replay, type StepInput } from '../../../plugin/hpa/replay.ts';
 import { DEFAULT_CONTROLLER_SETTINGS } from '../../../plugin/hpa/snapshot.ts';
 import { whatIf } from '../../../plugin/hpa/what-if.ts';
 import { replayDocument, replayText } from '../../../plugin/printers/replay.ts';
+import { hpaBody } from '../hpa/builder.ts';
 
 const START = Date.parse('2026-12-07T03:00:00Z');
-const hpa = {
-  apiVersion: 'autoscaling/v2',
-  kind: 'HorizontalPodAutoscaler',
-  metadata: { name: 'web', namespace: 'shop' },
-  spec: {
-    scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
-    minReplicas: 1,
-    maxReplicas: 6,
-    metrics: [
-      {
-        type: 'Pods',
-        pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1' } },
-      },
-    ],
-    behavior: { scaleDown: { stabilizationWindowSeconds: 60 } },
-  },
-  status: {},
-};
+const hpa = hpaBody({ maxReplicas: 6, behavior: { scaleDown: { stabilizationWindowSeconds: 60 } } });
 /** The total qps (milli) shared by the pods that ran. */
 const level = (milli: number | undefined, actual: number): StepInput => ({
   metrics: [

@@ -428,7 +428,7 @@ describe('resource metrics history', () => {
       { describedObject: pod, container: 'app', resource: 'memory', points: [[END_S - 60, '20Mi']] },
     ]);
     expect(answer.warnings).toEqual([
-      'pod prod/web-1 container sidecar: 1 cpu points were not usable (NaN, ±Inf or negative), left out',
+      'pod prod/web-1 container sidecar cpu: 1 points were not usable (NaN, ±Inf or negative), left out',
     ]);
   });
 
