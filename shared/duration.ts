@@ -55,3 +55,15 @@ export function formatGoDuration(ms: number): string {
 function trimFloat(v: number): string {
   return String(Number(v.toFixed(9)));
 }
+
+/** Go's duration without the zero units it ends with, as people say it: 24h, 1h30m, 5m, 1m30s, 15s. */
+export function shortDuration(ms: number): string {
+  return formatGoDuration(ms)
+    .replace(/([hm])0s$/, '$1')
+    .replace(/h0m$/, 'h');
+}
+
+/** RFC 3339 in UTC as the API server writes times: milliseconds only when not whole. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}

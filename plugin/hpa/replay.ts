@@ -4,6 +4,7 @@
 // kubernetes/kubernetes pkg/controller/podautoscaler/horizontal.go keeps it, and the replicas follow
 // the replayed decisions. Pure: the history comes in as values per step (cluster/history.ts reads it).
 
+import { isoTime } from '../../shared/duration.ts';
 import { milliValue, parseQuantity } from '../../shared/quantity.ts';
 import { decideWithMemory } from './decision.ts';
 import { isObject, type Json } from './fields.ts';
@@ -62,7 +63,7 @@ export function replay(input: ReplayInput): Replay {
     }
     if (at - input.start < warmUpMs) {
       because.push(
-        `the controller's memory from before ${new Date(input.start).toISOString().replace('.000Z', 'Z')} is not known (its first ${warmUpMs / 1000}s)`,
+        `the controller's memory from before ${isoTime(input.start)} is not known (its first ${warmUpMs / 1000}s)`,
       );
     }
     const out: ReplayStep = {

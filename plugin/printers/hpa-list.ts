@@ -2,6 +2,7 @@
 // value against its target as `explain hpa NAME` shows them, the state in a few words, and the fix
 // for a failure), the broken ones first. For machines, each HPA's whole explanation
 // (explain-hpa.ts explanationDocument) with its state and fix.
+import { shortDuration } from '../../shared/duration.ts';
 import { type HpaState, isBroken } from '../hpa/state.ts';
 import type { MetricFailureCause } from '../hpa/types.ts';
 import { currentText, type Explanation, explanationDocument, table, targetText } from './explain-hpa.ts';
@@ -19,13 +20,6 @@ export interface HpaLine {
 
 const LIST_KIND = 'HPAExplanationList';
 const LIST_API_VERSION = 'cmetrics.io/v1alpha1';
-
-/** `5m`, `90s`, `1m30s`: a stabilization window as people say it. */
-function shortDuration(seconds: number): string {
-  const m = Math.floor(seconds / 60);
-  const s = seconds % 60;
-  return m === 0 ? `${s}s` : s === 0 ? `${m}m` : `${m}m${s}s`;
-}
 
 function failureWords(cause: MetricFailureCause): string {
   switch (cause.kind) {
@@ -66,7 +60,7 @@ export function stateWords(state: HpaState): string {
     case 'ScalingDisabled':
       return 'scaling disabled (0 replicas)';
     case 'Stabilized':
-      return `held by stabilization for ${shortDuration(state.windowSeconds)}`;
+      return `held by stabilization for ${shortDuration(state.windowSeconds * 1000)}`;
     case 'AtMax':
       return 'at max';
     case 'AtMin':

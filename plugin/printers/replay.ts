@@ -3,7 +3,7 @@
 // height, in Unicode blocks and lines on a terminal and plain ASCII otherwise; under them the replayed
 // rescales with the reason at that moment (narrative.ts), the periods the count was held, and the
 // summary, beside the what-if replay when there is one. For machines, every step (-o json|yaml).
-import { formatGoDuration } from '../../shared/duration.ts';
+import { formatGoDuration, isoTime } from '../../shared/duration.ts';
 import type {
   HeldPeriod,
   Replay,
@@ -38,7 +38,7 @@ interface ReplayOf {
 export function replayText(of: ReplayOf, r: Replay, canvas: Canvas, what?: WhatIf): string {
   const end = r.start + Math.max(0, r.steps.length - 1) * r.stepSeconds * 1000;
   const out: string[] = [
-    `HPA ${of.namespace}/${of.name} replayed from ${iso(r.start)} to ${iso(end)}, every ${formatGoDuration(r.stepSeconds * 1000)} (${r.steps.length} steps)`,
+    `HPA ${of.namespace}/${of.name} replayed from ${isoTime(r.start)} to ${isoTime(end)}, every ${formatGoDuration(r.stepSeconds * 1000)} (${r.steps.length} steps)`,
     '',
   ];
   const metrics = r.steps[0]?.metrics ?? [];
@@ -84,7 +84,6 @@ export function replayText(of: ReplayOf, r: Replay, canvas: Canvas, what?: WhatI
 }
 
 const indent = (text: string) => text.split('\n').map((l) => `  ${l}`);
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 /** The time of day (UTC), as the rescales are listed. */
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
@@ -299,13 +298,13 @@ export function replayDocument(of: ReplayOf, r: Replay, what?: WhatIf): unknown 
 
 function replayBody(r: Replay) {
   return {
-    start: iso(r.start),
+    start: isoTime(r.start),
     step: formatGoDuration(r.stepSeconds * 1000),
     minReplicas: r.minReplicas,
     maxReplicas: r.maxReplicas,
     summary: r.summary,
-    changes: r.changes.map((c) => ({ time: iso(c.at), from: c.from, to: c.to, reason: changeReason(c) })),
-    held: r.held.map((h) => ({ ...h, from: iso(h.from), to: iso(h.to) })),
-    steps: r.steps.map(({ at, ...s }) => ({ time: iso(at), ...s })),
+    changes: r.changes.map((c) => ({ time: isoTime(c.at), from: c.from, to: c.to, reason: changeReason(c) })),
+    held: r.held.map((h) => ({ ...h, from: isoTime(h.from), to: isoTime(h.to) })),
+    steps: r.steps.map(({ at, ...s }) => ({ time: isoTime(at), ...s })),
   };
 }

@@ -1,7 +1,7 @@
 // The time range of a history request: `start`, `end` and `step`, read as Prometheus' range-query
 // API reads them (prometheus web/api/v1/api.go parseTime, parseDuration), and bounded by the
 // proxy's --history-max-points and --history-max-range.
-import { formatGoDuration, parseDuration } from '../../shared/duration.ts';
+import { isoTime, parseDuration, shortDuration } from '../../shared/duration.ts';
 import type { QueryRange } from '../prometheus/client.ts';
 import { ApiError } from './status.ts';
 
@@ -83,15 +83,4 @@ function stepParam(query: URLSearchParams): number {
   }
   if (ms <= 0) throw new ApiError(400, `step must be longer than 0s, not "${raw}"`);
   return ms;
-}
-
-export function isoTime(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}
-
-/** Go's duration without the zero units it ends with: 24h, 1h30m, 1m, 15s. */
-export function shortDuration(ms: number): string {
-  return formatGoDuration(ms)
-    .replace(/([hm])0s$/, '$1')
-    .replace(/h0m$/, 'h');
 }

@@ -3,6 +3,7 @@
 // resourceRules' queries), evaluated as a range query, with values formatted as the live API
 // formats them; and, from kube-state-metrics, an HPA's replicas and its pods' lifecycle
 // (history-kube-state.ts). Each request is also authorized as the live request it stands for.
+
 import {
   CUSTOM_GROUP,
   EXTERNAL_GROUP,
@@ -10,6 +11,7 @@ import {
   HISTORY_VERSIONS,
   RESOURCE_GROUP,
 } from '../../shared/api-types.ts';
+import { isoTime, shortDuration } from '../../shared/duration.ts';
 import type { Requirement } from '../../shared/labels.ts';
 import { formatNumberAsQuantity } from '../../shared/quantity.ts';
 import { compareCodeUnits } from '../../shared/text.ts';
@@ -41,7 +43,7 @@ import {
 import { HISTORY_RESOURCES } from './discovery.ts';
 import { externalMetricQuery, labelsText } from './external-metrics.ts';
 import { hpaHistory, podLifecycleHistory, podsMatchedDuring } from './history-kube-state.ts';
-import { historyRange, isoTime, shortDuration } from './history-range.ts';
+import { historyRange } from './history-range.ts';
 import {
   type Found,
   type HistoryBackend,

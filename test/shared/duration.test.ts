@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatGoDuration, parseDuration } from '../../shared/duration.ts';
+import { formatGoDuration, isoTime, parseDuration, shortDuration } from '../../shared/duration.ts';
 
 describe('parseDuration', () => {
   it.each<[string, number]>([
@@ -57,4 +57,27 @@ describe('formatGoDuration', () => {
       expect(parseDuration(formatGoDuration(ms))).toBe(ms);
     },
   );
+});
+
+describe('shortDuration', () => {
+  it.each<[number, string]>([
+    [15_000, '15s'],
+    [60_000, '1m'],
+    [90_000, '1m30s'],
+    [3_600_000, '1h'],
+    [5_400_000, '1h30m'],
+    [3_601_000, '1h0m1s'],
+    [500, '500ms'],
+  ])('%d ms is %s', (ms, text) => {
+    expect(shortDuration(ms)).toBe(text);
+  });
+});
+
+describe('isoTime', () => {
+  it.each<[number, string]>([
+    [Date.UTC(2026, 11, 7, 3), '2026-12-07T03:00:00Z'],
+    [Date.UTC(2026, 11, 7, 3) + 250, '2026-12-07T03:00:00.250Z'],
+  ])('%d is %s', (ms, text) => {
+    expect(isoTime(ms)).toBe(text);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { historyRange, shortDuration } from '../../../proxy/apis/history-range.ts';
+import { historyRange } from '../../../proxy/apis/history-range.ts';
 import { ApiError } from '../../../proxy/apis/status.ts';
 
 const LIMITS = { maxPoints: 11_000, maxRangeMs: 7 * 86_400_000 };
@@ -107,19 +107,5 @@ describe('historyRange', () => {
     expect(errorOf(`start=${NOW / S - 60}&end=${NOW / S}&step=15s`, limits).message).toContain(
       'gives 5 points',
     );
-  });
-});
-
-describe('shortDuration', () => {
-  it.each<[number, string]>([
-    [15 * S, '15s'],
-    [60 * S, '1m'],
-    [90 * S, '1m30s'],
-    [3600 * S, '1h'],
-    [5400 * S, '1h30m'],
-    [3601 * S, '1h0m1s'],
-    [500, '500ms'],
-  ])('%d ms is %s', (ms, text) => {
-    expect(shortDuration(ms)).toBe(text);
   });
 });
