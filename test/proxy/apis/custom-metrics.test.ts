@@ -5,10 +5,9 @@ import {
   parseCustomMetricPath,
   toLabelSelector,
 } from '../../../proxy/apis/custom-metrics.ts';
-import { ApiError } from '../../../proxy/apis/status.ts';
 import type { CustomVersion, MetricValueV1beta1, MetricValueV1beta2 } from '../../../shared/api-types.ts';
 import { parseSelector } from '../../../shared/labels.ts';
-import { NOW, sample, stubBackend } from './fixtures.ts';
+import { apiErrorOf, NOW, sample, stubBackend } from './fixtures.ts';
 
 const METRIC = 'http_requests_per_second';
 const NODE_METRIC = 'node_interrupts_per_second';
@@ -18,17 +17,6 @@ function request(path: string, query = '', version: CustomVersion = 'v1beta2'): 
   const parsed = parseCustomMetricPath(version, path.split('/'), new URLSearchParams(query));
   if (!parsed) throw new Error(`not a metric path: ${path}`);
   return parsed;
-}
-
-/** The ApiError a promise (or function) rejects with; fails the test if it resolves or throws something else. */
-async function apiErrorOf(run: () => unknown): Promise<ApiError> {
-  try {
-    await run();
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError, got an answer');
 }
 
 describe('parseCustomMetricPath', () => {

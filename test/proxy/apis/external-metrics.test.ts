@@ -4,10 +4,9 @@ import {
   getExternalMetric,
   parseExternalMetricPath,
 } from '../../../proxy/apis/external-metrics.ts';
-import { ApiError } from '../../../proxy/apis/status.ts';
 import type { PrometheusSample } from '../../../proxy/prometheus/client.ts';
 import type { ExternalMetricValueList } from '../../../shared/api-types.ts';
-import { NOW, sample, stubBackend } from './fixtures.ts';
+import { apiErrorOf, NOW, sample, stubBackend } from './fixtures.ts';
 
 const RATE = 'jobs_processed_per_second';
 const DEPTH = 'cluster_queue_depth';
@@ -18,16 +17,6 @@ function request(path: string, query = ''): ExternalMetricRequest {
   const parsed = parseExternalMetricPath(path.split('/'), new URLSearchParams(query));
   if (!parsed) throw new Error(`not an external metric path: ${path}`);
   return parsed;
-}
-
-async function apiErrorOf(run: () => unknown): Promise<ApiError> {
-  try {
-    await run();
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError, got an answer');
 }
 
 describe('parseExternalMetricPath', () => {

@@ -6,6 +6,7 @@ import type { LiveAuthorizer } from '../../../proxy/apis/history.ts';
 import type { HistoryBackend } from '../../../proxy/apis/history-series.ts';
 import type { CustomMetricsBackend } from '../../../proxy/apis/ports.ts';
 import type { ResourceMetricsBackend } from '../../../proxy/apis/resource-metrics.ts';
+import { ApiError } from '../../../proxy/apis/status.ts';
 import type { UpstreamsBackend } from '../../../proxy/apis/upstreams.ts';
 import type {
   PrometheusAnswer,
@@ -196,3 +197,14 @@ export function sample(labels: Record<string, string>, value: number, timestampM
 
 /** The live authorizer of a caller allowed everything. */
 export const allowLive: LiveAuthorizer = async () => {};
+
+/** The ApiError a call (or a promise) rejects with; fails the test if it answers or throws something else. */
+export async function apiErrorOf(run: (() => unknown) | Promise<unknown>): Promise<ApiError> {
+  try {
+    await (typeof run === 'function' ? run() : run);
+  } catch (e) {
+    if (e instanceof ApiError) return e;
+    throw e;
+  }
+  throw new Error('expected an ApiError, got an answer');
+}

@@ -7,7 +7,14 @@ import type { PrometheusSeries } from '../../../proxy/prometheus/client.ts';
 import { parseAdapterConfig } from '../../../proxy/rules/config.ts';
 import { compileResourceRules } from '../../../proxy/rules/resource-rules.ts';
 import { adapterDefaultConfig } from '../rules/fixtures.ts';
-import { allowLive, mapper, type StubBackend, type StubOptions, stubBackend } from './fixtures.ts';
+import {
+  allowLive,
+  apiErrorOf,
+  mapper,
+  type StubBackend,
+  type StubOptions,
+  stubBackend,
+} from './fixtures.ts';
 
 const METRIC = 'http_requests_per_second';
 const END_S = 1_796_612_400;
@@ -55,16 +62,6 @@ async function history(
   const q = new URLSearchParams(query);
   const answer = await getHistory(parse(path, query), q, backend, authorize);
   return { backend, authorized, answer };
-}
-
-async function apiErrorOf(run: () => Promise<unknown>): Promise<ApiError> {
-  try {
-    await run();
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiError, got an answer');
 }
 
 describe('parseHistoryPath', () => {

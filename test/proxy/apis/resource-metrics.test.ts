@@ -6,7 +6,7 @@ import {
   type ResourceMetricsRequest,
 } from '../../../proxy/apis/resource-metrics.ts';
 import { createRouter } from '../../../proxy/apis/router.ts';
-import { ApiError, toStatus } from '../../../proxy/apis/status.ts';
+import { type ApiError, toStatus } from '../../../proxy/apis/status.ts';
 import type { CachedObject } from '../../../proxy/kube/caches.ts';
 import { createLogger } from '../../../proxy/log.ts';
 import type { PrometheusSample } from '../../../proxy/prometheus/client.ts';
@@ -25,7 +25,7 @@ import type {
 } from '../../../shared/api-types.ts';
 import { matches } from '../../../shared/labels.ts';
 import { adapterDefaultConfig } from '../rules/fixtures.ts';
-import { allowLive, mapper, NOW, stubBackend } from './fixtures.ts';
+import { allowLive, apiErrorOf, mapper, NOW, stubBackend } from './fixtures.ts';
 
 const RULES = (() => {
   const config = parseAdapterConfig(adapterDefaultConfig(''), 'test.yaml');
@@ -139,15 +139,6 @@ function request(path: string, query = '', version: ResourceVersion = 'v1beta1')
   const parsed = parseResourceMetricsPath(version, path.split('/'), new URLSearchParams(query));
   if (!parsed) throw new Error(`not a metrics path: ${path}`);
   return parsed;
-}
-
-async function apiErrorOf(run: () => Promise<unknown>): Promise<ApiError> {
-  const e = await run().then(
-    () => new Error('expected an ApiError, got an answer'),
-    (err: unknown) => err,
-  );
-  if (!(e instanceof ApiError)) throw e;
-  return e;
 }
 
 describe('parseResourceMetricsPath', () => {

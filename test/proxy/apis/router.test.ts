@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ApiAnswer, createRouter } from '../../../proxy/apis/router.ts';
-import { ApiError } from '../../../proxy/apis/status.ts';
 import type { APIResourceList } from '../../../shared/api-types.ts';
-import { allowLive, NOW, sample, stubBackend } from './fixtures.ts';
+import { allowLive, apiErrorOf, NOW, sample, stubBackend } from './fixtures.ts';
 
 const GROUP = 'custom.metrics.k8s.io';
 const EXTERNAL = 'external.metrics.k8s.io';
@@ -15,15 +14,6 @@ function get(path: string, method = 'GET', backend = stubBackend()): Promise<Api
     query: new URLSearchParams(query),
     authorizeLive: allowLive,
   });
-}
-
-async function apiErrorOf(answer: Promise<unknown>): Promise<ApiError> {
-  const e = await answer.then(
-    () => new Error('expected an ApiError, got an answer'),
-    (err: unknown) => err,
-  );
-  if (!(e instanceof ApiError)) throw e;
-  return e;
 }
 
 describe('discovery', () => {
