@@ -227,9 +227,12 @@ async function historyNames(
 ): Promise<readonly string[] | 'any'> {
   if (name !== undefined) return [name];
   if (!selector.length) return 'any';
-  const now = await backend.objects.names(resource, namespace, selector);
-  if (resource.group !== '' || resource.resource !== 'pods' || namespace === undefined) return now;
-  const then = await podsMatchedDuring(backend, namespace, selector, range);
+  if (resource.group !== '' || resource.resource !== 'pods' || namespace === undefined)
+    return backend.objects.names(resource, namespace, selector);
+  const [now, then] = await Promise.all([
+    backend.objects.names(resource, namespace, selector),
+    podsMatchedDuring(backend, namespace, selector, range),
+  ]);
   return [...new Set([...now, ...then])];
 }
 
