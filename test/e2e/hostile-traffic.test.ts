@@ -9,7 +9,7 @@ import { afterAll, expect, inject, it } from 'vitest';
 import { parseAdapterConfig } from '../../proxy/rules/config.ts';
 import { routeTable } from '../fuzz/hostile-requests.ts';
 import {
-  READY_PATHS,
+  readyPaths,
   runHostileTraffic,
   servedMetrics,
   TRAFFIC_DEADLINE_MS,
@@ -41,8 +41,11 @@ it('answers 6,000 hostile requests with Status answers, no 5xx, in time, and sen
   const port = inject('proxyPort');
   const frontProxy = frontProxyClient(dir);
   const probe = proxyAgent(frontProxy);
+  const nodes = kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}'])
+    .split(' ')
+    .filter(Boolean);
   await eventually('every valid shape answered', async () => {
-    for (const path of READY_PATHS)
+    for (const path of readyPaths(nodes))
       if ((await send(port, path, probe, { headers: AS_ADMIN })).status !== 200) return undefined;
     return true;
   });
@@ -55,9 +58,6 @@ it('answers 6,000 hostile requests with Status answers, no 5xx, in time, and sen
     'system:masters',
   ]);
   const config = parseAdapterConfig(readFileSync(inject('adapterConfig'), 'utf8'));
-  const nodes = kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}'])
-    .split(' ')
-    .filter(Boolean);
   // A new seed each run explores further; printed, so that a failure can be replayed with
   // `npm run fuzz:http -- --seed N`.
   const seed = Date.now() % 1_000_000;

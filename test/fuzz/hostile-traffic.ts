@@ -20,14 +20,19 @@ import {
 /** The proxy's Prometheus timeout (10 s by default) and a margin: an answer later than this is a hang. */
 export const TRAFFIC_DEADLINE_MS = 15_000;
 
-/** One valid request of each shape: the run starts once all answer 200 (metrics discovered, pods scraped). */
-export const READY_PATHS = [
-  '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps',
-  '/apis/custom.metrics.k8s.io/v1beta1/namespaces/default/services/custom-metrics-app/http_requests',
-  '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/external_requests_per_second',
-  '/apis/metrics.k8s.io/v1beta1/nodes',
-  '/apis/metrics.k8s.io/v1/namespaces/default/pods',
-];
+/**
+ * One valid request of each shape, and each node by name: the run starts once all answer 200
+ * (metrics discovered, pods scraped, every node's usage in the store: the generator names them).
+ */
+export function readyPaths(nodes: string[]): string[] {
+  return [
+    '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/qps',
+    '/apis/custom.metrics.k8s.io/v1beta1/namespaces/default/services/custom-metrics-app/http_requests',
+    '/apis/external.metrics.k8s.io/v1beta1/namespaces/default/external_requests_per_second',
+    '/apis/metrics.k8s.io/v1/namespaces/default/pods',
+    ...nodes.map((node) => `/apis/metrics.k8s.io/v1beta1/nodes/${encodeURIComponent(node)}`),
+  ];
+}
 
 /** What the proxy's discovery documents list: the custom resources (`pods/qps`) and external metric names. */
 export async function servedMetrics(

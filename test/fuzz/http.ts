@@ -14,7 +14,7 @@ import { waitFor } from '../harness/processes.ts';
 import { startStack } from '../harness/stack.ts';
 import { routeTable } from './hostile-requests.ts';
 import {
-  READY_PATHS,
+  readyPaths,
   runHostileTraffic,
   servedMetrics,
   TRAFFIC_DEADLINE_MS,
@@ -46,7 +46,7 @@ try {
   await waitFor(
     'every valid shape answered',
     async () => {
-      for (const path of READY_PATHS)
+      for (const path of readyPaths(stack.cluster.nodeNames))
         await httpGet(() => `https://127.0.0.1:${stack.proxyPort}${path}`, asAdmin, probe)(0);
       return true;
     },
