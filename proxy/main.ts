@@ -1,9 +1,9 @@
 // cmetrics-proxy's wiring: the layers built from the flags, from the bottom up, and stopped in the
 // reverse order.
 import { existsSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
 import { EXTERNAL_GROUP, HISTORY_GROUP, RESOURCE_GROUP } from '../shared/api-types.ts';
 import { KubeRest } from '../shared/kube.ts';
+import { Kubeconfig } from '../shared/kubeconfig.ts';
 import { HISTORY_RESOURCES } from './apis/discovery.ts';
 import type { ExternalMetricsBackend } from './apis/external-metrics.ts';
 import type { HistoryBackend } from './apis/history-series.ts';
@@ -58,9 +58,10 @@ export async function runProxy(
   const selfSigned = servingFiles
     ? undefined
     : selfSignedServingPair(serviceNames(flags.serviceName, flags.serviceNamespace), flags.certDir, log);
-  const kc = new KubeConfig();
-  if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-  else kc.loadFromCluster();
+  const kc = new Kubeconfig();
+  if (flags.kubeconfig) kc.addFile(flags.kubeconfig);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.addInCluster();
+  else throw new Error('not running in a pod (KUBERNETES_SERVICE_HOST is unset): pass --kubeconfig FILE');
   const rest = new KubeRest(kc);
 
   let mapper: ResourceMapper = await discoverResources(rest);
@@ -121,7 +122,7 @@ export async function runProxy(
   });
   const upstreamDiscovery = setInterval(() => void rediscoverUpstreams(), relistMs);
   upstreamDiscovery.unref();
-  const caches = new WatchCaches(kc, rest, log);
+  const caches = new WatchCaches(rest, log);
 
   const clientCas = new ExtensionApiserverAuthentication((path) => rest.get(path));
   await clientCas.load();

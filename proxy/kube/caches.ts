@@ -1,35 +1,31 @@
 // Watch caches of the objects metrics describe, started on first use for each resource and kept
 // up to date by a watch, so that selecting pods never costs a LIST per request.
-import { type KubeConfig, type KubernetesObject, makeInformer } from '@kubernetes/client-node';
 import type { KubeRest } from '../../shared/kube.ts';
 import { matches, type Requirement } from '../../shared/labels.ts';
 import { compareCodeUnits } from '../../shared/text.ts';
 import type { Logger } from '../log.ts';
 import { type ApiResource, groupResourceString } from '../rules/resources.ts';
-
-type Informer = ReturnType<typeof makeInformer<KubernetesObject>>;
+import { ListWatch } from './list-watch.ts';
 
 /** What the metrics APIs read of a cached object: all the cache keeps of it (see slim). */
 export interface CachedObject {
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string };
   spec?: { containers?: { name: string }[]; initContainers?: { name: string; restartPolicy?: string }[] };
   status?: { phase?: string };
 }
 
 export class WatchCaches {
-  private readonly informers = new Map<string, Promise<Informer>>();
+  private readonly watches = new Map<string, Promise<ListWatch<CachedObject>>>();
   /** The caches that finished their first list, by resource (`pods`, `deployments.apps`). */
-  private readonly synced = new Map<string, Informer>();
+  private readonly synced = new Map<string, ListWatch<CachedObject>>();
   /** The caches warmed at start: readiness waits for them (one started by a request does not). */
   private readonly required = new Set<string>();
   /** Watches that failed and are being restarted: since when, and why. */
   private readonly down = new Map<string, { sinceMs: number; error: string }>();
-  private readonly kc: KubeConfig;
   private readonly rest: KubeRest;
   private readonly log: Logger;
 
-  constructor(kc: KubeConfig, rest: KubeRest, log: Logger) {
-    this.kc = kc;
+  constructor(rest: KubeRest, log: Logger) {
     this.rest = rest;
     this.log = log;
   }
@@ -37,17 +33,17 @@ export class WatchCaches {
   /** Starts watching `resource` now rather than on the first request for it; readiness waits for it. */
   async warm(resource: ApiResource): Promise<void> {
     this.required.add(groupResourceString(resource));
-    await this.informer(resource);
+    await this.watch(resource);
   }
 
   /** Objects held in each synced cache, by resource. */
   objectCounts(): Map<string, number> {
-    return new Map([...this.synced].map(([key, inf]) => [key, inf.list().length]));
+    return new Map([...this.synced].map(([key, cache]) => [key, cache.size]));
   }
 
   /** For /readyz: the caches warmed at start synced; every cache's size, and any watch restarting. */
   status(): { ok: boolean; detail: string } {
-    const syncing = [...this.informers.keys()].filter((k) => !this.synced.has(k));
+    const syncing = [...this.watches.keys()].filter((k) => !this.synced.has(k));
     const sizes = [...this.objectCounts()].map(([key, n]) => `${key} ${n}`);
     const down = [...this.down].map(
       ([key, d]) =>
@@ -70,8 +66,9 @@ export class WatchCaches {
   }
 
   async list(resource: ApiResource, namespace: string | undefined, selector: readonly Requirement[]) {
-    const inf = await this.informer(resource);
-    return (inf.list(namespace) as CachedObject[])
+    const cache = await this.watch(resource);
+    return cache
+      .list(namespace)
       .filter((o) => matches(selector, o.metadata.labels ?? {}))
       .sort(
         (a, b) =>
@@ -81,66 +78,49 @@ export class WatchCaches {
   }
 
   async get(resource: ApiResource, namespace: string | undefined, name: string) {
-    const inf = await this.informer(resource);
-    return inf.get(name, namespace) as CachedObject | undefined;
+    const cache = await this.watch(resource);
+    return cache.get(name, namespace);
   }
 
   async stop(): Promise<void> {
-    for (const p of this.informers.values()) await (await p).stop();
+    for (const p of this.watches.values()) (await p).stop();
     this.synced.clear();
   }
 
-  private informer(resource: ApiResource): Promise<Informer> {
+  private watch(resource: ApiResource): Promise<ListWatch<CachedObject>> {
     const key = groupResourceString(resource);
-    let p = this.informers.get(key);
+    let p = this.watches.get(key);
     if (!p) {
       p = this.start(resource);
-      this.informers.set(key, p);
+      this.watches.set(key, p);
       p.then(
-        (inf) => this.synced.set(key, inf),
-        () => this.informers.delete(key),
+        (cache) => this.synced.set(key, cache),
+        () => this.watches.delete(key),
       );
     }
     return p;
   }
 
-  private async start(resource: ApiResource): Promise<Informer> {
+  private async start(resource: ApiResource): Promise<ListWatch<CachedObject>> {
     const key = groupResourceString(resource);
     const path = `${resource.group ? `/apis/${resource.group}` : '/api'}/${resource.version}/${resource.resource}`;
-    const inf = makeInformer<KubernetesObject>(this.kc, path, () => this.rest.get(path));
-    // The cache holds the very objects these handlers see: trimmed before anything reads them.
-    inf.on('add', slim);
-    inf.on('update', slim);
-    let failures = 0;
-    let lastError = '';
-    let discarded = false;
-    inf.on('error', (err: unknown) => {
-      failures++;
-      lastError = String(err);
-      if (discarded) return;
-      const seen = failures;
-      if (!this.down.has(key)) this.down.set(key, { sinceMs: Date.now(), error: lastError });
-      this.log.warn('watch failed; restarting', { resource: key, error: lastError });
-      setTimeout(async () => {
-        if (discarded) return;
-        await inf.start().catch(() => undefined);
-        // A start that raised no new error listed or re-watched: the cache follows the cluster again.
-        if (failures === seen && this.down.delete(key)) this.log.info('watch resumed', { resource: key });
-      }, 1000).unref();
+    const cache = new ListWatch<CachedObject>(this.rest, path, slim, {
+      failed: (error) => {
+        if (!this.down.has(key)) this.down.set(key, { sinceMs: Date.now(), error });
+        this.log.warn('watch failed; restarting', { resource: key, error });
+      },
+      resumed: () => {
+        if (this.down.delete(key)) this.log.info('watch resumed', { resource: key });
+      },
     });
-    await inf.start();
-    if (failures) {
+    try {
+      await cache.start();
+    } catch (e) {
       // The first list failed: no cache rather than an empty one; the next request tries again.
-      discarded = true;
-      this.down.delete(key);
-      await inf.stop();
-      throw new Error(`cannot list ${key}: ${lastError}`);
+      throw new Error(`cannot list ${key}: ${(e as Error).message}`);
     }
-    this.log.info('watch cache synced', {
-      resource: key,
-      objects: inf.list().length,
-    });
-    return inf;
+    this.log.info('watch cache synced', { resource: key, objects: cache.size });
+    return cache;
   }
 }
 
@@ -149,11 +129,8 @@ export class WatchCaches {
  * itself keys on (metadata.resourceVersion): a pod's managedFields, container specs and status
  * would otherwise hold most of the proxy's memory in a cluster of thousands of pods.
  */
-export function slim(object: KubernetesObject): void {
-  const o = object as KubernetesObject & CachedObject;
-  const { name, namespace, labels, resourceVersion } = o.metadata as CachedObject['metadata'] & {
-    resourceVersion?: string;
-  };
+export function slim(o: CachedObject): void {
+  const { name, namespace, labels, resourceVersion } = o.metadata;
   o.metadata = { name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}), resourceVersion };
   if (o.spec) {
     const { containers, initContainers } = o.spec;

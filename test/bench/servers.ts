@@ -126,6 +126,8 @@ export async function startCmetrics(
       ...(opts.args ?? []),
     ],
     join(env.workDir, 'logs'),
+    // And the allocator's settings, as the image's environment has them.
+    IMAGE.mallocEnv,
   );
   return { name: 'cmetrics', proc, origin: `https://127.0.0.1:${port}` };
 }

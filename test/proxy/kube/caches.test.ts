@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { slim } from '../../../proxy/kube/caches.ts';
+import { type CachedObject, slim } from '../../../proxy/kube/caches.ts';
 
 describe('slim', () => {
   it('keeps what the metrics APIs read of a pod, and its resourceVersion', () => {
@@ -43,7 +43,7 @@ describe('slim', () => {
       metadata: { name: 'node-1', resourceVersion: '7', annotations: { a: 'b' } },
       status: { allocatable: { cpu: '4' } },
     };
-    slim(node);
+    slim(node as CachedObject);
     expect(node).toEqual({ metadata: { name: 'node-1', resourceVersion: '7' }, status: {} });
   });
 });
