@@ -120,6 +120,9 @@ export class KubeRest {
           }
         });
         response.on('error', reject);
+        response.on('close', () => {
+          if (!response.complete) reject(new Error('the watch connection closed'));
+        });
         response.on('end', () => {
           if (code < 400) return resolve();
           const text = Buffer.concat(chunks).toString('utf8');
