@@ -11,7 +11,7 @@ export function closest(word: string, candidates: Iterable<string>, max = 3): st
   return [...new Set(candidates)]
     .map((c) => ({ c, d: c.includes(word) || word.includes(c) ? 1 : editDistance(word, c) }))
     .filter((x) => x.d <= limit)
-    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
+    .sort((a, b) => a.d - b.d || compareCodeUnits(a.c, b.c))
     .slice(0, max)
     .map((x) => x.c);
 }

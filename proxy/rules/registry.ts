@@ -1,6 +1,6 @@
 // What the relist found: for each (resource, metric) pair, the series and rule that answer it.
 // Only names are kept, never label sets, so memory follows the number of metrics, not of series.
-import { closest } from '../../shared/text.ts';
+import { closest, compareCodeUnits } from '../../shared/text.ts';
 import { type CompiledRule, isClusterScoped } from './naming.ts';
 import { type GroupResource, groupResourceString } from './resources.ts';
 
@@ -96,8 +96,8 @@ export class MetricRegistry {
       .map(({ resource, namespaced, metric }) => ({ resource, namespaced, metric }))
       .sort(
         (a, b) =>
-          groupResourceString(a.resource).localeCompare(groupResourceString(b.resource)) ||
-          a.metric.localeCompare(b.metric),
+          compareCodeUnits(groupResourceString(a.resource), groupResourceString(b.resource)) ||
+          compareCodeUnits(a.metric, b.metric),
       );
   }
 
