@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { parse as parseYamlPackage } from 'yaml';
 import type { KubeCredentials, RequestCredentials } from './kube.ts';
 
 interface KubeTarget {
@@ -230,13 +231,12 @@ export class Kubeconfig implements KubeCredentials {
 }
 
 /**
- * Bun's own YAML parser where there is one: the yaml package's first parse costs a Bun executable ~8 ms,
- * and loading the package another ~1.3 ms, so only Node loads it.
+ * Bun's own YAML parser where there is one: the yaml package's first parse costs a Bun executable
+ * ~8 ms. The package is still imported (~1.3 ms there): the proxy's executable is CommonJS, where a
+ * top-level await cannot load it on demand.
  */
 const bunYaml = (globalThis as { Bun?: { YAML: { parse(text: string): unknown } } }).Bun?.YAML;
-const parseYaml: (text: string) => unknown = bunYaml
-  ? (text) => bunYaml.parse(text)
-  : (await import('yaml')).parse;
+const parseYaml: (text: string) => unknown = bunYaml ? (text) => bunYaml.parse(text) : parseYamlPackage;
 
 /**
  * One error for every way a file is not YAML: the yaml package refuses some documents with a
