@@ -71,9 +71,9 @@ const MAX_ANSWERS_KEPT = 10_000;
 /**
  * Samples kept over all answers of one second: a bound on bytes, not only on answers (10,000 answers
  * of 1,000 pods each would hold hundreds of MiB). An answer that would pass it is shared while in
- * flight, then dropped.
+ * flight, then dropped. 50,000 holds a second of 1,000 HPAs of 50 pods each.
  */
-const MAX_SAMPLES_KEPT = 200_000;
+const MAX_SAMPLES_KEPT = 50_000;
 /** Kept answers are dropped this long after their second began even if no newer second is asked. */
 const ANSWERS_LIFETIME_MS = 2000;
 
