@@ -141,10 +141,10 @@ describe('PrometheusClient with the real Prometheus', () => {
         rangePoints: () => undefined,
       },
     });
-    // Where every load_series has a sample: SERIES samples each: the 200,000 samples kept at most are 40 answers.
+    // Where every load_series has a sample: SERIES samples each: the 50,000 samples kept at most are 10 answers.
     const timeMs = (nowS + 3600) * 1000;
     for (let i = 0; i < 45; i++) await client.query(`load_series + ${i}`, timeMs);
-    expect(kept).toEqual({ answers: 40, samples: 40 * SERIES });
+    expect(kept).toEqual({ answers: 10, samples: 10 * SERIES });
     const before = await queryRequestsServed(plain.url);
     await client.query('load_series + 0', timeMs);
     await client.query('load_series + 44', timeMs);
