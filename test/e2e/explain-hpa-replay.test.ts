@@ -160,9 +160,9 @@ function agreement(doc: ReplayDoc, samples: Samples, syncs: number) {
     if (actual === undefined) continue;
     known++;
     if (actual === s.desired) exact++;
+    // The count in force as the window opens, and every sample inside it: the count at `at` is always among them.
     const near = [
       sampledAt(samples, at - syncMs),
-      actual,
       ...samples.filter(([t]) => Math.abs(t - at) <= syncMs).map(([, r]) => r),
     ];
     if (near.includes(s.desired)) equal++;
