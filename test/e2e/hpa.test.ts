@@ -94,6 +94,8 @@ interface HpaScenario {
   upReason: RegExp;
   /** Whether the metric has series before the load starts (a label set nobody called yet has none). */
   validWhileIdle: boolean;
+  /** Checks made once it has scaled up, while the load still runs, given the pods the load reached. */
+  underLoad?: (loaded: string[]) => void;
 }
 
 /** Runs one HPA on the sample app: idle at 1, up under load, back to 1 after; returns its status at the peak. */
@@ -129,10 +131,14 @@ async function scaleUpAndDown(s: HpaScenario) {
       120_000,
       1000,
     );
+    // The pods served when the load starts are the ones it reaches first; a pod added by the
+    // scale-up may get none before the load stops, and the scale-down may keep it.
+    const loaded = Object.keys(servedPods());
     const load = startLoad(() => Object.values(servedPods()), 4, 150_000, s.loadPath);
     let peak: Hpa['status'];
     try {
       peak = await eventually('scale-up', () => (replicas() > 1 ? get().status : undefined), 120_000, 1000);
+      s.underLoad?.(loaded);
     } finally {
       await load.stop();
     }
@@ -183,19 +189,21 @@ describe('HPA on the other custom-metric kinds', () => {
           },
         },
       ],
+      underLoad: (loaded) => {
+        // What the controller asked for, through the aggregator: the selector reaches the query.
+        const name = loaded[0] as string;
+        const narrowed = getRaw<{ items: { metric: { selector: unknown } }[] }>(
+          `/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/${name}/qps?metricLabelSelector=${encodeURIComponent('api=cpuTempUp')}`,
+        );
+        expect(narrowed.ok ? narrowed.body.items[0]?.metric.selector : narrowed.stderr).toEqual(selected);
+        // Nobody called /cpuTempDown: the same metric narrowed to it has no series at all.
+        const other = getRaw(
+          `/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/${name}/qps?metricLabelSelector=${encodeURIComponent('api=cpuTempDown')}`,
+        );
+        expect(other.ok).toBe(false);
+        expect((other as { stderr: string }).stderr).toMatch(/Prometheus has no qps for pods "/);
+      },
     });
     expect(peak.desiredReplicas).toBeGreaterThan(1);
-    // What the controller asked for, through the aggregator: the selector reaches the query.
-    const name = Object.keys(servedPods())[0] as string;
-    const narrowed = getRaw<{ items: { metric: { selector: unknown } }[] }>(
-      `/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/${name}/qps?metricLabelSelector=${encodeURIComponent('api=cpuTempUp')}`,
-    );
-    expect(narrowed.ok && narrowed.body.items[0]?.metric.selector).toEqual(selected);
-    // Nobody called /cpuTempDown: the same metric narrowed to it has no series at all.
-    const other = getRaw(
-      `/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/${name}/qps?metricLabelSelector=${encodeURIComponent('api=cpuTempDown')}`,
-    );
-    expect(other.ok).toBe(false);
-    expect((other as { stderr: string }).stderr).toMatch(/Prometheus has no qps for pods "/);
   }, 480_000);
 });

@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { IMAGE } from '../../scripts/image.ts';
 import { CUSTOM_GROUP, EXTERNAL_GROUP, HISTORY_GROUP, RESOURCE_GROUP } from '../../shared/api-types.ts';
 import { type Cluster, startCluster } from './cluster.ts';
 import { SHIPPED, shippedProxyKubeconfig } from './deploy.ts';
@@ -107,10 +108,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: PROXY_NAMESPACE } }),
     );
     const proxyKubeconfig = await shippedProxyKubeconfig(cluster);
+    // With the runtime settings the image ships (Node's flags, glibc's allocator), so that what the
+    // tests see of its memory is what a Deployment sees.
     const proxy = startProcess(
       'cmetrics-proxy',
       process.execPath,
       [
+        ...IMAGE.nodeFlags,
         join(root, 'cmd', 'cmetrics-proxy.ts'),
         `--prometheus-url=${prometheus.url}`,
         `--config=${adapterConfig}`,
@@ -126,6 +130,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         '--log-level=debug',
       ],
       logs,
+      IMAGE.mallocEnv,
     );
     extra.push(proxy);
     await waitFor(
