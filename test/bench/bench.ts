@@ -96,10 +96,13 @@ export interface PacedScenarioResult {
   runs: Record<Contender, PacedRun>;
 }
 
+/** A server's answer, its queries sent bare to Prometheus, and its round trip without a query. */
+type OverheadMeasure = ServerName | `${ServerName}Bare` | `${ServerName}RoundTrip`;
+
 export interface OverheadResult {
   id: string;
-  /** Median latency at concurrency 1, every request on a fresh evaluation second (no cached answer). */
-  p50Ms: Record<ServerName | 'cmetricsBare' | 'adapterBare', number>;
+  /** Median latency at concurrency 1, every answer and bare query on a fresh evaluation second (no cached answer). */
+  p50Ms: Record<OverheadMeasure, number>;
 }
 
 export interface RelistResult {
@@ -269,19 +272,29 @@ export async function runBench(env: BenchEnv, opts: BenchOptions): Promise<Bench
     const overhead: OverheadResult[] = [];
     for (const s of repeated.filter((x) => x.kind !== 'pods')) {
       const sent = queries.get(s.id) as Record<ServerName, string[]>;
-      const samples: Record<keyof OverheadResult['p50Ms'], number[]> = {
+      const samples: Record<OverheadMeasure, number[]> = {
         cmetrics: [],
         adapter: [],
         cmetricsBare: [],
         adapterBare: [],
+        cmetricsRoundTrip: [],
+        adapterRoundTrip: [],
       };
       for (let i = 0; i < opts.overheadSamples; i++) {
-        await nextSecond();
         for (const server of compared) {
+          // Each timed request first in its own second: the first query after a pause costs
+          // Prometheus (and the machine) about a millisecond more than one right after it, so a
+          // bare query sent just after the server's own would flatter the bare side.
+          await nextSecond();
           samples[server.name].push(
             await timed(httpGet(() => `${server.origin}${s.path}`, FRONT_PROXY_HEADERS, agent)),
           );
+          await nextSecond();
           samples[`${server.name}Bare`].push(await timed(bareTarget(bare, sent[server.name], server.name)));
+          // The same connection's round trip without a query (/healthz): what TLS and HTTP cost.
+          samples[`${server.name}RoundTrip`].push(
+            await timed(httpGet(() => `${server.origin}/healthz`, FRONT_PROXY_HEADERS, agent)),
+          );
         }
       }
       overhead.push({
