@@ -97,20 +97,25 @@ async function podMetrics(
   const pods = objects.filter((p) => p.status?.phase === 'Running');
   const items: PodMetrics[] = [];
   for (const pod of pods) {
-    const { name, namespace = '' } = pod.metadata;
-    const names = containersOf(pod);
-    const usages = names.map((c) =>
-      answer.usage(`pod ${namespace}/${name} container ${c}`, (r, s) => s.container(namespace, name, c, r)),
-    );
-    // A pod is reported only with both usages of every container of its spec: with one missing, an
-    // HPA would undercount the pod (docs/proxy.md, Completeness).
-    if (!names.length || usages.some((u) => !u)) continue;
-    const found = usages as NonNullable<(typeof usages)[number]>[];
-    items.push({
-      metadata: answer.metadata(pod),
-      ...answer.interval(Math.min(...found.map((u) => u.timestampMs))),
-      containers: found.map((u, i) => ({ name: names[i] as string, usage: u.usage })),
+    const item = answer.item<PodMetrics>(pod, (warnings) => {
+      const { name, namespace = '' } = pod.metadata;
+      const names = containersOf(pod);
+      const usages = names.map((c) =>
+        answer.usage(`pod ${namespace}/${name} container ${c}`, warnings, (r, s) =>
+          s.container(namespace, name, c, r),
+        ),
+      );
+      // A pod is reported only with both usages of every container of its spec: with one missing, an
+      // HPA would undercount the pod (docs/proxy.md, Completeness).
+      if (!names.length || usages.some((u) => !u)) return undefined;
+      const found = usages as NonNullable<(typeof usages)[number]>[];
+      return {
+        metadata: answer.metadata(pod),
+        ...answer.interval(Math.min(...found.map((u) => u.timestampMs))),
+        containers: found.map((u, i) => ({ name: names[i] as string, usage: u.usage })),
+      };
     });
+    if (item) items.push(item);
   }
   return answer.finish(pods.length, items);
 }
@@ -123,14 +128,13 @@ async function nodeMetrics(
   const nodes = await selectObjects(req, backend, NODES);
   const items: NodeMetrics[] = [];
   for (const node of nodes) {
-    const name = node.metadata.name;
-    const usage = answer.usage(`node ${name}`, (r, s) => s.node(name, r));
-    if (!usage) continue;
-    items.push({
-      metadata: answer.metadata(node),
-      ...answer.interval(usage.timestampMs),
-      usage: usage.usage,
+    const item = answer.item<NodeMetrics>(node, (warnings) => {
+      const name = node.metadata.name;
+      const usage = answer.usage(`node ${name}`, warnings, (r, s) => s.node(name, r));
+      if (!usage) return undefined;
+      return { metadata: answer.metadata(node), ...answer.interval(usage.timestampMs), usage: usage.usage };
     });
+    if (item) items.push(item);
   }
   return answer.finish(nodes.length, items);
 }
@@ -163,6 +167,34 @@ function containersOf(pod: CachedObject): string[] {
   return [...(pod.spec?.containers ?? []), ...sidecars].map((c) => c.name);
 }
 
+type Item = PodMetrics | NodeMetrics;
+
+/** An object's item as built from one snapshot in one second (undefined: left out), and its warnings. */
+interface BuiltItem {
+  item: Item | undefined;
+  warnings: readonly string[];
+}
+
+/**
+ * Items already built from a snapshot in the second they carry as creationTimestamp, by object:
+ * the requests of one second (kubectl top, the HPAs of a namespace, every metrics.k8s.io client)
+ * select the same pods, and building 1,000 items costs more than encoding them. Only the newest
+ * second is kept, and it goes with its snapshot (weakly held, as the objects are).
+ */
+const builtItems = new WeakMap<
+  ResourceSnapshot,
+  { creationTimestamp: string; items: WeakMap<CachedObject, BuiltItem> }
+>();
+
+function itemsBuilt(snapshot: ResourceSnapshot, creationTimestamp: string): WeakMap<CachedObject, BuiltItem> {
+  let built = builtItems.get(snapshot);
+  if (built?.creationTimestamp !== creationTimestamp) {
+    built = { creationTimestamp, items: new WeakMap() };
+    builtItems.set(snapshot, built);
+  }
+  return built.items;
+}
+
 /** The pieces every item shares, and the warnings gathered on the way. */
 class Answer {
   private readonly req: ResourceMetricsRequest;
@@ -171,6 +203,7 @@ class Answer {
   private readonly creationTimestamp: string;
   /** The same for every item: formatted once. */
   private readonly window: string;
+  private readonly built: WeakMap<CachedObject, BuiltItem>;
 
   constructor(req: ResourceMetricsRequest, snapshot: ResourceSnapshot, requestMs: number) {
     this.req = req;
@@ -179,11 +212,29 @@ class Answer {
     this.warnings = req.resource === 'pods' ? [...snapshot.info.problems] : [];
     this.creationTimestamp = formatTime(requestMs);
     this.window = formatGoDuration(snapshot.info.windowMs);
+    this.built = itemsBuilt(snapshot, this.creationTimestamp);
+  }
+
+  /**
+   * The object's item (undefined when it is left out), built once per snapshot and second; its
+   * warnings are this answer's too. Items are shared between answers: read them, never change them.
+   */
+  item<T extends Item>(object: CachedObject, build: (warnings: string[]) => T | undefined): T | undefined {
+    let built = this.built.get(object);
+    if (!built) {
+      const warnings: string[] = [];
+      built = { item: build(warnings), warnings };
+      this.built.set(object, built);
+    }
+    this.warnings.push(...built.warnings);
+    // An object is a pod or a node, never both: its item is the T it was built as.
+    return built.item as T | undefined;
   }
 
   /** Both usages of one container or node, or undefined (with a warning when a value is unusable). */
   usage(
     what: string,
+    warnings: string[],
     sampleOf: (r: UsageResource, snapshot: ResourceSnapshot) => UsageSample | undefined,
   ): { usage: ResourceList; timestampMs: number } | undefined {
     const usage: ResourceList = {};
@@ -193,7 +244,7 @@ class Answer {
       if (!s) return undefined;
       // NaN, ±Inf and negative usage mean nothing; never report them as 0.
       if (!Number.isFinite(s.value) || s.value < 0) {
-        this.warnings.push(`${what}: ${r} usage is ${s.value}, left out`);
+        warnings.push(`${what}: ${r} usage is ${s.value}, left out`);
         return undefined;
       }
       usage[r] = usageQuantity(r, s.value);
@@ -216,7 +267,7 @@ class Answer {
     return { timestamp: formatTime(timestampMs), window: this.window };
   }
 
-  finish(selected: number, items: (PodMetrics | NodeMetrics)[]): ResourceMetricsAnswer {
+  finish(selected: number, items: Item[]): ResourceMetricsAnswer {
     const { req } = this;
     const apiVersion = `${RESOURCE_GROUP}/${req.version}`;
     const kind = req.resource === 'pods' ? 'PodMetrics' : 'NodeMetrics';

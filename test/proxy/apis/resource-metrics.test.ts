@@ -383,6 +383,35 @@ describe('getResourceMetrics: pods (adapter provider_test.go, metrics-server pod
     expect((body as PodMetrics).containers.map((c) => c.name)).toEqual(['app', 'proxy']);
   });
 
+  it('builds an item once per snapshot and second, with its warnings, and again for a changed pod', async () => {
+    const web = pod('ns', 'web1', ['c']);
+    const bad = pod('ns', 'bad1', ['c']);
+    const objects = [bad, web];
+    const b = await backend(objects, {
+      [CPU]: [podSample('ns', 'web1', 'c', 0.1), podSample('ns', 'bad1', 'c', Number.NaN)],
+      [MEMORY]: [podSample('ns', 'web1', 'c', 1), podSample('ns', 'bad1', 'c', 1)],
+    });
+    const list = async (requestMs: number) => {
+      const { body, warnings } = await getResourceMetrics(request('namespaces/ns/pods'), b, requestMs);
+      return { items: (body as PodMetricsList).items, warnings };
+    };
+    const warned = ['pod ns/bad1 container c: cpu usage is NaN, left out'];
+    const first = await list(REQUEST_MS);
+    const again = await list(REQUEST_MS + 400);
+    expect(again.items[0]).toBe(first.items[0]);
+    expect([first.warnings, again.warnings]).toEqual([warned, warned]);
+    // The next second's creationTimestamp is another item.
+    const next = await list(REQUEST_MS + 1000);
+    expect(next.items[0]).not.toBe(first.items[0]);
+    expect(next.items[0]?.metadata.creationTimestamp).toBe('2024-01-02T03:04:08Z');
+    expect(next.warnings).toEqual(warned);
+    // A watch event replaces the object: its item is built again, in the same second too.
+    objects[1] = { ...web, metadata: { ...web.metadata, labels: { app: 'web', tier: 'front' } } };
+    const changed = await list(REQUEST_MS + 1000);
+    expect(changed.items[0]?.metadata.labels).toEqual({ app: 'web', tier: 'front' });
+    expect(first.items[0]?.metadata.labels).toEqual({ app: 'web' });
+  });
+
   it('reports Running pods only, and asks nothing beyond the store when none is', async () => {
     const b = await backend([
       pod('ns', 'pending', ['c'], { status: { phase: 'Pending' } }),
