@@ -40,9 +40,10 @@ export const IMAGE = {
   /**
    * Node's flags, built into the executable. V8 keeps the heap pages a full GC frees in a pool and
    * gives them back only on a memory-reducing GC, which a server that always has some requests in
-   * flight seldom gets: after the bench's loads at 5,000 pods the pool held ~120 MiB beside a
+   * flight seldom gets: after the bench's loads at 5,000 pods the pool held 112-140 MiB beside a
    * 35 MiB heap. --optimize-for-size makes full GCs memory-reducing (and the young generation 1 MiB):
-   * RSS after the loads 235 -> 110 MiB, for ~25 % less throughput where a request costs CPU
+   * RSS after the loads 223-247 -> 97-125 MiB, for a quarter to a third less throughput on
+   * 1,000- and 5,000-item PodMetrics answers
    * (v8 src/heap/heap.cc GarbageCollectionEpilogueInSafepoint, ReleasePooledChunksImmediately;
    * docs/performance.md).
    */
